@@ -1,0 +1,106 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Configuration exactly as the spec names it. Options passed in code override the
+ * environment; the environment overrides the defaults.
+ *
+ * | variable                      | default            | values                         |
+ * | VOICEMODE_EVENT_LOG_DIR       | ~/voicemode_logs   | a folder                       |
+ * | VOICEMODE_EVENT_LOG_ENABLED   | true               | true/false/1/0/yes/no          |
+ * | VOICEMODE_EVENT_LOG_ROTATION  | daily              | daily, hourly, none            |
+ */
+export type Rotation = 'daily' | 'hourly' | 'none';
+export const ROTATIONS: readonly Rotation[] = ['daily', 'hourly', 'none'];
+
+export interface EventLogOptions {
+  /** Folder for the JSONL files. */
+  dir?: string;
+  /** false turns the JSONL sink off (spans still flow to other exporters). */
+  enabled?: boolean;
+  rotation?: Rotation;
+  /** Longest time an event waits in memory before it is written. Default 200 ms (well within 1 s). */
+  flushIntervalMs?: number;
+}
+
+export interface EventLogConfig {
+  dir: string;
+  enabled: boolean;
+  rotation: Rotation;
+  flushIntervalMs: number;
+}
+
+export const DEFAULT_FLUSH_INTERVAL_MS = 200;
+
+export type Warn = (message: string) => void;
+
+/** Warnings go to stderr with a recognisable prefix. Callers decide how often (e.g. once per outage). */
+export const warnStderr: Warn = (message) => {
+  try {
+    process.stderr.write(`voicemode-events: warning: ${message}\n`);
+  } catch {
+    // stderr closed: nothing better to do, and logging must not throw.
+  }
+};
+
+/** The same, but each distinct message only once per process (configuration problems). */
+const warned = new Set<string>();
+export const warnOnce: Warn = (message) => {
+  if (warned.has(message)) return;
+  warned.add(message);
+  warnStderr(message);
+};
+
+const TRUE = new Set(['true', '1', 'yes']);
+const FALSE = new Set(['false', '0', 'no']);
+
+/** Parses a boolean env value; anything unrecognised warns once and keeps the default. */
+export function parseBooleanEnv(name: string, raw: string | undefined, fallback: boolean, warn: Warn = warnOnce): boolean {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  warn(`${name}=${JSON.stringify(raw)} is not one of true/false/1/0/yes/no; using the default (${fallback})`);
+  return fallback;
+}
+
+function parseRotation(raw: string | undefined, warn: Warn): Rotation {
+  if (raw === undefined || raw.trim() === '') return 'daily';
+  const v = raw.trim().toLowerCase();
+  if ((ROTATIONS as readonly string[]).includes(v)) return v as Rotation;
+  warn(`VOICEMODE_EVENT_LOG_ROTATION=${JSON.stringify(raw)} is not one of ${ROTATIONS.join('/')}; using daily`);
+  return 'daily';
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p;
+}
+
+export const DEFAULT_LOG_DIR = '~/voicemode_logs';
+
+export function resolveConfig(
+  options: EventLogOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+  warn: Warn = warnOnce,
+): EventLogConfig {
+  const dir = options.dir ?? (env.VOICEMODE_EVENT_LOG_DIR?.trim() || DEFAULT_LOG_DIR);
+  const enabled = options.enabled ?? parseBooleanEnv('VOICEMODE_EVENT_LOG_ENABLED', env.VOICEMODE_EVENT_LOG_ENABLED, true, warn);
+  const rotation = options.rotation ?? parseRotation(env.VOICEMODE_EVENT_LOG_ROTATION, warn);
+  if (options.rotation !== undefined && !ROTATIONS.includes(options.rotation)) {
+    throw new TypeError(`voicemode-events: rotation must be one of ${ROTATIONS.join(', ')}, got ${JSON.stringify(options.rotation)}`);
+  }
+  const flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+  if (!(flushIntervalMs > 0 && flushIntervalMs <= 60_000)) {
+    throw new TypeError(`voicemode-events: flushIntervalMs must be between 0 and 60000, got ${flushIntervalMs}`);
+  }
+  return { dir: resolve(expandHome(dir)), enabled, rotation, flushIntervalMs };
+}
+
+/** The file an event belongs to, by the event's UTC date (and hour for hourly rotation). */
+export function fileNameFor(timestampUs: number, rotation: Rotation): string {
+  if (rotation === 'none') return 'voicemode_events.jsonl';
+  const iso = new Date(Math.floor(timestampUs / 1000)).toISOString();
+  return rotation === 'hourly'
+    ? `voicemode_events_${iso.slice(0, 10)}T${iso.slice(11, 13)}.jsonl`
+    : `voicemode_events_${iso.slice(0, 10)}.jsonl`;
+}

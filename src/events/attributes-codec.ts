@@ -1,0 +1,81 @@
+import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import { safeJsonStringify } from './safe-json.js';
+
+/**
+ * Event `data` (any JSON object) <-> OTel event attributes (flat primitives).
+ * Nested plain objects are flattened with dotted keys (`metrics.ttfa_ms`), which is how
+ * Jaeger shows them best; arrays of one primitive type stay arrays; anything else becomes
+ * its JSON text. The reverse un-flattens dotted keys, so a finished span read by the JSONL
+ * exporter alone gives back the same `data` (except that keys which themselves contain
+ * dots come back nested).
+ */
+export function dataToAttributes(data: Record<string, unknown>): Attributes {
+  const out: Attributes = {};
+  flatten(data, '', out, 0);
+  return out;
+}
+
+function flatten(obj: Record<string, unknown>, prefix: string, out: Attributes, depth: number): void {
+  for (const key in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+    const value = obj[key];
+    const name = prefix + key;
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        out[name] = value;
+        break;
+      case 'number':
+        out[name] = value;
+        break;
+      case 'bigint':
+        out[name] = value.toString();
+        break;
+      case 'object':
+        if (value === null) break;
+        if (Array.isArray(value)) out[name] = arrayValue(value);
+        else if (depth < 8 && isPlainObject(value)) flatten(value as Record<string, unknown>, name + '.', out, depth + 1);
+        else out[name] = safeJsonStringify(value);
+        break;
+      default:
+        break; // functions, symbols, undefined: JSON drops them too
+    }
+  }
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function arrayValue(arr: unknown[]): AttributeValue {
+  if (arr.length === 0) return safeJsonStringify(arr);
+  const t = typeof arr[0];
+  if ((t === 'string' || t === 'number' || t === 'boolean') && arr.every((x) => typeof x === t)) {
+    return arr as AttributeValue;
+  }
+  return safeJsonStringify(arr);
+}
+
+export function attributesToData(attrs: Attributes | undefined): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  if (!attrs) return data;
+  for (const key of Object.keys(attrs)) {
+    const value = attrs[key];
+    if (value === undefined) continue;
+    const parts = key.split('.');
+    let target = data;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const p = parts[i]!;
+      const next = target[p];
+      if (typeof next === 'object' && next !== null && !Array.isArray(next)) target = next as Record<string, unknown>;
+      else {
+        const created: Record<string, unknown> = {};
+        target[p] = created;
+        target = created;
+      }
+    }
+    target[parts[parts.length - 1]!] = Array.isArray(value) ? [...value] : value;
+  }
+  return data;
+}

@@ -1,0 +1,272 @@
+import type { EventRecord } from '../events/record.js';
+
+/**
+ * The one derivation of latency metrics from events, used live by the instrumentation (end
+ * of turn, end of session, histograms) and offline by the CLI on JSONL files.
+ *
+ * Pairing rules (GUIDE §2; the spec's sketch paired the *first* event of each type per
+ * session, which is how it reported a response time of -34.9 s):
+ * - Operation metrics pair a start with its end *within the same operation*: by `span_id`
+ *   when the lines carry one, otherwise by order within the session (the newest open start).
+ *     ttfa               TTS_START          -> TTS_FIRST_AUDIO
+ *     tts_playback       TTS_PLAYBACK_START -> TTS_PLAYBACK_END
+ *     recording_duration RECORDING_START    -> RECORDING_END
+ *     stt_latency        STT_START          -> STT_COMPLETE | STT_NO_SPEECH
+ * - Turn metrics pair a RECORDING_END with the *next* event of a type in the same session:
+ *     response_time      RECORDING_END -> next TTS_START
+ *     voice_to_voice     RECORDING_END -> next TTS_PLAYBACK_START
+ * - Nothing is guessed: a start with no end (an error in between, a newer start of the same
+ *   operation, the session ending, the input ending) counts as incomplete. An end earlier
+ *   than its start (clock trouble in a file) is never reported as a negative value: it is
+ *   counted as `backwards`. Equal timestamps give 0.
+ * - Turns: lines that carry `turn` keep it; otherwise the turn rule is applied by order:
+ *   turn 0 holds what the assistant says before the user first speaks, and every
+ *   RECORDING_START opens the next turn.
+ */
+
+export const METRIC_NAMES = [
+  'ttfa',
+  'tts_playback',
+  'recording_duration',
+  'stt_latency',
+  'response_time',
+  'voice_to_voice',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+/** Low-cardinality labels taken from the start event's data. */
+export interface SampleLabels {
+  provider?: string;
+  model?: string;
+  voice?: string;
+  transport?: string;
+}
+
+export interface MetricSample {
+  metric: MetricName;
+  /** Seconds, never negative. */
+  seconds: number;
+  sessionId: string | null;
+  turn: number;
+  startUs: number;
+  endUs: number;
+  traceId?: string | undefined;
+  spanId?: string | undefined;
+  labels: SampleLabels;
+}
+
+export type MetricCounts = Record<MetricName, number>;
+
+export function zeroCounts(): MetricCounts {
+  return { ttfa: 0, tts_playback: 0, recording_duration: 0, stt_latency: 0, response_time: 0, voice_to_voice: 0 };
+}
+
+interface OpenStart {
+  us: number;
+  turn: number;
+  labels: SampleLabels;
+  traceId?: string | undefined;
+  spanId?: string | undefined;
+}
+
+/** Which operation metric an event starts or ends. */
+const STARTS: Record<string, MetricName> = {
+  TTS_START: 'ttfa',
+  TTS_PLAYBACK_START: 'tts_playback',
+  RECORDING_START: 'recording_duration',
+  STT_START: 'stt_latency',
+};
+const ENDS: Record<string, MetricName> = {
+  TTS_FIRST_AUDIO: 'ttfa',
+  TTS_PLAYBACK_END: 'tts_playback',
+  RECORDING_END: 'recording_duration',
+  STT_COMPLETE: 'stt_latency',
+  STT_NO_SPEECH: 'stt_latency',
+};
+/** An error closes the open starts of its stage: they are incomplete, not paired later. */
+const ERROR_CLOSES: Record<string, readonly MetricName[]> = {
+  TTS_ERROR: ['ttfa', 'tts_playback'],
+  STT_ERROR: ['stt_latency'],
+  RECORDING_ERROR: ['recording_duration'],
+};
+
+class SessionState {
+  /** Open operation starts, keyed `${metric}|${spanId}` (span mode) or `${metric}` (order mode). */
+  readonly open = new Map<string, OpenStart>();
+  /** The latest RECORDING_END still waiting for its TTS_START / TTS_PLAYBACK_START. */
+  pendingResponse: OpenStart | undefined;
+  pendingVoice: OpenStart | undefined;
+  /** Turn assigned by rule, for lines that carry none. */
+  ruleTurn = 0;
+  lastUs = Number.NEGATIVE_INFINITY;
+}
+
+export interface DerivationTotals {
+  /** Starts that never got their end, per metric. */
+  incomplete: MetricCounts;
+  /** Pairs whose end was earlier than the start (never reported as a value). */
+  backwards: MetricCounts;
+  /** Events whose timestamp is earlier than the previous event of the same session. */
+  timestampsBackwards: number;
+}
+
+export type SampleListener = (sample: MetricSample) => void;
+
+function labelsOf(data: Record<string, unknown>): SampleLabels {
+  const labels: SampleLabels = {};
+  const { provider, model, voice, transport } = data;
+  if (typeof provider === 'string') labels.provider = provider;
+  if (typeof model === 'string') labels.model = model;
+  if (typeof voice === 'string') labels.voice = voice;
+  if (typeof transport === 'string') labels.transport = transport;
+  return labels;
+}
+
+/**
+ * Incremental, streaming derivation: push events in time order (per session), get each
+ * sample through the listener the moment its pair completes. Memory is bounded by the
+ * number of open sessions and their open operations, not by the number of events.
+ */
+export class MetricsDeriver {
+  private readonly sessions = new Map<string | null, SessionState>();
+  readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0 };
+
+  constructor(private readonly onSample: SampleListener) {}
+
+  /** Number of sessions with state held (open sessions). */
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
+  push(ev: EventRecord): void {
+    const type = ev.eventType;
+    let st = this.sessions.get(ev.sessionId);
+    if (st === undefined) {
+      if (type === 'SESSION_END') return;
+      st = new SessionState();
+      this.sessions.set(ev.sessionId, st);
+    }
+    if (ev.timestampUs < st.lastUs) this.totals.timestampsBackwards++;
+    else st.lastUs = ev.timestampUs;
+
+    if (type === 'RECORDING_START') st.ruleTurn++;
+    const turn = ev.turn ?? st.ruleTurn;
+
+    const startMetric = STARTS[type];
+    if (startMetric !== undefined) {
+      const key = ev.spanId ? `${startMetric}|${ev.spanId}` : startMetric;
+      if (st.open.has(key)) this.totals.incomplete[startMetric]++; // a newer start replaces it
+      st.open.set(key, { us: ev.timestampUs, turn, labels: labelsOf(ev.data), traceId: ev.traceId, spanId: ev.spanId });
+    }
+
+    const endMetric = ENDS[type];
+    if (endMetric !== undefined) {
+      const key = ev.spanId ? `${endMetric}|${ev.spanId}` : endMetric;
+      const start = st.open.get(key);
+      if (start !== undefined) {
+        st.open.delete(key);
+        this.emit(endMetric, start, ev, turn);
+      }
+    }
+
+    if (type === 'RECORDING_END') {
+      const pending: OpenStart = { us: ev.timestampUs, turn, labels: {}, traceId: ev.traceId, spanId: ev.spanId };
+      if (st.pendingResponse) this.totals.incomplete.response_time++;
+      if (st.pendingVoice) this.totals.incomplete.voice_to_voice++;
+      st.pendingResponse = pending;
+      st.pendingVoice = pending;
+    } else if (type === 'TTS_START' && st.pendingResponse) {
+      const start = st.pendingResponse;
+      st.pendingResponse = undefined;
+      this.emit('response_time', { ...start, labels: labelsOf(ev.data) }, ev, turn);
+    } else if (type === 'TTS_PLAYBACK_START' && st.pendingVoice) {
+      const start = st.pendingVoice;
+      st.pendingVoice = undefined;
+      this.emit('voice_to_voice', { ...start, labels: labelsOf(ev.data) }, ev, turn);
+    }
+
+    const closes = ERROR_CLOSES[type];
+    if (closes !== undefined) this.closeOnError(st, closes, ev.spanId);
+
+    if (type === 'SESSION_END') this.endSession(ev.sessionId, st);
+  }
+
+  /** Ends the input: every start still open counts as incomplete. Returns the totals. */
+  finish(): DerivationTotals {
+    for (const [id, st] of this.sessions) this.endSession(id, st);
+    return this.totals;
+  }
+
+  private emit(metric: MetricName, start: OpenStart, end: EventRecord, turn: number): void {
+    const micros = end.timestampUs - start.us;
+    if (micros < 0) {
+      this.totals.backwards[metric]++;
+      return;
+    }
+    this.onSample({
+      metric,
+      seconds: micros / 1e6,
+      sessionId: end.sessionId,
+      turn,
+      startUs: start.us,
+      endUs: end.timestampUs,
+      traceId: end.traceId ?? start.traceId,
+      spanId: start.spanId ?? end.spanId,
+      labels: start.labels,
+    });
+  }
+
+  private closeOnError(st: SessionState, metrics: readonly MetricName[], spanId: string | undefined): void {
+    for (const metric of metrics) {
+      const key = spanId ? `${metric}|${spanId}` : metric;
+      if (st.open.delete(key)) this.totals.incomplete[metric]++;
+    }
+  }
+
+  private endSession(id: string | null, st: SessionState): void {
+    for (const key of st.open.keys()) this.totals.incomplete[key.split('|')[0] as MetricName]++;
+    if (st.pendingResponse) this.totals.incomplete.response_time++;
+    if (st.pendingVoice) this.totals.incomplete.voice_to_voice++;
+    this.sessions.delete(id);
+  }
+}
+
+/** Derives every sample from a finite list of events (sorted by time per session). */
+export function deriveMetrics(events: Iterable<EventRecord>): { samples: MetricSample[]; totals: DerivationTotals } {
+  const samples: MetricSample[] = [];
+  const deriver = new MetricsDeriver((s) => samples.push(s));
+  for (const ev of events) deriver.push(ev);
+  return { samples, totals: deriver.finish() };
+}
+
+/** Running count/sum/min/max of one metric: O(1) memory however long the session. */
+export interface MetricStats {
+  count: number;
+  mean: number;
+  min: number;
+  max: number;
+  total: number;
+}
+
+export class StatsAccumulator {
+  private readonly stats = new Map<MetricName, MetricStats>();
+
+  add(sample: MetricSample): void {
+    const s = this.stats.get(sample.metric);
+    if (s === undefined) {
+      this.stats.set(sample.metric, { count: 1, mean: sample.seconds, min: sample.seconds, max: sample.seconds, total: sample.seconds });
+      return;
+    }
+    s.count++;
+    s.total += sample.seconds;
+    s.mean = s.total / s.count;
+    if (sample.seconds < s.min) s.min = sample.seconds;
+    if (sample.seconds > s.max) s.max = sample.seconds;
+  }
+
+  snapshot(): Partial<Record<MetricName, MetricStats>> {
+    const out: Partial<Record<MetricName, MetricStats>> = {};
+    for (const [k, v] of this.stats) out[k] = { ...v };
+    return out;
+  }
+}

@@ -1,0 +1,58 @@
+import type { HrTime } from '@opentelemetry/api';
+
+/**
+ * Conversions between epoch microseconds, OTel HrTime and the spec's timestamp text
+ * `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six digits, always UTC with Z).
+ */
+
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
+/** Epoch microseconds to `YYYY-MM-DDTHH:MM:SS.ffffffZ`. Hot path: the second prefix is cached. */
+export function formatTimestampUs(us: number): string {
+  const sec = Math.floor(us / 1e6);
+  if (sec !== cachedSecond) {
+    cachedSecond = sec;
+    cachedPrefix = new Date(sec * 1000).toISOString().slice(0, 19);
+  }
+  const frac = us - sec * 1e6;
+  return `${cachedPrefix}.${String(frac).padStart(6, '0')}Z`;
+}
+
+/** Epoch microseconds to OTel HrTime [seconds, nanoseconds]. */
+export function usToHrTime(us: number): HrTime {
+  const sec = Math.floor(us / 1e6);
+  return [sec, (us - sec * 1e6) * 1000];
+}
+
+/**
+ * HrTime to epoch microseconds. Arithmetic stays in safe integers (seconds * 1e6 + ns/1000):
+ * hrTimeToNanoseconds would pass 2^53 and lose precision (GUIDE §3).
+ */
+export function hrTimeToUs(t: HrTime): number {
+  return t[0] * 1e6 + Math.round(t[1] / 1000);
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Parses the timestamps found in real logs to epoch microseconds: ours (`...ffffffZ`), Python's
+ * `isoformat()` (`+00:00`, any offset, no fraction when microseconds are 0), and fractions of
+ * any length (truncated to microseconds). A time without an offset is read as UTC.
+ * Returns NaN for anything else.
+ */
+export function parseTimestampUs(text: string): number {
+  const m = ISO.exec(text);
+  if (!m) return Number.NaN;
+  const [, y, mo, d, h, mi, s, frac, tz] = m;
+  const baseMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
+  if (Number.isNaN(baseMs)) return Number.NaN;
+  const micros = frac ? Number((frac + '00000').slice(0, 6)) : 0;
+  let offsetMin = 0;
+  if (tz && tz.toUpperCase() !== 'Z') {
+    const sign = tz[0] === '-' ? -1 : 1;
+    const digits = tz.slice(1).replace(':', '');
+    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+  }
+  return (baseMs - offsetMin * 60_000) * 1000 + micros;
+}
