@@ -1,0 +1,39 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { resolveConfig, type EventLogOptions } from '../config.js';
+import { JsonlFileWriter } from './jsonl-file-writer.js';
+import { spanEventToRecord } from './span-event-record.js';
+
+/**
+ * A standard SpanExporter that writes the events of finished spans as spec JSONL lines.
+ * Use it in any OTel pipeline (e.g. behind your own BatchSpanProcessor). It only sees a
+ * span when the span ends; for events on disk while their span is still open, use
+ * JsonlEventProcessor, which startTelemetry() installs.
+ */
+export class JsonlSpanExporter implements SpanExporter {
+  readonly writer: JsonlFileWriter;
+
+  constructor(options: EventLogOptions & { writer?: JsonlFileWriter } = {}) {
+    if (options.writer) this.writer = options.writer;
+    else {
+      const cfg = resolveConfig(options);
+      this.writer = new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs });
+    }
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    for (const span of spans) for (const event of span.events) this.writer.write(spanEventToRecord(span, event));
+    this.writer.flush().then(
+      () => resultCallback({ code: ExportResultCode.SUCCESS }),
+      (error: Error) => resultCallback({ code: ExportResultCode.FAILED, error }),
+    );
+  }
+
+  forceFlush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.writer.shutdown();
+  }
+}

@@ -1,0 +1,300 @@
+import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { mkdir, open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileNameFor, warnStderr, type Rotation, type Warn } from '../config.js';
+import type { EventRecord } from '../events/record.js';
+import { formatLine } from './line-format.js';
+
+export interface JsonlFileWriterOptions {
+  dir: string;
+  rotation?: Rotation;
+  /** Longest time a record waits in memory before a write starts. */
+  flushIntervalMs?: number;
+  /** Bytes kept in memory while the folder cannot be written; beyond it the oldest lines are dropped and counted. */
+  maxBufferedBytes?: number;
+  warn?: Warn;
+}
+
+interface Chunk {
+  path: string;
+  data: Buffer;
+  lines: number;
+}
+
+/** Records are formatted and written in slices this big, so one slice never holds the event loop for long. */
+const SLICE = 512;
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+/**
+ * Owns the JSONL files: buffering, batching, daily/hourly rotation, modes, and recovery.
+ *
+ * - `write()` is O(1) on the caller's path: it only pushes the record. Formatting and file
+ *   I/O happen later, asynchronously, in slices.
+ * - A file is opened for each batch and closed after it (O_APPEND, mode 0600 on creation):
+ *   a folder deleted while running is re-created, rotation needs no bookkeeping, and
+ *   several processes can append to the same daily file without tearing lines.
+ * - A failed write (disk full, folder unusable) warns once per outage with the path and
+ *   error code, truncates any partial line it left, keeps the data in memory (bounded),
+ *   and retries every interval. What had to be dropped is counted and written as an
+ *   `EVENT_LOG_DROPPED` line once writing works again.
+ * - `flushSync()` is for the process 'exit' event only, where no async I/O can complete.
+ */
+export class JsonlFileWriter {
+  readonly dir: string;
+  private readonly rotation: Rotation;
+  private readonly intervalMs: number;
+  private readonly maxBufferedBytes: number;
+  private readonly warn: Warn;
+
+  private records: EventRecord[] = [];
+  private readonly queue: Chunk[] = [];
+  private queuedBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  /** The chunk being written right now and the file size before it, for an exact sync finish at exit. */
+  private current: { chunk: Chunk; preSize: number | undefined } | undefined;
+  private dirReady = false;
+  private failing: string | undefined;
+  private droppedLines = 0;
+  private droppedUnreported = 0;
+  private closed = false;
+
+  constructor(options: JsonlFileWriterOptions) {
+    this.dir = options.dir;
+    this.rotation = options.rotation ?? 'daily';
+    this.intervalMs = options.flushIntervalMs ?? 200;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 32 * 1024 * 1024;
+    this.warn = options.warn ?? warnStderr;
+  }
+
+  /** Events that could not be kept (buffer full while the folder was unusable). */
+  get dropped(): number {
+    return this.droppedLines;
+  }
+
+  /** Records and bytes not yet on disk. */
+  get pending(): { records: number; bytes: number } {
+    return { records: this.records.length, bytes: this.queuedBytes };
+  }
+
+  write(record: EventRecord): void {
+    if (this.closed) return;
+    this.records.push(record);
+    if (this.records.length >= SLICE * 4) this.kick();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.kick(), this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Resolves when everything written before the call is on disk (or one retry has failed). */
+  async flush(): Promise<void> {
+    for (let round = 0; round < 3; round++) {
+      this.kick();
+      await this.draining;
+      if (this.records.length === 0 && this.queue.length === 0) return;
+      if (this.failing) return;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Synchronous last-chance write at process exit: finishes the chunk in flight exactly, then the rest. */
+  flushSync(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    try {
+      this.formatPending();
+      if (this.current && this.queue[0] === this.current.chunk) {
+        const { chunk, preSize } = this.current;
+        let done = 0;
+        if (preSize !== undefined) {
+          try {
+            done = Math.min(Math.max(statSync(chunk.path).size - preSize, 0), chunk.data.length);
+          } catch {
+            done = 0;
+          }
+        }
+        this.writeSyncTo(chunk.path, chunk.data.subarray(done));
+        this.dequeue();
+      }
+      this.current = undefined;
+      while (this.queue.length > 0) {
+        const chunk = this.queue[0]!;
+        this.writeSyncTo(chunk.path, chunk.data);
+        this.dequeue();
+      }
+    } catch (err) {
+      this.warn(`could not write pending events to ${this.dir} at exit: ${describe(err)}`);
+    }
+  }
+
+  private writeSyncTo(path: string, data: Buffer): void {
+    if (data.length === 0) return;
+    mkdirSync(this.dir, { recursive: true, mode: DIR_MODE });
+    const fd = openSync(path, 'a', FILE_MODE);
+    try {
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.draining) return;
+    this.draining = this.drain()
+      .catch((err) => this.warn(`event log writer failed: ${describe(err)}`))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.records.length > 0 || this.queue.length > 0) this.scheduleRetry();
+      });
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => this.kick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.queue.length === 0) {
+        if (this.records.length === 0) return;
+        this.formatSlice();
+      }
+      const chunk = this.queue[0]!;
+      const ok = await this.writeChunk(chunk);
+      if (!ok) return; // keep it queued; retried after an interval
+      this.dequeue();
+      if (this.droppedUnreported > 0 && this.queue.length === 0) this.reportDropped();
+    }
+  }
+
+  private dequeue(): void {
+    const chunk = this.queue.shift();
+    if (chunk) this.queuedBytes -= chunk.data.length;
+  }
+
+  /** Formats at most one slice of records into per-file chunks at the back of the queue. */
+  private formatSlice(): void {
+    const slice = this.records.length <= SLICE ? this.records : this.records.slice(0, SLICE);
+    this.records = slice === this.records ? [] : this.records.slice(SLICE);
+    this.enqueue(slice);
+  }
+
+  private formatPending(): void {
+    const all = this.records;
+    this.records = [];
+    this.enqueue(all);
+  }
+
+  private enqueue(records: EventRecord[]): void {
+    const byFile = new Map<string, { text: string; lines: number }>();
+    for (const r of records) {
+      const name = fileNameFor(r.timestampUs, this.rotation);
+      const entry = byFile.get(name);
+      const line = formatLine(r);
+      if (entry) {
+        entry.text += line;
+        entry.lines++;
+      } else byFile.set(name, { text: line, lines: 1 });
+    }
+    for (const [name, { text, lines }] of byFile) {
+      const data = Buffer.from(text, 'utf8');
+      this.queue.push({ path: join(this.dir, name), data, lines });
+      this.queuedBytes += data.length;
+    }
+    this.enforceBound();
+  }
+
+  /** Drops the oldest unwritten chunks (never the one in flight) when memory is over the bound. */
+  private enforceBound(): void {
+    while (this.queuedBytes > this.maxBufferedBytes && this.queue.length > 1) {
+      const victim = this.current?.chunk === this.queue[0] ? 1 : 0;
+      const [chunk] = this.queue.splice(victim, 1);
+      if (!chunk) break;
+      this.queuedBytes -= chunk.data.length;
+      this.droppedLines += chunk.lines;
+      this.droppedUnreported += chunk.lines;
+    }
+  }
+
+  private reportDropped(): void {
+    const count = this.droppedUnreported;
+    this.droppedUnreported = 0;
+    const now = Date.now() * 1000;
+    this.enqueue([{ timestampUs: now, eventType: 'EVENT_LOG_DROPPED', sessionId: null, data: { count, total: this.droppedLines } }]);
+  }
+
+  private async writeChunk(chunk: Chunk): Promise<boolean> {
+    this.current = { chunk, preSize: undefined };
+    let fh: import('node:fs/promises').FileHandle | undefined;
+    try {
+      if (!this.dirReady) {
+        await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+        this.dirReady = true;
+      }
+      try {
+        fh = await open(chunk.path, 'a', FILE_MODE);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // The folder vanished while we ran: make it again once.
+        await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+        fh = await open(chunk.path, 'a', FILE_MODE);
+      }
+      const preSize = (await fh.stat()).size;
+      this.current.preSize = preSize;
+      try {
+        await fh.writeFile(chunk.data);
+      } catch (err) {
+        // Never leave a torn line behind: cut the file back to where this chunk began.
+        await fh.truncate(preSize).catch(() => undefined);
+        throw err;
+      }
+      if (this.failing) {
+        this.failing = undefined;
+        this.warn(`writing events to ${this.dir} works again`);
+      }
+      return true;
+    } catch (err) {
+      this.dirReady = false;
+      const reason = describe(err);
+      if (this.failing !== reason) {
+        this.failing = reason;
+        this.warn(`cannot write events to ${chunk.path}: ${reason}; keeping them in memory and retrying`);
+      }
+      return false;
+    } finally {
+      this.current = undefined;
+      await fh?.close().catch(() => undefined);
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ? `${e.code} (${e.message})` : String(e?.message ?? err);
+}
+
+/** True when the path exists and is a folder we could create files in (used by the demo's early warning). */
+export async function probeDir(dir: string): Promise<string | undefined> {
+  try {
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    const s = await stat(dir);
+    if (!s.isDirectory()) return `${dir} is not a folder`;
+    return undefined;
+  } catch (err) {
+    return `cannot use ${dir}: ${describe(err)}`;
+  }
+}
