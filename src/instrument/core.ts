@@ -1,0 +1,102 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { warnOnce } from '../config.js';
+import { dataToAttributes } from '../events/attributes-codec.js';
+import { liveEvents } from '../events/live-bus.js';
+import type { EventRecord } from '../events/record.js';
+import type { MetricsDeriver } from '../metrics/derive.js';
+import type { Clock } from '../time/clock.js';
+import { usToHrTime } from '../time/format.js';
+
+/** What the instrumentation needs from its surroundings: where spans come from, what time it is. */
+export interface Core {
+  tracer: Tracer;
+  clock: Clock;
+  /** Pairs events outside any session (speak-only calls). */
+  orphanDeriver: MetricsDeriver;
+}
+
+/** A span of ours plus what each of its events needs to carry. */
+export interface SpanNode {
+  readonly span: Span;
+  readonly sessionId: string | null;
+  readonly turn: number | undefined;
+  /** Receives the node's events for live metrics. */
+  readonly deriver: MetricsDeriver;
+  ended: boolean;
+}
+
+export interface ScopeSession {
+  readonly node: SpanNode;
+}
+export interface ScopeTurn {
+  readonly node: SpanNode;
+  readonly session: ScopeSession;
+}
+
+/** The innermost session / turn / operation of the running async call chain. */
+export interface Scope {
+  readonly session?: ScopeSession | undefined;
+  readonly turn?: ScopeTurn | undefined;
+  readonly op?: SpanNode | undefined;
+}
+
+export const scopeStorage = new AsyncLocalStorage<Scope>();
+
+/** Runs fn inside our scope and, for the user's own OTel spans, inside the span's context. */
+export function runInScope<R>(scope: Scope, span: Span, fn: () => R): R {
+  return scopeStorage.run(scope, () => context.with(trace.setSpan(context.active(), span), fn));
+}
+
+export function parentContext(parent: SpanNode | undefined): Context {
+  return parent ? trace.setSpan(context.active(), parent.span) : context.active();
+}
+
+interface EventHolder {
+  events?: object[];
+}
+
+/**
+ * Logs one event on a span: the span event (for traces), the live record (for the JSONL
+ * sink) and the derivation (for metrics), all with the same microsecond from our clock.
+ * Never throws.
+ */
+export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: Record<string, unknown>): void {
+  try {
+    const us = core.clock.nowUs();
+    const copy = data ? { ...data } : {};
+    const span = node.span;
+    if (!node.ended) span.addEvent(eventType, data ? dataToAttributes(copy) : undefined, usToHrTime(us));
+    const events = (span as EventHolder).events;
+    const spanEvent = !node.ended && events && events.length > 0 ? events[events.length - 1] : undefined;
+    const ctx = span.spanContext();
+    const record: EventRecord = {
+      timestampUs: us,
+      eventType,
+      sessionId: node.sessionId,
+      data: copy,
+      turn: node.turn,
+      traceId: ctx.traceId,
+      spanId: ctx.spanId,
+    };
+    liveEvents.emit(span, record, spanEvent);
+    node.deriver.push(record);
+  } catch (err) {
+    internalError(err);
+  }
+}
+
+export function endSpan(core: Core, node: SpanNode): void {
+  if (node.ended) return;
+  node.ended = true;
+  try {
+    node.span.end(usToHrTime(core.clock.nowUs()));
+  } catch (err) {
+    internalError(err);
+  }
+}
+
+/** A fault inside the package: reported once, never thrown into the app. */
+export function internalError(err: unknown): void {
+  warnOnce(`internal error (the app continues): ${(err as Error)?.stack ?? String(err)}`);
+}

@@ -1,0 +1,114 @@
+import { trace, type Tracer } from '@opentelemetry/api';
+import { assertEventType, type EventType } from '../events/catalog.js';
+import { SPAN_EVENT } from '../events/span-attributes.js';
+import { MetricsDeriver } from '../metrics/derive.js';
+import { liveSamples } from '../metrics/sample-bus.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import { usToHrTime } from '../time/format.js';
+import { emitEvent, endSpan, scopeStorage, type Core, type SpanNode } from './core.js';
+import {
+  runOperation,
+  type OperationPlace,
+  type RecordingInput,
+  type RecordingOperation,
+  type SttInput,
+  type SttOperation,
+  type SttResult,
+  type TtsInput,
+  type TtsOperation,
+} from './operations.js';
+import { SessionImpl, type Session, type SessionOptions } from './session.js';
+
+export interface VoiceEventsOptions {
+  /** Defaults to the global provider's tracer `voicemode-events` (works with any registered provider). */
+  tracer?: Tracer;
+  /** Defaults to the process-wide monotonic microsecond clock. Inject one in tests. */
+  clock?: Clock;
+}
+
+export const TRACER_NAME = 'voicemode-events';
+
+/**
+ * The main API: sessions (callback or explicit handle), operations, and `logEvent`.
+ * Calls made inside a session's callback (however deep, across awaits) find their
+ * session, turn and operation through AsyncLocalStorage, so many concurrent sessions in
+ * one process never mix their events.
+ */
+export class VoiceEvents {
+  private readonly core: Core;
+
+  constructor(options: VoiceEventsOptions = {}) {
+    this.core = {
+      tracer: options.tracer ?? trace.getTracer(TRACER_NAME),
+      clock: options.clock ?? systemClock,
+      orphanDeriver: new MetricsDeriver((sample) => liveSamples.emit(sample)),
+    };
+  }
+
+  /** Runs fn as a session: SESSION_START before, SESSION_END after (also on a throw, which is rethrown). */
+  session<R>(fn: (session: Session) => R | Promise<R>, options?: SessionOptions): Promise<R> {
+    return new SessionImpl(this.core, options).run(fn);
+  }
+
+  /** Starts a session for apps whose conversation spans many callbacks; call `end()` on it. */
+  startSession(options?: SessionOptions): Session {
+    return new SessionImpl(this.core, options);
+  }
+
+  /** The session whose callback is running now, if any. */
+  currentSession(): Session | undefined {
+    const s = scopeStorage.getStore()?.session;
+    return s instanceof SessionImpl && !s.ended ? s : undefined;
+  }
+
+  tts<T>(input: TtsInput, fn: (op: TtsOperation) => AsyncIterable<T>): AsyncIterable<T>;
+  tts<R>(input: TtsInput, fn: (op: TtsOperation) => R | Promise<R>): Promise<R>;
+  tts(input: TtsInput, fn: (op: TtsOperation) => unknown): unknown {
+    const s = this.currentSession();
+    if (s) return s.tts(input, fn as (op: TtsOperation) => Promise<unknown>);
+    return runOperation(this.core, 'tts', this.standalone(), input, fn as (op: never) => unknown);
+  }
+
+  record<R>(input: RecordingInput, fn: (op: RecordingOperation) => R | Promise<R>): Promise<R> {
+    const s = this.currentSession();
+    if (s) return s.record(input, fn);
+    return runOperation(this.core, 'recording', this.standalone(), input, fn as (op: never) => unknown) as Promise<R>;
+  }
+
+  stt<R extends SttResult>(input: SttInput, fn: (op: SttOperation) => R | Promise<R>): Promise<R> {
+    const s = this.currentSession();
+    if (s) return s.stt(input, fn);
+    return runOperation(this.core, 'stt', this.standalone(), input, fn as (op: never) => unknown) as Promise<R>;
+  }
+
+  /**
+   * Logs an event on the innermost span of ours running now (operation, turn or session).
+   * Outside any session it gets a one-event `voice.event` span and `session_id: null`.
+   * Throws a TypeError for an invalid type name; nothing else throws.
+   */
+  logEvent(eventType: EventType, data?: Record<string, unknown>): void {
+    assertEventType(eventType);
+    const scope = scopeStorage.getStore();
+    const node = [scope?.op, scope?.turn?.node, scope?.session?.node].find((n) => n !== undefined && !n.ended);
+    if (node) {
+      emitEvent(this.core, node, eventType, data);
+      return;
+    }
+    const orphan = this.orphanNode(SPAN_EVENT);
+    emitEvent(this.core, orphan, eventType, data);
+    endSpan(this.core, orphan);
+  }
+
+  private standalone(): OperationPlace {
+    return { parent: undefined, sessionId: null, turn: undefined, deriver: this.core.orphanDeriver, scope: (op) => ({ op }) };
+  }
+
+  private orphanNode(name: string): SpanNode {
+    const span = this.core.tracer.startSpan(name, { root: true, startTime: usToHrTime(this.core.clock.nowUs()) });
+    return { span, sessionId: null, turn: undefined, deriver: this.core.orphanDeriver, ended: false };
+  }
+}
+
+export function createVoiceEvents(options?: VoiceEventsOptions): VoiceEvents {
+  return new VoiceEvents(options);
+}
