@@ -1,0 +1,36 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { runDemo } from '../demo/run-demo.js';
+
+function positiveInt(name: string, max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}`);
+    return n;
+  };
+}
+
+function nonNegativeInt(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('seed must be a whole number >= 0');
+  return n;
+}
+
+function positiveNumber(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('speed must be a number > 0');
+  return n;
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('Run simulated voice conversations through the real API and write their events (JSONL by default)')
+    .option('--dir <dir>', 'event log folder (default: $VOICEMODE_EVENT_LOG_DIR or ~/voicemode_logs)')
+    .option('--sessions <n>', 'conversations to run concurrently', positiveInt('sessions', 1000), 2)
+    .option('--turns <n>', 'user turns per conversation', positiveInt('turns', 100_000), 3)
+    .option('--seed <n>', 'random seed: the same seed gives the same event sequence', nonNegativeInt, 42)
+    .option('--speed <x>', 'divide every simulated delay by x (e.g. 50 for a fast run)', positiveNumber, 1)
+    .addHelpText('after', '\nExample:\n  $ voicemode-events demo --dir ./logs --sessions 3 --turns 5 --speed 20\n')
+    .action(async (opts: { dir?: string; sessions: number; turns: number; seed: number; speed: number }) => {
+      await runDemo(opts);
+    });
+}

@@ -1,0 +1,83 @@
+import { readdir } from 'node:fs/promises';
+import Table from 'cli-table3';
+import { resolveConfig, warnStderr } from '../config.js';
+import { METRIC_NAMES, type SessionMetrics } from '../index.js';
+import { startTelemetry } from '../sdk/telemetry.js';
+import { probeDir } from '../sink/jsonl-file-writer.js';
+import { runConversation } from './conversation.js';
+
+export interface DemoOptions {
+  dir?: string;
+  sessions: number;
+  turns: number;
+  seed: number;
+  speed: number;
+  /** Probability of a TTS error on an attempt (then retried once). */
+  errorRate?: number;
+  noSpeechRate?: number;
+  env?: NodeJS.ProcessEnv;
+  out?: NodeJS.WritableStream;
+}
+
+export interface DemoResult {
+  sessions: SessionMetrics[];
+  logDir: string;
+  /** JSONL files in the folder after the run (empty when the folder was unusable). */
+  files: string[];
+}
+
+/**
+ * Runs simulated conversations concurrently through the public API with the embedded
+ * JSONL sink, then prints each session's metrics. A folder it cannot use gives one
+ * warning and the demo still completes: logging never takes the app down.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const env = options.env ?? process.env;
+  const out = options.out ?? process.stdout;
+  const config = resolveConfig(options.dir === undefined ? {} : { dir: options.dir }, env);
+  let enabled = config.enabled;
+  if (enabled) {
+    const problem = await probeDir(config.dir);
+    if (problem) {
+      warnStderr(`${problem}; the demo continues without writing JSONL files`);
+      enabled = false;
+    }
+  }
+  const telemetry = startTelemetry({ dir: config.dir, enabled, env, serviceName: 'voicemode-demo' });
+  out.write(
+    `Running ${options.sessions} simulated conversation(s) of ${options.turns} turn(s), seed ${options.seed}, speed x${options.speed}\n`,
+  );
+  const sessions = await Promise.all(
+    Array.from({ length: options.sessions }, (_, i) =>
+      runConversation(telemetry.voice, {
+        turns: options.turns,
+        seed: options.seed + i,
+        speed: options.speed,
+        ...(options.errorRate === undefined ? {} : { errorRate: options.errorRate }),
+        ...(options.noSpeechRate === undefined ? {} : { noSpeechRate: options.noSpeechRate }),
+      }).then((s) => s.metrics()),
+    ),
+  );
+  await telemetry.shutdown();
+  out.write(metricsTable(sessions) + '\n');
+  const files = enabled ? (await readdir(config.dir).catch(() => [])).filter((f) => f.endsWith('.jsonl')).sort() : [];
+  if (enabled) out.write(`Events written to ${config.dir} (${files.join(', ')})\n`);
+  return { sessions, logDir: config.dir, files };
+}
+
+function fmt(seconds: number | undefined): string {
+  return seconds === undefined ? '-' : `${seconds.toFixed(3)}s`;
+}
+
+/** One row per session: the mean of each metric and the count of incomplete pairs. */
+export function metricsTable(sessions: SessionMetrics[]): string {
+  const table = new Table({
+    head: ['session', 'turns', ...METRIC_NAMES.map((m) => `${m} (mean)`), 'incomplete'],
+    style: { head: [], border: [] },
+  });
+  for (const s of sessions) {
+    const incomplete = Object.values(s.incomplete).reduce((a, b) => a + b, 0);
+    table.push([s.sessionId, s.turns, ...METRIC_NAMES.map((m) => fmt(s.metrics[m]?.mean)), incomplete]);
+  }
+  return table.toString();
+}
