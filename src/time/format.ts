@@ -45,6 +45,9 @@ export function parseTimestampUs(text: string): number {
   const m = ISO.exec(text);
   if (!m) return Number.NaN;
   const [, y, mo, d, h, mi, s, frac, tz] = m;
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) {
+    return Number.NaN;
+  }
   const baseMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
   if (Number.isNaN(baseMs)) return Number.NaN;
   const micros = frac ? Number((frac + '00000').slice(0, 6)) : 0;

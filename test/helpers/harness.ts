@@ -1,0 +1,79 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { expect } from 'vitest';
+import { ALLOWED_PARENTS, createVoiceEvents, type Clock, type VoiceEvents } from '../../src/index.js';
+import { JsonlEventProcessor, JsonlFileWriter } from '../../src/sdk/index.js';
+import type { Rotation } from '../../src/config.js';
+
+/** A per-test pipeline: real JSONL files in a temp folder, finished spans in memory. */
+export interface Harness {
+  dir: string;
+  voice: VoiceEvents;
+  provider: BasicTracerProvider;
+  spans: InMemorySpanExporter;
+  writer: JsonlFileWriter;
+  warnings: string[];
+  flush(): Promise<void>;
+  lines(): Record<string, unknown>[];
+  files(): string[];
+  cleanup(): Promise<void>;
+}
+
+export function tempDir(prefix = 'vme-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function makeHarness(options: { clock?: Clock; rotation?: Rotation; eventCountLimit?: number; dir?: string } = {}): Harness {
+  const dir = options.dir ?? join(tempDir(), 'logs');
+  const warnings: string[] = [];
+  const writer = new JsonlFileWriter({ dir, rotation: options.rotation ?? 'daily', flushIntervalMs: 50, warn: (m) => warnings.push(m) });
+  const jsonl = new JsonlEventProcessor({ writer });
+  const spans = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    spanProcessors: [jsonl, new SimpleSpanProcessor(spans)],
+    spanLimits: { eventCountLimit: options.eventCountLimit ?? 10_000 },
+  });
+  const voice = createVoiceEvents({ tracer: provider.getTracer('test'), ...(options.clock ? { clock: options.clock } : {}) });
+  const h: Harness = {
+    dir,
+    voice,
+    provider,
+    spans,
+    writer,
+    warnings,
+    flush: () => provider.forceFlush(),
+    files: () => readdirSync(dir).sort(),
+    lines: () => readLines(dir),
+    cleanup: async () => {
+      await provider.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** Every JSONL line of every file in the folder, parsed, in file order. */
+export function readLines(dir: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    if (!f.endsWith('.jsonl')) continue;
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) if (line !== '') out.push(JSON.parse(line));
+  }
+  return out;
+}
+
+/** Checks every span's parent against the allowed-parent table (for every trace a test produces). */
+export function expectAllowedTree(spans: ReadableSpan[]): void {
+  const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+  for (const s of spans) {
+    const allowed = ALLOWED_PARENTS[s.name];
+    expect(allowed, `span name ${s.name} is in the table`).toBeDefined();
+    const parentId = s.parentSpanContext?.spanId;
+    const parent = parentId ? byId.get(parentId) : undefined;
+    if (parentId) expect(parent, `parent of ${s.name} was exported too`).toBeDefined();
+    expect(allowed, `${s.name} under ${parent?.name ?? 'nothing'}`).toContain(parent ? parent.name : null);
+    if (parent) expect(s.spanContext().traceId).toBe(parent.spanContext().traceId);
+  }
+}
