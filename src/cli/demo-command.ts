@@ -15,6 +15,12 @@ function nonNegativeInt(raw: string): number {
   return n;
 }
 
+function probability(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a probability from 0 to 1');
+  return n;
+}
+
 function positiveNumber(raw: string): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('speed must be a number > 0');
@@ -29,8 +35,10 @@ export function demoCommand(): Command {
     .option('--turns <n>', 'user turns per conversation', positiveInt('turns', 100_000), 3)
     .option('--seed <n>', 'random seed: the same seed gives the same event sequence', nonNegativeInt, 42)
     .option('--speed <x>', 'divide every simulated delay by x (e.g. 50 for a fast run)', positiveNumber, 1)
+    .option('--error-rate <p>', 'probability that a TTS attempt fails (it is retried once)', probability, 0.08)
+    .option('--no-speech-rate <p>', 'probability of an empty transcript (the user is recorded again)', probability, 0.1)
     .addHelpText('after', '\nExample:\n  $ voicemode-events demo --dir ./logs --sessions 3 --turns 5 --speed 20\n')
-    .action(async (opts: { dir?: string; sessions: number; turns: number; seed: number; speed: number }) => {
+    .action(async (opts: { dir?: string; sessions: number; turns: number; seed: number; speed: number; errorRate: number; noSpeechRate: number }) => {
       await runDemo(opts);
     });
 }
