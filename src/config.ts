@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { REDACT_MODES, type RedactMode } from './events/sanitize.js';
 
 /**
  * Configuration exactly as the spec names it. Options passed in code override the
@@ -70,6 +71,16 @@ function parseRotation(raw: string | undefined, warn: Warn): Rotation {
   if ((ROTATIONS as readonly string[]).includes(v)) return v as Rotation;
   warn(`VOICEMODE_EVENT_LOG_ROTATION=${JSON.stringify(raw)} is not one of ${ROTATIONS.join('/')}; using daily`);
   return 'daily';
+}
+
+/** VOICEMODE_EVENT_LOG_REDACT: none (default), text or all; anything else warns once and keeps none. */
+export function resolveRedactMode(env: NodeJS.ProcessEnv, warn: Warn = warnOnce): RedactMode {
+  const raw = env.VOICEMODE_EVENT_LOG_REDACT;
+  if (raw === undefined || raw.trim() === '') return 'none';
+  const v = raw.trim().toLowerCase();
+  if ((REDACT_MODES as readonly string[]).includes(v)) return v as RedactMode;
+  warn(`VOICEMODE_EVENT_LOG_REDACT=${JSON.stringify(raw)} is not one of ${REDACT_MODES.join('/')}; using none`);
+  return 'none';
 }
 
 function expandHome(p: string): string {

@@ -177,7 +177,7 @@ describe('errors', () => {
     expect(caught).toBe(original);
     await h.flush();
     const err = h.lines().find((l) => l.event_type === eventType)!;
-    expect(err.data).toEqual({ error_type: 'ProviderDown', message: '503 from provider' });
+    expect(err.data).toEqual({ error_type: 'ProviderDown', error_message: '503 from provider' });
     const span = h.spans.getFinishedSpans().find((s) => s.spanContext().spanId === err.span_id)!;
     expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: '503 from provider' });
     expect(span.attributes['error.type']).toBe('ProviderDown');

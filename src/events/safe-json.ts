@@ -1,7 +1,10 @@
+import { safeValue } from './sanitize.js';
+
 /**
- * JSON.stringify that never throws: logging must not crash the app over odd data.
- * The fast path is plain JSON.stringify; only when it throws (BigInt, circular
- * references, a throwing toJSON) do we walk the value and convert what JSON cannot hold.
+ * JSON.stringify that never throws: the last guard before a line is written. Data from the
+ * API is already made safe by prepareData (sanitize.ts); records from other sources (a span
+ * event added by other code) may still hold odd values, so on a throw the same careful walk
+ * converts them.
  */
 export function safeJsonStringify(value: unknown): string {
   try {
@@ -9,43 +12,9 @@ export function safeJsonStringify(value: unknown): string {
     return s === undefined ? '{}' : s;
   } catch {
     try {
-      return JSON.stringify(toJsonSafe(value, new WeakSet(), 0)) ?? '{}';
+      return JSON.stringify(safeValue(value, '', 'none', 0, new WeakSet())) ?? '{}';
     } catch {
       return '{"_unserializable":true}';
     }
-  }
-}
-
-const MAX_DEPTH = 32;
-
-function toJsonSafe(value: unknown, seen: WeakSet<object>, depth: number): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (typeof value !== 'object' || value === null) return value;
-  if (seen.has(value)) return '[Circular]';
-  if (depth >= MAX_DEPTH) return '[MaxDepth]';
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') {
-    try {
-      return toJsonSafe(toJSON.call(value), seen, depth + 1);
-    } catch {
-      return '[Unserializable]';
-    }
-  }
-  seen.add(value);
-  try {
-    if (Array.isArray(value)) return value.map((v) => toJsonSafe(v, seen, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      let v: unknown;
-      try {
-        v = (value as Record<string, unknown>)[key];
-      } catch {
-        v = '[Unreadable]';
-      }
-      out[key] = toJsonSafe(v, seen, depth + 1);
-    }
-    return out;
-  } finally {
-    seen.delete(value);
   }
 }

@@ -3,6 +3,7 @@ import { context, trace, type Context, type Span, type Tracer } from '@opentelem
 import { warnOnce } from '../config.js';
 import { dataToAttributes } from '../events/attributes-codec.js';
 import { liveEvents } from '../events/live-bus.js';
+import { prepareData, type RedactMode } from '../events/sanitize.js';
 import type { EventRecord } from '../events/record.js';
 import type { MetricsDeriver } from '../metrics/derive.js';
 import type { Clock } from '../time/clock.js';
@@ -12,6 +13,8 @@ import { usToHrTime } from '../time/format.js';
 export interface Core {
   tracer: Tracer;
   clock: Clock;
+  /** What event data loses before it leaves the process (secrets always). */
+  redact: RedactMode;
   /** Pairs events outside any session (speak-only calls). */
   orphanDeriver: MetricsDeriver;
 }
@@ -64,9 +67,10 @@ interface EventHolder {
 export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: Record<string, unknown>): void {
   try {
     const us = core.clock.nowUs();
-    const copy = data ? { ...data } : {};
+    // A safe, redacted copy: later changes by the app to its object do not change the log.
+    const copy = data === undefined ? {} : prepareData(data, core.redact);
     const span = node.span;
-    if (!node.ended) span.addEvent(eventType, data ? dataToAttributes(copy) : undefined, usToHrTime(us));
+    if (!node.ended) span.addEvent(eventType, data === undefined ? undefined : dataToAttributes(copy), usToHrTime(us));
     const events = (span as EventHolder).events;
     const spanEvent = !node.ended && events && events.length > 0 ? events[events.length - 1] : undefined;
     const ctx = span.spanContext();

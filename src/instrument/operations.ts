@@ -1,5 +1,6 @@
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { assertEventType, type EventType } from '../events/catalog.js';
+import { redactText } from '../events/sanitize.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_MODEL,
@@ -199,9 +200,9 @@ class OperationImpl implements TtsOperation, RecordingOperation, SttOperation {
     try {
       const type = errorType(err);
       const message = errorMessage(err);
-      emitEvent(this.core, this.node, ERROR_EVENTS[this.kind], { error_type: type, message, ...this.extra });
+      emitEvent(this.core, this.node, ERROR_EVENTS[this.kind], { error_type: type, error_message: message, ...this.extra });
       this.node.span.setAttribute(ATTR_ERROR_TYPE, type);
-      this.node.span.setStatus({ code: SpanStatusCode.ERROR, message });
+      this.node.span.setStatus({ code: SpanStatusCode.ERROR, message: this.core.redact === 'all' ? redactText(message) : message });
     } catch (e) {
       internalError(e);
     }

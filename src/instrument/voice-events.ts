@@ -1,5 +1,7 @@
 import { trace, type Tracer } from '@opentelemetry/api';
+import { resolveRedactMode } from '../config.js';
 import { assertEventType, type EventType } from '../events/catalog.js';
+import type { RedactMode } from '../events/sanitize.js';
 import { SPAN_EVENT } from '../events/span-attributes.js';
 import { MetricsDeriver } from '../metrics/derive.js';
 import { liveSamples } from '../metrics/sample-bus.js';
@@ -24,6 +26,8 @@ export interface VoiceEventsOptions {
   tracer?: Tracer;
   /** Defaults to the process-wide monotonic microsecond clock. Inject one in tests. */
   clock?: Clock;
+  /** Redaction of event data: `none`, `text` or `all`. Default: VOICEMODE_EVENT_LOG_REDACT, else `none`. */
+  redact?: RedactMode;
 }
 
 export const TRACER_NAME = 'voicemode-events';
@@ -41,6 +45,7 @@ export class VoiceEvents {
     this.core = {
       tracer: options.tracer ?? trace.getTracer(TRACER_NAME),
       clock: options.clock ?? systemClock,
+      redact: options.redact ?? resolveRedactMode(process.env),
       orphanDeriver: new MetricsDeriver((sample) => liveSamples.emit(sample)),
     };
   }
