@@ -81,8 +81,11 @@ export class JsonlFileWriter {
   write(record: EventRecord): void {
     if (this.closed) return;
     this.records.push(record);
-    if (this.records.length >= SLICE * 4) this.kick();
-    else if (this.timer === undefined) {
+    if (this.records.length >= SLICE * 4) {
+      // While the folder is unusable, format now so the memory bound applies; retries keep their interval.
+      if (this.failing) this.formatPending();
+      else this.kick();
+    } else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.kick(), this.intervalMs);
       this.timer.unref();
     }
@@ -175,7 +178,10 @@ export class JsonlFileWriter {
       }
       const chunk = this.queue[0]!;
       const ok = await this.writeChunk(chunk);
-      if (!ok) return; // keep it queued; retried after an interval
+      if (!ok) {
+        this.formatPending(); // everything waits in the bounded queue; retried after an interval
+        return;
+      }
       this.dequeue();
       if (this.droppedUnreported > 0 && this.queue.length === 0) this.reportDropped();
     }
@@ -193,10 +199,9 @@ export class JsonlFileWriter {
     this.enqueue(slice);
   }
 
+  /** Formats every pending record, slice by slice (so the memory bound can drop whole slices). */
   private formatPending(): void {
-    const all = this.records;
-    this.records = [];
-    this.enqueue(all);
+    while (this.records.length > 0) this.formatSlice();
   }
 
   private enqueue(records: EventRecord[]): void {
@@ -244,6 +249,7 @@ export class JsonlFileWriter {
       if (!this.dirReady) {
         await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
         this.dirReady = true;
+        await this.checkFolderMode();
       }
       try {
         fh = await open(chunk.path, 'a', FILE_MODE);
@@ -256,7 +262,9 @@ export class JsonlFileWriter {
       const preSize = (await fh.stat()).size;
       this.current.preSize = preSize;
       try {
-        await fh.writeFile(chunk.data);
+        // One write() per chunk (O_APPEND): other processes' lines never land inside ours.
+        let off = 0;
+        while (off < chunk.data.length) off += (await fh.write(chunk.data, off, chunk.data.length - off)).bytesWritten;
       } catch (err) {
         // Never leave a torn line behind: cut the file back to where this chunk began.
         await fh.truncate(preSize).catch(() => undefined);
@@ -278,6 +286,25 @@ export class JsonlFileWriter {
     } finally {
       this.current = undefined;
       await fh?.close().catch(() => undefined);
+    }
+  }
+
+  private modeChecked = false;
+
+  /** An existing folder others can read gets one warning: these files hold what people said. */
+  private async checkFolderMode(): Promise<void> {
+    if (this.modeChecked) return;
+    this.modeChecked = true;
+    try {
+      const mode = (await stat(this.dir)).mode & 0o777;
+      if (mode & 0o077) {
+        this.warn(
+          `event log folder ${this.dir} has mode ${mode.toString(8).padStart(4, '0')}: other users can read what people said; ` +
+            `run chmod 700 ${this.dir}`,
+        );
+      }
+    } catch {
+      // the write that follows reports any real problem
     }
   }
 }

@@ -25,10 +25,18 @@ export function tempDir(prefix = 'vme-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function makeHarness(options: { clock?: Clock; rotation?: Rotation; eventCountLimit?: number; dir?: string } = {}): Harness {
+export function makeHarness(
+  options: { clock?: Clock; rotation?: Rotation; eventCountLimit?: number; dir?: string; maxBufferedBytes?: number } = {},
+): Harness {
   const dir = options.dir ?? join(tempDir(), 'logs');
   const warnings: string[] = [];
-  const writer = new JsonlFileWriter({ dir, rotation: options.rotation ?? 'daily', flushIntervalMs: 50, warn: (m) => warnings.push(m) });
+  const writer = new JsonlFileWriter({
+    dir,
+    rotation: options.rotation ?? 'daily',
+    flushIntervalMs: 50,
+    warn: (m) => warnings.push(m),
+    ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
+  });
   const jsonl = new JsonlEventProcessor({ writer });
   const spans = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({

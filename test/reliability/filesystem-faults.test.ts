@@ -1,0 +1,140 @@
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeHarness, tempDir, type Harness } from '../helpers/harness.js';
+import { mountTmpfs, requireOrSkip, type Tmpfs } from '../helpers/tmpfs.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+function harness(...args: Parameters<typeof makeHarness>): Harness {
+  const h = makeHarness(...args);
+  cleanups.push(() => h.provider.shutdown());
+  return h;
+}
+function tmpfs(size: number): Tmpfs | undefined {
+  const fs = mountTmpfs(size);
+  if (fs) cleanups.push(() => fs.unmount());
+  return fs;
+}
+
+/** Every line of every file parses; no torn line anywhere. */
+function strictLines(dir: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.jsonl'))) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    if (text.length > 0) expect(text.endsWith('\n'), `${f} ends with a whole line`).toBe(true);
+    for (const line of text.split('\n')) if (line !== '') out.push(JSON.parse(line));
+  }
+  return out;
+}
+
+async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await sleep(20);
+  }
+}
+
+describe('disk full (a real 256 KiB tmpfs)', () => {
+  it('warns once with the path and ENOSPC, leaves no torn line, keeps events and writes them when space returns', async () => {
+    const fs = tmpfs(256 * 1024);
+    if (!requireOrSkip(fs !== undefined, 'mounting a tmpfs (root)')) return;
+    const dir = join(fs!.path, 'logs');
+    const filler = join(fs!.path, 'filler');
+    writeFileSync(filler, Buffer.alloc(200 * 1024));
+    const h = harness({ dir });
+    const s = h.voice.startSession({ id: 'full' });
+    for (let i = 0; i < 600; i++) s.logEvent('TOOL_REQUEST_START', { i, pad: 'x'.repeat(100) }); // ~170 KB: more than is free
+    await waitFor(() => h.warnings.some((w) => w.includes('ENOSPC')));
+    for (let i = 600; i < 700; i++) s.logEvent('TOOL_REQUEST_START', { i, pad: 'x'.repeat(100) }); // the app goes on
+    await sleep(200);
+    const outage = h.warnings.filter((w) => w.includes('ENOSPC'));
+    expect(outage).toHaveLength(1);
+    expect(outage[0]).toContain(dir);
+    const during = strictLines(dir); // whatever fitted is whole lines
+    expect(during.length).toBeLessThan(700);
+    rmSync(filler); // space returns
+    s.end();
+    await waitFor(() => strictLines(dir).length === 702);
+    const lines = strictLines(dir);
+    expect(lines.filter((l) => l.event_type === 'TOOL_REQUEST_START').map((l) => (l.data as { i: number }).i)).toEqual(
+      Array.from({ length: 700 }, (_, i) => i),
+    );
+    expect(h.warnings.at(-1)).toContain('works again');
+    expect(h.writer.dropped).toBe(0);
+  });
+
+  it('beyond the memory bound it drops the oldest, counts them, and records EVENT_LOG_DROPPED once writing works', async () => {
+    const fs = tmpfs(128 * 1024);
+    if (!requireOrSkip(fs !== undefined, 'mounting a tmpfs (root)')) return;
+    const dir = join(fs!.path, 'logs');
+    const filler = join(fs!.path, 'filler');
+    writeFileSync(filler, Buffer.alloc(128 * 1024 - 4096));
+    const h = harness({ dir, maxBufferedBytes: 64 * 1024 });
+    for (let i = 0; i < 3000; i++) h.voice.logEvent('TOOL_REQUEST_START', { i, pad: 'y'.repeat(60) }); // ~500 KB
+    await waitFor(() => h.writer.dropped > 0);
+    expect(h.writer.pending.bytes).toBeLessThanOrEqual(64 * 1024 + 200 * 1024); // bound + one slice in flight
+    rmSync(filler);
+    await waitFor(() => strictLines(dir).some((l) => l.event_type === 'EVENT_LOG_DROPPED'));
+    await h.flush();
+    const lines = strictLines(dir);
+    const dropped = lines.find((l) => l.event_type === 'EVENT_LOG_DROPPED')!;
+    const kept = lines.filter((l) => l.event_type === 'TOOL_REQUEST_START');
+    expect((dropped.data as { count: number }).count).toBe(h.writer.dropped);
+    expect(kept.length + h.writer.dropped).toBe(3000); // nothing lost without being counted
+    const ids = kept.map((l) => (l.data as { i: number }).i);
+    expect(ids.at(-1)).toBe(2999); // the newest are kept
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+});
+
+describe('an unusable log folder', () => {
+  it('not writable (read-only remount): one warning with EROFS, then recovery', async () => {
+    const fs = tmpfs(1024 * 1024);
+    if (!requireOrSkip(fs !== undefined, 'mounting a tmpfs (root)')) return;
+    const dir = join(fs!.path, 'logs');
+    const h = harness({ dir });
+    h.voice.logEvent('BEFORE');
+    await h.flush();
+    fs!.remount('ro');
+    for (let i = 0; i < 5; i++) {
+      h.voice.logEvent('DURING', { i });
+      await sleep(60);
+    }
+    expect(h.warnings.filter((w) => w.includes('EROFS'))).toHaveLength(1);
+    fs!.remount('rw');
+    await waitFor(() => strictLines(dir).length === 6);
+    expect(strictLines(dir).map((l) => l.event_type)).toEqual(['BEFORE', 'DURING', 'DURING', 'DURING', 'DURING', 'DURING']);
+  });
+
+  it('removed while running: the folder is made again and nothing is lost', async () => {
+    const h = harness();
+    h.voice.logEvent('ONE');
+    await h.flush();
+    rmSync(h.dir, { recursive: true });
+    h.voice.logEvent('TWO');
+    await h.flush();
+    expect(strictLines(h.dir).map((l) => l.event_type)).toEqual(['TWO']);
+    expect(h.warnings).toEqual([]);
+  });
+
+  it('an existing folder others can read gets one warning naming it', async () => {
+    const dir = join(tempDir(), 'open');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    const h = harness({ dir });
+    h.voice.logEvent('A');
+    h.voice.logEvent('B');
+    await h.flush();
+    h.voice.logEvent('C');
+    await h.flush();
+    expect(h.warnings).toHaveLength(1);
+    expect(h.warnings[0]).toContain(dir);
+    expect(h.warnings[0]).toContain('0755');
+    expect(strictLines(dir)).toHaveLength(3);
+  });
+});
