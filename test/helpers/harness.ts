@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -65,6 +65,7 @@ export function makeHarness(
 /** Every JSONL line of every file in the folder, parsed, in file order. */
 export function readLines(dir: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
+  if (!existsSync(dir)) return out;
   for (const f of readdirSync(dir).sort()) {
     if (!f.endsWith('.jsonl')) continue;
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) if (line !== '') out.push(JSON.parse(line));
