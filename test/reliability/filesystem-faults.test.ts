@@ -58,8 +58,10 @@ describe('disk full (a real 256 KiB tmpfs)', () => {
     const during = strictLines(dir); // whatever fitted is whole lines
     expect(during.length).toBeLessThan(700);
     rmSync(filler); // space returns
+    const back = performance.now();
     s.end();
     await waitFor(() => strictLines(dir).length === 702);
+    console.log(`disk full: recovered ${702 - during.length} held events ${Math.round(performance.now() - back)} ms after space returned`);
     const lines = strictLines(dir);
     expect(lines.filter((l) => l.event_type === 'TOOL_REQUEST_START').map((l) => (l.data as { i: number }).i)).toEqual(
       Array.from({ length: 700 }, (_, i) => i),
