@@ -81,9 +81,16 @@ type OpKind = 'tts' | 'recording' | 'stt';
 /** Shared by sessions and turns: the operations, routed through `placeFor`. */
 abstract class Host implements OperationHost {
   protected abstract readonly core: Core;
+  /** This session's or turn's own span; logEvent lands here when no operation of ours is running. */
+  abstract readonly node: SpanNode;
   protected abstract placeFor(kind: OpKind): OperationPlace;
-  /** The span logEvent lands on when no operation of ours is running. */
-  protected abstract get fallbackNode(): SpanNode;
+
+  get span(): Span {
+    return this.node.span;
+  }
+  get ended(): boolean {
+    return this.node.ended;
+  }
 
   tts(input: TtsInput, fn: (op: TtsOperation) => unknown): never {
     return runOperation(this.core, 'tts', this.placeFor('tts'), input, fn as (op: never) => unknown) as never;
@@ -103,7 +110,7 @@ abstract class Host implements OperationHost {
   /** The innermost open span of ours in the running call chain that belongs here. */
   protected currentNode(): SpanNode {
     const scope = scopeStorage.getStore();
-    const fallback = this.fallbackNode;
+    const fallback = this.node;
     if (scope?.op && !scope.op.ended && scope.op.sessionId === fallback.sessionId) return scope.op;
     if (scope?.turn && !scope.turn.node.ended && scope.turn.node.sessionId === fallback.sessionId) return scope.turn.node;
     return fallback;
@@ -149,16 +156,6 @@ export class SessionImpl extends Host implements Session {
     this.node = { span, sessionId: this.id, turn: undefined, deriver: this.deriver, ended: false };
     openSessions.add(this);
     emitEvent(core, this.node, 'SESSION_START', options.data);
-  }
-
-  get span(): Span {
-    return this.node.span;
-  }
-  get ended(): boolean {
-    return this.node.ended;
-  }
-  protected get fallbackNode(): SpanNode {
-    return this.node;
   }
 
   turn<R>(fn: (turn: Turn) => R | Promise<R>): Promise<R> {
@@ -265,16 +262,6 @@ class TurnImpl extends Host implements Turn {
       parentContext(session.node),
     );
     this.node = { span, sessionId: session.id, turn: number, deriver: session.deriver, ended: false };
-  }
-
-  get span(): Span {
-    return this.node.span;
-  }
-  get ended(): boolean {
-    return this.node.ended;
-  }
-  protected get fallbackNode(): SpanNode {
-    return this.node;
   }
 
   placeFor(kind: OpKind): OperationPlace {
