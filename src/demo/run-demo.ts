@@ -43,7 +43,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       enabled = false;
     }
   }
-  const telemetry = startTelemetry({ dir: config.dir, enabled, env, serviceName: 'voicemode-demo' });
+  // Exports over OTLP when OTEL_EXPORTER_OTLP_(TRACES_|METRICS_)ENDPOINT is set; shutdown() below flushes it.
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || 'voicemode-demo';
+  const telemetry = startTelemetry({ dir: config.dir, enabled, env, serviceName });
   out.write(
     `Running ${options.sessions} simulated conversation(s) of ${options.turns} turn(s), seed ${options.seed}, speed x${options.speed}\n`,
   );

@@ -1,16 +1,17 @@
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { resolveConfig, warnStderr, type EventLogOptions, type Warn } from '../config.js';
+import { resolveConfig, resolveRedactMode, warnStderr, type EventLogOptions, type Warn } from '../config.js';
 import { endOpenSessions } from '../instrument/session.js';
 import { TRACER_NAME, VoiceEvents } from '../instrument/voice-events.js';
 import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
 import type { Clock } from '../time/clock.js';
+import type { RedactMode } from '../events/sanitize.js';
 import { installExitHooks } from './exit-hooks.js';
+import { startExportPipeline, type ExportOptions, type ExportPipeline } from './export-pipeline.js';
 
-export interface TelemetryOptions extends EventLogOptions {
-  /** `service.name` of the resource. Default `voicemode`. */
+export interface TelemetryOptions extends EventLogOptions, ExportOptions {
+  /** `service.name` of the resource. Default OTEL_SERVICE_NAME, else `voicemode`. */
   serviceName?: string;
   /** More span processors (your own exporters) next to the JSONL sink. */
   spanProcessors?: SpanProcessor[];
@@ -26,11 +27,15 @@ export interface TelemetryOptions extends EventLogOptions {
   /** Environment to read (default process.env). */
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
+  /** Redaction of event data (`none`, `text`, `all`); default VOICEMODE_EVENT_LOG_REDACT, else none. */
+  redact?: RedactMode;
   warn?: Warn;
 }
 
 export interface Telemetry {
   readonly provider: NodeTracerProvider;
+  /** OTLP export and metrics (see sdk/export-pipeline.ts); `exports.meters` is undefined when metrics go nowhere. */
+  readonly exports: ExportPipeline;
   /** The JSONL sink, when enabled. */
   readonly jsonl: JsonlEventProcessor | undefined;
   /** The instrumentation API bound to this provider. */
@@ -59,37 +64,48 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
       })
     : undefined;
 
+  const exports = startExportPipeline({ options, env, serviceName: options.serviceName, warn });
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName ?? env.OTEL_SERVICE_NAME ?? 'voicemode' }),
+    resource: exports.resource,
     spanLimits: { eventCountLimit: options.eventCountLimit ?? DEFAULT_EVENT_COUNT_LIMIT },
-    spanProcessors: [...(jsonl ? [jsonl] : []), ...(options.spanProcessors ?? [])],
+    spanProcessors: [...(jsonl ? [jsonl] : []), ...exports.spanProcessors, ...(options.spanProcessors ?? [])],
   });
+  // The JSONL files completely; spans and the last metric collection over OTLP within the exit budget.
+  const flushAll = async (final = false): Promise<void> => {
+    const exported = exports.bounded(Promise.all([provider.forceFlush(), exports.forceFlush()]), final);
+    await Promise.all([jsonl?.forceFlush().catch(() => undefined), exported]);
+  };
   if (options.register !== false) provider.register();
 
-  const voice = new VoiceEvents({ tracer: provider.getTracer(TRACER_NAME), ...(options.clock ? { clock: options.clock } : {}) });
+  const voice = new VoiceEvents({
+    tracer: provider.getTracer(TRACER_NAME),
+    redact: options.redact ?? resolveRedactMode(env),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
 
   const uninstall =
     options.handleExit === false
       ? () => undefined
       : installExitHooks({
           endSessions: (reason) => void endOpenSessions(reason),
-          flush: () => provider.forceFlush(),
+          flush: () => flushAll(true),
           flushSync: () => jsonl?.writer.flushSync(),
         });
 
   let stopped: Promise<void> | undefined;
   return {
     provider,
+    exports,
     jsonl,
     voice,
     logDir: config.dir,
-    forceFlush: () => provider.forceFlush(),
+    forceFlush: () => flushAll(),
     shutdown() {
       stopped ??= (async () => {
         endOpenSessions('shutdown');
         uninstall();
-        await provider.forceFlush().catch(() => undefined);
-        await provider.shutdown().catch(() => undefined);
+        await flushAll(true);
+        await exports.bounded(Promise.all([provider.shutdown(), exports.shutdown()]), true);
       })();
       return stopped;
     },

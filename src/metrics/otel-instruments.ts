@@ -1,0 +1,112 @@
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import { liveEvents } from '../events/live-bus.js';
+import type { EventRecord } from '../events/record.js';
+import type { MetricName, MetricSample } from './derive.js';
+import { liveSamples } from './sample-bus.js';
+
+/**
+ * OpenTelemetry instruments fed by the live buses: the histograms record the samples that
+ * metrics/derive.ts produces (nothing is recomputed here: one source of truth for the live
+ * numbers, the JSONL analysis and these histograms), the counters count events.
+ * Only @opentelemetry/api: works with any MeterProvider (`installVoiceInstruments(metrics.getMeter('x'))`).
+ *
+ * Attributes are low-cardinality only: provider, model, voice, transport, outcome (STT),
+ * event_type, stage, error_type. Never a session id, a trace id or text.
+ */
+
+/** OTel name of each derived metric (unit `s`). */
+export const HISTOGRAMS: Readonly<Record<MetricName, { name: string; description: string }>> = {
+  ttfa: { name: 'voice.tts.time_to_first_audio', description: 'TTS_START to TTS_FIRST_AUDIO of the same TTS operation' },
+  tts_playback: { name: 'voice.tts.playback.duration', description: 'TTS_PLAYBACK_START to TTS_PLAYBACK_END' },
+  recording_duration: { name: 'voice.recording.duration', description: 'RECORDING_START to RECORDING_END' },
+  stt_latency: { name: 'voice.stt.duration', description: 'STT_START to STT_COMPLETE or STT_NO_SPEECH' },
+  response_time: { name: 'voice.turn.response_time', description: 'RECORDING_END to the next TTS_START in the session' },
+  voice_to_voice: {
+    name: 'voice.turn.voice_to_voice',
+    description: 'RECORDING_END to the next TTS_PLAYBACK_START in the session',
+  },
+};
+
+export const EVENTS_COUNTER = 'voice.events';
+export const ERRORS_COUNTER = 'voice.errors';
+export const OPEN_SESSIONS = 'voice.sessions.open';
+
+/**
+ * Bucket boundaries in seconds for voice latency: fine steps where TTFA and response time
+ * live (25 ms .. 2 s), coarser up to a minute (long recordings and playbacks).
+ */
+export const LATENCY_BUCKETS_S: readonly number[] = [
+  0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 60,
+];
+
+const ERROR_STAGES: Readonly<Record<string, string>> = {
+  TTS_ERROR: 'tts',
+  STT_ERROR: 'stt',
+  RECORDING_ERROR: 'recording',
+};
+
+const MAX_LABEL_LENGTH = 64;
+
+function label(v: unknown, fallback: string): string {
+  return typeof v === 'string' && v !== '' ? v.slice(0, MAX_LABEL_LENGTH) : fallback;
+}
+
+/**
+ * Creates the instruments on `meter` and subscribes them to the live buses. Returns the
+ * function that unsubscribes (the instruments stay, unfed).
+ */
+export function installVoiceInstruments(meter: Meter): () => void {
+  const histograms = {} as Record<MetricName, Histogram>;
+  for (const [metric, def] of Object.entries(HISTOGRAMS) as [MetricName, { name: string; description: string }][]) {
+    histograms[metric] = meter.createHistogram(def.name, {
+      unit: 's',
+      description: def.description,
+      advice: { explicitBucketBoundaries: [...LATENCY_BUCKETS_S] },
+    });
+  }
+  const events = meter.createCounter(EVENTS_COUNTER, { unit: '{event}', description: 'Events logged, by event_type' });
+  const errors = meter.createCounter(ERRORS_COUNTER, {
+    unit: '{error}',
+    description: 'TTS_ERROR / STT_ERROR / RECORDING_ERROR events, by stage and error_type',
+  });
+  const open = meter.createUpDownCounter(OPEN_SESSIONS, { unit: '{session}', description: 'Sessions started and not yet ended' });
+
+  /** Sessions counted as open by us (an END for a session started before we listened is ignored). */
+  const openIds = new Set<string>();
+  /** The record just published: the sample of a pair completes synchronously right after its end event. */
+  let last: EventRecord | undefined;
+
+  const offEvents = liveEvents.add((_span, record) => {
+    last = record;
+    events.add(1, { event_type: record.eventType });
+    const stage = ERROR_STAGES[record.eventType];
+    if (stage) errors.add(1, { stage, error_type: label(record.data.error_type, 'unknown') });
+    if (record.sessionId !== null) {
+      if (record.eventType === 'SESSION_START' && !openIds.has(record.sessionId)) {
+        openIds.add(record.sessionId);
+        open.add(1);
+      } else if (record.eventType === 'SESSION_END' && openIds.delete(record.sessionId)) {
+        open.add(-1);
+      }
+    }
+  });
+
+  const offSamples = liveSamples.add((sample: MetricSample) => {
+    const attrs: Attributes = {};
+    const l = sample.labels;
+    if (l.provider) attrs.provider = label(l.provider, '');
+    if (l.model) attrs.model = label(l.model, '');
+    if (l.voice) attrs.voice = label(l.voice, '');
+    if (l.transport) attrs.transport = label(l.transport, '');
+    if (sample.metric === 'stt_latency') {
+      const end = last && last.timestampUs === sample.endUs ? last.eventType : undefined;
+      attrs.outcome = end === 'STT_NO_SPEECH' ? 'no_speech' : 'transcribed';
+    }
+    histograms[sample.metric].record(sample.seconds, attrs);
+  });
+
+  return () => {
+    offEvents();
+    offSamples();
+  };
+}

@@ -1,0 +1,125 @@
+import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { warnStderr, type Warn } from '../config.js';
+import { startMeterPipeline, type MeterPipeline, type MetricsOptions } from './meter-provider.js';
+import {
+  createOtlpSpanProcessor,
+  effectiveQueueSize,
+  OutageMonitor,
+  resolveOtlp,
+  type BatchOptions,
+  type OtlpOptions,
+  type ResolvedOtlp,
+} from './otlp.js';
+
+/**
+ * Everything startTelemetry sends somewhere other than the JSONL files: the resource (service
+ * name, OTEL_RESOURCE_ATTRIBUTES), OTLP span export, and the metrics pipeline. Honours
+ * OTEL_SDK_DISABLED=true (no OTLP, no metrics; the JSONL sink has its own switch).
+ */
+export interface ExportOptions {
+  /** OTLP endpoints and headers (default: the OTEL_EXPORTER_OTLP_* variables); false: no OTLP at all. */
+  otlp?: OtlpOptions | false;
+  /** Batch span processor limits (bounded memory while the endpoint is down). */
+  batch?: BatchOptions;
+  /** Metrics readers; false: no MeterProvider. */
+  metrics?: MetricsOptions | false;
+  /** Where the "export recovered" notice goes. Default stderr. */
+  notice?: Warn;
+  /**
+   * Longest wait for the OTLP side at flush-on-exit / shutdown (the JSONL files are always
+   * flushed completely). Default 5000 ms; 1000 ms when the endpoint is already failing.
+   */
+  shutdownTimeoutMillis?: number;
+}
+
+export interface ExportPipeline {
+  readonly resource: Resource;
+  readonly otlp: ResolvedOtlp;
+  readonly spanProcessors: SpanProcessor[];
+  readonly meters: MeterPipeline | undefined;
+  readonly monitor: OutageMonitor;
+  /** Last metric collection pushed (spans are flushed by the tracer provider). */
+  forceFlush(): Promise<void>;
+  /**
+   * Waits for `work` (an export flush or shutdown) at most the exit budget: a collector that
+   * is down or hangs must not hold the process for the exporters' full retry time.
+   */
+  bounded(work: Promise<unknown>, final?: boolean): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Not a warning: a line saying things are fine again. */
+export const noticeStderr: Warn = (message) => {
+  try {
+    process.stderr.write(`voicemode-events: ${message}\n`);
+  } catch {
+    // stderr closed
+  }
+};
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
+const FAILING_SHUTDOWN_TIMEOUT_MS = 1000;
+
+export function isSdkDisabled(env: NodeJS.ProcessEnv): boolean {
+  return env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+}
+
+/**
+ * service.name: the option, else OTEL_SERVICE_NAME, else `voicemode`; other attributes from
+ * OTEL_RESOURCE_ATTRIBUTES (the resources package's env detector, which reads process.env).
+ */
+export function buildResource(serviceName: string | undefined, env: NodeJS.ProcessEnv): Resource {
+  const detected = detectResources({ detectors: [envDetector] });
+  const name = serviceName ?? env.OTEL_SERVICE_NAME?.trim() ?? (detected.attributes['service.name'] as string | undefined);
+  return detected.merge(resourceFromAttributes({ 'service.name': name || 'voicemode' }));
+}
+
+export function startExportPipeline(config: {
+  options: ExportOptions;
+  env: NodeJS.ProcessEnv;
+  serviceName: string | undefined;
+  warn?: Warn;
+}): ExportPipeline {
+  const { options, env } = config;
+  const warn = config.warn ?? warnStderr;
+  const resource = buildResource(config.serviceName, env);
+  const disabled = isSdkDisabled(env);
+  const otlp = resolveOtlp(disabled ? false : options.otlp, env);
+  const batch = options.batch ?? {};
+  const queue = effectiveQueueSize(batch, env);
+  const monitor = new OutageMonitor(warn, options.notice ?? noticeStderr, (signal) =>
+    signal === 'traces' ? `up to ${queue} spans wait in memory, newer ones are dropped` : 'metrics keep aggregating in memory',
+  );
+  const timeoutMs = options.shutdownTimeoutMillis ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  let finalDeadline: number | undefined;
+  const spanProcessors = otlp.traces ? [createOtlpSpanProcessor(otlp.traces, monitor, batch)] : [];
+  const meters =
+    disabled || options.metrics === false
+      ? undefined
+      : startMeterPipeline({ resource, otlp: otlp.metrics, monitor, options: options.metrics ?? {}, env, warn });
+  return {
+    resource,
+    otlp,
+    spanProcessors,
+    meters,
+    monitor,
+    forceFlush: () => meters?.forceFlush() ?? Promise.resolve(),
+    bounded(work, final = false) {
+      // At shutdown, the flush and the shutdown share one budget; when it runs out, later
+      // exports fail fast (monitor.closed) so no new retry round holds the process.
+      const budget = monitor.failing ? Math.min(FAILING_SHUTDOWN_TIMEOUT_MS, timeoutMs) : timeoutMs;
+      const until = final ? (finalDeadline ??= Date.now() + budget) : Date.now() + budget;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          if (final) monitor.closed = true;
+          resolve();
+        }, Math.max(0, until - Date.now()));
+        timer.unref();
+      });
+      return Promise.race([work.then(() => undefined, () => undefined), deadline]).finally(() => clearTimeout(timer));
+    },
+    shutdown: () => meters?.shutdown() ?? Promise.resolve(),
+  };
+}
