@@ -1,13 +1,15 @@
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { resolveConfig, resolveRedactMode, warnStderr, type EventLogOptions, type Warn } from '../config.js';
+import { resolveConfig, resolveRedactMode, warnOnce, warnStderr, type EventLogOptions, type Warn } from '../config.js';
 import { endOpenSessions } from '../instrument/session.js';
 import { TRACER_NAME, VoiceEvents } from '../instrument/voice-events.js';
 import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
 import type { Clock } from '../time/clock.js';
 import type { RedactMode } from '../events/sanitize.js';
+import { parseDays, scheduleRetention } from '../sink/retention.js';
 import { installExitHooks } from './exit-hooks.js';
+import { METER_NAME } from './meter-provider.js';
 import { startExportPipeline, type ExportOptions, type ExportPipeline } from './export-pipeline.js';
 
 export interface TelemetryOptions extends EventLogOptions, ExportOptions {
@@ -29,6 +31,12 @@ export interface TelemetryOptions extends EventLogOptions, ExportOptions {
   clock?: Clock;
   /** Redaction of event data (`none`, `text`, `all`); default VOICEMODE_EVENT_LOG_REDACT, else none. */
   redact?: RedactMode;
+  /** Delete files dated more than N days ago. Default VOICEMODE_EVENT_LOG_RETENTION_DAYS, else keep all. */
+  retentionDays?: number;
+  /** Gzip files dated more than M (>= 1) days ago. Default VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS, else never. */
+  compressAfterDays?: number;
+  /** Memory kept for events while the folder cannot be written; the oldest beyond it are dropped and counted. Default 32 MiB. */
+  maxBufferedBytes?: number;
   warn?: Warn;
 }
 
@@ -42,6 +50,8 @@ export interface Telemetry {
   readonly voice: VoiceEvents;
   /** Folder of the JSONL files (also when disabled: where they would go). */
   readonly logDir: string;
+  /** Events the JSONL sink had to drop (memory bound reached while the folder was unusable). Also the metric voice.events.dropped. */
+  droppedEvents(): number;
   forceFlush(): Promise<void>;
   /** Ends open sessions (reason "shutdown"), flushes everything and stops. Idempotent. */
   shutdown(): Promise<void>;
@@ -60,7 +70,13 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const config = resolveConfig(options, env);
   const jsonl = config.enabled
     ? new JsonlEventProcessor({
-        writer: new JsonlFileWriter({ dir: config.dir, rotation: config.rotation, flushIntervalMs: config.flushIntervalMs, warn }),
+        writer: new JsonlFileWriter({
+          dir: config.dir,
+          rotation: config.rotation,
+          flushIntervalMs: config.flushIntervalMs,
+          warn,
+          ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
+        }),
       })
     : undefined;
 
@@ -76,6 +92,23 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     await Promise.all([jsonl?.forceFlush().catch(() => undefined), exported]);
   };
   if (options.register !== false) provider.register();
+  if (jsonl && exports.meters) {
+    exports.meters.provider
+      .getMeter(METER_NAME)
+      .createObservableCounter('voice.events.dropped', { unit: '{event}', description: 'Events the JSONL sink had to drop' })
+      .addCallback((result) => result.observe(jsonl.writer.dropped));
+  }
+  const stopRetention = jsonl
+    ? scheduleRetention(
+        config.dir,
+        {
+          retentionDays: options.retentionDays ?? parseDays('VOICEMODE_EVENT_LOG_RETENTION_DAYS', env.VOICEMODE_EVENT_LOG_RETENTION_DAYS, 0, warnOnce),
+          compressAfterDays:
+            options.compressAfterDays ?? parseDays('VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS', env.VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS, 1, warnOnce),
+        },
+        warn,
+      )
+    : () => undefined;
 
   const voice = new VoiceEvents({
     tracer: provider.getTracer(TRACER_NAME),
@@ -99,11 +132,13 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     jsonl,
     voice,
     logDir: config.dir,
+    droppedEvents: () => jsonl?.writer.dropped ?? 0,
     forceFlush: () => flushAll(),
     shutdown() {
       stopped ??= (async () => {
         endOpenSessions('shutdown');
         uninstall();
+        stopRetention();
         await flushAll(true);
         await exports.bounded(Promise.all([provider.shutdown(), exports.shutdown()]), true);
       })();
