@@ -169,6 +169,25 @@ describe('OTLP endpoint outages', () => {
     console.log(`[measure] hang: app ${hung.toFixed(0)} ms vs ${baseline.toFixed(0)} ms without export; shutdown against a hanging endpoint ${shutdownMs.toFixed(0)} ms`);
   });
 
+  it('slow to accept (each request answered after 250 ms): no warning, nothing lost, the app unaffected', async () => {
+    const slow = await startOtlpReceiver();
+    slow.mode = 'slow';
+    slow.slowMs = 250;
+    try {
+      const r = start(slow.url, { otlp: { endpoint: slow.url, timeoutMillis: 2000 } });
+      const ms = await converse(r.telemetry, 2, 71);
+      await r.telemetry.forceFlush();
+      const fileSpans = new Set(readLines(r.dir).map((l) => l.span_id));
+      const sent = new Set(decodeSpans(slow.traces()).map((s) => s.spanId));
+      expect([...fileSpans].filter((id) => !sent.has(id))).toEqual([]); // every span of the file reached the collector
+      expect(r.warnings).toEqual([]);
+      expect(rejections).toEqual([]);
+      console.log(`[measure] slow collector (250 ms per request): app ${ms.toFixed(0)} ms, ${sent.size} spans delivered, 0 warnings`);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('memory stays bounded by the span queue while the endpoint hangs', async () => {
     receiver.mode = 'hang';
     const r = start(receiver.url, { batch: { maxQueueSize: 20, maxExportBatchSize: 10, scheduledDelayMillis: 20 } });
