@@ -2,12 +2,13 @@
 // Soak: one accelerated conversation with many turns through the built package, with an
 // injected clock (8 hours of conversation in seconds). Prints one JSON line: heap after
 // each tenth of the run (after GC), events logged, and lines on disk.
-// Usage: node --expose-gc scripts/soak.mjs [turns=10000] [dir]
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+// Usage: node --expose-gc scripts/soak.mjs [turns=10000] [dir]   (a temporary dir is removed afterwards)
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const turns = Number(process.argv[2] ?? 10_000);
+const temporary = process.argv[3] === undefined;
 const dir = process.argv[3] ?? join(mkdtempSync(join(tmpdir(), 'vme-soak-')), 'logs');
 const { ManualClock } = await import('../dist/index.js');
 const { startTelemetry } = await import('../dist/sdk/index.js');
@@ -43,4 +44,5 @@ await telemetry.shutdown();
 let lines = 0;
 for (const f of readdirSync(dir)) lines += readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).length;
 const hours = (clock.nowUs() - Date.UTC(2026, 0, 5, 9, 0, 0) * 1000) / 3.6e9;
-console.log(JSON.stringify({ turns, hours: Math.round(hours * 100) / 100, events, lines, heapMb, dir }));
+if (temporary) rmSync(join(dir, '..'), { recursive: true, force: true });
+console.log(JSON.stringify({ turns, hours: Math.round(hours * 100) / 100, events, lines, heapMb, dir: temporary ? '(removed)' : dir }));
