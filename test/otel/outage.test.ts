@@ -177,7 +177,7 @@ describe('OTLP endpoint outages', () => {
       const r = start(slow.url, { otlp: { endpoint: slow.url, timeoutMillis: 2000 } });
       const ms = await converse(r.telemetry, 2, 71);
       await r.telemetry.forceFlush();
-      const fileSpans = new Set(readLines(r.dir).map((l) => l.span_id));
+      const fileSpans = new Set(readLines(r.dir).map((l) => l.span_id as string));
       const sent = new Set(decodeSpans(slow.traces()).map((s) => s.spanId));
       expect([...fileSpans].filter((id) => !sent.has(id))).toEqual([]); // every span of the file reached the collector
       expect(r.warnings).toEqual([]);
