@@ -1,0 +1,76 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { resolveConfig } from '../config.js';
+import { DataError, UsageError } from './errors.js';
+
+/** One input file of a run. */
+export interface SourceFile {
+  path: string;
+  /** gzip-compressed (by its magic bytes, whatever its name). */
+  gz: boolean;
+  /** Size on disk in bytes (compressed size for .gz), for the progress bar. */
+  size: number;
+}
+
+/** Our files and the Python implementation's: voicemode_events_YYYY-MM-DD[THH].jsonl, voicemode_events.jsonl, and .gz of each. */
+export const LOG_FILE_RE = /^voicemode_events(?:_[0-9A-Za-z:T-]+)?\.jsonl(?:\.gz)?$/;
+
+const DATE_IN_NAME = /(\d{4}-\d{2}-\d{2}(?:T\d{2})?)/;
+
+/** Sort key: the date (and hour) in the name, so files are read in date order; undated files first. */
+function dateKey(path: string): string {
+  const m = DATE_IN_NAME.exec(basename(path));
+  return m?.[1] ?? '';
+}
+
+async function isGzip(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(buf, 0, 2, 0);
+    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Files and folders to the list of log files, in date order. No path means the configured
+ * log folder ($VOICEMODE_EVENT_LOG_DIR or ~/voicemode_logs). A folder contributes its
+ * `voicemode_events*.jsonl[.gz]` files (not sub-folders); a file is taken whatever its name.
+ * A missing path is a usage error; a folder without logs is a data error.
+ */
+export async function discoverFiles(paths: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<SourceFile[]> {
+  const inputs = paths.length > 0 ? paths.map((p) => resolve(p)) : [resolveConfig({}, env).dir];
+  const seen = new Set<string>();
+  const found: SourceFile[] = [];
+  for (const input of inputs) {
+    let st;
+    try {
+      st = await stat(input);
+    } catch {
+      throw new UsageError(`no such file or folder: ${input}`);
+    }
+    const candidates: string[] = [];
+    if (st.isDirectory()) {
+      const names = (await readdir(input)).filter((n) => LOG_FILE_RE.test(n));
+      if (names.length === 0) throw new DataError(`no event logs (voicemode_events*.jsonl or .jsonl.gz) in ${input}`);
+      for (const n of names) candidates.push(join(input, n));
+    } else if (st.isFile()) {
+      candidates.push(input);
+    } else {
+      throw new UsageError(`not a file or folder: ${input}`);
+    }
+    for (const path of candidates) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const s = await stat(path);
+      found.push({ path, gz: await isGzip(path), size: s.size });
+    }
+  }
+  return found.sort((a, b) => {
+    const ka = dateKey(a.path);
+    const kb = dateKey(b.path);
+    return ka < kb ? -1 : ka > kb ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  });
+}

@@ -1,0 +1,387 @@
+import { createReadStream, type ReadStream } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { constants as zc, createGunzip, gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import type { SourceFile } from './discover.js';
+import { DataError } from './errors.js';
+import { isBlank, parseLine, type FileEvent } from './parse-line.js';
+import { STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+
+/**
+ * The streaming reader: every file is read in chunks (gzip through node:zlib), split into
+ * lines by hand (faster than node:readline), parsed, and the files are merged by timestamp.
+ * Memory is a chunk and its parsed batch per file being read, whatever the file size.
+ *
+ * Merge: files are taken in date order; a file is opened when the merged stream reaches the
+ * time of its first event, so days that do not overlap are read one after the other and
+ * files that overlap (a session across midnight, the same day from two folders) interleave
+ * by timestamp. Inside one file, lines are passed on in file order (they may be slightly out
+ * of order; `SessionSorter` puts each session in time order).
+ */
+export interface ReadOptions {
+  /** Keep each line's original text on the event (`query`). */
+  keepRaw?: boolean;
+  /** Called for each malformed line (file index, 1-based line number). */
+  onSkip?: (file: number, line: number) => void;
+  /** Called with the number of input bytes (compressed for .gz) read so far across files. */
+  onProgress?: (bytesRead: number) => void;
+  /** Awaited after each chunk: lets a consumer apply back-pressure (stdout) or stop. */
+  afterChunk?: () => Promise<void> | void;
+  /**
+   * Parse in worker threads (one per file being read) and hand over only what the metrics
+   * need: `data` then holds just provider/model/voice/transport. Same malformed-line rule.
+   * Used by summary, anomalies and report; leaves the main thread to the derivation.
+   */
+  compact?: boolean;
+}
+
+export interface ReadStats {
+  files: number;
+  /** Well-formed events read (before any filter). */
+  events: number;
+  skippedLines: number;
+  bytes: number;
+}
+
+/** The time of the first well-formed line in the file's first 64 KiB (cheap; no stream opened). */
+async function peekFirstUs(file: SourceFile, index: number): Promise<number> {
+    const fh = await open(file.path, 'r');
+    let buf: Buffer;
+    try {
+      const b = Buffer.alloc(PEEK_BYTES);
+      const { bytesRead } = await fh.read(b, 0, PEEK_BYTES, 0);
+      buf = b.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+    if (file.gz) {
+      try {
+        buf = gunzipSync(buf, { finishFlush: zc.Z_SYNC_FLUSH });
+      } catch {
+        return Number.NEGATIVE_INFINITY; // corrupt: reported when the file is read
+      }
+    }
+    const lines = buf.toString('utf8').split('\n');
+    lines.pop(); // possibly cut by the peek
+    for (const l of lines) {
+      if (isBlank(l)) continue;
+      const ev = parseLine(l, index, 0);
+      if (ev) return ev.timestampUs;
+    }
+    return Number.NEGATIVE_INFINITY;
+}
+
+const CHUNK = 1 << 20;
+const PEEK_BYTES = 64 * 1024;
+
+interface Cursor {
+  readonly index: number;
+  firstUs: number;
+  batch: FileEvent[];
+  pos: number;
+  peek(): Promise<void>;
+  fill(): Promise<boolean>;
+  close(): void;
+}
+
+/** Reads one file through a worker thread (parse-worker.ts); see ReadOptions.compact. */
+class WorkerCursor implements Cursor {
+  batch: FileEvent[] = [];
+  pos = 0;
+  firstUs = Number.NEGATIVE_INFINITY;
+  private worker: Worker | undefined;
+  private readonly queue: WorkerMessage[] = [];
+  private waiting: ((m: WorkerMessage) => void) | undefined;
+  private done = false;
+  private static readonly labelCache = new Map<string, Record<string, unknown>>();
+
+  constructor(
+    readonly file: SourceFile,
+    readonly index: number,
+    private readonly opts: ReadOptions,
+    private readonly stats: ReadStats,
+  ) {}
+
+  async peek(): Promise<void> {
+    this.firstUs = await peekFirstUs(this.file, this.index);
+  }
+
+  private start(): void {
+    const data: WorkerInput = { path: this.file.path, gz: this.file.gz, file: this.index, chunkBytes: CHUNK, maxInFlight: 3 };
+    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: data });
+    this.worker.on('message', (m: WorkerMessage) => this.deliver(m));
+    this.worker.on('error', (e) => this.deliver({ kind: 'error', message: e.message }));
+  }
+
+  private deliver(m: WorkerMessage): void {
+    const w = this.waiting;
+    if (w) {
+      this.waiting = undefined;
+      w(m);
+    } else this.queue.push(m);
+  }
+
+  private next(): Promise<WorkerMessage> {
+    const m = this.queue.shift();
+    if (m) return Promise.resolve(m);
+    return new Promise((r) => (this.waiting = r));
+  }
+
+  private static labels(key: string): Record<string, unknown> {
+    let d = WorkerCursor.labelCache.get(key);
+    if (d === undefined) {
+      const [provider, model, voice, transport] = key.split('\u0000');
+      d = {};
+      if (provider) d.provider = provider;
+      if (model) d.model = model;
+      if (voice) d.voice = voice;
+      if (transport) d.transport = transport;
+      WorkerCursor.labelCache.set(key, d);
+    }
+    return d;
+  }
+
+  async fill(): Promise<boolean> {
+    this.batch = [];
+    this.pos = 0;
+    while (!this.done && this.batch.length === 0) {
+      if (this.worker === undefined) this.start();
+      const m = await this.next();
+      if (m.kind === 'error') {
+        this.close();
+        throw new DataError(this.file.gz ? `corrupt gzip file ${this.file.path}: ${m.message}` : `cannot read ${this.file.path}: ${m.message}`);
+      }
+      this.stats.bytes += m.bytes;
+      if (m.kind === 'end') {
+        this.done = true;
+        this.close();
+        break;
+      }
+      this.worker!.postMessage('ack');
+      for (const line of m.skipped) {
+        this.stats.skippedLines++;
+        this.opts.onSkip?.(this.index, line);
+      }
+      const { ts, ints, strings, n } = m;
+      const empty: Record<string, unknown> = {};
+      const out: FileEvent[] = new Array(n);
+      for (let k = 0; k < n; k++) {
+        const o = k * STRIDE;
+        const sid = ints[o + 1]!;
+        const turn = ints[o + 2]!;
+        const span = ints[o + 3]!;
+        const lab = ints[o + 4]!;
+        out[k] = {
+          timestampUs: ts[k]!,
+          eventType: strings[ints[o]!]!,
+          sessionId: sid < 0 ? null : strings[sid]!,
+          data: lab < 0 ? empty : WorkerCursor.labels(strings[lab]!),
+          traceId: undefined,
+          spanId: span < 0 ? undefined : strings[span],
+          turn: turn < 0 ? undefined : turn,
+          file: this.index,
+          line: ints[o + 5]!,
+          raw: undefined,
+        };
+      }
+      this.stats.events += n;
+      this.batch = out;
+    }
+    return this.batch.length > 0;
+  }
+
+  close(): void {
+    if (this.worker) {
+      void this.worker.terminate();
+      this.worker = undefined;
+    }
+  }
+}
+
+class FileCursor implements Cursor {
+  batch: FileEvent[] = [];
+  pos = 0;
+  done = false;
+  firstUs = Number.NEGATIVE_INFINITY;
+  private raw: ReadStream | undefined;
+  private iter: AsyncIterator<Buffer | string> | undefined;
+  private readonly decoder = new StringDecoder('utf8');
+  private rest = '';
+  private lineNo = 0;
+  bytesRead = 0;
+
+  constructor(
+    readonly file: SourceFile,
+    readonly index: number,
+    private readonly opts: ReadOptions,
+    private readonly stats: ReadStats,
+  ) {}
+
+  async peek(): Promise<void> {
+    this.firstUs = await peekFirstUs(this.file, this.index);
+  }
+
+  private openStream(): void {
+    this.raw = createReadStream(this.file.path, { highWaterMark: CHUNK });
+    let s: Readable = this.raw;
+    if (this.file.gz) {
+      const gunzip = createGunzip({ chunkSize: CHUNK });
+      this.raw.on('error', (e) => gunzip.destroy(e));
+      s = this.raw.pipe(gunzip);
+    }
+    this.iter = s[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  }
+
+  /** Reads and parses the next chunk into `batch`. Returns false at the end of the file. */
+  async fill(): Promise<boolean> {
+    this.batch = [];
+    this.pos = 0;
+    while (!this.done && this.batch.length === 0) {
+      if (this.iter === undefined) this.openStream();
+      let r: IteratorResult<Buffer | string>;
+      try {
+        r = await this.iter!.next();
+      } catch (err) {
+        this.close();
+        const msg = (err as Error).message ?? String(err);
+        throw new DataError(this.file.gz ? `corrupt gzip file ${this.file.path}: ${msg}` : `cannot read ${this.file.path}: ${msg}`);
+      }
+      let text: string;
+      if (r.done) {
+        this.done = true;
+        text = this.rest + this.decoder.end();
+        this.rest = '';
+        if (text !== '') this.parseLines(text, true);
+      } else {
+        text = this.rest + (typeof r.value === 'string' ? r.value : this.decoder.write(r.value));
+        const last = text.lastIndexOf('\n');
+        if (last < 0) {
+          this.rest = text;
+        } else {
+          this.rest = text.slice(last + 1);
+          this.parseLines(text.slice(0, last), false);
+        }
+      }
+      const bytes = this.raw?.bytesRead ?? 0;
+      this.stats.bytes += bytes - this.bytesRead;
+      this.bytesRead = bytes;
+    }
+    return this.batch.length > 0;
+  }
+
+  private parseLines(text: string, final: boolean): void {
+    const keepRaw = this.opts.keepRaw === true;
+    let start = 0;
+    const n = text.length;
+    while (start <= n) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) {
+        if (start === n && !final) break;
+        end = n;
+      }
+      this.lineNo++;
+      let line = text.slice(start, end);
+      start = end + 1;
+      if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+      if (line.length === 0 || isBlank(line)) {
+        if (end === n) break;
+        continue;
+      }
+      const ev = parseLine(line, this.index, this.lineNo, keepRaw);
+      if (ev === undefined) {
+        this.stats.skippedLines++;
+        this.opts.onSkip?.(this.index, this.lineNo);
+      } else {
+        this.stats.events++;
+        this.batch.push(ev);
+      }
+      if (end === n) break;
+    }
+  }
+
+  close(): void {
+    this.raw?.destroy();
+  }
+}
+
+/**
+ * Reads the files and calls `onEvent` for every well-formed event, merged by timestamp
+ * across files. `onEvent` returning false stops the read early (e.g. `query --limit`).
+ */
+export async function readEvents(
+  files: readonly SourceFile[],
+  onEvent: (ev: FileEvent) => boolean | void,
+  opts: ReadOptions = {},
+): Promise<ReadStats> {
+  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, bytes: 0 };
+  const pending: Cursor[] = files.map((f, i) => (opts.compact ? new WorkerCursor(f, i, opts, stats) : new FileCursor(f, i, opts, stats)));
+  await Promise.all(pending.map((c) => c.peek()));
+  // date order first (from discovery), then by first timestamp inside the same date key
+  pending.sort((a, b) => a.firstUs - b.firstUs || a.index - b.index);
+  const active: Cursor[] = [];
+  let stopped = false;
+
+  const activate = async (c: Cursor): Promise<void> => {
+    if (await c.fill()) active.push(c);
+    await afterChunk();
+  };
+  const afterChunk = async (): Promise<void> => {
+    opts.onProgress?.(stats.bytes);
+    if (opts.afterChunk) await opts.afterChunk();
+  };
+
+  try {
+    while (!stopped) {
+      if (active.length === 0) {
+        const next = pending.shift();
+        if (next === undefined) break;
+        await activate(next);
+        continue;
+      }
+      // the cursor with the earliest head
+      let min = active[0]!;
+      let second = Number.POSITIVE_INFINITY;
+      for (let i = 1; i < active.length; i++) {
+        const c = active[i]!;
+        const t = c.batch[c.pos]!.timestampUs;
+        const mt = min.batch[min.pos]!.timestampUs;
+        if (t < mt) {
+          second = mt;
+          min = c;
+        } else if (t < second) second = t;
+      }
+      const nextFile = pending[0];
+      if (nextFile !== undefined && min.batch[min.pos]!.timestampUs >= nextFile.firstUs) {
+        pending.shift();
+        await activate(nextFile);
+        continue;
+      }
+      const limit = Math.min(second, nextFile?.firstUs ?? Number.POSITIVE_INFINITY);
+      // drain the earliest cursor while it stays earliest (all of it when it is the only one)
+      const batch = min.batch;
+      let pos = min.pos;
+      const n = batch.length;
+      while (pos < n) {
+        const ev = batch[pos]!;
+        if (ev.timestampUs > limit && pos > min.pos) break;
+        pos++;
+        if (onEvent(ev) === false) {
+          stopped = true;
+          break;
+        }
+      }
+      min.pos = pos;
+      if (stopped) break;
+      if (pos >= n) {
+        if (!(await min.fill())) active.splice(active.indexOf(min), 1);
+        await afterChunk();
+      }
+    }
+  } finally {
+    for (const c of [...active, ...pending]) c.close();
+  }
+  opts.onProgress?.(stats.bytes);
+  return stats;
+}
