@@ -91,14 +91,29 @@ const ERROR_CLOSES: Record<string, readonly MetricName[]> = {
 };
 
 class SessionState {
-  /** Open operation starts, keyed `${metric}|${spanId}` (span mode) or `${metric}` (order mode). */
-  readonly open = new Map<string, OpenStart>();
+  /**
+   * Open operation starts per metric, keyed by span id (span mode) or '' (order mode: lines
+   * without span ids). Two levels, so the hot path looks up the span id string it already
+   * holds instead of building a `${metric}|${spanId}` key per event.
+   */
+  readonly open = new Map<MetricName, Map<string, OpenStart>>();
   /** The latest RECORDING_END still waiting for its TTS_START / TTS_PLAYBACK_START. */
   pendingResponse: OpenStart | undefined;
   pendingVoice: OpenStart | undefined;
   /** Turn assigned by rule, for lines that carry none. */
   ruleTurn = 0;
+  /** Labels of the latest TTS_START: playback events carry none, their samples take these. */
+  ttsLabels: SampleLabels = {};
   lastUs = Number.NEGATIVE_INFINITY;
+
+  openOf(metric: MetricName): Map<string, OpenStart> {
+    let m = this.open.get(metric);
+    if (m === undefined) {
+      m = new Map();
+      this.open.set(metric, m);
+    }
+    return m;
+  }
 }
 
 export interface DerivationTotals {
@@ -152,19 +167,23 @@ export class MetricsDeriver {
     if (type === 'RECORDING_START') st.ruleTurn++;
     const turn = ev.turn ?? st.ruleTurn;
 
+    const key = ev.spanId || '';
     const startMetric = STARTS[type];
     if (startMetric !== undefined) {
-      const key = ev.spanId ? `${startMetric}|${ev.spanId}` : startMetric;
-      if (st.open.has(key)) this.totals.incomplete[startMetric]++; // a newer start replaces it
-      st.open.set(key, { us: ev.timestampUs, turn, labels: labelsOf(ev.data), traceId: ev.traceId, spanId: ev.spanId });
+      const open = st.openOf(startMetric);
+      if (open.has(key)) this.totals.incomplete[startMetric]++; // a newer start replaces it
+      let labels = labelsOf(ev.data);
+      if (type === 'TTS_START') st.ttsLabels = labels;
+      else if (type === 'TTS_PLAYBACK_START') labels = { ...st.ttsLabels, ...labels };
+      open.set(key, { us: ev.timestampUs, turn, labels, traceId: ev.traceId, spanId: ev.spanId });
     }
 
     const endMetric = ENDS[type];
     if (endMetric !== undefined) {
-      const key = ev.spanId ? `${endMetric}|${ev.spanId}` : endMetric;
-      const start = st.open.get(key);
+      const open = st.open.get(endMetric);
+      const start = open?.get(key);
       if (start !== undefined) {
-        st.open.delete(key);
+        open!.delete(key);
         this.emit(endMetric, start, ev, turn);
       }
     }
@@ -182,7 +201,7 @@ export class MetricsDeriver {
     } else if (type === 'TTS_PLAYBACK_START' && st.pendingVoice) {
       const start = st.pendingVoice;
       st.pendingVoice = undefined;
-      this.emit('voice_to_voice', { ...start, labels: labelsOf(ev.data) }, ev, turn);
+      this.emit('voice_to_voice', { ...start, labels: { ...st.ttsLabels, ...labelsOf(ev.data) } }, ev, turn);
     }
 
     const closes = ERROR_CLOSES[type];
@@ -217,14 +236,11 @@ export class MetricsDeriver {
   }
 
   private closeOnError(st: SessionState, metrics: readonly MetricName[], spanId: string | undefined): void {
-    for (const metric of metrics) {
-      const key = spanId ? `${metric}|${spanId}` : metric;
-      if (st.open.delete(key)) this.totals.incomplete[metric]++;
-    }
+    for (const metric of metrics) if (st.open.get(metric)?.delete(spanId || '')) this.totals.incomplete[metric]++;
   }
 
   private endSession(id: string | null, st: SessionState): void {
-    for (const key of st.open.keys()) this.totals.incomplete[key.split('|')[0] as MetricName]++;
+    for (const [metric, open] of st.open) this.totals.incomplete[metric] += open.size;
     if (st.pendingResponse) this.totals.incomplete.response_time++;
     if (st.pendingVoice) this.totals.incomplete.voice_to_voice++;
     this.sessions.delete(id);
