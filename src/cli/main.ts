@@ -2,6 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { demoCommand } from './demo-command.js';
+import { anomaliesCommand } from './commands/anomalies.js';
+import { queryCommand } from './commands/query.js';
+import { replayCommand } from './commands/replay.js';
+import { reportCommand } from './commands/report.js';
+import { summaryCommand } from './commands/summary.js';
+import { tailCommand } from './commands/tail.js';
+import { timelineCommand } from './commands/timeline.js';
+import { UsageError } from './errors.js';
 
 /**
  * The `voicemode-events` command. Argument parsing is commander's (well kept, typed,
@@ -16,7 +24,14 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(demoCommand());
-  for (const cmd of program.commands) cmd.exitOverride();
+  program.addCommand(summaryCommand());
+  program.addCommand(timelineCommand());
+  program.addCommand(queryCommand());
+  program.addCommand(tailCommand());
+  program.addCommand(replayCommand());
+  program.addCommand(reportCommand());
+  program.addCommand(anomaliesCommand());
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(add --help for usage)');
   return program;
 }
 
@@ -29,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     process.stderr.write(`voicemode-events: ${(err as Error)?.message ?? String(err)}\n`);
-    return 1;
+    return err instanceof UsageError ? 2 : 1;
   }
 }
 

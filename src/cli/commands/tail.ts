@@ -1,0 +1,195 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { open, readdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { TurnAssigner } from '../../analysis/turns.js';
+import { resolveConfig } from '../../config.js';
+import { METRIC_NAMES, MetricsDeriver, type MetricName, type MetricSample } from '../../metrics/derive.js';
+import { DataError, UsageError } from '../../reader/errors.js';
+import { isBlank, parseLine, type FileEvent } from '../../reader/parse-line.js';
+import { iso, sec } from '../format.js';
+
+interface TailOptions {
+  json?: boolean;
+  lines: number;
+  interval: number;
+}
+
+/** Plain (not .gz) log files of a folder, newest last (by the date in the name, then name). */
+async function logFiles(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).filter((n) => /^voicemode_events(?:_[0-9A-Za-z:T-]+)?\.jsonl$/.test(n));
+  return names.sort().map((n) => join(dir, n));
+}
+
+function nonNegInt(name: string) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number >= 0`);
+    return n;
+  };
+}
+
+const TAIL_START_BYTES = 256 * 1024;
+
+/**
+ * Follows the newest log file of a folder by polling (portable; fs.watch misses appends on
+ * some file systems), switching to the next file when the writer rotates (a newer name
+ * appears: the rest of the current file is read first). Events are printed as they arrive;
+ * a turn's metrics are printed when the turn completes (the session's next turn begins or
+ * the session ends).
+ */
+export function tailCommand(): Command {
+  return new Command('tail')
+    .description("Follow the newest log file (across rotation to the next day's file), printing events and each turn's metrics as they complete")
+    .argument('[dir]', 'log folder (default: $VOICEMODE_EVENT_LOG_DIR or ~/voicemode_logs)')
+    .option('-n, --lines <n>', 'show the last n events of the newest file first', nonNegInt('--lines'), 10)
+    .option('--json', 'print JSON lines: {"kind":"event",...} and {"kind":"turn_metrics",...}')
+    .option('--interval <ms>', 'poll interval in milliseconds', nonNegInt('--interval'), 250)
+    .addHelpText('after', '\nExample:\n  $ voicemode-events tail ~/voicemode_logs --lines 0\n  (Ctrl-C to stop)\n')
+    .action(async (dirArg: string | undefined, opts: TailOptions) => {
+      const dir = dirArg ? resolve(dirArg) : resolveConfig().dir;
+      let st;
+      try {
+        st = await stat(dir);
+      } catch {
+        throw new UsageError(`no such folder: ${dir}`);
+      }
+      if (!st.isDirectory()) throw new UsageError(`not a folder: ${dir} (tail follows a log folder)`);
+
+      const out = (s: string): void => {
+        process.stdout.write(s + '\n');
+      };
+      // per session: samples of the current turn, to print when the turn completes
+      const turnOfSession = new Map<string | null, { assigner: TurnAssigner; turn: number | undefined; samples: MetricSample[] }>();
+      const printTurn = (sessionId: string | null, turn: number, samples: MetricSample[]): void => {
+        if (samples.length === 0) return;
+        const metrics: Partial<Record<MetricName, number[]>> = {};
+        for (const m of METRIC_NAMES) for (const s of samples) if (s.metric === m) (metrics[m] ??= []).push(s.seconds);
+        if (opts.json) out(JSON.stringify({ kind: 'turn_metrics', session_id: sessionId, turn, metrics }));
+        else {
+          const parts = METRIC_NAMES.filter((m) => metrics[m]).map((m) => `${m} ${metrics[m]!.map(sec).join(', ')}`);
+          out(`  turn ${turn} of ${sessionId ?? '(no session)'}: ${parts.join('; ')}`);
+        }
+      };
+      const deriver = new MetricsDeriver((s) => {
+        const st = turnOfSession.get(s.sessionId);
+        st?.samples.push(s);
+      });
+      let quiet = false;
+      const handle = (ev: FileEvent): void => {
+        let st = turnOfSession.get(ev.sessionId);
+        if (st === undefined) turnOfSession.set(ev.sessionId, (st = { assigner: new TurnAssigner(), turn: undefined, samples: [] }));
+        const turn = st.assigner.assign(ev.eventType, ev.turn);
+        if (turn !== undefined && st.turn !== undefined && turn !== st.turn) {
+          if (!quiet) printTurn(ev.sessionId, st.turn, st.samples);
+          st.samples = [];
+        }
+        if (turn !== undefined) st.turn = turn;
+        if (!quiet) {
+          if (opts.json) {
+            out(JSON.stringify({ kind: 'event', timestamp: iso(ev.timestampUs), event_type: ev.eventType, session_id: ev.sessionId, turn: turn ?? null, data: ev.data }));
+          } else {
+            const t = iso(ev.timestampUs)!.slice(11, 23);
+            const data = JSON.stringify(ev.data);
+            out(`${t}  ${(ev.sessionId ?? '-').padEnd(26)} ${ev.eventType.padEnd(20)} ${data === '{}' ? '' : data}`.trimEnd());
+          }
+        }
+        deriver.push(ev);
+        if (ev.eventType === 'SESSION_END') {
+          if (!quiet && st.turn !== undefined) printTurn(ev.sessionId, st.turn, st.samples);
+          turnOfSession.delete(ev.sessionId);
+        }
+      };
+
+      let files = await logFiles(dir);
+      let current = files[files.length - 1];
+      let offset = 0;
+      let rest = '';
+      let lineNo = 0;
+      let decoder = new StringDecoder('utf8');
+
+      const readNew = async (path: string): Promise<FileEvent[]> => {
+        const evs: FileEvent[] = [];
+        let fh;
+        try {
+          fh = await open(path, 'r');
+        } catch {
+          return evs; // removed meanwhile
+        }
+        try {
+          const { size } = await fh.stat();
+          if (size < offset) {
+            offset = 0; // truncated: start over
+            rest = '';
+          }
+          while (offset < size) {
+            const len = Math.min(size - offset, 1 << 20);
+            const buf = Buffer.alloc(len);
+            const { bytesRead } = await fh.read(buf, 0, len, offset);
+            if (bytesRead === 0) break;
+            offset += bytesRead;
+            const text = rest + decoder.write(buf.subarray(0, bytesRead));
+            const parts = text.split('\n');
+            rest = parts.pop() ?? '';
+            for (const l of parts) {
+              lineNo++;
+              if (isBlank(l)) continue;
+              const ev = parseLine(l.endsWith('\r') ? l.slice(0, -1) : l, 0, lineNo);
+              if (ev) evs.push(ev);
+            }
+          }
+        } finally {
+          await fh.close();
+        }
+        return evs;
+      };
+
+      if (current !== undefined) {
+        const { size } = await stat(current);
+        offset = Math.max(0, size - TAIL_START_BYTES);
+        const first = await readNew(current);
+        if (offset > 0 && size > TAIL_START_BYTES) first.shift(); // the first line may be cut
+        quiet = true;
+        const shownFrom = Math.max(0, first.length - opts.lines);
+        first.forEach((ev, i) => {
+          quiet = i < shownFrom;
+          handle(ev);
+        });
+        quiet = false;
+      } else if (!opts.json) {
+        process.stderr.write(`voicemode-events: waiting for a log file in ${dir}\n`);
+      }
+
+      let stopping = false;
+      const stop = (): void => {
+        stopping = true;
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') stopping = true;
+      });
+      while (!stopping) {
+        await new Promise((r) => setTimeout(r, Math.max(opts.interval, 10)));
+        if (stopping) break;
+        try {
+          await stat(dir);
+        } catch {
+          throw new DataError(`the log folder went away: ${dir}`);
+        }
+        if (current !== undefined) for (const ev of await readNew(current)) handle(ev);
+        files = await logFiles(dir);
+        const newest = files[files.length - 1];
+        if (newest !== undefined && newest !== current && (current === undefined || basename(newest) > basename(current))) {
+          if (current !== undefined) for (const ev of await readNew(current)) handle(ev); // the rest of the old file
+          if (!opts.json) process.stderr.write(`voicemode-events: following ${newest}\n`);
+          current = newest;
+          offset = 0;
+          rest = '';
+          lineNo = 0;
+          decoder = new StringDecoder('utf8');
+          for (const ev of await readNew(current)) handle(ev);
+        }
+      }
+    });
+}

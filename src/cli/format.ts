@@ -1,0 +1,38 @@
+import Table from 'cli-table3';
+import type { Distribution } from '../analysis/quantiles.js';
+import { formatTimestampUs } from '../time/format.js';
+
+/** Colour only on a terminal and when NO_COLOR is not set (https://no-color.org). */
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return stream.isTTY === true && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+}
+
+export function makeTable(head: string[]): Table.Table {
+  const color = useColor();
+  return new Table({ head, style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] } });
+}
+
+/** Seconds for people: 3 decimals, or ms below 1 s? Keep seconds everywhere, like the metrics. */
+export function sec(v: number | null | undefined): string {
+  return v === null || v === undefined ? '-' : `${v.toFixed(3)}s`;
+}
+
+export function iso(us: number | null | undefined): string | null {
+  return us === null || us === undefined ? null : formatTimestampUs(us);
+}
+
+export const DIST_COLUMNS = ['count', 'mean', 'min', 'p50', 'p90', 'p95', 'p99', 'max'] as const;
+
+export function distRow(d: Distribution): string[] {
+  return [String(d.count), sec(d.mean), sec(d.min), sec(d.p50), sec(d.p90), sec(d.p95), sec(d.p99), sec(d.max)];
+}
+
+/** Writes to stdout honouring back-pressure; resolves false when stdout is closed (EPIPE, `| head`). */
+export function writeOut(text: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (process.stdout.destroyed || process.stdout.writableEnded) return resolve(false);
+    const ok = process.stdout.write(text);
+    if (ok) resolve(true);
+    else process.stdout.once('drain', () => resolve(true));
+  });
+}
