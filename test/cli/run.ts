@@ -1,0 +1,40 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '../..');
+export const BIN = join(ROOT, 'dist/cli/main.js');
+export const FIX = join(ROOT, 'test/fixtures');
+
+if (!existsSync(BIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would (no TTY), with NO_COLOR unset unless given. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
+  const r = await cli(args);
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  if (lines.length !== 1) throw new Error(`expected exactly one JSON line, got ${lines.length}`);
+  return JSON.parse(lines[0]!) as T;
+}
