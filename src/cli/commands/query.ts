@@ -1,3 +1,4 @@
+import { outputRedactor } from '../redact-output.js';
 import { Command } from 'commander';
 import { globToRegExp, parseWhere, type WhereCondition } from '../../analysis/filter.js';
 import { UsageError } from '../../reader/errors.js';
@@ -40,6 +41,7 @@ export function queryCommand(): Command {
         if (err.code === 'EPIPE') closed = true;
       };
       process.stdout.on('error', onError);
+      const redact = outputRedactor();
       let pending: string[] = [];
       let printed = 0;
       const flush = async (): Promise<void> => {
@@ -66,7 +68,7 @@ export function queryCommand(): Command {
         filter,
         (ev) => {
           if (closed) return false;
-          pending.push(ev.raw! + '\n');
+          pending.push(redact.line(ev.raw!) + '\n');
           printed++;
           if (opts.limit !== undefined && printed >= opts.limit) return false;
           return undefined;

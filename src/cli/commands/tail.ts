@@ -1,3 +1,4 @@
+import { outputRedactor } from '../redact-output.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -56,6 +57,7 @@ export function tailCommand(): Command {
       }
       if (!st.isDirectory()) throw new UsageError(`not a folder: ${dir} (tail follows a log folder)`);
 
+      const redact = outputRedactor();
       const out = (s: string): void => {
         process.stdout.write(s + '\n');
       };
@@ -87,10 +89,10 @@ export function tailCommand(): Command {
         if (turn !== undefined) st.turn = turn;
         if (!quiet) {
           if (opts.json) {
-            out(JSON.stringify({ kind: 'event', timestamp: iso(ev.timestampUs), event_type: ev.eventType, session_id: ev.sessionId, turn: turn ?? null, data: ev.data }));
+            out(JSON.stringify({ kind: 'event', timestamp: iso(ev.timestampUs), event_type: ev.eventType, session_id: ev.sessionId, turn: turn ?? null, data: redact.data(ev.data) }));
           } else {
             const t = iso(ev.timestampUs)!.slice(11, 23);
-            const data = JSON.stringify(ev.data);
+            const data = JSON.stringify(redact.data(ev.data));
             out(`${t}  ${(ev.sessionId ?? '-').padEnd(26)} ${ev.eventType.padEnd(20)} ${data === '{}' ? '' : data}`.trimEnd());
           }
         }

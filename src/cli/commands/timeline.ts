@@ -1,3 +1,4 @@
+import { outputRedactor } from '../redact-output.js';
 import { Command } from 'commander';
 import { TurnAssigner } from '../../analysis/turns.js';
 import { deriveMetrics, METRIC_NAMES, type MetricName } from '../../metrics/derive.js';
@@ -48,13 +49,14 @@ export function timelineCommand(): Command {
         return m;
       };
       const rel = (us: number): number => (us - startUs) / 1e6;
+      const redact = outputRedactor();
 
       if (opts.json) {
         const ev = (e: FileEvent): Record<string, unknown> => ({
           offset_s: rel(e.timestampUs),
           timestamp: iso(e.timestampUs),
           event_type: e.eventType,
-          data: e.data,
+          data: redact.data(e.data),
         });
         const out = {
           session_id: opts.session,
@@ -71,7 +73,7 @@ export function timelineCommand(): Command {
       }
 
       const bold = useColor() ? (s: string) => `\x1b[1m${s}\x1b[22m` : (s: string) => s;
-      const line = (e: FileEvent): string => `  ${('+' + rel(e.timestampUs).toFixed(3) + 's').padStart(10)}  ${e.eventType.padEnd(20)} ${compactData(e.data)}`.trimEnd();
+      const line = (e: FileEvent): string => `  ${('+' + rel(e.timestampUs).toFixed(3) + 's').padStart(10)}  ${e.eventType.padEnd(20)} ${compactData(redact.data(e.data))}`.trimEnd();
       const out: string[] = [];
       out.push(bold(`Session ${opts.session}`) + `  start ${iso(startUs)}  duration ${sec(rel(endUs))}  events ${events.length}  turns ${turnNumbers.length}`);
       const sessionLevel = events.filter((_, i) => turnOf[i] === undefined);
