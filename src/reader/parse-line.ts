@@ -78,6 +78,8 @@ export function parseTimestampFast(text: string): number {
 
 /** Parses one non-blank line. Returns undefined when the line is malformed (see above). */
 export function parseLine(text: string, file: number, line: number, keepRaw = false): FileEvent | undefined {
+  // A byte order mark (files saved by some editors and tools) is not part of the line.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let obj: unknown;
   try {
     obj = JSON.parse(text);
