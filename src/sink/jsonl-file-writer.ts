@@ -13,7 +13,18 @@ export interface JsonlFileWriterOptions {
   /** Bytes kept in memory while the folder cannot be written; beyond it the oldest lines are dropped and counted. */
   maxBufferedBytes?: number;
   warn?: Warn;
+  /** How files are opened (a seam for fault-injection tests). Default fs.promises.open. */
+  openFile?: OpenFile;
 }
+
+/** The part of a FileHandle the writer uses. */
+export interface AppendHandle {
+  stat(): Promise<{ size: number }>;
+  write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+export type OpenFile = (path: string, flags: 'a', mode: number) => Promise<AppendHandle>;
 
 interface Chunk {
   path: string;
@@ -46,6 +57,7 @@ export class JsonlFileWriter {
   private readonly intervalMs: number;
   private readonly maxBufferedBytes: number;
   private readonly warn: Warn;
+  private readonly openFile: OpenFile;
 
   private records: EventRecord[] = [];
   private readonly queue: Chunk[] = [];
@@ -66,6 +78,7 @@ export class JsonlFileWriter {
     this.intervalMs = options.flushIntervalMs ?? 200;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 32 * 1024 * 1024;
     this.warn = options.warn ?? warnStderr;
+    this.openFile = options.openFile ?? open;
   }
 
   /** Events that could not be kept (buffer full while the folder was unusable). */
@@ -244,7 +257,7 @@ export class JsonlFileWriter {
 
   private async writeChunk(chunk: Chunk): Promise<boolean> {
     this.current = { chunk, preSize: undefined };
-    let fh: import('node:fs/promises').FileHandle | undefined;
+    let fh: AppendHandle | undefined;
     try {
       if (!this.dirReady) {
         await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
@@ -252,12 +265,12 @@ export class JsonlFileWriter {
         await this.checkFolderMode();
       }
       try {
-        fh = await open(chunk.path, 'a', FILE_MODE);
+        fh = await this.openFile(chunk.path, 'a', FILE_MODE);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         // The folder vanished while we ran: make it again once.
         await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
-        fh = await open(chunk.path, 'a', FILE_MODE);
+        fh = await this.openFile(chunk.path, 'a', FILE_MODE);
       }
       const preSize = (await fh.stat()).size;
       this.current.preSize = preSize;

@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { ALLOWED_PARENTS, createVoiceEvents, type Clock, type VoiceEvents } from '../../src/index.js';
 import { JsonlEventProcessor, JsonlFileWriter } from '../../src/sdk/index.js';
 import type { Rotation } from '../../src/config.js';
+import type { OpenFile } from '../../src/sink/jsonl-file-writer.js';
 
 /** A per-test pipeline: real JSONL files in a temp folder, finished spans in memory. */
 export interface Harness {
@@ -26,7 +27,7 @@ export function tempDir(prefix = 'vme-'): string {
 }
 
 export function makeHarness(
-  options: { clock?: Clock; rotation?: Rotation; eventCountLimit?: number; dir?: string; maxBufferedBytes?: number } = {},
+  options: { clock?: Clock; rotation?: Rotation; eventCountLimit?: number; dir?: string; maxBufferedBytes?: number; openFile?: OpenFile } = {},
 ): Harness {
   const dir = options.dir ?? join(tempDir(), 'logs');
   const warnings: string[] = [];
@@ -36,6 +37,7 @@ export function makeHarness(
     flushIntervalMs: 50,
     warn: (m) => warnings.push(m),
     ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
+    ...(options.openFile ? { openFile: options.openFile } : {}),
   });
   const jsonl = new JsonlEventProcessor({ writer });
   const spans = new InMemorySpanExporter();

@@ -1,7 +1,9 @@
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { OpenFile } from '../../src/sink/jsonl-file-writer.js';
 import { makeHarness, tempDir, type Harness } from '../helpers/harness.js';
 import { mountTmpfs, requireOrSkip, type Tmpfs } from '../helpers/tmpfs.js';
 
@@ -91,6 +93,39 @@ describe('disk full (a real 256 KiB tmpfs)', () => {
     const ids = kept.map((l) => (l.data as { i: number }).i);
     expect(ids.at(-1)).toBe(2999); // the newest are kept
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+});
+
+describe('disk full, injected (runs where mounting is not allowed too)', () => {
+  it('a write that fails half-way with ENOSPC is cut back: no torn line, nothing lost once space returns', async () => {
+    let full = false;
+    let failedWrites = 0;
+    const openFile: OpenFile = async (path, flags, mode) => {
+      const fh = await open(path, flags, mode);
+      return {
+        stat: () => fh.stat(),
+        truncate: (len: number) => fh.truncate(len),
+        close: () => fh.close(),
+        write: async (buffer: Buffer, offset: number, length: number) => {
+          if (!full) return fh.write(buffer, offset, length);
+          failedWrites++;
+          await fh.write(buffer, offset, Math.floor(length / 2)); // half a chunk reaches the disk...
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); // ...then the disk is full
+        },
+      };
+    };
+    const h = harness({ openFile });
+    for (let i = 0; i < 50; i++) h.voice.logEvent('TOOL_REQUEST_START', { i });
+    await h.flush();
+    full = true;
+    for (let i = 50; i < 300; i++) h.voice.logEvent('TOOL_REQUEST_START', { i });
+    await sleep(200);
+    expect(failedWrites).toBeGreaterThan(1); // retried
+    expect(h.warnings.filter((w) => w.includes('ENOSPC'))).toHaveLength(1);
+    expect(strictLines(h.dir)).toHaveLength(50); // the half-written chunk was cut back
+    full = false;
+    await waitFor(() => strictLines(h.dir).length === 300);
+    expect(strictLines(h.dir).map((l) => (l.data as { i: number }).i)).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 });
 
