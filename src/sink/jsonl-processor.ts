@@ -7,6 +7,39 @@ import { JsonlFileWriter } from './jsonl-file-writer.js';
 import { spanEventToRecord } from './span-event-record.js';
 
 /**
+ * Which events of an open span were written live, by position. An event's index counts every
+ * event the span ever got (`droppedEventsCount` + its place in `events`), so it survives the
+ * SDK shifting the oldest events out at its limit. Our events are the common case, so what is
+ * kept is the index of the newest one written live plus the ranges of indices in between that
+ * other code added (usually none): O(1) per event, no per-event object. (A WeakSet of event
+ * objects did the same at ~250 ns per event: see docs/performance.md.)
+ */
+interface LiveWritten {
+  lastLive: number;
+  /** Flat [from, to) pairs of indices of events added by other code before `lastLive`. */
+  others: number[] | undefined;
+}
+
+function addOthers(state: LiveWritten, from: number, to: number, dropped: number): void {
+  let others = state.others ?? (state.others = []);
+  if (others.length >= 64 && others[1]! <= dropped) {
+    // Forget ranges that have left the span (shifted out at its event limit): memory stays
+    // bounded by what the span holds, however long it lives.
+    const kept: number[] = [];
+    for (let i = 0; i < others.length; i += 2) if (others[i + 1]! > dropped) kept.push(others[i]!, others[i + 1]!);
+    others = state.others = kept;
+  }
+  others.push(from, to);
+}
+
+function wasWrittenLive(state: LiveWritten, index: number): boolean {
+  if (index > state.lastLive) return false;
+  const others = state.others;
+  if (others !== undefined) for (let i = 0; i < others.length; i += 2) if (index >= others[i]! && index < others[i + 1]!) return false;
+  return true;
+}
+
+/**
  * The JSONL sink as a SpanProcessor: add it to any tracer provider.
  *
  * Events logged through this package's API are written the moment they are logged (via the
@@ -16,10 +49,8 @@ import { spanEventToRecord } from './span-event-record.js';
  */
 export class JsonlEventProcessor implements SpanProcessor {
   readonly writer: JsonlFileWriter;
-  /** Ids of this provider's open spans. */
-  private readonly open = new Set<string>();
-  /** Span event objects already written live (weak: they go with their span). */
-  private readonly written = new WeakSet<object>();
+  /** This provider's open spans, by span id: which of their events were written live. */
+  private readonly open = new Map<string, LiveWritten>();
   private readonly unsubscribe: () => void;
 
   constructor(options: EventLogOptions & { writer?: JsonlFileWriter } = {}) {
@@ -32,17 +63,29 @@ export class JsonlEventProcessor implements SpanProcessor {
   }
 
   onStart(span: SdkSpan, _parentContext: Context): void {
-    this.open.add(span.spanContext().spanId);
+    this.open.set(span.spanContext().spanId, { lastLive: -1, others: undefined });
   }
 
   private onLiveEvent(span: Span, record: EventRecord, spanEvent: object | undefined): void {
-    if (!this.open.has(span.spanContext().spanId)) return; // not one of our provider's spans
+    const state = this.open.get(span.spanContext().spanId);
+    if (state === undefined) return; // not one of our provider's spans
     this.writer.write(record);
-    if (spanEvent !== undefined) this.written.add(spanEvent);
+    if (spanEvent === undefined) return;
+    // The live event is the span's newest event (emitEvent passes events[length - 1]); its
+    // index is how many events the span had before it, dropped ones included.
+    const { events, droppedEventsCount } = span as unknown as ReadableSpan;
+    const last = events.length - 1;
+    if (events[last] !== spanEvent) return; // cannot happen through emitEvent
+    const index = droppedEventsCount + last;
+    if (index > state.lastLive + 1) addOthers(state, state.lastLive + 1, index, droppedEventsCount);
+    state.lastLive = index;
   }
 
   onEnd(span: ReadableSpan): void {
-    if (!this.open.delete(span.spanContext().spanId)) return;
+    const id = span.spanContext().spanId;
+    const state = this.open.get(id);
+    if (state === undefined) return;
+    this.open.delete(id);
     if (span.droppedEventsCount > 0) {
       warnOnce(
         `span ${span.name} kept only the last ${span.events.length} of its events (the provider's eventCountLimit); ` +
@@ -50,7 +93,10 @@ export class JsonlEventProcessor implements SpanProcessor {
       );
     }
     // Events added to the span by other code (not through our API) are written now.
-    for (const event of span.events) if (!this.written.has(event)) this.writer.write(spanEventToRecord(span, event));
+    const base = span.droppedEventsCount;
+    span.events.forEach((event, i) => {
+      if (!wasWrittenLive(state, base + i)) this.writer.write(spanEventToRecord(span, event));
+    });
   }
 
   forceFlush(): Promise<void> {
