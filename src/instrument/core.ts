@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { warnOnce } from '../config.js';
-import { dataToAttributes } from '../events/attributes-codec.js';
+import { eventAttributes } from '../events/attributes-codec.js';
 import { liveEvents } from '../events/live-bus.js';
 import { prepareData, type RedactMode } from '../events/sanitize.js';
 import type { EventRecord } from '../events/record.js';
@@ -70,7 +70,7 @@ export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: 
     // A safe, redacted copy: later changes by the app to its object do not change the log.
     const copy = data === undefined ? {} : prepareData(data, core.redact);
     const span = node.span;
-    if (!node.ended) span.addEvent(eventType, data === undefined ? undefined : dataToAttributes(copy), usToHrTime(us));
+    if (!node.ended) span.addEvent(eventType, data === undefined ? undefined : eventAttributes(copy), usToHrTime(us));
     const events = (span as EventHolder).events;
     const spanEvent = !node.ended && events && events.length > 0 ? events[events.length - 1] : undefined;
     const ctx = span.spanContext();

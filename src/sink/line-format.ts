@@ -12,12 +12,30 @@ export function formatLine(r: EventRecord): string {
     '{"timestamp":"' +
     formatTimestampUs(r.timestampUs) +
     '","event_type":' +
-    JSON.stringify(r.eventType) +
+    quoted(r.eventType) +
     ',"session_id":' +
-    (r.sessionId === null ? 'null' : JSON.stringify(r.sessionId)) +
+    (r.sessionId === null ? 'null' : quoted(r.sessionId)) +
     ',"data":' +
     safeJsonStringify(r.data);
   if (r.turn !== undefined) line += ',"turn":' + r.turn;
   if (r.traceId) line += ',"trace_id":"' + r.traceId + '","span_id":"' + r.spanId + '"';
   return line + '}\n';
+}
+
+/**
+ * JSON string literals of event types and session ids. Both repeat on line after line (a few
+ * dozen types, one id per conversation), so each is escaped once and then looked up: ~70 ns
+ * of JSON.stringify per string becomes a Map hit (docs/performance.md). Bounded: cleared when full.
+ */
+const QUOTED_MAX = 4096;
+const quotedCache = new Map<string, string>();
+
+function quoted(s: string): string {
+  let q = quotedCache.get(s);
+  if (q === undefined) {
+    q = JSON.stringify(s);
+    if (quotedCache.size >= QUOTED_MAX) quotedCache.clear();
+    quotedCache.set(s, q);
+  }
+  return q;
 }
