@@ -1,0 +1,267 @@
+/**
+ * `npm run bench` — the side-by-side benchmark of issue 5 (see docs/performance.md).
+ *
+ *   npm run bench                    human-readable table
+ *   npm run bench -- --json          the table, then ONE JSON object as the last line
+ *   npm run bench -- --only event,op --json     some items only
+ *   npm run bench -- --smoke --json  tiny sizes (what test/bench-smoke.test.ts runs): checks the bench works, measures nothing
+ *
+ * Items: event (1), sustained (2), op (3), loop (4), memory (5, in a fresh child process), summary (6).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import Table from 'cli-table3';
+import { measureEventCost, type EventCostOptions, type EventCostResult } from './event-cost.js';
+import { measureLoopDelay, type LoopDelayOptions, type LoopDelayResult } from './loop-delay.js';
+import { measureMemory, type MemoryOptions, type MemoryResult } from './memory.js';
+import { measureOpCost, type OpCostOptions, type OpCostResult } from './op-cost.js';
+import { measureSummary, type SummaryOptions, type SummaryResult } from './summary-throughput.js';
+import { measureSustained, type SustainedOptions, type SustainedResult } from './sustained.js';
+
+export const ITEMS = ['event', 'sustained', 'op', 'loop', 'memory', 'summary'] as const;
+export type Item = (typeof ITEMS)[number];
+
+export interface Sizes {
+  event: EventCostOptions;
+  sustained: SustainedOptions;
+  op: OpCostOptions;
+  loop: LoopDelayOptions;
+  memory: MemoryOptions;
+  summary: SummaryOptions;
+}
+
+export const FULL: Sizes = {
+  event: { calls: 20_000, repetitions: 5, chunk: 500, perSpan: 1000, warmupCalls: 10_000 },
+  sustained: { events: 200_000, repetitions: 3, chunk: 1000, perSpan: 1000 },
+  op: { ops: 20_000, repetitions: 5, chunk: 100, warmupOps: 5000 },
+  loop: { events: 100_000, chunk: 100, repetitions: 3 },
+  memory: { events: 1_000_000, warmupEvents: 50_000, turnsPerYield: 20 },
+  summary: { events: 1_000_000, repetitions: 3 },
+};
+
+export const SMOKE: Sizes = {
+  event: { calls: 400, repetitions: 2, chunk: 100, perSpan: 200, warmupCalls: 200 },
+  sustained: { events: 2000, repetitions: 1, chunk: 500, perSpan: 1000 },
+  op: { ops: 200, repetitions: 2, chunk: 50, warmupOps: 100 },
+  loop: { events: 2000, chunk: 100, repetitions: 1 },
+  memory: { events: 5000, warmupEvents: 1000, turnsPerYield: 20 },
+  summary: { events: 2000, repetitions: 1 },
+};
+
+export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResult & LoopDelayResult & MemoryResult & SummaryResult> & {
+  machine: string;
+  node: string;
+  mode: 'full' | 'smoke';
+  seconds: number;
+  targets: Record<string, { value: number; target: string; met: boolean }>;
+};
+
+export interface RunOptions {
+  sizes: Sizes;
+  mode: 'full' | 'smoke';
+  only?: readonly Item[];
+  /** Run item 5 in this process instead of a fresh child (the smoke test does; RSS is then not meaningful). */
+  memoryInProcess?: boolean;
+  cli?: string;
+  log?: (line: string) => void;
+}
+
+export function machine(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpu.trim()}, ${cpus().length} cores, Node ${process.version}, ${process.platform}`;
+}
+
+function memoryInChild(opts: MemoryOptions): MemoryResult {
+  const script = fileURLToPath(import.meta.url);
+  const out = spawnSync(process.execPath, ['--expose-gc', script, '--child-memory', JSON.stringify(opts)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  if (out.status !== 0) throw new Error(`memory child exited ${out.status}`);
+  return JSON.parse(out.stdout.trim().split('\n').pop()!) as MemoryResult;
+}
+
+export async function runBench(options: RunOptions): Promise<BenchResult> {
+  const log = options.log ?? (() => undefined);
+  const only = new Set(options.only ?? ITEMS);
+  const t0 = Date.now();
+  let r: BenchResult = { machine: machine(), node: process.version, mode: options.mode, seconds: 0, targets: {} };
+  const step = async <T extends object>(item: Item, label: string, fn: () => Promise<T> | T): Promise<void> => {
+    if (!only.has(item)) return;
+    const s = Date.now();
+    log(`bench: ${label}...`);
+    r = { ...r, ...(await fn()) };
+    log(`bench: ${label} done in ${((Date.now() - s) / 1000).toFixed(1)} s`);
+  };
+  const s = options.sizes;
+  await step('event', '1 per-event cost', () => measureEventCost(s.event));
+  await step('op', '3 per-operation cost', () => measureOpCost(s.op));
+  await step('sustained', '2 sustained events/s', () => measureSustained(s.sustained));
+  await step('loop', '4 event-loop delay during a burst', () => measureLoopDelay(s.loop));
+  await step('memory', '5 RSS growth in one long session', () =>
+    options.memoryInProcess ? measureMemory(s.memory) : memoryInChild(s.memory),
+  );
+  await step('summary', '6 summary throughput', () => measureSummary({ ...s.summary, ...(options.cli ? { cli: options.cli } : {}) }));
+  r.seconds = (Date.now() - t0) / 1000;
+  r.targets = evaluateTargets(r);
+  return r;
+}
+
+/** The targets of issue 5, as ratios within this run (absolute figures for reference only). */
+export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
+  const t: BenchResult['targets'] = {};
+  const add = (name: string, value: number | undefined, target: string, met: (v: number) => boolean): void => {
+    if (value === undefined || Number.isNaN(value)) return;
+    t[name] = { value, target, met: met(value) };
+  };
+  add('event_median_ns', r.event_ns_p50, '<= 1000 ns', (v) => v <= 1000);
+  if (r.event_ns_p50 !== undefined && r.pino_ns_p50 !== undefined) {
+    add('event_vs_pino', r.pino_ns_p50 / r.event_ns_p50, '>= 3x cheaper than pino', (v) => v >= 3);
+  }
+  if (r.events_per_sec !== undefined && r.pino_events_per_sec !== undefined) {
+    add('sustained_vs_pino', r.events_per_sec / r.pino_events_per_sec, '>= 2x pino lines/s, all complete', (v) => v >= 2 && r.lines_verified === true);
+  }
+  if (r.op_ns_p50 !== undefined && r.otel_op_ns_p50 !== undefined) {
+    add('op_vs_otel', r.op_ns_p50 / r.otel_op_ns_p50, '<= 1.5x raw OTel child span', (v) => v <= 1.5);
+  }
+  add('loop_delay_p99_ms', r.loop_delay_p99_ms, '<= 2 ms', (v) => v <= 2);
+  add('loop_delay_max_ms', r.loop_delay_max_ms, '<= 10 ms', (v) => v <= 10);
+  add('rss_growth_mb', r.rss_growth_mb, '<= 50 MB after 1M events', (v) => v <= 50);
+  if (r.summary_mb_per_sec !== undefined && r.jq_mb_per_sec !== undefined) {
+    add('summary_vs_jq', r.summary_mb_per_sec / r.jq_mb_per_sec, '>= 2x jq', (v) => v >= 2);
+  }
+  if (r.summary_mb_per_sec !== undefined && r.parse_mb_per_sec !== undefined) {
+    add('parse_vs_summary', r.parse_mb_per_sec / r.summary_mb_per_sec, '<= 1.5x slower than bare parse', (v) => v <= 1.5);
+  }
+  return t;
+}
+
+const us = (ns: number | undefined): string => (ns === undefined || Number.isNaN(ns) ? 'n/a' : `${(ns / 1000).toFixed(2)} µs`);
+const num = (v: number | undefined, digits = 0): string =>
+  v === undefined || Number.isNaN(v) ? 'n/a' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ratio = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? 'n/a' : `${v.toFixed(2)}x`);
+
+export function renderTable(r: BenchResult): string {
+  const table = new Table({
+    head: ['#', 'measure', 'voicemode-events', 'peers (same run)', 'ratio', 'target', 'ok'],
+    style: { head: [], border: [] },
+  });
+  const ok = (k: string): string => (r.targets[k] === undefined ? '' : r.targets[k]!.met ? 'yes' : 'NO');
+  const both = (a: string, b: string): string => [ok(a), ok(b)].filter(Boolean).join(' / ');
+  if (r.event_ns_p50 !== undefined) {
+    table.push([
+      '1',
+      'event: logEvent on an open op span\nmedian / p99 per call',
+      `${us(r.event_ns_p50)} / ${us(r.event_ns_p99)}\n(no MeterProvider: ${us(r.event_no_meter_ns_p50)} / ${us(r.event_no_meter_ns_p99)})`,
+      `pino info(): ${us(r.pino_ns_p50)} / ${us(r.pino_ns_p99)}\nOTel addEvent: ${us(r.otel_event_ns_p50)} / ${us(r.otel_event_ns_p99)}\nfloor: ${us(r.floor_ns_p50)} / ${us(r.floor_ns_p99)}`,
+      `${ratio(r.targets.event_vs_pino?.value)} cheaper than pino\n${ratio((r.event_ns_p50 ?? NaN) / (r.otel_event_ns_p50 ?? NaN))} OTel addEvent`,
+      '<= 1 µs, >= 3x cheaper than pino',
+      both('event_median_ns', 'event_vs_pino'),
+    ]);
+  }
+  if (r.events_per_sec !== undefined) {
+    table.push([
+      '2',
+      `sustained: ${num(r.sustained_events)} events\nuntil all on disk, verified`,
+      `${num(r.events_per_sec)} /s`,
+      `pino: ${num(r.pino_events_per_sec)} /s`,
+      `${ratio(r.targets.sustained_vs_pino?.value)} pino\nlines complete: ${r.lines_verified ? 'yes' : 'NO'}`,
+      '>= 2x pino, every line complete',
+      ok('sustained_vs_pino'),
+    ]);
+  }
+  if (r.op_ns_p50 !== undefined) {
+    table.push([
+      '3',
+      'operation: wrapped TTS, 5 events\nmedian / p99 per call',
+      `${us(r.op_ns_p50)} / ${us(r.op_ns_p99)}\n(no MeterProvider: ${us(r.op_no_meter_ns_p50)} / ${us(r.op_no_meter_ns_p99)})`,
+      `raw OTel child span + 5 events: ${us(r.otel_op_ns_p50)} / ${us(r.otel_op_ns_p99)}`,
+      `${ratio(r.targets.op_vs_otel?.value)} raw OTel\n(no MeterProvider: ${ratio((r.op_no_meter_ns_p50 ?? NaN) / (r.otel_op_ns_p50 ?? NaN))})`,
+      '<= 1.5x raw OTel',
+      ok('op_vs_otel'),
+    ]);
+  }
+  if (r.loop_delay_p99_ms !== undefined) {
+    table.push([
+      '4',
+      `event-loop delay, burst of ${num(r.burst_events)}\np99 / max`,
+      `${num(r.loop_delay_p99_ms, 2)} / ${num(r.loop_delay_max_ms, 2)} ms`,
+      `pino: ${num(r.pino_loop_delay_p99_ms, 2)} / ${num(r.pino_loop_delay_max_ms, 2)} ms`,
+      '',
+      'p99 <= 2 ms, max <= 10 ms',
+      both('loop_delay_p99_ms', 'loop_delay_max_ms'),
+    ]);
+  }
+  if (r.rss_growth_mb !== undefined) {
+    table.push([
+      '5',
+      `RSS growth, ${num(r.memory_events)} events\nin one session (after / peak)`,
+      `${num(r.rss_growth_mb, 1)} MB / ${num(r.rss_peak_growth_mb, 1)} MB\n(heap ${num(r.heap_growth_mb, 1)} MB)`,
+      '',
+      '',
+      '<= 50 MB',
+      ok('rss_growth_mb'),
+    ]);
+  }
+  if (r.summary_mb_per_sec !== undefined) {
+    table.push([
+      '6',
+      `summary --json, ${num(r.summary_events)} events\n(${num(r.summary_file_mb)} MB file)`,
+      `${num(r.summary_mb_per_sec)} MB/s`,
+      `jq select: ${num(r.jq_mb_per_sec)} MB/s\nreadline+JSON.parse: ${num(r.parse_mb_per_sec)} MB/s`,
+      `${ratio(r.targets.summary_vs_jq?.value)} jq\nparse ${ratio(r.targets.parse_vs_summary?.value)} faster`,
+      '>= 2x jq, within 1.5x of parse',
+      both('summary_vs_jq', 'parse_vs_summary'),
+    ]);
+  }
+  const lines = [
+    `voicemode-events bench (${r.mode}) — ${r.machine}; ${r.seconds.toFixed(0)} s`,
+    r.metrics_wiring ? `pipeline: startTelemetry JSONL sink + ${r.metrics_wiring}; OTLP unset` : '',
+    table.toString(),
+  ];
+  if (r.summary_note) lines.push(`summary: ${r.summary_note}`);
+  return lines.filter(Boolean).join('\n');
+}
+
+function parseArgs(argv: string[]): { json: boolean; smoke: boolean; only: Item[] | undefined; cli: string | undefined } {
+  const value = (name: string): string | undefined => {
+    const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+    if (i < 0) return undefined;
+    return argv[i]!.includes('=') ? argv[i]!.slice(name.length + 1) : argv[i + 1];
+  };
+  const onlyRaw = value('--only');
+  const only = onlyRaw?.split(',').map((s) => s.trim()) as Item[] | undefined;
+  for (const o of only ?? []) if (!ITEMS.includes(o)) throw new Error(`--only: unknown item ${o} (items: ${ITEMS.join(', ')})`);
+  return { json: argv.includes('--json'), smoke: argv.includes('--smoke'), only, cli: value('--cli') };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const childIdx = argv.indexOf('--child-memory');
+  if (childIdx >= 0) {
+    const opts = JSON.parse(argv[childIdx + 1]!) as MemoryOptions;
+    process.stdout.write(JSON.stringify(await measureMemory(opts)) + '\n');
+    return;
+  }
+  const args = parseArgs(argv);
+  const result = await runBench({
+    sizes: args.smoke ? SMOKE : FULL,
+    mode: args.smoke ? 'smoke' : 'full',
+    ...(args.only ? { only: args.only } : {}),
+    ...(args.cli ? { cli: args.cli } : {}),
+    log: (line) => process.stderr.write(line + '\n'),
+  });
+  process.stdout.write(renderTable(result) + '\n');
+  if (args.json) process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
+
