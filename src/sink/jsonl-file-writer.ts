@@ -59,7 +59,13 @@ export class JsonlFileWriter {
   private readonly warn: Warn;
   private readonly openFile: OpenFile;
 
+  /** Records not yet formatted: `records` fills while `backlog[backlogPos..]` is being formatted. */
   private records: EventRecord[] = [];
+  private backlog: EventRecord[] = [];
+  private backlogPos = 0;
+  /** File name of the last UTC hour seen: the name changes at most once an hour. */
+  private nameHour = Number.NaN;
+  private nameOfHour = '';
   private readonly queue: Chunk[] = [];
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -88,7 +94,7 @@ export class JsonlFileWriter {
 
   /** Records and bytes not yet on disk. */
   get pending(): { records: number; bytes: number } {
-    return { records: this.records.length, bytes: this.queuedBytes };
+    return { records: this.unformatted(), bytes: this.queuedBytes };
   }
 
   write(record: EventRecord): void {
@@ -109,7 +115,7 @@ export class JsonlFileWriter {
     for (let round = 0; round < 3; round++) {
       this.kick();
       await this.draining;
-      if (this.records.length === 0 && this.queue.length === 0) return;
+      if (this.unformatted() === 0 && this.queue.length === 0) return;
       if (this.failing) return;
     }
   }
@@ -173,7 +179,7 @@ export class JsonlFileWriter {
       .catch((err) => this.warn(`event log writer failed: ${describe(err)}`))
       .finally(() => {
         this.draining = undefined;
-        if (this.records.length > 0 || this.queue.length > 0) this.scheduleRetry();
+        if (this.unformatted() > 0 || this.queue.length > 0) this.scheduleRetry();
       });
   }
 
@@ -186,7 +192,7 @@ export class JsonlFileWriter {
   private async drain(): Promise<void> {
     for (;;) {
       if (this.queue.length === 0) {
-        if (this.records.length === 0) return;
+        if (this.unformatted() === 0) return;
         this.formatSlice();
       }
       const chunk = this.queue[0]!;
@@ -205,22 +211,47 @@ export class JsonlFileWriter {
     if (chunk) this.queuedBytes -= chunk.data.length;
   }
 
+  private unformatted(): number {
+    return this.records.length + this.backlog.length - this.backlogPos;
+  }
+
+  /** Every file name is within one UTC hour (daily and hourly rotation alike), so it is computed once an hour. */
+  private fileName(us: number): string {
+    const hour = Math.floor(us / 3_600_000_000);
+    if (hour !== this.nameHour) {
+      this.nameHour = hour;
+      this.nameOfHour = fileNameFor(hour * 3_600_000_000, this.rotation);
+    }
+    return this.nameOfHour;
+  }
+
   /** Formats at most one slice of records into per-file chunks at the back of the queue. */
   private formatSlice(): void {
-    const slice = this.records.length <= SLICE ? this.records : this.records.slice(0, SLICE);
-    this.records = slice === this.records ? [] : this.records.slice(SLICE);
+    if (this.backlogPos >= this.backlog.length) {
+      // Take everything logged so far in one swap; slices are then cut by index (no copying of the rest).
+      this.backlog = this.records;
+      this.backlogPos = 0;
+      this.records = [];
+    }
+    const end = Math.min(this.backlogPos + SLICE, this.backlog.length);
+    const slice = this.backlog.slice(this.backlogPos, end);
+    this.backlogPos = end;
+    if (end === this.backlog.length) {
+      this.backlog = [];
+      this.backlogPos = 0;
+    }
     this.enqueue(slice);
   }
 
   /** Formats every pending record, slice by slice (so the memory bound can drop whole slices). */
   private formatPending(): void {
-    while (this.records.length > 0) this.formatSlice();
+    while (this.unformatted() > 0) this.formatSlice();
   }
 
   private enqueue(records: EventRecord[]): void {
     const byFile = new Map<string, { text: string; lines: number }>();
     for (const r of records) {
-      const name = fileNameFor(r.timestampUs, this.rotation);
+      const name = this.fileName(r.timestampUs);
       const entry = byFile.get(name);
       const line = formatLine(r);
       if (entry) {
