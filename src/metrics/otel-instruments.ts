@@ -69,9 +69,11 @@ export function installVoiceInstruments(meter: Meter): () => void {
   // Counted in a Map and reported at collection time: Counter.add hashes its attributes on
   // every call (~0.5 µs, half the cost of logging an event; docs/performance.md).
   const eventCounts = new Map<string, number>();
+  let drainBeforeCollect: () => void = () => undefined;
   meter
     .createObservableCounter(EVENTS_COUNTER, { unit: '{event}', description: 'Events logged, by event_type' })
     .addCallback((result) => {
+      drainBeforeCollect();
       for (const [eventType, n] of eventCounts) result.observe(n, { event_type: eventType });
     });
   const errors = meter.createCounter(ERRORS_COUNTER, {
@@ -101,18 +103,35 @@ export function installVoiceInstruments(meter: Meter): () => void {
     }
   });
 
-  const offSamples = liveSamples.add((sample: MetricSample) => {
-    const attrs: Attributes = {};
-    const l = sample.labels;
-    if (l.provider) attrs.provider = label(l.provider, '');
-    if (l.model) attrs.model = label(l.model, '');
-    if (l.voice) attrs.voice = label(l.voice, '');
-    if (l.transport) attrs.transport = label(l.transport, '');
-    if (sample.metric === 'stt_latency') {
-      const end = last && last.timestampUs === sample.endUs ? last.eventType : undefined;
-      attrs.outcome = end === 'STT_NO_SPEECH' ? 'no_speech' : 'transcribed';
+  // Histogram.record hashes its attributes too (~1 µs a sample). Samples are queued on the
+  // caller's path (a push) and recorded on the next turn of the event loop, or at collection
+  // time at the latest (observable callbacks run before the SDK collects): exports never miss
+  // a sample, and the voice call does not pay for the histogram.
+  const queued: { sample: MetricSample; noSpeech: boolean }[] = [];
+  let scheduled = false;
+  const drain = (): void => {
+    scheduled = false;
+    for (const { sample, noSpeech } of queued.splice(0)) {
+      const attrs: Attributes = {};
+      const l = sample.labels;
+      if (l.provider) attrs.provider = label(l.provider, '');
+      if (l.model) attrs.model = label(l.model, '');
+      if (l.voice) attrs.voice = label(l.voice, '');
+      if (l.transport) attrs.transport = label(l.transport, '');
+      if (sample.metric === 'stt_latency') attrs.outcome = noSpeech ? 'no_speech' : 'transcribed';
+      histograms[sample.metric].record(sample.seconds, attrs);
     }
-    histograms[sample.metric].record(sample.seconds, attrs);
+  };
+  drainBeforeCollect = drain;
+
+  const offSamples = liveSamples.add((sample: MetricSample) => {
+    // The end event of the pair was published just before its sample (emitEvent's order).
+    const noSpeech = sample.metric === 'stt_latency' && last?.timestampUs === sample.endUs && last.eventType === 'STT_NO_SPEECH';
+    queued.push({ sample, noSpeech });
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain).unref();
+    }
   });
 
   return () => {
