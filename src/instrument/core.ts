@@ -55,6 +55,9 @@ export function parentContext(parent: SpanNode | undefined): Context {
   return parent ? trace.setSpan(context.active(), parent.span) : context.active();
 }
 
+/** The data of every event logged without any: shared and frozen (readers never change data). */
+const NO_DATA: Record<string, unknown> = Object.freeze({});
+
 interface EventHolder {
   events?: object[];
 }
@@ -68,7 +71,7 @@ export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: 
   try {
     const us = core.clock.nowUs();
     // A safe, redacted copy: later changes by the app to its object do not change the log.
-    const copy = data === undefined ? {} : prepareData(data, core.redact);
+    const copy = data === undefined ? NO_DATA : prepareData(data, core.redact);
     const span = node.span;
     if (!node.ended) span.addEvent(eventType, data === undefined ? undefined : eventAttributes(copy), usToHrTime(us));
     const events = (span as EventHolder).events;

@@ -127,14 +127,23 @@ export interface DerivationTotals {
 
 export type SampleListener = (sample: MetricSample) => void;
 
+/** Shared by every start without labels (most of them): never mutated, one allocation less per event. */
+const NO_LABELS: SampleLabels = Object.freeze({});
+
 function labelsOf(data: Record<string, unknown>): SampleLabels {
-  const labels: SampleLabels = {};
   const { provider, model, voice, transport } = data;
+  if (provider === undefined && model === undefined && voice === undefined && transport === undefined) return NO_LABELS;
+  const labels: SampleLabels = {};
   if (typeof provider === 'string') labels.provider = provider;
   if (typeof model === 'string') labels.model = model;
   if (typeof voice === 'string') labels.voice = voice;
   if (typeof transport === 'string') labels.transport = transport;
   return labels;
+}
+
+/** Playback events carry no labels of their own: they take the latest TTS_START's (their own win). */
+function withTtsLabels(tts: SampleLabels, own: SampleLabels): SampleLabels {
+  return own === NO_LABELS ? tts : { ...tts, ...own };
 }
 
 /**
@@ -174,7 +183,7 @@ export class MetricsDeriver {
       if (open.has(key)) this.totals.incomplete[startMetric]++; // a newer start replaces it
       let labels = labelsOf(ev.data);
       if (type === 'TTS_START') st.ttsLabels = labels;
-      else if (type === 'TTS_PLAYBACK_START') labels = { ...st.ttsLabels, ...labels };
+      else if (type === 'TTS_PLAYBACK_START') labels = withTtsLabels(st.ttsLabels, labels);
       open.set(key, { us: ev.timestampUs, turn, labels, traceId: ev.traceId, spanId: ev.spanId });
     }
 
@@ -201,7 +210,7 @@ export class MetricsDeriver {
     } else if (type === 'TTS_PLAYBACK_START' && st.pendingVoice) {
       const start = st.pendingVoice;
       st.pendingVoice = undefined;
-      this.emit('voice_to_voice', { ...start, labels: { ...st.ttsLabels, ...labelsOf(ev.data) } }, ev, turn);
+      this.emit('voice_to_voice', { ...start, labels: withTtsLabels(st.ttsLabels, labelsOf(ev.data)) }, ev, turn);
     }
 
     const closes = ERROR_CLOSES[type];
