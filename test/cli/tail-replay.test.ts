@@ -24,7 +24,8 @@ describe('tail', () => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     try {
-      await new Promise((r) => setTimeout(r, 400));
+      // --lines 0 starts at the end of the file: append only once tail says it follows it
+      await waitFor(() => err, /following .*voicemode_events_2025-06-22\.jsonl/);
       appendFileSync(join(dir, 'voicemode_events_2025-06-22.jsonl'), lines.slice(1, 6).join('\n') + '\n');
       await waitFor(() => out, /"event_type":"RECORDING_START"/);
       // turn 0 is complete once turn 1 begins

@@ -158,7 +158,9 @@ export function tailCommand(): Command {
           handle(ev);
         });
         quiet = false;
-      } else if (!opts.json) {
+        // On stderr also with --json (stdout stays pure JSON): tells a script that following has begun.
+        process.stderr.write(`voicemode-events: following ${current}\n`);
+      } else {
         process.stderr.write(`voicemode-events: waiting for a log file in ${dir}\n`);
       }
 
@@ -184,7 +186,7 @@ export function tailCommand(): Command {
         const newest = files[files.length - 1];
         if (newest !== undefined && newest !== current && (current === undefined || basename(newest) > basename(current))) {
           if (current !== undefined) for (const ev of await readNew(current)) handle(ev); // the rest of the old file
-          if (!opts.json) process.stderr.write(`voicemode-events: following ${newest}\n`);
+          process.stderr.write(`voicemode-events: following ${newest}\n`);
           current = newest;
           offset = 0;
           rest = '';
