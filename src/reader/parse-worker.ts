@@ -1,19 +1,24 @@
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
+import { open, type FileHandle } from 'node:fs/promises';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
 import { isBlank, parseLine } from './parse-line.js';
-
-/**
- * Worker thread of the compact reader (summary, anomalies, report): reads one file, splits
- * and parses its lines with the same rules as the in-thread reader (parse-line.ts), and posts
- * batches in columns (typed arrays + a per-batch string table) so that the main thread, which
- * runs the derivation, gets each event without a second JSON.parse. At most a few batches are
- * in flight (credit-based), so memory stays bounded when the main thread is slower.
- */
+import { ByteInterner } from './byte-interner.js';
+import { latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import { STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
+/**
+ * Worker thread of the compact reader (summary, anomalies, report). It reads raw bytes (no
+ * UTF-8 decoding of whole chunks), splits lines, and checks each line with the validating
+ * byte scanner of scan-line.ts; any line the scanner is not sure about (malformed, escapes in
+ * needed fields, ...) goes through the reference path, `parseLine` (JSON.parse and the
+ * malformed-line rule), so the outcome is the in-thread reader's, line for line.
+ *
+ * Results go to the main thread in columns (typed arrays, transferred) with string tables:
+ * event types, session ids and label sets are sent once per worker and then referred to by
+ * number; span ids per batch. At most a few batches are in flight (credit-based), so memory
+ * stays bounded when the main thread is slower.
+ */
 const input = workerData as WorkerInput;
 const port = parentPort as NonNullable<typeof parentPort>;
 let credits = input.maxInFlight;
@@ -25,7 +30,72 @@ port.on('message', (m: string) => {
   } else if (m === 'stop') process.exit(0);
 });
 
-function labelKey(data: Record<string, unknown>): string | undefined {
+const scanner = new LineScanner();
+
+/**
+ * Strings by number: ids in order of first sight; `out` gets each new string once. Lookups by
+ * bytes (the fast path: no JS string unless new) or by string (the reference path).
+ */
+class StringTable {
+  private readonly bytes: ByteInterner;
+  private gidOf: Int32Array = new Int32Array(256);
+  private readonly others = new Map<string, number>();
+  private scratch = Buffer.allocUnsafe(256);
+  count = 0;
+  out: string[] = [];
+
+  constructor(slotBits: number) {
+    this.bytes = new ByteInterner(slotBits);
+  }
+
+  reset(): void {
+    this.bytes.clear();
+    this.others.clear();
+    this.count = 0;
+    this.out = [];
+  }
+
+  fromBytes(buf: Buffer, s: number, e: number, text?: string): number {
+    const before = this.bytes.size;
+    const k = this.bytes.id(buf, s, e);
+    if (k < before) return this.gidOf[k]!;
+    if (k >= this.gidOf.length) {
+      const g = new Int32Array(this.gidOf.length * 2);
+      g.set(this.gidOf);
+      this.gidOf = g;
+    }
+    const gid = this.count++;
+    this.gidOf[k] = gid;
+    this.out.push(text ?? latin1(buf, s, e));
+    return gid;
+  }
+
+  fromString(v: string): number {
+    let ascii = v.length <= 4096;
+    for (let i = 0; ascii && i < v.length; i++) if (v.charCodeAt(i) > 127) ascii = false;
+    if (ascii) {
+      if (this.scratch.length < v.length) this.scratch = Buffer.allocUnsafe(v.length * 2);
+      this.scratch.write(v, 0, 'latin1');
+      return this.fromBytes(this.scratch, 0, v.length, v);
+    }
+    let gid = this.others.get(v);
+    if (gid === undefined) {
+      gid = this.count++;
+      this.others.set(v, gid);
+      this.out.push(v);
+    }
+    return gid;
+  }
+}
+
+/** The worker's string table (types, sessions, label sets): never reset, each string sent once. */
+const table = new StringTable(12);
+/** Span ids: per batch. */
+const spanTable = new StringTable(13);
+/** provider \0 model \0 voice \0 transport, as bytes, for the table lookup. */
+let labelScratch = Buffer.allocUnsafe(256);
+
+function labelKeyOf(data: Record<string, unknown>): string | undefined {
   const { provider, model, voice, transport } = data;
   const p = typeof provider === 'string' ? provider : undefined;
   const m = typeof model === 'string' ? model : undefined;
@@ -35,80 +105,205 @@ function labelKey(data: Record<string, unknown>): string | undefined {
   return `${p ?? ''}\u0000${m ?? ''}\u0000${v ?? ''}\u0000${t ?? ''}`;
 }
 
-async function run(): Promise<void> {
-  const raw = createReadStream(input.path, { highWaterMark: input.chunkBytes });
-  let s: Readable = raw;
-  if (input.gz) {
-    const gunzip = createGunzip({ chunkSize: input.chunkBytes });
-    raw.on('error', (e) => gunzip.destroy(e));
-    s = raw.pipe(gunzip);
-  }
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  let lineNo = 0;
-  let sentBytes = 0;
-
-  const parseText = async (text: string, final: boolean): Promise<void> => {
-    const lines = text.split('\n');
-    if (!final) rest = lines.pop() ?? '';
-    const n = lines.length;
-    const ts = new Float64Array(n);
-    const ints = new Int32Array(n * STRIDE);
-    const strings: string[] = [];
-    const index = new Map<string, number>();
-    const id = (v: string): number => {
-      let i = index.get(v);
-      if (i === undefined) {
-        i = strings.length;
-        strings.push(v);
-        index.set(v, i);
-      }
-      return i;
-    };
-    const skipped: number[] = [];
-    let k = 0;
-    for (let li = 0; li < n; li++) {
-      lineNo++;
-      let line = lines[li]!;
-      if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-      if (line.length === 0 || isBlank(line)) continue;
-      const ev = parseLine(line, input.file, lineNo);
-      if (ev === undefined) {
-        skipped.push(lineNo);
-        continue;
-      }
-      ts[k] = ev.timestampUs;
-      const o = k * STRIDE;
-      ints[o] = id(ev.eventType);
-      ints[o + 1] = ev.sessionId === null ? -1 : id(ev.sessionId);
-      ints[o + 2] = ev.turn ?? -1;
-      ints[o + 3] = ev.spanId === undefined ? -1 : id(ev.spanId);
-      const lk = labelKey(ev.data);
-      ints[o + 4] = lk === undefined ? -1 : id(lk);
-      ints[o + 5] = lineNo;
-      k++;
+/** The label set of a fast-path line: its four (possibly absent) values joined by \0, as bytes. */
+function labelId(buf: Buffer, l: Int32Array): number {
+  let n = 0;
+  for (let j = 0; j < 8; j += 2) {
+    const s = l[j]!;
+    const len = s < 0 ? 0 : l[j + 1]! - s;
+    if (n + len + 1 > labelScratch.length) {
+      const b = Buffer.allocUnsafe((n + len + 1) * 2);
+      labelScratch.copy(b, 0, 0, n);
+      labelScratch = b;
     }
+    if (len > 0) buf.copy(labelScratch, n, s, s + len);
+    n += len;
+    if (j < 6) labelScratch[n++] = 0;
+  }
+  return table.fromBytes(labelScratch, 0, n);
+}
+
+/** One batch being built (one chunk of the file). */
+class Batch {
+  ts: Float64Array;
+  ints: Int32Array;
+  n = 0;
+  lines = 0;
+  readonly skipped: number[] = [];
+
+  constructor(bytes: number) {
+    spanTable.reset();
+    const cap = (bytes >> 7) + 16;
+    this.ts = new Float64Array(cap);
+    this.ints = new Int32Array(cap * STRIDE);
+  }
+
+  private slot(): number {
+    if (this.n === this.ts.length) {
+      const ts = new Float64Array(this.ts.length * 2);
+      ts.set(this.ts);
+      this.ts = ts;
+      const ints = new Int32Array(this.ints.length * 2);
+      ints.set(this.ints);
+      this.ints = ints;
+    }
+    return this.n++;
+  }
+
+  /** One line (without its `\n`). */
+  line(buf: Buffer, s: number, e: number): void {
+    const line = ++this.lines;
+    const r = scanner.scan(buf, s, e);
+    if (r === SCAN_BLANK) return;
+    if (r === SCAN_OK) {
+      const k = this.slot();
+      this.ts[k] = scanner.timestampUs;
+      const o = k * STRIDE;
+      const ints = this.ints;
+      ints[o] = table.fromBytes(buf, scanner.typeStart, scanner.typeEnd);
+      ints[o + 1] = scanner.sidStart < 0 ? -1 : table.fromBytes(buf, scanner.sidStart, scanner.sidEnd);
+      ints[o + 2] = scanner.turn;
+      ints[o + 3] = scanner.spanStart < 0 ? -1 : spanTable.fromBytes(buf, scanner.spanStart, scanner.spanEnd);
+      ints[o + 4] = scanner.hasLabels ? labelId(buf, scanner.labels) : -1;
+      ints[o + 5] = line;
+      return;
+    }
+    // the reference path: exactly the in-thread reader's handling of this line
+    let text = buf.toString('utf8', s, e);
+    if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+    if (text.length === 0 || isBlank(text)) return;
+    const ev = parseLine(text, input.file, line);
+    if (ev === undefined) {
+      this.skipped.push(line);
+      return;
+    }
+    const k = this.slot();
+    this.ts[k] = ev.timestampUs;
+    const o = k * STRIDE;
+    const ints = this.ints;
+    ints[o] = table.fromString(ev.eventType);
+    ints[o + 1] = ev.sessionId === null ? -1 : table.fromString(ev.sessionId);
+    ints[o + 2] = ev.turn ?? -1;
+    ints[o + 3] = ev.spanId === undefined ? -1 : spanTable.fromString(ev.spanId);
+    const lk = labelKeyOf(ev.data);
+    ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
+    ints[o + 5] = line;
+  }
+
+  async post(bytes: number): Promise<void> {
     while (credits <= 0) await new Promise<void>((r) => (wake = r));
     credits--;
+    const msg: WorkerMessage = {
+      kind: 'batch',
+      ts: this.ts,
+      ints: this.ints,
+      n: this.n,
+      fresh: table.out,
+      spans: spanTable.out,
+      lines: this.lines,
+      skipped: this.skipped,
+      bytes,
+    };
+    table.out = [];
+    port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer]);
+  }
+}
+
+/** Plain file: this worker's chunks, read by position; each holds the lines that start in it. */
+async function readChunks(): Promise<void> {
+  const { chunkBytes: C, size, index, workers } = input;
+  const fh: FileHandle = await open(input.path, 'r');
+  const OVER = 64 * 1024;
+  try {
+    for (let k = index; k * C < size; k += workers) {
+      const from = k * C;
+      const to = Math.min(size, from + C);
+      // one byte before the chunk (was it a line start?) and some bytes after (its last line's end)
+      const readFrom = from === 0 ? 0 : from - 1;
+      let readTo = Math.min(size, to + OVER);
+      let buf = Buffer.allocUnsafe(readTo - readFrom);
+      await readFully(fh, buf, readFrom);
+      const batch = new Batch(to - from);
+      let p: number; // buffer index of the current line start
+      if (from === 0) p = 0;
+      else {
+        const nl = buf.indexOf(10);
+        p = nl < 0 ? buf.length : nl + 1;
+      }
+      const limit = to - readFrom; // lines must start before this buffer index
+      while (p < limit) {
+        let nl = buf.indexOf(10, p);
+        while (nl < 0 && readFrom + buf.length < size) {
+          // a line longer than the overlap: read on
+          const more = Buffer.allocUnsafe(Math.min(size, readTo + Math.max(OVER, buf.length)) - readTo);
+          await readFully(fh, more, readTo);
+          readTo += more.length;
+          const old = buf.length;
+          buf = Buffer.concat([buf, more]);
+          nl = buf.indexOf(10, old);
+        }
+        const e = nl < 0 ? buf.length : nl;
+        batch.line(buf, p, e);
+        p = e + 1;
+      }
+      await batch.post(to - from);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesRead } = await fh.read(buf, off, buf.length - off, position + off);
+    if (bytesRead === 0) throw new Error('file shrank while being read');
+    off += bytesRead;
+  }
+}
+
+/** Gzip file: one stream, decompressed chunk by chunk; a line cut by a chunk is carried over. */
+async function readGzip(): Promise<void> {
+  const raw = createReadStream(input.path, { highWaterMark: input.chunkBytes });
+  const gunzip = createGunzip({ chunkSize: input.chunkBytes });
+  raw.on('error', (e) => gunzip.destroy(e));
+  const s = raw.pipe(gunzip);
+  let carry: Buffer | undefined;
+  let sentBytes = 0;
+  for await (const chunk of s) {
+    const buf: Buffer = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    const last = buf.lastIndexOf(10);
+    if (last < 0) {
+      carry = buf;
+      continue;
+    }
+    const batch = new Batch(last);
+    let p = 0;
+    while (p <= last) {
+      const nl = buf.indexOf(10, p);
+      batch.line(buf, p, nl);
+      p = nl + 1;
+    }
+    carry = last + 1 < buf.length ? buf.subarray(last + 1) : undefined;
     const bytes = raw.bytesRead - sentBytes;
     sentBytes = raw.bytesRead;
-    const msg: WorkerMessage = { kind: 'batch', ts, ints, n: k, strings, skipped, bytes };
-    port.postMessage(msg, [ts.buffer, ints.buffer]);
-  };
+    await batch.post(bytes);
+  }
+  if (carry !== undefined && carry.length > 0) {
+    const batch = new Batch(carry.length);
+    batch.line(carry, 0, carry.length);
+    await batch.post(0);
+  }
+  port.postMessage({ kind: 'end', bytes: raw.bytesRead - sentBytes } satisfies WorkerMessage);
+}
 
+async function run(): Promise<void> {
   try {
-    for await (const chunk of s) {
-      const text = rest + decoder.write(chunk as Buffer);
-      rest = '';
-      if (text.lastIndexOf('\n') < 0) {
-        rest = text;
-        continue;
-      }
-      await parseText(text, false);
+    if (input.gz) await readGzip();
+    else {
+      await readChunks();
+      port.postMessage({ kind: 'end', bytes: 0 } satisfies WorkerMessage);
     }
-    const tail = rest + decoder.end();
-    if (tail !== '') await parseText(tail, true);
-    port.postMessage({ kind: 'end', bytes: raw.bytesRead - sentBytes } satisfies WorkerMessage);
   } catch (err) {
     port.postMessage({ kind: 'error', message: (err as Error).message ?? String(err) } satisfies WorkerMessage);
   }

@@ -1,4 +1,5 @@
 import { createReadStream, type ReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
@@ -35,6 +36,8 @@ export interface ReadOptions {
    * Used by summary, anomalies and report; leaves the main thread to the derivation.
    */
   compact?: boolean;
+  /** Parse workers per plain file in compact mode (default: 2 on a machine with 2 or more cores). */
+  parseWorkers?: number;
 }
 
 export interface ReadStats {
@@ -86,14 +89,29 @@ interface Cursor {
   close(): void;
 }
 
-/** Reads one file through a worker thread (parse-worker.ts); see ReadOptions.compact. */
+/** One parse worker of a WorkerCursor, with its string table and message queue. */
+interface ParseWorker {
+  worker: Worker;
+  table: string[];
+  queue: WorkerMessage[];
+  waiting: ((m: WorkerMessage) => void) | undefined;
+}
+
+/**
+ * Reads one file through parse worker threads (parse-worker.ts); see ReadOptions.compact.
+ * A plain file is cut into 1 MiB chunks dealt out round-robin to `workers` threads; their
+ * batches are taken back in chunk order, so events come in file order and line numbers are
+ * the file's, exactly as with one worker. A gzip file has one worker.
+ */
 class WorkerCursor implements Cursor {
   batch: FileEvent[] = [];
   pos = 0;
   firstUs = Number.NEGATIVE_INFINITY;
-  private worker: Worker | undefined;
-  private readonly queue: WorkerMessage[] = [];
-  private waiting: ((m: WorkerMessage) => void) | undefined;
+  private workers: ParseWorker[] | undefined;
+  /** Index of the next chunk (its worker is chunk % workers). */
+  private chunk = 0;
+  /** Lines of the chunks taken so far. */
+  private lineOffset = 0;
   private done = false;
   private static readonly labelCache = new Map<string, Record<string, unknown>>();
 
@@ -108,25 +126,44 @@ class WorkerCursor implements Cursor {
     this.firstUs = await peekFirstUs(this.file, this.index);
   }
 
-  private start(): void {
-    const data: WorkerInput = { path: this.file.path, gz: this.file.gz, file: this.index, chunkBytes: CHUNK, maxInFlight: 3 };
-    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: data });
-    this.worker.on('message', (m: WorkerMessage) => this.deliver(m));
-    this.worker.on('error', (e) => this.deliver({ kind: 'error', message: e.message }));
+  private start(): ParseWorker[] {
+    const n = this.file.gz ? 1 : Math.max(1, Math.min(this.opts.parseWorkers ?? defaultParseWorkers(), Math.ceil(this.file.size / CHUNK)));
+    const out: ParseWorker[] = [];
+    for (let i = 0; i < n; i++) {
+      const data: WorkerInput = {
+        path: this.file.path,
+        gz: this.file.gz,
+        file: this.index,
+        chunkBytes: CHUNK,
+        maxInFlight: 3,
+        index: i,
+        workers: n,
+        size: this.file.size,
+      };
+      const pw: ParseWorker = {
+        worker: new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: data }),
+        table: [],
+        queue: [],
+        waiting: undefined,
+      };
+      const deliver = (m: WorkerMessage): void => {
+        const w = pw.waiting;
+        if (w) {
+          pw.waiting = undefined;
+          w(m);
+        } else pw.queue.push(m);
+      };
+      pw.worker.on('message', deliver);
+      pw.worker.on('error', (e) => deliver({ kind: 'error', message: e.message }));
+      out.push(pw);
+    }
+    return out;
   }
 
-  private deliver(m: WorkerMessage): void {
-    const w = this.waiting;
-    if (w) {
-      this.waiting = undefined;
-      w(m);
-    } else this.queue.push(m);
-  }
-
-  private next(): Promise<WorkerMessage> {
-    const m = this.queue.shift();
+  private static next(pw: ParseWorker): Promise<WorkerMessage> {
+    const m = pw.queue.shift();
     if (m) return Promise.resolve(m);
-    return new Promise((r) => (this.waiting = r));
+    return new Promise((r) => (pw.waiting = r));
   }
 
   private static labels(key: string): Record<string, unknown> {
@@ -147,24 +184,31 @@ class WorkerCursor implements Cursor {
     this.batch = [];
     this.pos = 0;
     while (!this.done && this.batch.length === 0) {
-      if (this.worker === undefined) this.start();
-      const m = await this.next();
+      this.workers ??= this.start();
+      const pw = this.workers[this.chunk % this.workers.length]!;
+      const m = await WorkerCursor.next(pw);
       if (m.kind === 'error') {
         this.close();
         throw new DataError(this.file.gz ? `corrupt gzip file ${this.file.path}: ${m.message}` : `cannot read ${this.file.path}: ${m.message}`);
       }
       this.stats.bytes += m.bytes;
       if (m.kind === 'end') {
+        // the worker of the next chunk has no more: there is no next chunk
         this.done = true;
         this.close();
         break;
       }
-      this.worker!.postMessage('ack');
+      this.chunk++;
+      pw.worker.postMessage('ack');
+      const table = pw.table;
+      for (const s of m.fresh) table.push(s);
+      const lineOffset = this.lineOffset;
+      this.lineOffset += m.lines;
       for (const line of m.skipped) {
         this.stats.skippedLines++;
-        this.opts.onSkip?.(this.index, line);
+        this.opts.onSkip?.(this.index, lineOffset + line);
       }
-      const { ts, ints, strings, n } = m;
+      const { ts, ints, spans, n } = m;
       const empty: Record<string, unknown> = {};
       const out: FileEvent[] = new Array(n);
       for (let k = 0; k < n; k++) {
@@ -175,14 +219,14 @@ class WorkerCursor implements Cursor {
         const lab = ints[o + 4]!;
         out[k] = {
           timestampUs: ts[k]!,
-          eventType: strings[ints[o]!]!,
-          sessionId: sid < 0 ? null : strings[sid]!,
-          data: lab < 0 ? empty : WorkerCursor.labels(strings[lab]!),
+          eventType: table[ints[o]!]!,
+          sessionId: sid < 0 ? null : table[sid]!,
+          data: lab < 0 ? empty : WorkerCursor.labels(table[lab]!),
           traceId: undefined,
-          spanId: span < 0 ? undefined : strings[span],
+          spanId: span < 0 ? undefined : spans[span],
           turn: turn < 0 ? undefined : turn,
           file: this.index,
-          line: ints[o + 5]!,
+          line: lineOffset + ints[o + 5]!,
           raw: undefined,
         };
       }
@@ -193,11 +237,16 @@ class WorkerCursor implements Cursor {
   }
 
   close(): void {
-    if (this.worker) {
-      void this.worker.terminate();
-      this.worker = undefined;
+    if (this.workers) {
+      for (const pw of this.workers) void pw.worker.terminate();
+      this.workers = undefined;
     }
   }
+}
+
+/** Parse workers per file: two when the machine has the cores (the main thread runs the analysis). */
+function defaultParseWorkers(): number {
+  return availableParallelism() >= 2 ? 2 : 1;
 }
 
 class FileCursor implements Cursor {

@@ -1,0 +1,98 @@
+/**
+ * Interns byte strings (ASCII) without making a JS string per lookup: an open-addressing hash
+ * table over a byte arena. The parse worker uses it for event types, session ids and label sets
+ * (for the whole file) and span ids (per batch), so a string is built only the first time its
+ * bytes are seen.
+ */
+export class ByteInterner {
+  private arena: Uint8Array = new Uint8Array(1 << 12);
+  private arenaLen = 0;
+  private slots: Int32Array;
+  private offs: Int32Array = new Int32Array(256);
+  private lens: Int32Array = new Int32Array(256);
+  private hashes: Int32Array = new Int32Array(256);
+  /** Number of entries; ids are 0..size-1 in order of first sight. */
+  size = 0;
+
+  constructor(slotBits = 10) {
+    this.slots = new Int32Array(1 << slotBits);
+  }
+
+  /** Forgets every entry (ids start again at 0). */
+  clear(): void {
+    this.slots.fill(0);
+    this.arenaLen = 0;
+    this.size = 0;
+  }
+
+  /** The id of `buf[s, e)`; a new id (=== size - 1 afterwards) when first seen. */
+  id(buf: Uint8Array, s: number, e: number): number {
+    // hash of the length, the first 4 and the last 12 bytes (ids differ at their ends; equal
+    // hashes are compared in full)
+    const len = e - s;
+    let h = Math.imul(0x811c9dc5 ^ len, 16777619);
+    if (len <= 16) for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+    else {
+      for (let i = s; i < s + 4; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+      for (let i = e - 12; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+    }
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let j = h & mask;
+    for (;;) {
+      const v = slots[j]!;
+      if (v === 0) break;
+      const k = v - 1;
+      if (this.hashes[k] === h && this.lens[k] === len) {
+        const arena = this.arena;
+        let o = this.offs[k]!;
+        let same = true;
+        for (let i = s; i < e; i++, o++) {
+          if (arena[o] !== buf[i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return k;
+      }
+      j = (j + 1) & mask;
+    }
+    // new entry
+    const k = this.size++;
+    if (k === this.offs.length) {
+      this.offs = grow(this.offs);
+      this.lens = grow(this.lens);
+      this.hashes = grow(this.hashes);
+    }
+    if (this.arenaLen + len > this.arena.length) {
+      const a = new Uint8Array(Math.max(this.arena.length * 2, this.arenaLen + len));
+      a.set(this.arena.subarray(0, this.arenaLen));
+      this.arena = a;
+    }
+    this.arena.set(buf.subarray(s, e), this.arenaLen);
+    this.offs[k] = this.arenaLen;
+    this.lens[k] = len;
+    this.hashes[k] = h;
+    this.arenaLen += len;
+    slots[j] = k + 1;
+    if (this.size * 2 > slots.length) this.rehash();
+    return k;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let k = 0; k < this.size; k++) {
+      let j = this.hashes[k]! & mask;
+      while (slots[j] !== 0) j = (j + 1) & mask;
+      slots[j] = k + 1;
+    }
+    this.slots = slots;
+  }
+}
+
+function grow(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { isBlank, parseLine } from '../../src/reader/parse-line.js';
+import { LineScanner, SCAN_BLANK, SCAN_OK } from '../../src/reader/scan-line.js';
+
+/**
+ * The byte scanner of the compact reader must agree with the reference path (parse-line.ts):
+ * whenever it answers OK, the line is well formed and every field it reports is parseLine's;
+ * BLANK only for blank lines. (UNSURE lines go to parseLine itself.)
+ */
+const scanner = new LineScanner();
+const text = (b: Buffer, s: number, e: number): string => b.toString('utf8', s, e);
+
+function check(line: string): number {
+  const buf = Buffer.from(line, 'utf8');
+  const r = scanner.scan(buf, 0, buf.length);
+  let ref = line;
+  if (ref.endsWith('\r')) ref = ref.slice(0, -1);
+  if (r === SCAN_BLANK) expect(ref.length === 0 || isBlank(ref)).toBe(true);
+  if (r === SCAN_OK) {
+    const ev = parseLine(ref, 0, 1);
+    expect(ev, line).toBeDefined();
+    expect(scanner.timestampUs).toBe(ev!.timestampUs);
+    expect(text(buf, scanner.typeStart, scanner.typeEnd)).toBe(ev!.eventType);
+    expect(scanner.sidStart < 0 ? null : text(buf, scanner.sidStart, scanner.sidEnd)).toBe(ev!.sessionId);
+    expect(scanner.turn < 0 ? undefined : scanner.turn).toBe(ev!.turn);
+    expect(scanner.spanStart < 0 ? undefined : text(buf, scanner.spanStart, scanner.spanEnd)).toBe(ev!.spanId);
+    const l = scanner.labels;
+    const labels: Record<string, string> = {};
+    ['provider', 'model', 'voice', 'transport'].forEach((k, j) => {
+      if (l[2 * j]! >= 0) labels[k] = text(buf, l[2 * j]!, l[2 * j + 1]!);
+    });
+    const want: Record<string, string> = {};
+    for (const k of ['provider', 'model', 'voice', 'transport']) if (typeof ev!.data[k] === 'string') want[k] = ev!.data[k] as string;
+    expect(labels).toEqual(want);
+    expect(scanner.hasLabels).toBe(Object.keys(want).length > 0);
+  }
+  return r;
+}
+
+const OURS =
+  '{"timestamp":"2026-01-05T09:00:00.003405Z","event_type":"TTS_START","session_id":"conv_1767600001_040806","data":{"message":"Hello!","provider":"openai","model":"tts-1","voice":"alloy","attempt":1},"turn":0,"trace_id":"9dcca8c51255994f8ef917d12c6f5bd0","span_id":"591c9737b4b84b8a"}';
+const PY =
+  '{"timestamp": "2025-06-23T15:30:45+00:00", "event_type": "TTS_PLAYBACK_END", "session_id": null, "data": {"metrics": {"ttfa_ms": 350, "playback_ms": 1200.5e0}, "transport": "local"}}';
+
+describe('LineScanner agrees with parseLine', () => {
+  it('takes the fast path for the usual lines', () => {
+    expect(check(OURS)).toBe(SCAN_OK);
+    expect(check(PY)).toBe(SCAN_OK);
+    expect(check('{"timestamp":"2025-06-23T15:30:45.5-05:30","event_type":"X","data":null,"turn":3}')).toBe(SCAN_OK);
+    expect(check('   \t\r')).toBe(SCAN_BLANK);
+  });
+
+  it.each([
+    ['torn', OURS.slice(0, 120)],
+    ['trailing garbage', OURS + 'x'],
+    ['two objects', OURS + OURS],
+    ['bad escape', OURS.replace('Hello!', 'Hel\\lo')],
+    ['control character in a string', OURS.replace('Hello!', 'Hel\tlo')],
+    ['leading zero', OURS.replace('"attempt":1', '"attempt":01')],
+    ['bare fraction', OURS.replace('"attempt":1', '"attempt":1.')],
+    ['duplicate key, last wins', OURS.replace('"turn":0', '"turn":0,"event_type":"TTS_ERROR","turn":"x","span_id":5')],
+    ['duplicate data', OURS.replace('"turn":0', '"turn":0,"data":null')],
+    ['escaped key', OURS.replace('"event_type"', '"event\\u005ftype"')],
+    ['escaped label key', OURS.replace('"provider"', '"provid\\u0065r"')],
+    ['label not a string', OURS.replace('"provider":"openai"', '"provider":7')],
+    ['escaped value', OURS.replace('conv_', 'conv\\u005f')],
+    ['unicode session', OURS.replace('conv_', 'cönv_')],
+    ['session a number', OURS.replace('"conv_1767600001_040806"', '12')],
+    ['data an array', OURS.replace(/"data":\{.*?\},"turn"/, '"data":[1],"turn"')],
+    ['turn a float', OURS.replace('"turn":0', '"turn":2.0')],
+    ['turn negative', OURS.replace('"turn":0', '"turn":-1')],
+    ['turn with exponent', OURS.replace('"turn":0', '"turn":1e2')],
+    ['empty span', OURS.replace('591c9737b4b84b8a', '')],
+    ['no fraction, offset', OURS.replace('09:00:00.003405Z', '09:00:00+02:00')],
+    ['bad timestamp', OURS.replace('2026-01-05T09', '2026-13-05T09')],
+    ['BOM', '\ufeff' + OURS],
+    ['CRLF', OURS + '\r'],
+    ['deep nesting', OURS.replace('"attempt":1', '"attempt":' + '['.repeat(300) + ']'.repeat(300))],
+    ['array top level', '[1,2]'],
+    ['empty object', '{}'],
+  ])('%s', (_name, line) => {
+    check(line);
+  });
+
+  it('generated lines and their mutations', () => {
+    const str = fc.oneof(fc.constantFrom('openai', 'a"b', 'x\\y', 'ü', '', 'tts-1', '\u2028'), fc.string({ maxLength: 6 }));
+    const value = fc.oneof(str, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }));
+    const line = fc.record(
+      {
+        timestamp: fc.oneof(
+          fc.constantFrom('2026-01-05T09:00:00.003405Z', '2025-06-23T15:30:45+00:00', '2025-06-23T15:30:45.1-07:00', 'yesterday', '2025-06-23 15:30:45'),
+          fc.integer({ min: 0, max: 2 }),
+        ),
+        event_type: fc.oneof(fc.constantFrom('TTS_START', 'STT_START', 'SESSION_END', ''), fc.constant(null)),
+        session_id: fc.oneof(fc.constantFrom('conv_1', 's2', 'ü3'), fc.constant(null), fc.integer()),
+        data: fc.oneof(
+          fc.dictionary(fc.constantFrom('provider', 'model', 'voice', 'transport', 'text', 'metrics'), value),
+          fc.constant(null),
+          fc.constant([]),
+        ),
+        turn: fc.oneof(fc.integer({ min: -2, max: 5 }), fc.constant(1.5), str),
+        span_id: fc.oneof(str, fc.integer()),
+        trace_id: str,
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(line, fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 255 }), (obj, cut, how, byte) => {
+        const full = JSON.stringify(obj, null, how === 4 ? 1 : undefined);
+        const variants = [full, full.slice(0, cut)];
+        if (full.length > 0) {
+          const at = cut % full.length;
+          variants.push(full.slice(0, at) + String.fromCharCode(byte) + full.slice(at + 1));
+          variants.push(full.slice(0, at) + full.slice(at + 1));
+        }
+        for (const v of variants) if (!v.includes('\n')) check(v);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
