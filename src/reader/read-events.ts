@@ -10,6 +10,9 @@ import { DataError } from './errors.js';
 import { isBlank, parseLine, type FileEvent } from './parse-line.js';
 import { STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
+/** Young generation of each parse worker, MB (see where the workers start). */
+const WORKER_YOUNG_GEN_MB = 6;
+
 /**
  * The streaming reader: every file is read in chunks (gzip through node:zlib), split into
  * lines by hand (faster than node:readline), parsed, and the files are merged by timestamp.
@@ -141,7 +144,9 @@ class WorkerCursor implements Cursor {
         size: this.file.size,
       };
       const pw: ParseWorker = {
-        worker: new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: data }),
+        // A small young generation: the worker's objects are short-lived, and each isolate's
+        // default semi-spaces would otherwise add tens of MB to the peak RSS.
+        worker: new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } }),
         table: [],
         queue: [],
         waiting: undefined,
