@@ -2,27 +2,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deriveMetrics, parseTimestampUs, type EventRecord } from '../src/index.js';
+import { deriveMetrics } from '../src/index.js';
 import { DEFAULT_DELAYS, SeededRandom } from '../src/demo/simulated-voice.js';
-import { readLines, tempDir } from './helpers/harness.js';
+import { lineToRecord, readLines, tempDir } from './helpers/harness.js';
 
 const bin = resolve('dist/cli/main.js');
 
 function demo(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [bin, 'demo', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function toRecord(l: Record<string, unknown>): EventRecord {
-  return {
-    timestampUs: parseTimestampUs(l.timestamp as string),
-    eventType: l.event_type as string,
-    sessionId: l.session_id as string | null,
-    data: l.data as Record<string, unknown>,
-    spanId: l.span_id as string,
-    traceId: l.trace_id as string,
-    turn: l.turn as number | undefined,
-  };
 }
 
 /** Each session's events with what must repeat for a seed: type, turn and data (ids and times removed). */
@@ -55,7 +43,7 @@ describe('voicemode-events demo (the built binary)', () => {
       expect(mine.at(-1)!.event_type).toBe('SESSION_END');
       expect(r.stdout).toContain(String(id));
     }
-    const { samples } = deriveMetrics(lines.map(toRecord));
+    const { samples } = deriveMetrics(lines.map(lineToRecord));
     expect(samples.filter((s) => s.metric === 'response_time').length).toBeGreaterThanOrEqual(9);
     expect(samples.every((s) => s.seconds >= 0)).toBe(true);
   });
@@ -129,7 +117,7 @@ describe("the spec's own Python analysis snippet agrees with our derivation", ()
     expect(demo(['--dir', dir, '--sessions', '3', '--turns', '4', '--seed', '3', '--speed', '50', '--error-rate', '0']).code).toBe(0);
     const [file] = execFileSync('ls', [dir], { encoding: 'utf8' }).trim().split('\n');
     const py = JSON.parse(execFileSync('python3', [resolve('test/fixtures/spec_analysis.py'), join(dir, file!)], { encoding: 'utf8' }).trim().split('\n')[1]!);
-    const { samples } = deriveMetrics(readLines(dir).map(toRecord));
+    const { samples } = deriveMetrics(readLines(dir).map(lineToRecord));
     const ours = samples.filter((s) => s.metric === 'ttfa').map((s) => s.seconds);
     expect(py.count).toBe(ours.length);
     expect(py.count).toBe(3 * 5); // greeting + 4 replies per session
@@ -142,7 +130,7 @@ describe("the spec's own Python analysis snippet agrees with our derivation", ()
     const [file] = execFileSync('ls', [dir], { encoding: 'utf8' }).trim().split('\n');
     const py = JSON.parse(execFileSync('python3', [resolve('test/fixtures/spec_analysis.py'), join(dir, file!)], { encoding: 'utf8' }).trim().split('\n')[1]!);
     const lines = readLines(dir);
-    const { samples, totals } = deriveMetrics(lines.map(toRecord));
+    const { samples, totals } = deriveMetrics(lines.map(lineToRecord));
     const errors = lines.filter((l) => l.event_type === 'TTS_ERROR').length;
     expect(errors).toBeGreaterThan(0);
     expect(totals.incomplete.ttfa).toBe(errors);

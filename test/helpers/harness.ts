@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'vitest';
-import { ALLOWED_PARENTS, createVoiceEvents, type Clock, type VoiceEvents } from '../../src/index.js';
+import { ALLOWED_PARENTS, createVoiceEvents, parseTimestampUs, type Clock, type EventRecord, type VoiceEvents } from '../../src/index.js';
 import { JsonlEventProcessor, JsonlFileWriter } from '../../src/sdk/index.js';
 import type { Rotation } from '../../src/config.js';
 import type { OpenFile } from '../../src/sink/jsonl-file-writer.js';
@@ -73,6 +73,19 @@ export function readLines(dir: string): Record<string, unknown>[] {
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) if (line !== '') out.push(JSON.parse(line));
   }
   return out;
+}
+
+/** A parsed JSONL line of ours back to the record the derivation takes. */
+export function lineToRecord(l: Record<string, unknown>): EventRecord {
+  return {
+    timestampUs: parseTimestampUs(l.timestamp as string),
+    eventType: l.event_type as string,
+    sessionId: l.session_id as string | null,
+    data: l.data as Record<string, unknown>,
+    spanId: l.span_id as string,
+    traceId: l.trace_id as string,
+    turn: l.turn as number | undefined,
+  };
 }
 
 /** Checks every span's parent against the allowed-parent table (for every trace a test produces). */

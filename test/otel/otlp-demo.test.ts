@@ -3,9 +3,9 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALLOWED_PARENTS, deriveMetrics, parseTimestampUs, type EventRecord } from '../../src/index.js';
+import { ALLOWED_PARENTS, deriveMetrics, parseTimestampUs } from '../../src/index.js';
 import { HISTOGRAMS, LATENCY_BUCKETS_S } from '../../src/sdk/index.js';
-import { readLines, tempDir } from '../helpers/harness.js';
+import { lineToRecord, readLines, tempDir } from '../helpers/harness.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { decodeMetrics, decodeSpans, total, type DecodedPoint, type DecodedSpan } from './otlp-json.js';
 
@@ -16,18 +16,6 @@ import { decodeMetrics, decodeSpans, total, type DecodedPoint, type DecodedSpan 
  */
 const bin = resolve('dist/cli/main.js');
 const run = promisify(execFile);
-
-function toRecord(l: Record<string, unknown>): EventRecord {
-  return {
-    timestampUs: parseTimestampUs(l.timestamp as string),
-    eventType: l.event_type as string,
-    sessionId: l.session_id as string | null,
-    data: l.data as Record<string, unknown>,
-    spanId: l.span_id as string,
-    traceId: l.trace_id as string,
-    turn: l.turn as number | undefined,
-  };
-}
 
 let receiver: OtlpReceiver;
 let dir: string;
@@ -127,7 +115,7 @@ describe('the demo over OTLP/HTTP (JSON) to a loopback receiver', () => {
   });
 
   it('counts in the TTFA and response-time histograms exactly the pairs in the JSONL file', () => {
-    const { samples } = deriveMetrics(lines.map(toRecord));
+    const { samples } = deriveMetrics(lines.map(lineToRecord));
     const count = (m: string) => samples.filter((s) => s.metric === m).length;
     expect(count('ttfa')).toBeGreaterThan(5);
     expect(count('response_time')).toBeGreaterThan(5);
