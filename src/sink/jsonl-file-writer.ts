@@ -133,18 +133,14 @@ export class JsonlFileWriter {
     this.timer = undefined;
     try {
       this.formatPending();
-      if (this.current && this.queue[0] === this.current.chunk) {
+      if (this.current && this.queue.includes(this.current.chunk)) {
         const { chunk, preSize } = this.current;
-        let done = 0;
-        if (preSize !== undefined) {
-          try {
-            done = Math.min(Math.max(statSync(chunk.path).size - preSize, 0), chunk.data.length);
-          } catch {
-            done = 0;
-          }
-        }
+        // preSize is known once the async write was issued: a thread-pool thread may be writing
+        // the chunk right now, and it keeps running while this handler does. Wait (bounded) for
+        // the file to grow by the chunk before deciding what is left, or the chunk lands twice.
+        const done = preSize === undefined ? 0 : writtenSince(chunk.path, preSize, chunk.data.length, EXIT_WAIT_MS);
         this.writeSyncTo(chunk.path, chunk.data.subarray(done));
-        this.dequeue();
+        this.remove(chunk);
       }
       this.current = undefined;
       while (this.queue.length > 0) {
@@ -196,12 +192,11 @@ export class JsonlFileWriter {
         this.formatSlice();
       }
       const chunk = this.queue[0]!;
-      const ok = await this.writeChunk(chunk);
+      const ok = await this.writeChunk(chunk); // dequeues the chunk once it is written
       if (!ok) {
         this.formatPending(); // everything waits in the bounded queue; retried after an interval
         return;
       }
-      this.dequeue();
       if (this.droppedUnreported > 0 && this.queue.length === 0) this.reportDropped();
     }
   }
@@ -209,6 +204,13 @@ export class JsonlFileWriter {
   private dequeue(): void {
     const chunk = this.queue.shift();
     if (chunk) this.queuedBytes -= chunk.data.length;
+  }
+
+  private remove(chunk: Chunk): void {
+    const i = this.queue.indexOf(chunk);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    this.queuedBytes -= chunk.data.length;
   }
 
   private unformatted(): number {
@@ -309,6 +311,9 @@ export class JsonlFileWriter {
         // One write() per chunk (O_APPEND): other processes' lines never land inside ours.
         let off = 0;
         while (off < chunk.data.length) off += (await fh.write(chunk.data, off, chunk.data.length - off)).bytesWritten;
+        // Written: off the queue at once, so an exit during the close below cannot write it twice.
+        this.remove(chunk);
+        this.current = undefined;
       } catch (err) {
         // Never leave a torn line behind: cut the file back to where this chunk began.
         await fh.truncate(preSize).catch(() => undefined);
@@ -350,6 +355,25 @@ export class JsonlFileWriter {
     } catch {
       // the write that follows reports any real problem
     }
+  }
+}
+
+/** Longest wait at exit for a write already handed to the thread pool. */
+const EXIT_WAIT_MS = 1000;
+
+/** Bytes of a chunk of `length` appended since the file had `preSize` bytes, waiting up to `waitMs` for all of them. */
+function writtenSince(path: string, preSize: number, length: number, waitMs: number): number {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const until = Date.now() + waitMs;
+  for (;;) {
+    let done = 0;
+    try {
+      done = Math.min(Math.max(statSync(path).size - preSize, 0), length);
+    } catch {
+      return 0;
+    }
+    if (done >= length || Date.now() >= until) return done;
+    Atomics.wait(sleeper, 0, 0, 2); // a synchronous 2 ms sleep: 'exit' handlers cannot await
   }
 }
 

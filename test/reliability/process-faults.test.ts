@@ -81,3 +81,24 @@ describe('several processes appending to the same daily file', () => {
     expect(switches).toBeGreaterThan(3);
   }, 120_000);
 });
+
+describe('process.exit() while a chunk is being written', () => {
+  it('writes every event exactly once, whenever the exit comes (30 exits at different moments)', async () => {
+    const runs = Array.from({ length: 30 }, (_, k) => 150 + k * 7); // exit after 150, 157, ... ms
+    let duplicates = 0;
+    for (let batch = 0; batch < runs.length; batch += 6) {
+      await Promise.all(
+        runs.slice(batch, batch + 6).map(async (ms) => {
+          const dir = join(tempDir(), 'logs');
+          const p = spawn(process.execPath, [child, dist, 'exit-at', dir, `exit-${ms}`, String(ms)], { stdio: 'inherit' });
+          expect(await new Promise((r) => p.on('close', r))).toBe(0);
+          const ids = linesOf(dir).parsed.filter((l) => l.event_type === 'TOOL_REQUEST_START').map((l) => (l.data as { i: number }).i);
+          duplicates += ids.length - new Set(ids).size;
+          expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i)); // in order, no gap, no repeat
+          expect(ids.length).toBeGreaterThan(0);
+        }),
+      );
+    }
+    expect(duplicates).toBe(0);
+  }, 120_000);
+});
