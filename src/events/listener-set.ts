@@ -5,6 +5,8 @@
  */
 export class ListenerSet<A extends unknown[]> {
   private listeners: ((...args: A) => void)[] = [];
+  /** How many times emit ran: a cheap activity counter (e.g. "anything logged since?"). */
+  emitted = 0;
 
   /** Adds a listener; returns the function that removes it. */
   add(listener: (...args: A) => void): () => void {
@@ -19,6 +21,7 @@ export class ListenerSet<A extends unknown[]> {
   }
 
   emit(...args: A): void {
+    this.emitted++;
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) {
       try {

@@ -1,7 +1,8 @@
 /**
  * Flushing at the end of a process without changing how the app ends.
  *
- * - 'beforeExit' (the event loop ran dry): end open sessions, flush asynchronously.
+ * - 'beforeExit' (the event loop ran dry): end open sessions, flush asynchronously, once per
+ *   new activity (an export's own request brings 'beforeExit' back).
  * - 'exit' (process.exit or the natural end): only synchronous work is possible here, so
  *   open sessions are ended and pending lines are written with sync I/O.
  * - SIGINT / SIGTERM: end open sessions and flush (bounded by a timeout). If the app has its
@@ -11,6 +12,8 @@
  */
 export interface ExitHookActions {
   endSessions(reason: string): void;
+  /** A number that changes whenever something is logged: 'beforeExit' flushes only after new activity. */
+  activity(): number;
   flush(): Promise<void>;
   flushSync(): void;
 }
@@ -19,11 +22,17 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export function installExitHooks(actions: ExitHookActions, flushTimeoutMs = 2000): () => void {
   let flushing = false;
+  let flushedAt: number | undefined;
 
   const onBeforeExit = (): void => {
     if (flushing) return;
-    flushing = true;
     actions.endSessions('shutdown');
+    // A flush that exports keeps the loop alive and brings 'beforeExit' back: flush again only if
+    // something was logged since, or an exporter would keep the process up until its deadline.
+    const activity = actions.activity();
+    if (activity === flushedAt) return;
+    flushedAt = activity;
+    flushing = true;
     void actions
       .flush()
       .catch(() => undefined)

@@ -1,6 +1,7 @@
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resolveConfig, resolveRedactMode, warnOnce, warnStderr, type EventLogOptions, type Warn } from '../config.js';
+import { liveEvents } from '../events/live-bus.js';
 import { endOpenSessions } from '../instrument/session.js';
 import { TRACER_NAME, VoiceEvents } from '../instrument/voice-events.js';
 import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
@@ -121,6 +122,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
       ? () => undefined
       : installExitHooks({
           endSessions: (reason) => void endOpenSessions(reason),
+          activity: () => liveEvents.emitted,
           flush: () => flushAll(true),
           flushSync: () => jsonl?.writer.flushSync(),
         });
