@@ -1,5 +1,5 @@
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOnSampler, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resolveConfig, resolveRedactMode, warnOnce, warnStderr, type EventLogOptions, type Warn } from '../config.js';
 import { liveEvents } from '../events/live-bus.js';
 import { endOpenSessions } from '../instrument/session.js';
@@ -23,6 +23,11 @@ export interface TelemetryOptions extends EventLogOptions, ExportOptions {
    * needs more. The JSONL file keeps every event whatever this is. Default 10,000.
    */
   eventCountLimit?: number;
+  /**
+   * Which traces are kept. Default: all (AlwaysOnSampler, whatever OTEL_TRACES_SAMPLER says), because a
+   * span the sampler drops never reaches the JSONL sink: sample in the collector (tail sampling) instead.
+   */
+  sampler?: Sampler;
   /** Register as the global tracer provider (and AsyncLocalStorage context manager). Default true. */
   register?: boolean;
   /** Flush and close sessions on exit, SIGINT and SIGTERM. Default true. */
@@ -84,6 +89,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const exports = startExportPipeline({ options, env, serviceName: options.serviceName, warn });
   const provider = new NodeTracerProvider({
     resource: exports.resource,
+    sampler: options.sampler ?? new AlwaysOnSampler(),
     spanLimits: { eventCountLimit: options.eventCountLimit ?? DEFAULT_EVENT_COUNT_LIMIT },
     spanProcessors: [...(jsonl ? [jsonl] : []), ...exports.spanProcessors, ...(options.spanProcessors ?? [])],
   });

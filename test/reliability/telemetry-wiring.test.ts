@@ -52,3 +52,23 @@ describe('startTelemetry reliability wiring', () => {
     rmSync(dir, { recursive: true });
   });
 });
+
+describe('sampling', () => {
+  it('OTEL_TRACES_SAMPLER does not thin out the JSONL files: every session is written', async () => {
+    const dir = join(tempDir(), 'logs');
+    // the SDK reads these from process.env itself
+    process.env.OTEL_TRACES_SAMPLER = 'traceidratio';
+    process.env.OTEL_TRACES_SAMPLER_ARG = '0.1';
+    let t: Telemetry;
+    try {
+      t = telemetry({ dir });
+    } finally {
+      delete process.env.OTEL_TRACES_SAMPLER;
+      delete process.env.OTEL_TRACES_SAMPLER_ARG;
+    }
+    for (let i = 0; i < 20; i++) await t.voice.session(async (s) => s.logEvent('CUSTOM_MARK'));
+    await t.forceFlush();
+    const { readLines } = await import('../helpers/harness.js');
+    expect(readLines(dir).filter((l) => l.event_type === 'SESSION_START')).toHaveLength(20);
+  });
+});
