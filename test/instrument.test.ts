@@ -1,7 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventLogger, SPAN_RECORDING, SPAN_SESSION, SPAN_STT, SPAN_TTS, SPAN_TURN, hrTimeToUs, parseTimestampUs } from '../src/index.js';
+import { EventLogger, type TtsOperation, SPAN_RECORDING, SPAN_SESSION, SPAN_STT, SPAN_TTS, SPAN_TURN, hrTimeToUs, parseTimestampUs } from '../src/index.js';
 import { expectAllowedTree, makeHarness, type Harness } from './helpers/harness.js';
 
 let h: Harness;
@@ -225,6 +225,17 @@ describe('streams and STT results', () => {
     expect(h.spans.getFinishedSpans().find((s) => s.name === SPAN_TTS)!.status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  it('an event logged on an operation after its callback returned is still written', async () => {
+    let late: TtsOperation | undefined;
+    await h.voice.tts({}, async (op) => {
+      late = op;
+    });
+    late!.firstAudio();
+    late!.event('LATE_MARK');
+    await h.flush();
+    expect(types(h.lines())).toEqual(['TTS_REQUEST', 'TTS_START', 'TTS_FIRST_AUDIO', 'LATE_MARK']);
+  });
+
   it('a consumer that stops early ends the span marked cancelled', async () => {
     for await (const _c of h.voice.tts({}, () => chunks(10))) break;
     await h.flush();
@@ -309,6 +320,7 @@ describe('concurrency and routing', () => {
       expect(() => s.logEvent('AFTER_END')).not.toThrow();
     });
     await h.flush();
+    expect(h.lines().filter((l) => l.event_type === 'AFTER_END')).toHaveLength(1); // too late for the span, not lost
     const odd = h.lines().find((l) => l.event_type === 'ODD_DATA')!;
     expect(odd.data).toMatchObject({ big: '1000000000000000000000000000000', circular: { a: 1, self: '[Circular]' } });
   });

@@ -51,6 +51,8 @@ export class JsonlEventProcessor implements SpanProcessor {
   readonly writer: JsonlFileWriter;
   /** This provider's open spans, by span id: which of their events were written live. */
   private readonly open = new Map<string, LiveWritten>();
+  /** Spans of ours that ended: an event logged on one late (after SIGTERM ended its session, say) is still written. */
+  private readonly ended = new WeakSet<object>();
   private readonly unsubscribe: () => void;
 
   constructor(options: EventLogOptions & { writer?: JsonlFileWriter } = {}) {
@@ -68,7 +70,10 @@ export class JsonlEventProcessor implements SpanProcessor {
 
   private onLiveEvent(span: Span, record: EventRecord, spanEvent: object | undefined): void {
     const state = this.open.get(span.spanContext().spanId);
-    if (state === undefined) return; // not one of our provider's spans
+    if (state === undefined) {
+      if (this.ended.has(span)) this.writer.write(record); // too late for the span, not for the file
+      return; // otherwise: not one of our provider's spans
+    }
     this.writer.write(record);
     if (spanEvent === undefined) return;
     // The live event is the span's newest event (emitEvent passes events[length - 1]); its
@@ -86,6 +91,7 @@ export class JsonlEventProcessor implements SpanProcessor {
     const state = this.open.get(id);
     if (state === undefined) return;
     this.open.delete(id);
+    this.ended.add(span);
     if (span.droppedEventsCount > 0) {
       warnOnce(
         `span ${span.name} kept only the last ${span.events.length} of its events (the provider's eventCountLimit); ` +
