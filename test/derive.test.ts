@@ -218,3 +218,17 @@ describe('metrics derivation', () => {
     expect(d.openSessions).toBe(0);
   });
 });
+
+describe('closing what a span left open', () => {
+  it('closeSpan counts the span’s open starts as incomplete and forgets them', () => {
+    const samples: number[] = [];
+    const d = new MetricsDeriver((s) => samples.push(s.seconds));
+    d.push(ev(0, 'TTS_START', null, { spanId: 'op1' }));
+    d.push(ev(0.1, 'TTS_START', null, { spanId: 'op2' }));
+    d.closeSpan(null, 'op1');
+    d.push(ev(0.5, 'TTS_FIRST_AUDIO', null, { spanId: 'op1' })); // too late: not paired
+    d.push(ev(0.6, 'TTS_FIRST_AUDIO', null, { spanId: 'op2' }));
+    expect(samples).toEqual([0.5]);
+    expect(d.totals.incomplete.ttfa).toBe(1);
+  });
+});

@@ -193,7 +193,7 @@ class OperationImpl implements TtsOperation, RecordingOperation, SttOperation {
         emitEvent(this.core, this.node, 'STT_NO_SPEECH', this.extra);
       }
     }
-    endSpan(this.core, this.node);
+    this.end();
   }
 
   fail(err: unknown): void {
@@ -206,7 +206,13 @@ class OperationImpl implements TtsOperation, RecordingOperation, SttOperation {
     } catch (e) {
       internalError(e);
     }
+    this.end();
+  }
+
+  private end(): void {
     endSpan(this.core, this.node);
+    // Outside a session nothing else ever ends this operation's open starts (no SESSION_END).
+    if (this.node.sessionId === null) this.node.deriver.closeSpan(null, this.node.span.spanContext().spanId);
   }
 
   /** The consumer stopped reading a wrapped stream early: end the span, marked cancelled. */
@@ -216,7 +222,7 @@ class OperationImpl implements TtsOperation, RecordingOperation, SttOperation {
     } catch (e) {
       internalError(e);
     }
-    endSpan(this.core, this.node);
+    this.end();
   }
 }
 

@@ -219,6 +219,16 @@ export class MetricsDeriver {
     if (type === 'SESSION_END') this.endSession(ev.sessionId, st);
   }
 
+  /**
+   * Closes what one span left open (its starts count as incomplete). For operations outside
+   * any session, whose state would otherwise live as long as the process.
+   */
+  closeSpan(sessionId: string | null, spanId: string): void {
+    const st = this.sessions.get(sessionId);
+    if (st === undefined) return;
+    for (const [metric, open] of st.open) if (open.delete(spanId)) this.totals.incomplete[metric]++;
+  }
+
   /** Ends the input: every start still open counts as incomplete. Returns the totals. */
   finish(): DerivationTotals {
     for (const [id, st] of this.sessions) this.endSession(id, st);
