@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { describeValue } from './events/safe-json.js';
 import { REDACT_MODES, type RedactMode } from './events/sanitize.js';
 
 /**
@@ -98,7 +99,7 @@ export function resolveConfig(
   const enabled = options.enabled ?? parseBooleanEnv('VOICEMODE_EVENT_LOG_ENABLED', env.VOICEMODE_EVENT_LOG_ENABLED, true, warn);
   const rotation = options.rotation ?? parseRotation(env.VOICEMODE_EVENT_LOG_ROTATION, warn);
   if (options.rotation !== undefined && !ROTATIONS.includes(options.rotation)) {
-    throw new TypeError(`voicemode-events: rotation must be one of ${ROTATIONS.join(', ')}, got ${JSON.stringify(options.rotation)}`);
+    throw new TypeError(`voicemode-events: rotation must be one of ${ROTATIONS.join(', ')}, got ${describeValue(options.rotation)}`);
   }
   const flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
   if (!(flushIntervalMs > 0 && flushIntervalMs <= 60_000)) {

@@ -113,3 +113,29 @@ describe('redaction (VOICEMODE_EVENT_LOG_REDACT)', () => {
     expect(lines.find((l) => l.event_type === 'TTS_START')!.data).toMatchObject({ provider: 'openai', voice: 'alloy' });
   });
 });
+
+describe('nothing but an invalid event type throws into the app', () => {
+  it('odd session ids, throwing getters in an operation’s input, odd event type values', async () => {
+    const h = makeHarness();
+    harnesses.push(h);
+    for (const id of [10n, { a: 1 }, '', Symbol('s')]) {
+      let s: ReturnType<typeof h.voice.startSession> | undefined;
+      expect(() => (s = h.voice.startSession({ id: id as unknown as string }))).not.toThrow();
+      expect(s!.id).toMatch(/^conv_/);
+      s!.end();
+    }
+    const input = Object.defineProperty({ provider: 'openai' }, 'text', {
+      enumerable: true,
+      get() {
+        throw new Error('getter exploded');
+      },
+    });
+    await expect(h.voice.tts(input, async () => 'ok')).resolves.toBe('ok');
+    for (const bad of [10n, Symbol('x'), () => 1, { type: 'X' }]) {
+      expect(() => h.voice.logEvent(bad as unknown as string)).toThrow(TypeError);
+      expect(() => h.voice.logEvent(bad as unknown as string)).toThrow(/invalid event type/);
+    }
+    await h.flush();
+    expect(h.lines().find((l) => l.event_type === 'TTS_START')!.data).toEqual({ message: '[Unreadable]', provider: 'openai' });
+  });
+});

@@ -1,3 +1,5 @@
+import { describeValue } from './safe-json.js';
+
 /**
  * The spec's event catalog. The 18 names autocomplete; any other UPPER_SNAKE name is
  * accepted without code changes (production logs already carry TOOL_REQUEST_START,
@@ -53,7 +55,7 @@ export function isValidEventType(value: unknown): value is EventType {
 export function assertEventType(value: unknown): asserts value is EventType {
   if (!isValidEventType(value)) {
     throw new TypeError(
-      `voicemode-events: invalid event type ${JSON.stringify(value) ?? String(value)}: ` +
+      `voicemode-events: invalid event type ${describeValue(value)}: ` +
         'expected an UPPER_SNAKE name such as "TTS_START"',
     );
   }

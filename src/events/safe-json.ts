@@ -18,3 +18,21 @@ export function safeJsonStringify(value: unknown): string {
     }
   }
 }
+
+/** Any value as it should appear in an error or warning message; never throws. */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'undefined':
+      return 'undefined';
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return `[Function ${value.name || 'anonymous'}]`;
+    default:
+      return safeJsonStringify(value);
+  }
+}

@@ -1,6 +1,6 @@
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { assertEventType, type EventType } from '../events/catalog.js';
-import { redactText } from '../events/sanitize.js';
+import { prepareData, redactText } from '../events/sanitize.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_MODEL,
@@ -257,6 +257,16 @@ function spanAttributes(info: OperationInfo, place: OperationPlace): Attributes 
   return attrs;
 }
 
+/** The caller's description, read once; a getter that throws must not take the call down. */
+function readInfo(info: OperationInfo | undefined): OperationInfo {
+  if (info === undefined || info === null || typeof info !== 'object') return {};
+  try {
+    return { ...info };
+  } catch {
+    return prepareData(info) as OperationInfo; // reads what it can, marks the rest "[Unreadable]"
+  }
+}
+
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return typeof (v as PromiseLike<unknown> | null)?.then === 'function';
 }
@@ -272,8 +282,9 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
  * iterable back wrapped: TTS_FIRST_AUDIO on its first chunk, the span ended when it is done.
  */
 export function runOperation(core: Core, kind: Kind, place: OperationPlace, info: OperationInfo, fn: (op: never) => unknown): unknown {
-  const op = new OperationImpl(core, kind, place, info ?? {});
-  op.begin(info ?? {});
+  const safeInfo = readInfo(info);
+  const op = new OperationImpl(core, kind, place, safeInfo);
+  op.begin(safeInfo);
   let result: unknown;
   try {
     result = runInScope(place.scope(op.node), op.node.span, () => fn(op as never));

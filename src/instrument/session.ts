@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { warnOnce } from '../config.js';
 import { assertEventType, type EventType } from '../events/catalog.js';
+import { describeValue } from '../events/safe-json.js';
 import { ATTR_SESSION_ID, ATTR_TURN_NUMBER, SPAN_SESSION, SPAN_TURN } from '../events/span-attributes.js';
 import { MetricsDeriver, StatsAccumulator, type MetricCounts, type MetricName, type MetricStats } from '../metrics/derive.js';
 import { liveSamples } from '../metrics/sample-bus.js';
@@ -304,7 +305,7 @@ function validSessionId(id: unknown, core: Core): string {
   if (id === undefined) return newSessionId(core);
   if (typeof id === 'string' && id.trim() !== '' && id.length <= 256) return id;
   const generated = newSessionId(core);
-  warnOnce(`session id ${JSON.stringify(id)} is not a non-empty string of at most 256 characters; using ${generated}`);
+  warnOnce(`session id ${describeValue(id)} is not a non-empty string of at most 256 characters; using ${generated}`);
   return generated;
 }
 
