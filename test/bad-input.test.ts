@@ -106,6 +106,24 @@ describe('redaction (VOICEMODE_EVENT_LOG_REDACT)', () => {
     expect(all).toContain('free text'); // other fields stay in text mode
   });
 
+  it('all also hides error messages in span statuses, of operations and of sessions', async () => {
+    const h = makeHarness();
+    harnesses.push(h);
+    const voice = createVoiceEvents({ tracer: h.provider.getTracer('r'), redact: 'all' });
+    const secret = 'user said: my PIN is 1234';
+    await expect(
+      voice.session(async (s) => {
+        await s.stt({}, () => {
+          throw new Error(secret);
+        });
+      }),
+    ).rejects.toThrow(secret);
+    await h.flush();
+    const statuses = h.spans.getFinishedSpans().map((sp) => sp.status.message ?? '');
+    expect(statuses.filter((m) => m !== '')).toHaveLength(2); // the STT span and the session span
+    expect(statuses.join(' ')).not.toContain('1234');
+  });
+
   it('all replaces every free-text field but keeps labels', async () => {
     const { lines, all } = await conversation('all');
     expect(all).not.toContain('free text');

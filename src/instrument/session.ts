@@ -3,6 +3,7 @@ import { ROOT_CONTEXT, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { warnOnce } from '../config.js';
 import { assertEventType, type EventType } from '../events/catalog.js';
 import { describeValue } from '../events/safe-json.js';
+import { redactText } from '../events/sanitize.js';
 import { ATTR_SESSION_ID, ATTR_TURN_NUMBER, SPAN_SESSION, SPAN_TURN } from '../events/span-attributes.js';
 import { MetricsDeriver, StatsAccumulator, type MetricCounts, type MetricName, type MetricStats } from '../metrics/derive.js';
 import { liveSamples } from '../metrics/sample-bus.js';
@@ -239,7 +240,8 @@ export class SessionImpl extends Host implements Session {
       this.end();
       return result;
     } catch (err) {
-      this.node.span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      const message = err instanceof Error ? err.message : String(err);
+      this.node.span.setStatus({ code: SpanStatusCode.ERROR, message: this.core.redact === 'all' ? redactText(message) : message });
       this.end({ reason: 'error', error_type: err instanceof Error ? err.name : typeof err });
       throw err;
     }

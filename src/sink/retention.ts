@@ -7,8 +7,8 @@ import type { Warn } from '../config.js';
 
 /**
  * Retention of the daily (or hourly) files, off by default (keep everything, as the spec does):
- * - `retentionDays` N (VOICEMODE_EVENT_LOG_RETENTION_DAYS): files whose date is more than N
- *   days before today (UTC) are deleted, `.jsonl` and `.jsonl.gz` alike.
+ * - `retentionDays` N (VOICEMODE_EVENT_LOG_RETENTION_DAYS, 0 is read as 1): files whose date is
+ *   more than N days before today (UTC) are deleted, `.jsonl` and `.jsonl.gz` alike.
  * - `compressAfterDays` M (VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS, >= 1): `.jsonl` files whose
  *   date is more than M days before today are gzipped to `.jsonl.gz` (0600), which the CLI reads
  *   transparently. Today's and yesterday's files are never touched, so a late flush can still append.
@@ -43,7 +43,7 @@ export async function applyRetention(dir: string, policy: RetentionPolicy, nowMs
     const ageDays = today - Math.floor(Date.parse(`${m[1]}T00:00:00Z`) / DAY_MS);
     const path = join(dir, name);
     try {
-      if (policy.retentionDays !== undefined && ageDays > policy.retentionDays) {
+      if (policy.retentionDays !== undefined && ageDays > Math.max(1, policy.retentionDays)) {
         await unlink(path);
         result.deleted.push(name);
       } else if (!m[2] && policy.compressAfterDays !== undefined && ageDays > Math.max(1, policy.compressAfterDays)) {

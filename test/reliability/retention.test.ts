@@ -49,6 +49,14 @@ describe('retention of old files', () => {
     expect(existsSync(join(dir, 'voicemode_events_2026-11-23.jsonl'))).toBe(true);
   });
 
+  it('never deletes today’s or yesterday’s file, even with 0 days', async () => {
+    const dir = folder();
+    await applyRetention(dir, { retentionDays: 0 }, NOW);
+    expect(existsSync(join(dir, 'voicemode_events_2026-11-23.jsonl'))).toBe(true);
+    expect(existsSync(join(dir, 'voicemode_events_2026-11-22.jsonl'))).toBe(true);
+    expect(existsSync(join(dir, 'voicemode_events_2026-11-20.jsonl'))).toBe(false);
+  });
+
   it('both: old files deleted, middle-aged ones compressed', async () => {
     const dir = folder();
     const r = await applyRetention(dir, { retentionDays: 30, compressAfterDays: 2 }, NOW);
