@@ -24,7 +24,10 @@ export class JsonlSpanExporter implements SpanExporter {
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     for (const span of spans) for (const event of span.events) this.writer.write(spanEventToRecord(span, event));
     this.writer.flush().then(
-      () => resultCallback({ code: ExportResultCode.SUCCESS }),
+      () => {
+        const failure = this.writer.failure; // the events stay queued in the writer and are retried
+        resultCallback(failure ? { code: ExportResultCode.FAILED, error: new Error(failure) } : { code: ExportResultCode.SUCCESS });
+      },
       (error: Error) => resultCallback({ code: ExportResultCode.FAILED, error }),
     );
   }

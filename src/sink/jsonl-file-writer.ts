@@ -120,11 +120,25 @@ export class JsonlFileWriter {
     }
   }
 
+  /** Why writing fails right now (path and error code), or undefined when it works. */
+  get failure(): string | undefined {
+    return this.failing;
+  }
+
   async shutdown(): Promise<void> {
     await this.flush();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    // Whatever could not be written by now is lost: counted, and said once.
+    this.formatPending();
+    const lost = this.queue.reduce((n, c) => n + c.lines, 0);
+    if (lost > 0) {
+      this.droppedLines += lost;
+      this.queue.length = 0;
+      this.queuedBytes = 0;
+      this.warn(`${lost} events could not be written to ${this.dir} before shutdown (${this.failing ?? 'writing failed'})`);
+    }
   }
 
   /** Synchronous last-chance write at process exit: finishes the chunk in flight exactly, then the rest. */

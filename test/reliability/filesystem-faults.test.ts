@@ -175,3 +175,27 @@ describe('an unusable log folder', () => {
     expect(strictLines(dir)).toHaveLength(3);
   });
 });
+
+describe('shutting down while the folder is unusable', () => {
+  it('counts what could not be written and says so once; the exporter reports the failure', async () => {
+    const base = tempDir();
+    const dir = join(base, 'blocked');
+    writeFileSync(dir, 'a file where the folder should be');
+    const h = harness({ dir });
+    for (let i = 0; i < 30; i++) h.voice.logEvent('LOST_ONE', { i });
+    await h.flush();
+    const before = h.warnings.length;
+    await h.writer.shutdown();
+    expect(h.writer.dropped).toBe(30);
+    expect(h.warnings.slice(before).filter((w) => w.includes('30 events could not be written'))).toHaveLength(1);
+
+    const { JsonlSpanExporter, JsonlFileWriter } = await import('../../src/sdk/index.js');
+    const exporter = new JsonlSpanExporter({ writer: new JsonlFileWriter({ dir, warn: () => undefined }) });
+    h.voice.logEvent('ANOTHER'); // a finished span to export
+    await h.provider.forceFlush();
+    const span = h.spans.getFinishedSpans().at(-1)!;
+    const result = await new Promise<{ code: number; error?: Error }>((r) => exporter.export([span], r));
+    expect(result.code).toBe(1); // ExportResultCode.FAILED
+    expect(result.error?.message).toContain(dir);
+  });
+});
