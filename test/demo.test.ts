@@ -32,7 +32,7 @@ describe('voicemode-events demo (the built binary)', () => {
     const r = demo(['--dir', dir, '--sessions', '3', '--turns', '3', '--seed', '7', '--speed', '100']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('response_time');
+    expect(r.stdout).toMatch(/ttfa .* response .* voice-to-voice/);
     expect(r.stdout).toContain(`Events written to ${dir}`);
     const lines = readLines(dir);
     const sessions = new Set(lines.map((l) => l.session_id));

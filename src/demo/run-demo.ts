@@ -68,18 +68,28 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 function fmt(seconds: number | undefined): string {
-  return seconds === undefined ? '-' : `${seconds.toFixed(3)}s`;
+  return seconds === undefined ? '-' : seconds.toFixed(3);
 }
 
-/** One row per session: the mean of each metric and the count of incomplete pairs. */
+/** Short column names, so the table fits a normal terminal. */
+const SHORT: Record<(typeof METRIC_NAMES)[number], string> = {
+  ttfa: 'ttfa',
+  tts_playback: 'playback',
+  recording_duration: 'recording',
+  stt_latency: 'stt',
+  response_time: 'response',
+  voice_to_voice: 'voice-to-voice',
+};
+
+/** One row per session: the mean of each metric (seconds) and the count of incomplete pairs. */
 export function metricsTable(sessions: SessionMetrics[]): string {
   const table = new Table({
-    head: ['session', 'turns', ...METRIC_NAMES.map((m) => `${m} (mean)`), 'incomplete'],
-    style: { head: [], border: [] },
+    head: ['session', 'turns', ...METRIC_NAMES.map((m) => SHORT[m]), 'incomplete'],
+    style: { head: [], border: [], compact: true },
   });
   for (const s of sessions) {
     const incomplete = Object.values(s.incomplete).reduce((a, b) => a + b, 0);
     table.push([s.sessionId, s.turns, ...METRIC_NAMES.map((m) => fmt(s.metrics[m]?.mean)), incomplete]);
   }
-  return table.toString();
+  return 'Mean per session, in seconds (ttfa = time to first audio; response = end of recording to reply start):\n' + table.toString();
 }
