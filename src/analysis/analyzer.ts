@@ -1,4 +1,5 @@
 import { METRIC_NAMES, MetricsDeriver, zeroCounts, type DerivationTotals, type MetricName } from '../metrics/derive.js';
+import { ChurnMap } from '../reader/churn-map.js';
 import type { FileEvent } from '../reader/parse-line.js';
 import {
   findErrorBursts,
@@ -45,6 +46,163 @@ export interface Analysis {
 
 const MAX_BACKWARDS_DETAILS = 1000;
 const MAX_SPAN_KEYS = 10_000;
+const NIL = -1;
+
+/**
+ * The last timestamp seen per (session, span key) in file order, for backwards detection:
+ * a session's keys are forgotten at its SESSION_END, and all of them once it holds
+ * MAX_SPAN_KEYS (the null session has no end).
+ *
+ * Kept in flat columns (typed arrays, maps to slot numbers) rather than a map of maps: the
+ * state of a session is short-lived, and per-session objects referenced from long-lived maps
+ * were promoted to the old generation en masse (with everything they held), which made up
+ * much of the peak heap of a large run.
+ */
+export class LastInFile {
+  /** session id -> session slot */
+  private readonly sessions = new ChurnMap<string | null, number>();
+  private sFree: number[] = [];
+  private sCap = 0;
+  /** Head of the session's own list of span entries. */
+  private sHead: Int32Array = new Int32Array(0);
+  /** Keys held by the session (its span entries and the '' key). */
+  private sSize: Int32Array = new Int32Array(0);
+  /** Last time of the session's lines without span id (NaN: none yet). */
+  private sNoSpan: Float64Array = new Float64Array(0);
+
+  /** span key -> first entry of the chain of entries with that key (one per session holding it) */
+  private readonly byKey = new ChurnMap<string, number>();
+  private eCap = 0;
+  private eFree = NIL;
+  private eOwner: Int32Array = new Int32Array(0);
+  private eTs: Float64Array = new Float64Array(0);
+  private eNextSame: Int32Array = new Int32Array(0);
+  private eNextOwn: Int32Array = new Int32Array(0);
+  private eKey: (string | undefined)[] = [];
+
+  /**
+   * The previous time when `us` goes backwards for this session and key (the time is then not
+   * kept); otherwise records `us` and returns undefined.
+   */
+  check(sid: string | null, key: string, us: number): number | undefined {
+    let s = this.sessions.get(sid);
+    if (s === undefined) {
+      s = this.newSession();
+      this.sessions.set(sid, s);
+    }
+    if (key === '') {
+      const prev = this.sNoSpan[s]!;
+      if (us < prev) return prev; // false while there is none (NaN)
+      if (this.sSize[s]! >= MAX_SPAN_KEYS) this.clear(s);
+      if (Number.isNaN(this.sNoSpan[s]!)) this.sSize[s]!++;
+      this.sNoSpan[s] = us;
+      return undefined;
+    }
+    const head = this.byKey.get(key);
+    let e = head ?? NIL;
+    while (e !== NIL && this.eOwner[e] !== s) e = this.eNextSame[e]!;
+    if (e !== NIL) {
+      const prev = this.eTs[e]!;
+      if (us < prev) return prev;
+      if (this.sSize[s]! < MAX_SPAN_KEYS) {
+        this.eTs[e] = us;
+        return undefined;
+      }
+    }
+    // a new key for this session (or the same one after clearing a full session)
+    if (this.sSize[s]! >= MAX_SPAN_KEYS) this.clear(s);
+    if (this.eFree === NIL) this.growEntries(Math.max(256, this.eCap * 2));
+    const n = this.eFree;
+    this.eFree = this.eNextSame[n]!;
+    this.eOwner[n] = s;
+    this.eTs[n] = us;
+    this.eKey[n] = key;
+    this.eNextOwn[n] = this.sHead[s]!;
+    this.sHead[s] = n;
+    this.sSize[s]!++;
+    const first = this.byKey.get(key);
+    this.eNextSame[n] = first ?? NIL;
+    this.byKey.set(key, n);
+    return undefined;
+  }
+
+  /** Forgets the session's keys. */
+  endSession(sid: string): void {
+    const s = this.sessions.get(sid);
+    if (s === undefined) return;
+    this.clear(s);
+    this.sessions.delete(sid);
+    this.sFree.push(s);
+  }
+
+  private clear(s: number): void {
+    for (let e = this.sHead[s]!; e !== NIL; ) {
+      const nextOwn = this.eNextOwn[e]!;
+      const key = this.eKey[e]!;
+      // unlink from the chain of its key (short: one entry per session holding the key)
+      const first = this.byKey.get(key)!;
+      if (first === e) {
+        const rest = this.eNextSame[e]!;
+        if (rest === NIL) this.byKey.delete(key);
+        else this.byKey.set(key, rest);
+      } else {
+        let p = first;
+        while (this.eNextSame[p] !== e) p = this.eNextSame[p]!;
+        this.eNextSame[p] = this.eNextSame[e]!;
+      }
+      this.eKey[e] = undefined;
+      this.eNextSame[e] = this.eFree;
+      this.eFree = e;
+      e = nextOwn;
+    }
+    this.sHead[s] = NIL;
+    this.sSize[s] = 0;
+    this.sNoSpan[s] = Number.NaN;
+  }
+
+  private newSession(): number {
+    if (this.sFree.length === 0) {
+      const cap = Math.max(32, this.sCap * 2);
+      const i32 = (a: Int32Array): Int32Array => {
+        const b = new Int32Array(cap);
+        b.set(a);
+        return b;
+      };
+      this.sHead = i32(this.sHead);
+      this.sSize = i32(this.sSize);
+      const f = new Float64Array(cap);
+      f.set(this.sNoSpan);
+      this.sNoSpan = f;
+      for (let i = cap - 1; i >= this.sCap; i--) this.sFree.push(i);
+      this.sCap = cap;
+    }
+    const s = this.sFree.pop()!;
+    this.sHead[s] = NIL;
+    this.sSize[s] = 0;
+    this.sNoSpan[s] = Number.NaN;
+    return s;
+  }
+
+  private growEntries(cap: number): void {
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.eOwner = i32(this.eOwner);
+    this.eNextSame = i32(this.eNextSame);
+    this.eNextOwn = i32(this.eNextOwn);
+    const f = new Float64Array(cap);
+    f.set(this.eTs);
+    this.eTs = f;
+    for (let i = this.eCap; i < cap; i++) this.eKey.push(undefined);
+    for (let i = cap - 1; i >= this.eCap; i--) {
+      this.eNextSame[i] = this.eFree;
+      this.eFree = i;
+    }
+    this.eCap = cap;
+  }
+}
 
 export class Analyzer {
   readonly store: SampleStore;
@@ -55,11 +213,11 @@ export class Analyzer {
   private lastUs = Number.NEGATIVE_INFINITY;
   private readonly eventTypes = new Map<string, number>();
   private readonly sessionIds = new Set<string>();
-  private readonly turnState = new Map<string, TurnAssigner>();
+  private readonly turnState = new ChurnMap<string, TurnAssigner>();
   private turns = 0;
   private readonly errorEvents: ErrorEvent[] = [];
   /** Last timestamp per session and span in file order (backwards detection). */
-  private readonly lastInFile = new Map<string | null, Map<string, number>>();
+  private readonly lastInFile = new LastInFile();
   private backwards = 0;
   /** Steps with the file index (resolved to a path in finish(): the file list is complete by then). */
   private readonly backwardsSteps: (Omit<BackwardsStep, 'file'> & { file: number })[] = [];
@@ -73,11 +231,8 @@ export class Analyzer {
 
   /** Every event in file (merge) order, before sorting: detects timestamps going backwards. */
   observe(ev: FileEvent): void {
-    let spans = this.lastInFile.get(ev.sessionId);
-    if (spans === undefined) this.lastInFile.set(ev.sessionId, (spans = new Map()));
-    const key = ev.spanId ?? '';
-    const prev = spans.get(key);
-    if (prev !== undefined && ev.timestampUs < prev) {
+    const prev = this.lastInFile.check(ev.sessionId, ev.spanId ?? '', ev.timestampUs);
+    if (prev !== undefined) {
       this.backwards++;
       if (this.backwardsSteps.length < MAX_BACKWARDS_DETAILS) {
         this.backwardsSteps.push({
@@ -89,11 +244,8 @@ export class Analyzer {
           previousUs: prev,
         });
       }
-    } else {
-      if (spans.size >= MAX_SPAN_KEYS) spans.clear();
-      spans.set(key, ev.timestampUs);
     }
-    if (ev.eventType === 'SESSION_END' && ev.sessionId !== null) this.lastInFile.delete(ev.sessionId);
+    if (ev.eventType === 'SESSION_END' && ev.sessionId !== null) this.lastInFile.endSession(ev.sessionId);
   }
 
   /** One session's events (or a run of null-session events), in time order. */
@@ -135,15 +287,16 @@ export class Analyzer {
     if (by) {
       groups = {};
       const names = new Set<number>();
-      for (const m of METRIC_NAMES) for (const v of this.store.column(m).label(by)!) names.add(v);
+      for (const m of METRIC_NAMES) {
+        const col = this.store.column(m);
+        for (let i = 0; i < col.n; i++) names.add(col.labelAt(by, i));
+      }
       for (const id of [...names].sort((a, b) => (this.store.labelValues.values[a]! < this.store.labelValues.values[b]! ? -1 : 1))) {
         const g = {} as Record<MetricName, Distribution>;
         for (const m of METRIC_NAMES) {
           const col = this.store.column(m);
-          const lab = col.label(by)!;
-          const vals = col.seconds.view(col.n);
           const picked: number[] = [];
-          for (let i = 0; i < col.n; i++) if (lab[i] === id) picked.push(vals[i]!);
+          for (let i = 0; i < col.n; i++) if (col.labelAt(by, i) === id) picked.push(col.seconds.get(i));
           g[m] = distribution(Float64Array.from(picked));
         }
         groups[this.store.labelValues.values[id] ?? NO_LABEL] = g;

@@ -86,8 +86,10 @@ export function findOutliers(store: SampleStore, details: boolean): { groups: Ou
   for (const metric of OUTLIER_METRICS) {
     const col = store.column(metric);
     const n = col.n;
-    const values = col.seconds.view(n);
-    const prov = col.label('provider')!;
+    // values read from the column's chunks (not joined into one array); provider ids copied once
+    const values = col.seconds;
+    const provCol = col.labelColumn('provider')!;
+    const prov = provCol.copy(n);
     // values per provider, in typed arrays (no per-sample objects)
     const sizes = new Map<number, number>();
     for (let i = 0; i < n; i++) sizes.set(prov[i]!, (sizes.get(prov[i]!) ?? 0) + 1);
@@ -95,7 +97,7 @@ export function findOutliers(store: SampleStore, details: boolean): { groups: Ou
     for (const [p, size] of sizes) byProvider.set(p, { vals: new Float64Array(size), fill: 0 });
     for (let i = 0; i < n; i++) {
       const g = byProvider.get(prov[i]!)!;
-      g.vals[g.fill++] = values[i]!;
+      g.vals[g.fill++] = values.get(i);
     }
     const thresholds = new Map<number, OutlierGroup>();
     for (const [p, g] of byProvider) {
@@ -111,8 +113,9 @@ export function findOutliers(store: SampleStore, details: boolean): { groups: Ou
     }
     for (let i = 0; i < n; i++) {
       const g = thresholds.get(prov[i]!);
-      const v = values[i]!;
-      if (g === undefined || v <= g.threshold) continue;
+      if (g === undefined) continue;
+      const v = values.get(i);
+      if (v <= g.threshold) continue;
       count++;
       if (!details) continue;
       outliers.push({

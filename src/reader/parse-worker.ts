@@ -88,8 +88,13 @@ class StringTable {
   }
 }
 
-/** The worker's string table (types, sessions, label sets): never reset, each string sent once. */
+/**
+ * The worker's string table (types, sessions, label sets): each string is sent once, until the
+ * table holds TABLE_RESET strings; it is then started afresh at the next batch (flagged `reset`),
+ * so neither this table nor the reader's copy grows with the number of sessions in the file.
+ */
 const table = new StringTable(12);
+const TABLE_RESET = input.tableReset ?? 8192;
 /** Span ids: per batch. */
 const spanTable = new StringTable(13);
 /** provider \0 model \0 voice \0 transport, as bytes, for the table lookup. */
@@ -130,9 +135,13 @@ class Batch {
   n = 0;
   lines = 0;
   readonly skipped: number[] = [];
+  /** The string table was started afresh for this batch. */
+  readonly reset: boolean;
 
   constructor(bytes: number) {
     spanTable.reset();
+    this.reset = table.count >= TABLE_RESET;
+    if (this.reset) table.reset();
     const cap = (bytes >> 7) + 16;
     this.ts = new Float64Array(cap);
     this.ints = new Int32Array(cap * STRIDE);
@@ -198,6 +207,7 @@ class Batch {
       ts: this.ts,
       ints: this.ints,
       n: this.n,
+      reset: this.reset,
       fresh: table.out,
       spans: spanTable.out,
       lines: this.lines,

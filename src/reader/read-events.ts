@@ -41,6 +41,8 @@ export interface ReadOptions {
   compact?: boolean;
   /** Parse workers per plain file in compact mode (default: 2 on a machine with 2 or more cores). */
   parseWorkers?: number;
+  /** Strings a parse worker's table holds before it starts afresh (default 8192; for tests). */
+  workerTableReset?: number;
 }
 
 export interface ReadStats {
@@ -142,6 +144,7 @@ class WorkerCursor implements Cursor {
         index: i,
         workers: n,
         size: this.file.size,
+        tableReset: this.opts.workerTableReset,
       };
       const pw: ParseWorker = {
         // A small young generation: the worker's objects are short-lived, and each isolate's
@@ -205,6 +208,7 @@ class WorkerCursor implements Cursor {
       }
       this.chunk++;
       pw.worker.postMessage('ack');
+      if (m.reset) pw.table = [];
       const table = pw.table;
       for (const s of m.fresh) table.push(s);
       const lineOffset = this.lineOffset;

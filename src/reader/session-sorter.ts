@@ -1,3 +1,4 @@
+import { ChurnMap } from './churn-map.js';
 import type { FileEvent } from './parse-line.js';
 
 /**
@@ -13,22 +14,55 @@ import type { FileEvent } from './parse-line.js';
  * - events outside any session (`session_id: null`) are independent operations: they are
  *   released in time order once the input has moved `nullWindowUs` (default 10 min) on;
  * - `finish()` releases everything left, sessions in order of their first event.
+ *
+ * Buffered events are kept in columns (a slab of typed arrays, plus reference columns that
+ * are cleared as soon as a slot is released), not as the pushed objects: the event object
+ * handed to `push` is not kept, and the objects given to `release` are made at release time.
+ * Pushed objects then die young (a scavenge frees them) instead of being promoted to the old
+ * generation while their session is open and piling up there until a full GC.
  */
 export interface SessionSorterOptions {
   idleUs?: number;
   nullWindowUs?: number;
 }
 
-interface Buffered {
-  events: FileEvent[];
-  lastUs: number;
-}
-
-const byTime = (a: FileEvent, b: FileEvent): number => a.timestampUs - b.timestampUs;
+/** No event in this slot / end of a list. */
+const NIL = -1;
+/** `turn` column: the event carries no turn. */
+const NO_TURN = -1;
 
 export class SessionSorter {
-  private readonly open = new Map<string, Buffered>();
-  private nullEvents: FileEvent[] = [];
+  // ---- event slots: one list per session, linked through `next`, free slots on `free` ----
+  private cap = 0;
+  private ts: Float64Array = new Float64Array(0);
+  private line: Float64Array = new Float64Array(0);
+  private turn: Float64Array = new Float64Array(0);
+  private fileIdx: Int32Array = new Int32Array(0);
+  private next: Int32Array = new Int32Array(0);
+  private types: (string | undefined)[] = [];
+  private datas: (Record<string, unknown> | undefined)[] = [];
+  private traces: (string | undefined)[] = [];
+  private spans: (string | undefined)[] = [];
+  private raws: (string | undefined)[] = [];
+  private free = NIL;
+
+  // ---- sessions: id -> session slot; null-session events have their own list ----
+  private readonly open = new ChurnMap<string, number>();
+  private sCap = 0;
+  private sHead: Int32Array = new Int32Array(0);
+  private sTail: Int32Array = new Int32Array(0);
+  private sCount: Int32Array = new Int32Array(0);
+  private sLast: Float64Array = new Float64Array(0);
+  private sIds: (string | undefined)[] = [];
+  private sFree: number[] = [];
+  private nullHead = NIL;
+  private nullTail = NIL;
+  private nullCount = 0;
+
+  /** Slot numbers of one list being released (reused). */
+  private order: number[] = [];
+  private readonly byTime = (a: number, b: number): number => this.ts[a]! - this.ts[b]!;
+
   private watermark = Number.NEGATIVE_INFINITY;
   private nextSweepUs = Number.NEGATIVE_INFINITY;
   private readonly idleUs: number;
@@ -41,10 +75,19 @@ export class SessionSorter {
   ) {
     this.idleUs = opts.idleUs ?? 3_600_000_000;
     this.nullWindowUs = opts.nullWindowUs ?? 600_000_000;
+    this.growSlots(256);
+    this.growSessions(32);
   }
 
   get openSessions(): number {
     return this.open.size;
+  }
+
+  /** Events buffered now (open sessions and null-session events). */
+  get bufferedEvents(): number {
+    let n = this.nullCount;
+    for (const s of this.open.values()) n += this.sCount[s]!;
+    return n;
   }
 
   push(ev: FileEvent): void {
@@ -53,21 +96,28 @@ export class SessionSorter {
       this.watermark = t;
       if (t >= this.nextSweepUs) this.sweep();
     }
+    const k = this.store(ev);
     const sid = ev.sessionId;
     if (sid === null) {
-      this.nullEvents.push(ev);
+      if (this.nullTail === NIL) this.nullHead = k;
+      else this.next[this.nullTail] = k;
+      this.nullTail = k;
+      this.nullCount++;
       return;
     }
-    let b = this.open.get(sid);
-    if (b === undefined) {
-      b = { events: [], lastUs: t };
-      this.open.set(sid, b);
+    let s = this.open.get(sid);
+    if (s === undefined) {
+      s = this.newSession(sid, k, t);
+      this.open.set(sid, s);
+    } else {
+      this.next[this.sTail[s]!] = k;
+      this.sTail[s] = k;
+      this.sCount[s]!++;
+      if (t > this.sLast[s]!) this.sLast[s] = t;
     }
-    b.events.push(ev);
-    if (t > b.lastUs) b.lastUs = t;
     if (ev.eventType === 'SESSION_END') {
       this.open.delete(sid);
-      this.release(b.events.sort(byTime));
+      this.release(this.takeSession(s));
     }
   }
 
@@ -75,27 +125,183 @@ export class SessionSorter {
   private sweep(): void {
     this.nextSweepUs = this.watermark + 60_000_000;
     const idleBefore = this.watermark - this.idleUs;
-    for (const [sid, b] of this.open) {
-      if (b.lastUs < idleBefore) {
+    for (const [sid, s] of this.open) {
+      if (this.sLast[s]! < idleBefore) {
         this.open.delete(sid);
-        this.release(b.events.sort(byTime));
+        this.release(this.takeSession(s));
       }
     }
-    if (this.nullEvents.length > 0) {
+    if (this.nullCount > 0) {
       const before = this.watermark - this.nullWindowUs;
-      this.nullEvents.sort(byTime);
+      const order = this.sortedList(this.nullHead);
       let i = 0;
-      while (i < this.nullEvents.length && this.nullEvents[i]!.timestampUs < before) i++;
-      if (i > 0) this.release(this.nullEvents.splice(0, i));
+      while (i < order.length && this.ts[order[i]!]! < before) i++;
+      if (i > 0) {
+        const out = this.materialize(order, 0, i, null);
+        // the rest stays buffered, in its sorted order (as the sorted array did before)
+        this.nullHead = NIL;
+        this.nullTail = NIL;
+        this.nullCount = 0;
+        for (let j = i; j < order.length; j++) {
+          const k = order[j]!;
+          this.next[k] = NIL;
+          if (this.nullTail === NIL) this.nullHead = k;
+          else this.next[this.nullTail] = k;
+          this.nullTail = k;
+          this.nullCount++;
+        }
+        this.release(out);
+      }
     }
   }
 
   finish(): void {
-    const rest = [...this.open.values()].map((b) => b.events.sort(byTime));
+    const rest: FileEvent[][] = [];
+    for (const s of this.open.values()) rest.push(this.takeSession(s));
     this.open.clear();
-    if (this.nullEvents.length > 0) rest.push(this.nullEvents.sort(byTime));
-    this.nullEvents = [];
+    if (this.nullCount > 0) {
+      const order = this.sortedList(this.nullHead);
+      this.nullHead = NIL;
+      this.nullTail = NIL;
+      this.nullCount = 0;
+      rest.push(this.materialize(order, 0, order.length, null));
+    }
     rest.sort((a, b) => a[0]!.timestampUs - b[0]!.timestampUs);
     for (const events of rest) this.release(events);
+  }
+
+  // ---- slots ----
+
+  /** Copies the event into a free slot; returns the slot. */
+  private store(ev: FileEvent): number {
+    if (this.free === NIL) this.growSlots(this.cap * 2);
+    const k = this.free;
+    this.free = this.next[k]!;
+    this.next[k] = NIL;
+    this.ts[k] = ev.timestampUs;
+    this.line[k] = ev.line;
+    this.fileIdx[k] = ev.file;
+    this.turn[k] = ev.turn ?? NO_TURN;
+    this.types[k] = ev.eventType;
+    this.datas[k] = ev.data;
+    this.traces[k] = ev.traceId;
+    this.spans[k] = ev.spanId;
+    this.raws[k] = ev.raw;
+    return k;
+  }
+
+  private growSlots(cap: number): void {
+    const old = this.cap;
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.ts = f64(this.ts);
+    this.line = f64(this.line);
+    this.turn = f64(this.turn);
+    const fi = new Int32Array(cap);
+    fi.set(this.fileIdx);
+    this.fileIdx = fi;
+    const nx = new Int32Array(cap);
+    nx.set(this.next);
+    this.next = nx;
+    for (let k = old; k < cap; k++) {
+      this.types.push(undefined);
+      this.datas.push(undefined);
+      this.traces.push(undefined);
+      this.spans.push(undefined);
+      this.raws.push(undefined);
+    }
+    // new slots onto the free list (lowest first)
+    for (let k = cap - 1; k >= old; k--) {
+      this.next[k] = this.free;
+      this.free = k;
+    }
+    this.cap = cap;
+  }
+
+  /** The slots of a list, in time order (stable: equal times keep the order they were pushed in). */
+  private sortedList(head: number): number[] {
+    const order = this.order;
+    order.length = 0;
+    let sorted = true;
+    let prev = NIL;
+    for (let k = head; k !== NIL; k = this.next[k]!) {
+      if (prev !== NIL && this.ts[k]! - this.ts[prev]! < 0) sorted = false;
+      order.push(k);
+      prev = k;
+    }
+    if (!sorted) order.sort(this.byTime);
+    return order;
+  }
+
+  /** Events of `order[from..to)` as objects; their slots go back to the free list. */
+  private materialize(order: readonly number[], from: number, to: number, sessionId: string | null): FileEvent[] {
+    const out: FileEvent[] = new Array(to - from);
+    for (let i = from; i < to; i++) {
+      const k = order[i]!;
+      const turn = this.turn[k]!;
+      out[i - from] = {
+        timestampUs: this.ts[k]!,
+        eventType: this.types[k]!,
+        sessionId,
+        data: this.datas[k]!,
+        traceId: this.traces[k],
+        spanId: this.spans[k],
+        turn: turn === NO_TURN ? undefined : turn,
+        file: this.fileIdx[k]!,
+        line: this.line[k]!,
+        raw: this.raws[k],
+      };
+      this.types[k] = undefined;
+      this.datas[k] = undefined;
+      this.traces[k] = undefined;
+      this.spans[k] = undefined;
+      this.raws[k] = undefined;
+      this.next[k] = this.free;
+      this.free = k;
+    }
+    return out;
+  }
+
+  // ---- sessions ----
+
+  private newSession(sid: string, first: number, t: number): number {
+    if (this.sFree.length === 0) this.growSessions(this.sCap * 2);
+    const s = this.sFree.pop()!;
+    this.sIds[s] = sid;
+    this.sHead[s] = first;
+    this.sTail[s] = first;
+    this.sCount[s] = 1;
+    this.sLast[s] = t;
+    return s;
+  }
+
+  private growSessions(cap: number): void {
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.sHead = i32(this.sHead);
+    this.sTail = i32(this.sTail);
+    this.sCount = i32(this.sCount);
+    const last = new Float64Array(cap);
+    last.set(this.sLast);
+    this.sLast = last;
+    for (let s = this.sCap; s < cap; s++) this.sIds.push(undefined);
+    for (let s = cap - 1; s >= this.sCap; s--) this.sFree.push(s);
+    this.sCap = cap;
+  }
+
+  /** A session's events, sorted, as objects; frees the session and its slots. */
+  private takeSession(s: number): FileEvent[] {
+    const sid = this.sIds[s]!;
+    const order = this.sortedList(this.sHead[s]!);
+    const out = this.materialize(order, 0, order.length, sid);
+    this.sIds[s] = undefined;
+    this.sFree.push(s);
+    return out;
   }
 }

@@ -15,12 +15,14 @@ export interface WorkerInput {
   workers: number;
   /** File size at the start of the run: lines appended later are not read. */
   size: number;
+  /** Strings the worker's table holds before it starts afresh (default 8192; tests use less). */
+  tableReset?: number | undefined;
 }
 
 /**
  * Ints per event: type, session (-1 null), turn (-1 none), span (-1 none), labels (-1 none),
  * line. Type, session and labels index the worker's string table (grown by the `fresh` strings
- * of each batch, never reset); span indexes the batch's own `spans`. Lines are 1-based inside
+ * of each batch; emptied first when the batch has `reset`); span indexes the batch's own `spans`. Lines are 1-based inside
  * the batch; the reader adds the lines of the batches before it.
  */
 export const STRIDE = 6;
@@ -31,6 +33,8 @@ export type WorkerMessage =
       ts: Float64Array;
       ints: Int32Array;
       n: number;
+      /** The worker's string table starts afresh with this batch's `fresh` strings (ids from 0). */
+      reset: boolean;
       fresh: string[];
       spans: string[];
       /** Lines in this batch (blank and malformed lines too): the reader's line offset for the next batch. */

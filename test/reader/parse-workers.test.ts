@@ -57,7 +57,7 @@ interface Run {
   analysis: string;
 }
 
-async function run(path: string, compact: boolean, parseWorkers?: number): Promise<Run> {
+async function run(path: string, compact: boolean, parseWorkers?: number, workerTableReset?: number): Promise<Run> {
   const files = await discoverFiles([path]);
   const events: unknown[] = [];
   const skipped: number[] = [];
@@ -72,7 +72,7 @@ async function run(path: string, compact: boolean, parseWorkers?: number): Promi
       analyzer.observe(ev);
       sorter.push(ev);
     },
-    { compact, parseWorkers, onSkip: (_f: number, line: number) => skipped.push(line) },
+    { compact, parseWorkers, workerTableReset, onSkip: (_f: number, line: number) => skipped.push(line) },
   );
   sorter.finish();
   const a = analyzer.finish();
@@ -92,6 +92,19 @@ describe('compact reader: parse workers agree with the in-thread reader', () => 
       expect(got.events).toEqual(ref.events);
       expect(got.analysis).toBe(ref.analysis);
     }
+  }, 60_000);
+
+  it('workers that start their string tables afresh often (every 16 strings) give the same', async () => {
+    const ref = await run(plain, false);
+    for (const w of [1, 2]) {
+      const got = await run(plain, true, w, 16);
+      expect(got.events).toEqual(ref.events);
+      expect(got.analysis).toBe(ref.analysis);
+    }
+    const refGz = await run(gz, false);
+    const gotGz = await run(gz, true, 1, 16);
+    expect(gotGz.events).toEqual(refGz.events);
+    expect(gotGz.analysis).toBe(refGz.analysis);
   }, 60_000);
 
   it('gzip file: the worker gives the in-thread events', async () => {
