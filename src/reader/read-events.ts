@@ -84,14 +84,26 @@ async function peekFirstUs(file: SourceFile, index: number): Promise<number> {
 const CHUNK = 1 << 20;
 const PEEK_BYTES = 64 * 1024;
 
-interface Cursor {
-  readonly index: number;
-  firstUs: number;
-  batch: FileEvent[];
-  pos: number;
-  peek(): Promise<void>;
-  fill(): Promise<boolean>;
-  close(): void;
+/** One file being read: a batch of events at a time, in file order. */
+abstract class Cursor {
+  batch: FileEvent[] = [];
+  pos = 0;
+  /** Time of the file's first event, to merge files by time. */
+  firstUs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly file: SourceFile,
+    readonly index: number,
+    protected readonly opts: ReadOptions,
+    protected readonly stats: ReadStats,
+  ) {}
+
+  async peek(): Promise<void> {
+    this.firstUs = await peekFirstUs(this.file, this.index);
+  }
+
+  abstract fill(): Promise<boolean>;
+  abstract close(): void;
 }
 
 /** One parse worker of a WorkerCursor, with its string table and message queue. */
@@ -108,10 +120,7 @@ interface ParseWorker {
  * batches are taken back in chunk order, so events come in file order and line numbers are
  * the file's, exactly as with one worker. A gzip file has one worker.
  */
-class WorkerCursor implements Cursor {
-  batch: FileEvent[] = [];
-  pos = 0;
-  firstUs = Number.NEGATIVE_INFINITY;
+class WorkerCursor extends Cursor {
   private workers: ParseWorker[] | undefined;
   /** Index of the next chunk (its worker is chunk % workers). */
   private chunk = 0;
@@ -119,17 +128,6 @@ class WorkerCursor implements Cursor {
   private lineOffset = 0;
   private done = false;
   private static readonly labelCache = new Map<string, Record<string, unknown>>();
-
-  constructor(
-    readonly file: SourceFile,
-    readonly index: number,
-    private readonly opts: ReadOptions,
-    private readonly stats: ReadStats,
-  ) {}
-
-  async peek(): Promise<void> {
-    this.firstUs = await peekFirstUs(this.file, this.index);
-  }
 
   private start(): ParseWorker[] {
     const n = this.file.gz ? 1 : Math.max(1, Math.min(this.opts.parseWorkers ?? defaultParseWorkers(), Math.ceil(this.file.size / CHUNK)));
@@ -258,28 +256,14 @@ function defaultParseWorkers(): number {
   return availableParallelism() >= 2 ? 2 : 1;
 }
 
-class FileCursor implements Cursor {
-  batch: FileEvent[] = [];
-  pos = 0;
+class FileCursor extends Cursor {
   done = false;
-  firstUs = Number.NEGATIVE_INFINITY;
   private raw: ReadStream | undefined;
   private iter: AsyncIterator<Buffer | string> | undefined;
   private readonly decoder = new StringDecoder('utf8');
   private rest = '';
   private lineNo = 0;
   bytesRead = 0;
-
-  constructor(
-    readonly file: SourceFile,
-    readonly index: number,
-    private readonly opts: ReadOptions,
-    private readonly stats: ReadStats,
-  ) {}
-
-  async peek(): Promise<void> {
-    this.firstUs = await peekFirstUs(this.file, this.index);
-  }
 
   private openStream(): void {
     this.raw = createReadStream(this.file.path, { highWaterMark: CHUNK });
