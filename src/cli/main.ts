@@ -48,4 +48,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// The reader of our output went away (`... | head`): that is how a pipe ends, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
 process.exitCode = await main(process.argv);

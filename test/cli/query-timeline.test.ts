@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,20 @@ describe('query', () => {
     expect(await q('--limit', '4')).toHaveLength(4);
     expect(await q('--session', 'conv_b')).toHaveLength(4);
   });
+
+  it.each(['summary', 'timeline', 'anomalies'])(
+    '%s: a reader that goes away (`| head`) ends it quietly, exit 0',
+    async (command) => {
+      const firstSession = JSON.parse(readFileSync(big, 'utf8').slice(0, 2000).split('\n')[0]!).session_id as string;
+      const child = spawnCli(command === 'timeline' ? [command, '--session', firstSession, big] : [command, big]);
+      child.stdout!.destroy(); // every write now fails with EPIPE
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+      expect(code).toBe(0);
+    },
+  );
 
   it('streams: works under `| head` (stdout closed early) without an error', async () => {
     const child = spawnCli(['query', big]);
