@@ -1,6 +1,7 @@
 import { METRIC_NAMES, MetricsDeriver, zeroCounts, type DerivationTotals, type MetricName } from '../metrics/derive.js';
 import { ChurnMap } from '../reader/churn-map.js';
 import type { FileEvent } from '../reader/parse-line.js';
+import { withCapacity } from '../reader/typed-arrays.js';
 import {
   findErrorBursts,
   findOutliers,
@@ -163,16 +164,9 @@ export class LastInFile {
   private newSession(): number {
     if (this.sFree.length === 0) {
       const cap = Math.max(32, this.sCap * 2);
-      const i32 = (a: Int32Array): Int32Array => {
-        const b = new Int32Array(cap);
-        b.set(a);
-        return b;
-      };
-      this.sHead = i32(this.sHead);
-      this.sSize = i32(this.sSize);
-      const f = new Float64Array(cap);
-      f.set(this.sNoSpan);
-      this.sNoSpan = f;
+      this.sHead = withCapacity(this.sHead, cap);
+      this.sSize = withCapacity(this.sSize, cap);
+      this.sNoSpan = withCapacity(this.sNoSpan, cap);
       for (let i = cap - 1; i >= this.sCap; i--) this.sFree.push(i);
       this.sCap = cap;
     }
@@ -184,17 +178,10 @@ export class LastInFile {
   }
 
   private growEntries(cap: number): void {
-    const i32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.eOwner = i32(this.eOwner);
-    this.eNextSame = i32(this.eNextSame);
-    this.eNextOwn = i32(this.eNextOwn);
-    const f = new Float64Array(cap);
-    f.set(this.eTs);
-    this.eTs = f;
+    this.eOwner = withCapacity(this.eOwner, cap);
+    this.eNextSame = withCapacity(this.eNextSame, cap);
+    this.eNextOwn = withCapacity(this.eNextOwn, cap);
+    this.eTs = withCapacity(this.eTs, cap);
     for (let i = this.eCap; i < cap; i++) this.eKey.push(undefined);
     for (let i = cap - 1; i >= this.eCap; i--) {
       this.eNextSame[i] = this.eFree;

@@ -1,3 +1,5 @@
+import { withCapacity } from './typed-arrays.js';
+
 /**
  * Interns byte strings (ASCII) without making a JS string per lookup: an open-addressing hash
  * table over a byte arena. The parse worker uses it for event types, session ids and label sets
@@ -92,7 +94,5 @@ export class ByteInterner {
 }
 
 function grow(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
+  return withCapacity(a, a.length * 2);
 }

@@ -1,5 +1,6 @@
 import { ChurnMap } from './churn-map.js';
 import type { FileEvent } from './parse-line.js';
+import { withCapacity } from './typed-arrays.js';
 
 /**
  * Puts each session's events in time order before they reach the metrics derivation.
@@ -192,20 +193,11 @@ export class SessionSorter {
 
   private growSlots(cap: number): void {
     const old = this.cap;
-    const f64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.ts = f64(this.ts);
-    this.line = f64(this.line);
-    this.turn = f64(this.turn);
-    const fi = new Int32Array(cap);
-    fi.set(this.fileIdx);
-    this.fileIdx = fi;
-    const nx = new Int32Array(cap);
-    nx.set(this.next);
-    this.next = nx;
+    this.ts = withCapacity(this.ts, cap);
+    this.line = withCapacity(this.line, cap);
+    this.turn = withCapacity(this.turn, cap);
+    this.fileIdx = withCapacity(this.fileIdx, cap);
+    this.next = withCapacity(this.next, cap);
     for (let k = old; k < cap; k++) {
       this.types.push(undefined);
       this.datas.push(undefined);
@@ -279,17 +271,10 @@ export class SessionSorter {
   }
 
   private growSessions(cap: number): void {
-    const i32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.sHead = i32(this.sHead);
-    this.sTail = i32(this.sTail);
-    this.sCount = i32(this.sCount);
-    const last = new Float64Array(cap);
-    last.set(this.sLast);
-    this.sLast = last;
+    this.sHead = withCapacity(this.sHead, cap);
+    this.sTail = withCapacity(this.sTail, cap);
+    this.sCount = withCapacity(this.sCount, cap);
+    this.sLast = withCapacity(this.sLast, cap);
     for (let s = this.sCap; s < cap; s++) this.sIds.push(undefined);
     for (let s = cap - 1; s >= this.sCap; s--) this.sFree.push(s);
     this.sCap = cap;
