@@ -1,9 +1,10 @@
 import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileNameFor, warnStderr, type Rotation, type Warn } from '../config.js';
 import type { EventRecord } from '../events/record.js';
-import { formatLine } from './line-format.js';
+import { encodeLine } from './line-format.js';
 
 export interface JsonlFileWriterOptions {
   dir: string;
@@ -19,8 +20,9 @@ export interface JsonlFileWriterOptions {
 
 /** The part of a FileHandle the writer uses. */
 export interface AppendHandle {
-  stat(): Promise<{ size: number }>;
-  write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  /** `nlink` 0 means the file was removed while open (a handle kept across chunks must then be reopened). */
+  stat(): Promise<{ size: number; nlink?: number }>;
+  writev(buffers: Buffer[]): Promise<{ bytesWritten: number }>;
   truncate(length: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -32,19 +34,40 @@ interface Chunk {
   lines: number;
 }
 
-/** Records are formatted and written in slices this big, so one slice never holds the event loop for long. */
-const SLICE = 512;
+/** One write in flight: queued chunks of one file, and the file's size before them (for an exact finish at exit). */
+interface InFlight {
+  path: string;
+  chunks: Chunk[];
+  length: number;
+  preSize: number | undefined;
+}
+
+/** Records are formatted in slices of at most this many lines. */
+const SLICE = 256;
+/** A format pass stops after this long (and goes on in the next turn of the event loop): it never holds the loop for long. */
+const FORMAT_BUDGET_MS = 0.5;
+/** Formatted bytes that start a write at once instead of waiting for the flush interval. */
+const EAGER_WRITE_BYTES = 256 * 1024;
+/** Lines are encoded into buffers of this size (a bigger one for a line that does not fit). */
+const CHUNK_BYTES = 64 * 1024;
+/** One write covers queued chunks of one file up to this many bytes / buffers. */
+const MAX_WRITE_BYTES = 1024 * 1024;
+const MAX_WRITE_BUFFERS = 256;
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 
 /**
  * Owns the JSONL files: buffering, batching, daily/hourly rotation, modes, and recovery.
  *
- * - `write()` is O(1) on the caller's path: it only pushes the record. Formatting and file
- *   I/O happen later, asynchronously, in slices.
- * - A file is opened for each batch and closed after it (O_APPEND, mode 0600 on creation):
- *   a folder deleted while running is re-created, rotation needs no bookkeeping, and
- *   several processes can append to the same daily file without tearing lines.
+ * - `write()` is O(1) on the caller's path: it only pushes the record. Formatting happens
+ *   on the next turn of the event loop, in passes of at most FORMAT_BUDGET_MS, so records
+ *   die young (a record waiting for a 200 ms timer outlives several scavenges: that copying
+ *   was most of the event-loop delay under load; docs/performance.md). Bytes are written
+ *   once the flush interval passes, or at once when EAGER_WRITE_BYTES are waiting.
+ * - The file is opened for a drain of the queue and closed when the queue is empty
+ *   (O_APPEND, mode 0600 on creation): a folder deleted while idle is re-created, one
+ *   deleted during a drain is noticed by `nlink` 0, and several processes can append to
+ *   the same daily file without tearing lines (each write is one `writev` call).
  * - A failed write (disk full, folder unusable) warns once per outage with the path and
  *   error code, truncates any partial line it left, keeps the data in memory (bounded),
  *   and retries every interval. What had to be dropped is counted and written as an
@@ -63,15 +86,20 @@ export class JsonlFileWriter {
   private records: EventRecord[] = [];
   private backlog: EventRecord[] = [];
   private backlogPos = 0;
-  /** File name of the last UTC hour seen: the name changes at most once an hour. */
-  private nameHour = Number.NaN;
-  private nameOfHour = '';
+  /** File path of the last UTC hour seen: the name changes at most once an hour. */
+  private pathHour = Number.NaN;
+  private pathOfHour = '';
   private readonly queue: Chunk[] = [];
+  /** The chunk lines are encoded into, not yet in the queue (its bytes count in queuedBytes). */
+  private building: { path: string; buf: Buffer; len: number; lines: number } | undefined;
   private queuedBytes = 0;
+  private formatScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
-  /** The chunk being written right now and the file size before it, for an exact sync finish at exit. */
-  private current: { chunk: Chunk; preSize: number | undefined } | undefined;
+  /** The write in flight, for an exact sync finish at exit. */
+  private current: InFlight | undefined;
+  /** The file open during a drain of the queue. */
+  private handle: { path: string; fh: AppendHandle } | undefined;
   private dirReady = false;
   private failing: string | undefined;
   private droppedLines = 0;
@@ -100,15 +128,29 @@ export class JsonlFileWriter {
   write(record: EventRecord): void {
     if (this.closed) return;
     this.records.push(record);
-    if (this.records.length >= SLICE * 4) {
-      // While the folder is unusable, format now so the memory bound applies; retries keep their interval.
-      if (this.failing) this.formatPending();
-      else this.kick();
-    } else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.kick(), this.intervalMs);
-      this.timer.unref();
+    if (!this.formatScheduled) {
+      this.formatScheduled = true;
+      setImmediate(this.formatPass);
     }
   }
+
+  /** Formats what was logged, for at most FORMAT_BUDGET_MS, then lets the bytes be written. */
+  private readonly formatPass = (): void => {
+    this.formatScheduled = false;
+    if (this.closed) return;
+    const start = performance.now();
+    while (this.unformatted() > 0) {
+      this.formatSlice();
+      if (performance.now() - start >= FORMAT_BUDGET_MS) break;
+    }
+    if (this.unformatted() > 0) {
+      this.formatScheduled = true;
+      setImmediate(this.formatPass);
+    }
+    // While the folder is unusable, retries keep their interval.
+    if (this.queuedBytes >= EAGER_WRITE_BYTES && !this.failing) this.kick();
+    else this.scheduleRetry();
+  };
 
   /** Resolves when everything written before the call is on disk (or one retry has failed). */
   async flush(): Promise<void> {
@@ -132,6 +174,7 @@ export class JsonlFileWriter {
     this.timer = undefined;
     // Whatever could not be written by now is lost: counted, and said once.
     this.formatPending();
+    this.seal();
     const lost = this.queue.reduce((n, c) => n + c.lines, 0);
     if (lost > 0) {
       this.droppedLines += lost;
@@ -147,14 +190,16 @@ export class JsonlFileWriter {
     this.timer = undefined;
     try {
       this.formatPending();
-      if (this.current && this.queue.includes(this.current.chunk)) {
-        const { chunk, preSize } = this.current;
+      this.seal();
+      const flight = this.current;
+      if (flight && this.queue.includes(flight.chunks[0]!)) {
         // preSize is known once the async write was issued: a thread-pool thread may be writing
-        // the chunk right now, and it keeps running while this handler does. Wait (bounded) for
-        // the file to grow by the chunk before deciding what is left, or the chunk lands twice.
-        const done = preSize === undefined ? 0 : writtenSince(chunk.path, preSize, chunk.data.length, EXIT_WAIT_MS);
-        this.writeSyncTo(chunk.path, chunk.data.subarray(done));
-        this.remove(chunk);
+        // the chunks right now, and it keeps running while this handler does. Wait (bounded) for
+        // the file to grow by them before deciding what is left, or they land twice.
+        const { path, chunks, length, preSize } = flight;
+        const done = preSize === undefined ? 0 : writtenSince(path, preSize, length, EXIT_WAIT_MS);
+        this.writeSyncTo(path, Buffer.concat(chunks.map((c) => c.data)).subarray(done));
+        for (const c of chunks) this.remove(c);
       }
       this.current = undefined;
       while (this.queue.length > 0) {
@@ -200,18 +245,25 @@ export class JsonlFileWriter {
   }
 
   private async drain(): Promise<void> {
-    for (;;) {
-      if (this.queue.length === 0) {
-        if (this.unformatted() === 0) return;
-        this.formatSlice();
+    try {
+      for (;;) {
+        if (this.queue.length === 0) {
+          if (this.building !== undefined && this.building.len > 0) this.seal();
+          else if (this.unformatted() > 0) this.formatSlice();
+          else return;
+          continue;
+        }
+        const ok = await this.writeNext(); // dequeues the chunks once they are written
+        if (!ok) {
+          // Everything waits in the queue, now bounded; retried after an interval.
+          this.formatPending();
+          this.enforceBound();
+          return;
+        }
+        if (this.droppedUnreported > 0 && this.queue.length === 0) this.reportDropped();
       }
-      const chunk = this.queue[0]!;
-      const ok = await this.writeChunk(chunk); // dequeues the chunk once it is written
-      if (!ok) {
-        this.formatPending(); // everything waits in the bounded queue; retried after an interval
-        return;
-      }
-      if (this.droppedUnreported > 0 && this.queue.length === 0) this.reportDropped();
+    } finally {
+      await this.closeHandle();
     }
   }
 
@@ -232,16 +284,16 @@ export class JsonlFileWriter {
   }
 
   /** Every file name is within one UTC hour (daily and hourly rotation alike), so it is computed once an hour. */
-  private fileName(us: number): string {
+  private pathFor(us: number): string {
     const hour = Math.floor(us / 3_600_000_000);
-    if (hour !== this.nameHour) {
-      this.nameHour = hour;
-      this.nameOfHour = fileNameFor(hour * 3_600_000_000, this.rotation);
+    if (hour !== this.pathHour) {
+      this.pathHour = hour;
+      this.pathOfHour = join(this.dir, fileNameFor(hour * 3_600_000_000, this.rotation));
     }
-    return this.nameOfHour;
+    return this.pathOfHour;
   }
 
-  /** Formats at most one slice of records into per-file chunks at the back of the queue. */
+  /** Encodes at most one slice of records into the chunk being built. */
   private formatSlice(): void {
     if (this.backlogPos >= this.backlog.length) {
       // Take everything logged so far in one swap; slices are then cut by index (no copying of the rest).
@@ -250,44 +302,66 @@ export class JsonlFileWriter {
       this.records = [];
     }
     const end = Math.min(this.backlogPos + SLICE, this.backlog.length);
-    const slice = this.backlog.slice(this.backlogPos, end);
+    const backlog = this.backlog;
+    for (let i = this.backlogPos; i < end; i++) this.append(backlog[i]!);
     this.backlogPos = end;
-    if (end === this.backlog.length) {
+    if (end === backlog.length) {
       this.backlog = [];
       this.backlogPos = 0;
-    }
-    this.enqueue(slice);
-  }
-
-  /** Formats every pending record, slice by slice (so the memory bound can drop whole slices). */
-  private formatPending(): void {
-    while (this.unformatted() > 0) this.formatSlice();
-  }
-
-  private enqueue(records: EventRecord[]): void {
-    const byFile = new Map<string, { text: string; lines: number }>();
-    for (const r of records) {
-      const name = this.fileName(r.timestampUs);
-      const entry = byFile.get(name);
-      const line = formatLine(r);
-      if (entry) {
-        entry.text += line;
-        entry.lines++;
-      } else byFile.set(name, { text: line, lines: 1 });
-    }
-    for (const [name, { text, lines }] of byFile) {
-      const data = Buffer.from(text, 'utf8');
-      this.queue.push({ path: join(this.dir, name), data, lines });
-      this.queuedBytes += data.length;
     }
     this.enforceBound();
   }
 
-  /** Drops the oldest unwritten chunks (never the one in flight) when memory is over the bound. */
+  /** Encodes every pending record, slice by slice (so the memory bound applies as it goes). */
+  private formatPending(): void {
+    while (this.unformatted() > 0) this.formatSlice();
+  }
+
+  /** Encodes one line into the chunk being built for its file. */
+  private append(r: EventRecord): void {
+    const path = this.pathFor(r.timestampUs);
+    let b = this.building;
+    if (b !== undefined && b.path !== path) {
+      this.seal(); // a line for another file (the hour or day changed)
+      b = this.building;
+      if (b !== undefined) b.path = path; // emptied and kept for reuse
+    }
+    if (b === undefined) b = this.building = { path, buf: Buffer.allocUnsafe(CHUNK_BYTES), len: 0, lines: 0 };
+    let end = encodeLine(r, b.buf, b.len);
+    if (end < 0) {
+      // Full (or one very long line): queue what it holds, continue in a new buffer.
+      this.seal();
+      b = this.building = { path, buf: Buffer.allocUnsafe(Math.max(CHUNK_BYTES, -end)), len: 0, lines: 0 };
+      end = encodeLine(r, b.buf, 0);
+    }
+    this.queuedBytes += end - b.len;
+    b.len = end;
+    b.lines++;
+  }
+
+  /**
+   * Moves the chunk being built to the queue. A mostly empty buffer (a trickle of events) is
+   * copied out and reused, so what the queue holds stays close to what its bytes count says.
+   */
+  private seal(): void {
+    const b = this.building;
+    if (b === undefined || b.len === 0) return;
+    const chunk = { path: b.path, data: b.buf.subarray(0, b.len), lines: b.lines };
+    if (b.len < b.buf.length / 2) {
+      chunk.data = Buffer.from(chunk.data);
+      b.len = 0;
+      b.lines = 0;
+    } else this.building = undefined;
+    this.queue.push(chunk);
+  }
+
+  /** While writing fails, drops the oldest unwritten chunks (never those in flight) when memory is over the bound. */
   private enforceBound(): void {
-    while (this.queuedBytes > this.maxBufferedBytes && this.queue.length > 1) {
-      const victim = this.current?.chunk === this.queue[0] ? 1 : 0;
-      const [chunk] = this.queue.splice(victim, 1);
+    if (this.failing === undefined || this.queuedBytes <= this.maxBufferedBytes) return; // a burst faster than the disk waits
+    this.seal();
+    const inFlight = this.current?.chunks.length ?? 0;
+    while (this.queuedBytes > this.maxBufferedBytes && this.queue.length > inFlight + 1) {
+      const [chunk] = this.queue.splice(inFlight, 1);
       if (!chunk) break;
       this.queuedBytes -= chunk.data.length;
       this.droppedLines += chunk.lines;
@@ -299,38 +373,32 @@ export class JsonlFileWriter {
     const count = this.droppedUnreported;
     this.droppedUnreported = 0;
     const now = Date.now() * 1000;
-    this.enqueue([{ timestampUs: now, eventType: 'EVENT_LOG_DROPPED', sessionId: null, data: { count, total: this.droppedLines } }]);
+    this.append({ timestampUs: now, eventType: 'EVENT_LOG_DROPPED', sessionId: null, data: { count, total: this.droppedLines } });
   }
 
-  private async writeChunk(chunk: Chunk): Promise<boolean> {
-    this.current = { chunk, preSize: undefined };
-    let fh: AppendHandle | undefined;
+  /** Writes the chunks at the front of the queue that belong to one file, in one `writev`. */
+  private async writeNext(): Promise<boolean> {
+    const first = this.queue[0]!;
+    const flight: InFlight = { path: first.path, chunks: [first], length: first.data.length, preSize: undefined };
+    for (let i = 1; i < this.queue.length && flight.chunks.length < MAX_WRITE_BUFFERS; i++) {
+      const next = this.queue[i]!;
+      if (next.path !== flight.path || flight.length + next.data.length > MAX_WRITE_BYTES) break;
+      flight.chunks.push(next);
+      flight.length += next.data.length;
+    }
+    this.current = flight;
     try {
-      if (!this.dirReady) {
-        await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
-        this.dirReady = true;
-        await this.checkFolderMode();
-      }
+      const { fh, size } = await this.openFor(flight.path);
+      flight.preSize = size;
       try {
-        fh = await this.openFile(chunk.path, 'a', FILE_MODE);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        // The folder vanished while we ran: make it again once.
-        await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
-        fh = await this.openFile(chunk.path, 'a', FILE_MODE);
-      }
-      const preSize = (await fh.stat()).size;
-      this.current.preSize = preSize;
-      try {
-        // One write() per chunk (O_APPEND): other processes' lines never land inside ours.
-        let off = 0;
-        while (off < chunk.data.length) off += (await fh.write(chunk.data, off, chunk.data.length - off)).bytesWritten;
-        // Written: off the queue at once, so an exit during the close below cannot write it twice.
-        this.remove(chunk);
+        // One writev() per call (O_APPEND): other processes' lines never land inside ours.
+        await writeAll(fh, flight.chunks.map((c) => c.data), flight.length);
+        // Written: off the queue at once, so an exit right after cannot write them twice.
+        for (const c of flight.chunks) this.remove(c);
         this.current = undefined;
       } catch (err) {
-        // Never leave a torn line behind: cut the file back to where this chunk began.
-        await fh.truncate(preSize).catch(() => undefined);
+        // Never leave a torn line behind: cut the file back to where this write began.
+        await fh.truncate(size).catch(() => undefined);
         throw err;
       }
       if (this.failing) {
@@ -340,16 +408,51 @@ export class JsonlFileWriter {
       return true;
     } catch (err) {
       this.dirReady = false;
+      await this.closeHandle();
       const reason = describe(err);
       if (this.failing !== reason) {
         this.failing = reason;
-        this.warn(`cannot write events to ${chunk.path}: ${reason}; keeping them in memory and retrying`);
+        this.warn(`cannot write events to ${flight.path}: ${reason}; keeping them in memory and retrying`);
       }
       return false;
     } finally {
       this.current = undefined;
-      await fh?.close().catch(() => undefined);
     }
+  }
+
+  /** The open file for `path` and its size now; reopened when the path changed or the file was removed. */
+  private async openFor(path: string): Promise<{ fh: AppendHandle; size: number }> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.handle?.path !== path) {
+        await this.closeHandle();
+        this.handle = { path, fh: await this.open(path) };
+      }
+      const st = await this.handle.fh.stat();
+      if (st.nlink !== 0 || attempt > 0) return { fh: this.handle.fh, size: st.size };
+      await this.closeHandle(); // removed while open (folder deleted mid-drain): writing there would lose the lines
+    }
+  }
+
+  private async open(path: string): Promise<AppendHandle> {
+    if (!this.dirReady) {
+      await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+      this.dirReady = true;
+      await this.checkFolderMode();
+    }
+    try {
+      return await this.openFile(path, 'a', FILE_MODE);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // The folder vanished while we ran: make it again once.
+      await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+      return await this.openFile(path, 'a', FILE_MODE);
+    }
+  }
+
+  private async closeHandle(): Promise<void> {
+    const h = this.handle;
+    this.handle = undefined;
+    await h?.fh.close().catch(() => undefined);
   }
 
   private modeChecked = false;
@@ -369,6 +472,25 @@ export class JsonlFileWriter {
     } catch {
       // the write that follows reports any real problem
     }
+  }
+}
+
+/** Writes all of `buffers` (`length` bytes) through `writev`, continuing after a partial write. */
+async function writeAll(fh: AppendHandle, buffers: Buffer[], length: number): Promise<void> {
+  let done = (await fh.writev(buffers)).bytesWritten;
+  while (done < length) {
+    const rest: Buffer[] = [];
+    let skip = done;
+    for (const b of buffers) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    const n = (await fh.writev(rest)).bytesWritten;
+    if (n <= 0) throw new Error(`write made no progress (${done} of ${length} bytes written)`);
+    done += n;
   }
 }
 

@@ -1,41 +1,116 @@
 import type { EventRecord } from '../events/record.js';
-import { formatTimestampUs } from '../time/format.js';
 import { safeJsonStringify } from '../events/safe-json.js';
 
 /**
  * One record to one JSONL line (with the trailing newline), in the spec's key order:
  * `timestamp`, `event_type`, `session_id`, `data`, then our extras `turn`, `trace_id`,
  * `span_id` which readers of the spec ignore and which link a line to its trace.
+ *
+ * The writer encodes lines straight into its chunk buffers (`encodeLine`): most of a line
+ * repeats from the line before, so it is copied from cached bytes and only the data is
+ * serialised. Building a string per line and joining them allocated ~650 bytes per line and
+ * cost ~100 ns more (docs/performance.md). The pieces:
+ *   head    `{"timestamp":"YYYY-MM-DDTHH:MM:SS.`          changes once a second
+ *   micros  `ffffff`                                       written as six digits
+ *   middle  `Z","event_type":"…","session_id":"…","data":` one per (session, event type)
+ *   data    JSON of the data                               the only string made per line
+ *   tail    `,"turn":N,"trace_id":"…","span_id":"…"}\n`  the same for the events of one span
  */
 export function formatLine(r: EventRecord): string {
-  let line =
-    '{"timestamp":"' +
-    formatTimestampUs(r.timestampUs) +
-    '","event_type":' +
-    quoted(r.eventType) +
-    ',"session_id":' +
-    (r.sessionId === null ? 'null' : quoted(r.sessionId)) +
-    ',"data":' +
-    safeJsonStringify(r.data);
-  if (r.turn !== undefined) line += ',"turn":' + r.turn;
-  if (r.traceId) line += ',"trace_id":"' + r.traceId + '","span_id":"' + r.spanId + '"';
-  return line + '}\n';
+  let buf = scratch;
+  let end = encodeLine(r, buf, 0);
+  if (end < 0) {
+    buf = Buffer.allocUnsafe(-end);
+    end = encodeLine(r, buf, 0);
+  }
+  return buf.toString('utf8', 0, end);
+}
+
+const scratch = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * Writes the line of `r` into `buf` at `offset` and returns the offset after it. When the
+ * line does not fit, nothing is written and the result is minus the bytes it needs.
+ */
+export function encodeLine(r: EventRecord, buf: Buffer, offset: number): number {
+  const us = r.timestampUs;
+  const sec = Math.floor(us / 1e6);
+  const h = head(sec);
+  const m = middle(r.eventType, r.sessionId);
+  const t = tail(r);
+  const json = safeJsonStringify(r.data);
+  const fixed = h.length + 6 + m.length + t.length;
+  // One UTF-16 unit is at most 3 UTF-8 bytes: the exact count is needed only near the end of a buffer.
+  if (offset + fixed + json.length * 3 > buf.length) {
+    const need = fixed + Buffer.byteLength(json, 'utf8');
+    if (offset + need > buf.length) return -need;
+  }
+  let off = offset;
+  buf.set(h, off);
+  off += h.length;
+  let frac = us - sec * 1e6;
+  for (let i = 5; i >= 0; i--) {
+    buf[off + i] = 48 + (frac % 10);
+    frac = Math.floor(frac / 10);
+  }
+  off += 6;
+  buf.set(m, off);
+  off += m.length;
+  off += buf.write(json, off, 'utf8');
+  buf.set(t, off);
+  return off + t.length;
+}
+
+let headSecond = Number.NaN;
+let headBytes = Buffer.alloc(0);
+
+function head(sec: number): Buffer {
+  if (sec !== headSecond) {
+    headSecond = sec;
+    headBytes = Buffer.from('{"timestamp":"' + new Date(sec * 1000).toISOString().slice(0, 19) + '.', 'latin1');
+  }
+  return headBytes;
 }
 
 /**
- * JSON string literals of event types and session ids. Both repeat on line after line (a few
- * dozen types, one id per conversation), so each is escaped once and then looked up: ~70 ns
- * of JSON.stringify per string becomes a Map hit (docs/performance.md). Bounded: cleared when full.
+ * Middles by session id, then event type. Both repeat on line after line (a few dozen types,
+ * one id per conversation), so each pair is escaped and encoded once. Bounded: cleared when full.
  */
-const QUOTED_MAX = 4096;
-const quotedCache = new Map<string, string>();
+const MAX_SESSIONS = 1024;
+const MAX_TYPES = 1024;
+const middles = new Map<string | null, Map<string, Buffer>>();
 
-function quoted(s: string): string {
-  let q = quotedCache.get(s);
-  if (q === undefined) {
-    q = JSON.stringify(s);
-    if (quotedCache.size >= QUOTED_MAX) quotedCache.clear();
-    quotedCache.set(s, q);
+function middle(eventType: string, sessionId: string | null): Buffer {
+  let byType = middles.get(sessionId);
+  if (byType === undefined) {
+    if (middles.size >= MAX_SESSIONS) middles.clear();
+    byType = new Map();
+    middles.set(sessionId, byType);
   }
-  return q;
+  let m = byType.get(eventType);
+  if (m === undefined) {
+    if (byType.size >= MAX_TYPES) byType.clear();
+    const session = sessionId === null ? 'null' : JSON.stringify(sessionId);
+    m = Buffer.from(`Z","event_type":${JSON.stringify(eventType)},"session_id":${session},"data":`, 'utf8');
+    byType.set(eventType, m);
+  }
+  return m;
+}
+
+/** The tail of the last line: events of one span come in runs. */
+let tailTurn: number | undefined;
+let tailTrace: string | undefined;
+let tailSpan: string | undefined;
+let tailBytes = Buffer.from('}\n');
+
+function tail(r: EventRecord): Buffer {
+  if (r.turn !== tailTurn || r.traceId !== tailTrace || r.spanId !== tailSpan) {
+    tailTurn = r.turn;
+    tailTrace = r.traceId;
+    tailSpan = r.spanId;
+    let t = r.turn !== undefined ? ',"turn":' + r.turn : '';
+    if (r.traceId) t += ',"trace_id":"' + r.traceId + '","span_id":"' + r.spanId + '"';
+    tailBytes = Buffer.from(t + '}\n', 'utf8');
+  }
+  return tailBytes;
 }

@@ -106,10 +106,11 @@ describe('disk full, injected (runs where mounting is not allowed too)', () => {
         stat: () => fh.stat(),
         truncate: (len: number) => fh.truncate(len),
         close: () => fh.close(),
-        write: async (buffer: Buffer, offset: number, length: number) => {
-          if (!full) return fh.write(buffer, offset, length);
+        writev: async (buffers: Buffer[]) => {
+          if (!full) return fh.writev(buffers);
           failedWrites++;
-          await fh.write(buffer, offset, Math.floor(length / 2)); // half a chunk reaches the disk...
+          const all = Buffer.concat(buffers);
+          await fh.write(all, 0, Math.floor(all.length / 2)); // half a chunk reaches the disk...
           throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); // ...then the disk is full
         },
       };
