@@ -183,6 +183,26 @@ describe('promptness and completeness', () => {
   });
 });
 
+describe('two providers in one process, each with its own JSONL processor', () => {
+  it('each writes the events of its own spans, once, and ignores the other provider\'s', async () => {
+    const setup = (name: string) => {
+      const dir = join(tempDir(), name);
+      const processor = new JsonlEventProcessor({ dir, flushIntervalMs: 20 });
+      const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+      return { dir, provider, voice: createVoiceEvents({ tracer: provider.getTracer(name) }) };
+    };
+    const a = setup('a');
+    const b = setup('b');
+    await a.voice.session(async (s) => s.tts({ text: 'from a' }, (op) => op.firstAudio()), { id: 'conv_a' });
+    await b.voice.session(async (s) => s.logEvent('PROVIDER_SWITCH', { to: 'b' }), { id: 'conv_b' });
+    await a.provider.shutdown();
+    await b.provider.shutdown();
+    const types = (dir: string) => readLines(dir).map((l) => `${String(l.session_id)} ${String(l.event_type)}`);
+    expect(types(a.dir)).toEqual(['conv_a SESSION_START', 'conv_a TTS_REQUEST', 'conv_a TTS_START', 'conv_a TTS_FIRST_AUDIO', 'conv_a SESSION_END']);
+    expect(types(b.dir)).toEqual(['conv_b SESSION_START', 'conv_b PROVIDER_SWITCH', 'conv_b SESSION_END']);
+  });
+});
+
 describe('JsonlSpanExporter alone in any pipeline', () => {
   it('writes the same lines from finished spans (nested data restored)', async () => {
     const dir = join(tempDir(), 'logs');

@@ -15,6 +15,8 @@ import { spanEventToRecord } from './span-event-record.js';
  * objects did the same at ~250 ns per event: see docs/performance.md.)
  */
 interface LiveWritten {
+  /** Set at span end: an event logged on the span later (after SIGTERM ended its session, say) is still written. */
+  ended: boolean;
   lastLive: number;
   /** Flat [from, to) pairs of indices of events added by other code before `lastLive`. */
   others: number[] | undefined;
@@ -49,10 +51,14 @@ function wasWrittenLive(state: LiveWritten, index: number): boolean {
  */
 export class JsonlEventProcessor implements SpanProcessor {
   readonly writer: JsonlFileWriter;
-  /** This provider's open spans, by span id: which of their events were written live. */
-  private readonly open = new Map<string, LiveWritten>();
-  /** Spans of ours that ended: an event logged on one late (after SIGTERM ended its session, say) is still written. */
-  private readonly ended = new WeakSet<object>();
+  /**
+   * Where this processor keeps its state on each span of its provider (which events were
+   * written live, whether it ended). On the span object itself, so it lives and dies with the
+   * span: a Map by span id plus a WeakSet of ended spans cost ~300 ns per operation (the
+   * WeakSet insert alone ~280 ns; docs/performance.md). One symbol per processor: spans of
+   * other providers, or of another processor, do not have it.
+   */
+  private readonly key = Symbol('voicemode-events.jsonl');
   private readonly unsubscribe: () => void;
 
   constructor(options: EventLogOptions & { writer?: JsonlFileWriter } = {}) {
@@ -64,18 +70,20 @@ export class JsonlEventProcessor implements SpanProcessor {
     this.unsubscribe = liveEvents.add((span, record, spanEvent) => this.onLiveEvent(span, record, spanEvent));
   }
 
+  private stateOf(span: object): LiveWritten | undefined {
+    return (span as Record<symbol, LiveWritten | undefined>)[this.key];
+  }
+
   onStart(span: SdkSpan, _parentContext: Context): void {
-    this.open.set(span.spanContext().spanId, { lastLive: -1, others: undefined });
+    const state: LiveWritten = { ended: false, lastLive: -1, others: undefined };
+    (span as unknown as Record<symbol, LiveWritten>)[this.key] = state;
   }
 
   private onLiveEvent(span: Span, record: EventRecord, spanEvent: object | undefined): void {
-    const state = this.open.get(span.spanContext().spanId);
-    if (state === undefined) {
-      if (this.ended.has(span)) this.writer.write(record); // too late for the span, not for the file
-      return; // otherwise: not one of our provider's spans
-    }
-    this.writer.write(record);
-    if (spanEvent === undefined) return;
+    const state = this.stateOf(span);
+    if (state === undefined) return; // not one of our provider's spans
+    this.writer.write(record); // an ended span's late event too: too late for the span, not for the file
+    if (spanEvent === undefined || state.ended) return;
     // The live event is the span's newest event (emitEvent passes events[length - 1]); its
     // index is how many events the span had before it, dropped ones included.
     const { events, droppedEventsCount } = span as unknown as ReadableSpan;
@@ -87,11 +95,9 @@ export class JsonlEventProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    const id = span.spanContext().spanId;
-    const state = this.open.get(id);
-    if (state === undefined) return;
-    this.open.delete(id);
-    this.ended.add(span);
+    const state = this.stateOf(span);
+    if (state === undefined || state.ended) return;
+    state.ended = true;
     if (span.droppedEventsCount > 0) {
       warnOnce(
         `span ${span.name} kept only the last ${span.events.length} of its events (the provider's eventCountLimit); ` +
