@@ -27,6 +27,13 @@ export interface SpanNode {
   /** Receives the node's events for live metrics. */
   readonly deriver: MetricsDeriver;
   ended: boolean;
+  /** The context children of this span start in, and the active context it was made from (see parentContext). */
+  childContext: Context | undefined;
+  childContextFrom: Context | undefined;
+}
+
+export function newNode(span: Span, sessionId: string | null, turn: number | undefined, deriver: MetricsDeriver): SpanNode {
+  return { span, sessionId, turn, deriver, ended: false, childContext: undefined, childContextFrom: undefined };
 }
 
 export interface ScopeSession {
@@ -51,8 +58,19 @@ export function runInScope<R>(scope: Scope, span: Span, fn: () => R): R {
   return scopeStorage.run(scope, () => context.with(trace.setSpan(context.active(), span), fn));
 }
 
+/**
+ * The context a child of `parent` starts in: the active one with `parent` as its span. The
+ * active context is usually the same object call after call (the session's or turn's own),
+ * so the derived context is kept: a new Context copies its whole value map (~150 ns an operation).
+ */
 export function parentContext(parent: SpanNode | undefined): Context {
-  return parent ? trace.setSpan(context.active(), parent.span) : context.active();
+  const active = context.active();
+  if (parent === undefined) return active;
+  if (parent.childContextFrom !== active || parent.childContext === undefined) {
+    parent.childContextFrom = active;
+    parent.childContext = trace.setSpan(active, parent.span);
+  }
+  return parent.childContext;
 }
 
 /** The data of every event logged without any: shared and frozen (readers never change data). */

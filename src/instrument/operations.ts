@@ -16,7 +16,7 @@ import {
 } from '../events/span-attributes.js';
 import type { MetricsDeriver } from '../metrics/derive.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, endSpan, internalError, parentContext, runInScope, type Core, type Scope, type SpanNode } from './core.js';
+import { emitEvent, endSpan, internalError, newNode, parentContext, runInScope, type Core, type Scope, type SpanNode } from './core.js';
 
 /** What describes an operation: low-cardinality labels plus any extra data for its start event. */
 export interface OperationInfo {
@@ -103,7 +103,7 @@ class OperationImpl implements TtsOperation, RecordingOperation, SttOperation {
       { attributes: spanAttributes(info, place), startTime: usToHrTime(this.startUs) },
       parentContext(place.parent),
     );
-    this.node = { span, sessionId: place.sessionId, turn: place.turn, deriver: place.deriver, ended: false };
+    this.node = newNode(span, place.sessionId, place.turn, place.deriver);
   }
 
   get span(): Span {
@@ -169,10 +169,10 @@ class OperationImpl implements TtsOperation, RecordingOperation, SttOperation {
   }
 
   begin(info: OperationInfo): void {
-    const { text, ...rest } = info as TtsInput;
     if (this.kind === 'tts') {
+      const text = (info as TtsInput).text;
       emitEvent(this.core, this.node, 'TTS_REQUEST', typeof text === 'string' ? { text_length: text.length } : undefined);
-      emitEvent(this.core, this.node, 'TTS_START', typeof text === 'string' ? { message: text, ...rest } : rest);
+      emitEvent(this.core, this.node, 'TTS_START', ttsStartData(info, text));
     } else if (this.kind === 'recording') {
       emitEvent(this.core, this.node, 'RECORDING_START', info);
     } else {
@@ -224,6 +224,14 @@ class OperationImpl implements TtsOperation, RecordingOperation, SttOperation {
     }
     this.end();
   }
+}
+
+/** TTS_START's data: the text as `message` (as in the spec), first, then the rest of the caller's description. */
+function ttsStartData(info: OperationInfo, text: unknown): Record<string, unknown> {
+  // `info` is already our own copy (readInfo): one loop instead of a rest copy plus a spread.
+  const data: Record<string, unknown> = typeof text === 'string' ? { message: text } : {};
+  for (const key in info) if (key !== 'text') data[key] = info[key];
+  return data;
 }
 
 function transcriptOf(result: SttResult): string | undefined {

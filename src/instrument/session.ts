@@ -8,7 +8,7 @@ import { ATTR_SESSION_ID, ATTR_TURN_NUMBER, SPAN_SESSION, SPAN_TURN } from '../e
 import { MetricsDeriver, StatsAccumulator, type MetricCounts, type MetricName, type MetricStats } from '../metrics/derive.js';
 import { liveSamples } from '../metrics/sample-bus.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, endSpan, parentContext, runInScope, scopeStorage, type Core, type SpanNode } from './core.js';
+import { emitEvent, endSpan, newNode, parentContext, runInScope, scopeStorage, type Core, type SpanNode } from './core.js';
 import {
   runOperation,
   type OperationPlace,
@@ -155,7 +155,7 @@ export class SessionImpl extends Host implements Session {
       { root: true, attributes: { [ATTR_SESSION_ID]: this.id }, startTime: usToHrTime(core.clock.nowUs()) },
       ROOT_CONTEXT,
     );
-    this.node = { span, sessionId: this.id, turn: undefined, deriver: this.deriver, ended: false };
+    this.node = newNode(span, this.id, undefined, this.deriver);
     openSessions.add(this);
     emitEvent(core, this.node, 'SESSION_START', options.data);
   }
@@ -264,18 +264,21 @@ class TurnImpl extends Host implements Turn {
       { attributes: { [ATTR_SESSION_ID]: session.id, [ATTR_TURN_NUMBER]: number }, startTime: usToHrTime(core.clock.nowUs()) },
       parentContext(session.node),
     );
-    this.node = { span, sessionId: session.id, turn: number, deriver: session.deriver, ended: false };
+    this.node = newNode(span, session.id, number, session.deriver);
   }
+
+  private place: OperationPlace | undefined;
 
   placeFor(kind: OpKind): OperationPlace {
     if (kind === 'recording') this.hasRecording = true;
-    return {
+    // The same for every operation of the turn: made once.
+    return (this.place ??= {
       parent: this.node,
       sessionId: this.session.id,
       turn: this.number,
       deriver: this.session.deriver,
       scope: (op) => ({ session: this.session, turn: this, op }),
-    };
+    });
   }
 
   addSample(sample: Parameters<StatsAccumulator['add']>[0]): void {

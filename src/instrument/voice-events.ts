@@ -7,7 +7,7 @@ import { MetricsDeriver } from '../metrics/derive.js';
 import { liveSamples } from '../metrics/sample-bus.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, endSpan, scopeStorage, type Core, type SpanNode } from './core.js';
+import { emitEvent, endSpan, newNode, scopeStorage, type Core, type SpanNode } from './core.js';
 import {
   runOperation,
   type OperationPlace,
@@ -110,7 +110,7 @@ export class VoiceEvents {
 
   private orphanNode(name: string): SpanNode {
     const span = this.core.tracer.startSpan(name, { root: true, startTime: usToHrTime(this.core.clock.nowUs()) });
-    return { span, sessionId: null, turn: undefined, deriver: this.core.orphanDeriver, ended: false };
+    return newNode(span, null, undefined, this.core.orphanDeriver);
   }
 }
 
