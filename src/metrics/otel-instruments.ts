@@ -66,15 +66,16 @@ export function installVoiceInstruments(meter: Meter): () => void {
       advice: { explicitBucketBoundaries: [...LATENCY_BUCKETS_S] },
     });
   }
-  // Counted in a Map and reported at collection time: Counter.add hashes its attributes on
-  // every call (~0.5 µs, half the cost of logging an event; docs/performance.md).
-  const eventCounts = new Map<string, number>();
+  // Counted per event type and reported at collection time: Counter.add hashes its attributes
+  // on every call (~0.5 µs, half the cost of logging an event; docs/performance.md). One Map
+  // lookup per event finds the type's count and, for error events, its stage.
+  const byType = new Map<string, { count: number; stage: string | undefined }>();
   let drainBeforeCollect: () => void = () => undefined;
   meter
     .createObservableCounter(EVENTS_COUNTER, { unit: '{event}', description: 'Events logged, by event_type' })
     .addCallback((result) => {
       drainBeforeCollect();
-      for (const [eventType, n] of eventCounts) result.observe(n, { event_type: eventType });
+      for (const [eventType, { count }] of byType) result.observe(count, { event_type: eventType });
     });
   const errors = meter.createCounter(ERRORS_COUNTER, {
     unit: '{error}',
@@ -89,10 +90,14 @@ export function installVoiceInstruments(meter: Meter): () => void {
 
   const offEvents = liveEvents.add((_span, record) => {
     last = record;
-    const type = eventCounts.has(record.eventType) || eventCounts.size < MAX_EVENT_TYPES ? record.eventType : 'OTHER';
-    eventCounts.set(type, (eventCounts.get(type) ?? 0) + 1);
-    const stage = ERROR_STAGES[record.eventType];
-    if (stage) errors.add(1, { stage, error_type: label(record.data.error_type, 'unknown') });
+    let entry = byType.get(record.eventType);
+    if (entry === undefined) {
+      const type = byType.size < MAX_EVENT_TYPES ? record.eventType : 'OTHER';
+      entry = byType.get(type) ?? { count: 0, stage: ERROR_STAGES[type] };
+      byType.set(type, entry);
+    }
+    entry.count++;
+    if (entry.stage !== undefined) errors.add(1, { stage: entry.stage, error_type: label(record.data.error_type, 'unknown') });
     if (record.sessionId !== null) {
       if (record.eventType === 'SESSION_START' && !openIds.has(record.sessionId)) {
         openIds.add(record.sessionId);
