@@ -203,6 +203,19 @@ describe('two providers in one process, each with its own JSONL processor', () =
   });
 });
 
+describe('two JSONL processors on one provider', () => {
+  it('both write every event exactly once', async () => {
+    const dirs = [join(tempDir(), 'one'), join(tempDir(), 'two')];
+    const provider = new BasicTracerProvider({ spanProcessors: dirs.map((dir) => new JsonlEventProcessor({ dir, flushIntervalMs: 20 })) });
+    const voice = createVoiceEvents({ tracer: provider.getTracer('both') });
+    await voice.session(async (s) => s.tts({ text: 'hi' }, (op) => op.span.addEvent('USER_ADDED')), { id: 'conv_2' });
+    await provider.shutdown();
+    for (const dir of dirs) {
+      expect(readLines(dir).map((l) => l.event_type)).toEqual(['SESSION_START', 'TTS_REQUEST', 'TTS_START', 'USER_ADDED', 'SESSION_END']);
+    }
+  });
+});
+
 describe('JsonlSpanExporter alone in any pipeline', () => {
   it('writes the same lines from finished spans (nested data restored)', async () => {
     const dir = join(tempDir(), 'logs');

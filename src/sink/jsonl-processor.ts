@@ -15,6 +15,9 @@ import { spanEventToRecord } from './span-event-record.js';
  * objects did the same at ~250 ns per event: see docs/performance.md.)
  */
 interface LiveWritten {
+  /** The processor this state belongs to, and the next processor's state on the same span (rarely any). */
+  owner: JsonlEventProcessor;
+  next: LiveWritten | undefined;
   /** Set at span end: an event logged on the span later (after SIGTERM ended its session, say) is still written. */
   ended: boolean;
   lastLive: number;
@@ -42,6 +45,19 @@ function wasWrittenLive(state: LiveWritten, index: number): boolean {
 }
 
 /**
+ * Where processors keep their state on each span of their provider (which events were written
+ * live, whether it ended): on the span object itself, so it lives and dies with the span. A Map
+ * by span id plus a WeakSet of ended spans cost ~300 ns per operation (the WeakSet insert alone
+ * ~280 ns; docs/performance.md). One symbol for all processors, so every span of ours has the
+ * same shape (a symbol per processor gave each new pipeline new span shapes and made the SDK's
+ * code deoptimise); spans of other providers do not have it.
+ */
+const STATE = Symbol('voicemode-events.jsonl');
+interface Holder {
+  [STATE]?: LiveWritten;
+}
+
+/**
  * The JSONL sink as a SpanProcessor: add it to any tracer provider.
  *
  * Events logged through this package's API are written the moment they are logged (via the
@@ -51,14 +67,6 @@ function wasWrittenLive(state: LiveWritten, index: number): boolean {
  */
 export class JsonlEventProcessor implements SpanProcessor {
   readonly writer: JsonlFileWriter;
-  /**
-   * Where this processor keeps its state on each span of its provider (which events were
-   * written live, whether it ended). On the span object itself, so it lives and dies with the
-   * span: a Map by span id plus a WeakSet of ended spans cost ~300 ns per operation (the
-   * WeakSet insert alone ~280 ns; docs/performance.md). One symbol per processor: spans of
-   * other providers, or of another processor, do not have it.
-   */
-  private readonly key = Symbol('voicemode-events.jsonl');
   private readonly unsubscribe: () => void;
 
   constructor(options: EventLogOptions & { writer?: JsonlFileWriter } = {}) {
@@ -71,12 +79,14 @@ export class JsonlEventProcessor implements SpanProcessor {
   }
 
   private stateOf(span: object): LiveWritten | undefined {
-    return (span as Record<symbol, LiveWritten | undefined>)[this.key];
+    let state = (span as Holder)[STATE];
+    while (state !== undefined && state.owner !== this) state = state.next;
+    return state;
   }
 
   onStart(span: SdkSpan, _parentContext: Context): void {
-    const state: LiveWritten = { ended: false, lastLive: -1, others: undefined };
-    (span as unknown as Record<symbol, LiveWritten>)[this.key] = state;
+    const holder = span as unknown as Holder;
+    holder[STATE] = { owner: this, next: holder[STATE], ended: false, lastLive: -1, others: undefined };
   }
 
   private onLiveEvent(span: Span, record: EventRecord, spanEvent: object | undefined): void {
