@@ -314,8 +314,11 @@ export function runOperation(core: Core, kind: Kind, place: OperationPlace, info
   }
   if (isAsyncIterable(result)) return wrapStream(op, result);
   op.succeed(result);
-  return Promise.resolve(result);
+  return result === undefined ? RESOLVED : Promise.resolve(result);
 }
+
+/** What a synchronous callback without a result gets back: one settled promise, shared (promises are immutable). */
+const RESOLVED: Promise<undefined> = Promise.resolve(undefined);
 
 function wrapStream<T>(op: OperationImpl, source: AsyncIterable<T>): AsyncIterable<T> {
   return {

@@ -115,10 +115,12 @@ export class JsonlEventProcessor implements SpanProcessor {
       );
     }
     // Events added to the span by other code (not through our API) are written now.
+    const { events } = span;
     const base = span.droppedEventsCount;
-    span.events.forEach((event, i) => {
-      if (!wasWrittenLive(state, base + i)) this.writer.write(spanEventToRecord(span, event));
-    });
+    if (state.others === undefined && state.lastLive === base + events.length - 1) return; // all were ours (the usual case)
+    for (let i = 0; i < events.length; i++) {
+      if (!wasWrittenLive(state, base + i)) this.writer.write(spanEventToRecord(span, events[i]!));
+    }
   }
 
   forceFlush(): Promise<void> {
