@@ -96,6 +96,16 @@ describe('disk full (a real 256 KiB tmpfs)', () => {
   });
 });
 
+describe('a burst bigger than the memory bound on a working disk', () => {
+  it('is written whole: the bound applies only while writing fails', async () => {
+    const h = harness({ maxBufferedBytes: 64 * 1024 });
+    for (let i = 0; i < 3000; i++) h.voice.logEvent('TOOL_REQUEST_START', { i, pad: 'y'.repeat(60) }); // ~500 KB at once
+    await h.flush();
+    expect(h.writer.dropped).toBe(0);
+    expect(strictLines(h.dir).map((l) => (l.data as { i: number }).i)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+  });
+});
+
 describe('disk full, injected (runs where mounting is not allowed too)', () => {
   it('a write that fails half-way with ENOSPC is cut back: no torn line, nothing lost once space returns', async () => {
     let full = false;
