@@ -92,9 +92,16 @@ export function installVoiceInstruments(meter: Meter): () => void {
     last = record;
     let entry = byType.get(record.eventType);
     if (entry === undefined) {
-      const type = byType.size < MAX_EVENT_TYPES ? record.eventType : 'OTHER';
-      entry = byType.get(type) ?? { count: 0, stage: ERROR_STAGES[type] };
-      byType.set(type, entry);
+      if (byType.size < MAX_EVENT_TYPES) {
+        entry = { count: 0, stage: ERROR_STAGES[record.eventType] };
+        byType.set(record.eventType, entry);
+      } else {
+        // Counted as OTHER; an error event still counts as an error of its stage.
+        entry = byType.get('OTHER') ?? { count: 0, stage: undefined };
+        byType.set('OTHER', entry);
+        const stage = ERROR_STAGES[record.eventType];
+        if (stage) errors.add(1, { stage, error_type: label(record.data.error_type, 'unknown') });
+      }
     }
     entry.count++;
     if (entry.stage !== undefined) errors.add(1, { stage: entry.stage, error_type: label(record.data.error_type, 'unknown') });
