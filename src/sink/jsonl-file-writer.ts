@@ -94,6 +94,7 @@ export class JsonlFileWriter {
   private building: { path: string; buf: Buffer; len: number; lines: number } | undefined;
   private queuedBytes = 0;
   private formatScheduled = false;
+  private formatWarned = false;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   /** The write in flight, for an exact sync finish at exit. */
@@ -303,7 +304,18 @@ export class JsonlFileWriter {
     }
     const end = Math.min(this.backlogPos + SLICE, this.backlog.length);
     const backlog = this.backlog;
-    for (let i = this.backlogPos; i < end; i++) this.append(backlog[i]!);
+    for (let i = this.backlogPos; i < end; i++) {
+      try {
+        this.append(backlog[i]!);
+      } catch (err) {
+        // Cannot happen with records from our API; whatever it was, it must not stop the
+        // writer or reach the app (this runs on its own turn of the event loop). Counted.
+        this.droppedLines++;
+        this.droppedUnreported++;
+        if (!this.formatWarned) this.warn(`an event could not be formatted and was dropped (said once): ${describe(err)}`);
+        this.formatWarned = true;
+      }
+    }
     this.backlogPos = end;
     if (end === backlog.length) {
       this.backlog = [];

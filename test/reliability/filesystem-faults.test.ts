@@ -210,3 +210,18 @@ describe('shutting down while the folder is unusable', () => {
     expect(result.error?.message).toContain(dir);
   });
 });
+
+describe('a record that cannot be formatted', () => {
+  it('is dropped and counted, with one warning; the writer and the app go on', async () => {
+    const h = harness();
+    h.writer.write({ timestampUs: Number.NaN, eventType: 'BROKEN', sessionId: null, data: {} }); // no file name for an invalid time
+    h.writer.write({ timestampUs: Number.NaN, eventType: 'BROKEN', sessionId: null, data: {} });
+    h.voice.logEvent('AFTER');
+    await h.flush();
+    expect(h.writer.dropped).toBe(2);
+    expect(h.warnings.filter((w) => w.includes('could not be formatted'))).toHaveLength(1);
+    const lines = strictLines(h.dir);
+    expect(lines.map((l) => l.event_type)).toEqual(['AFTER', 'EVENT_LOG_DROPPED']);
+    expect(lines[1]!.data).toEqual({ count: 2, total: 2 });
+  });
+});
