@@ -16,6 +16,11 @@ export interface JsonlFileWriterOptions {
   warn?: Warn;
   /** How files are opened (a seam for fault-injection tests). Default fs.promises.open. */
   openFile?: OpenFile;
+  /**
+   * A write still not finished after this long (a hung network filesystem, say) counts as
+   * failing: one warning, and the memory bound applies until it completes. Default 5000 ms.
+   */
+  stallMs?: number;
 }
 
 /** The part of a FileHandle the writer uses. */
@@ -80,6 +85,7 @@ export class JsonlFileWriter {
   private readonly intervalMs: number;
   private readonly maxBufferedBytes: number;
   private readonly warn: Warn;
+  private readonly stallMs: number;
   private readonly openFile: OpenFile;
 
   /** Records not yet formatted: `records` fills while `backlog[backlogPos..]` is being formatted. */
@@ -112,7 +118,17 @@ export class JsonlFileWriter {
     this.rotation = options.rotation ?? 'daily';
     this.intervalMs = options.flushIntervalMs ?? 200;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 32 * 1024 * 1024;
-    this.warn = options.warn ?? warnStderr;
+    const warn = options.warn ?? warnStderr;
+    // Warnings are given on the writer's own event-loop turns: a warn function that throws
+    // would be an uncaught exception in the app.
+    this.warn = (message) => {
+      try {
+        warn(message);
+      } catch {
+        // nothing sensible left to do with it
+      }
+    };
+    this.stallMs = options.stallMs ?? 5000;
     this.openFile = options.openFile ?? open;
   }
 
@@ -148,8 +164,9 @@ export class JsonlFileWriter {
       this.formatScheduled = true;
       setImmediate(this.formatPass);
     }
-    // While the folder is unusable, retries keep their interval.
-    if (this.queuedBytes >= EAGER_WRITE_BYTES && !this.failing) this.kick();
+    // While the folder is unusable, retries keep their interval. A drain already running
+    // takes the new bytes; the timer is the backstop for one that is just finishing.
+    if (this.queuedBytes >= EAGER_WRITE_BYTES && !this.failing && !this.draining) this.kick();
     else this.scheduleRetry();
   };
 
@@ -158,7 +175,7 @@ export class JsonlFileWriter {
     for (let round = 0; round < 3; round++) {
       this.kick();
       await this.draining;
-      if (this.unformatted() === 0 && this.queue.length === 0) return;
+      if (!this.hasPending()) return;
       if (this.failing) return;
     }
   }
@@ -235,7 +252,7 @@ export class JsonlFileWriter {
       .catch((err) => this.warn(`event log writer failed: ${describe(err)}`))
       .finally(() => {
         this.draining = undefined;
-        if (this.unformatted() > 0 || this.queue.length > 0) this.scheduleRetry();
+        if (this.hasPending()) this.scheduleRetry();
       });
   }
 
@@ -278,6 +295,11 @@ export class JsonlFileWriter {
     if (i < 0) return;
     this.queue.splice(i, 1);
     this.queuedBytes -= chunk.data.length;
+  }
+
+  /** Anything not yet on disk: records, the chunk being built, queued chunks. */
+  private hasPending(): boolean {
+    return this.unformatted() > 0 || this.queuedBytes > 0;
   }
 
   private unformatted(): number {
@@ -352,14 +374,15 @@ export class JsonlFileWriter {
   }
 
   /**
-   * Moves the chunk being built to the queue. A mostly empty buffer (a trickle of events) is
-   * copied out and reused, so what the queue holds stays close to what its bytes count says.
+   * Moves the chunk being built to the queue. A buffer less than 90% full (a trickle of events,
+   * the end of a burst) is copied out and reused, so the memory the queue holds stays within
+   * ~10% of what its byte count (and so the memory bound) says.
    */
   private seal(): void {
     const b = this.building;
     if (b === undefined || b.len === 0) return;
     const chunk = { path: b.path, data: b.buf.subarray(0, b.len), lines: b.lines };
-    if (b.len < b.buf.length / 2) {
+    if (b.len < b.buf.length * 0.9) {
       chunk.data = Buffer.from(chunk.data);
       b.len = 0;
       b.lines = 0;
@@ -399,6 +422,8 @@ export class JsonlFileWriter {
       flight.length += next.data.length;
     }
     this.current = flight;
+    const watchdog = setTimeout(() => this.stalled(flight), this.stallMs);
+    watchdog.unref();
     try {
       const { fh, size } = await this.openFor(flight.path);
       flight.preSize = size;
@@ -428,8 +453,17 @@ export class JsonlFileWriter {
       }
       return false;
     } finally {
+      clearTimeout(watchdog);
       this.current = undefined;
     }
+  }
+
+  /** A write that does not finish: treated as an outage (warned once, memory bounded) until it does. */
+  private stalled(flight: InFlight): void {
+    if (this.current !== flight || this.failing) return;
+    this.failing = `write not finished after ${this.stallMs} ms`;
+    this.warn(`writing events to ${flight.path} has not finished after ${this.stallMs} ms; keeping new events in memory (bounded)`);
+    this.enforceBound();
   }
 
   /** The open file for `path` and its size now; reopened when the path changed or the file was removed. */

@@ -27,7 +27,15 @@ export function tempDir(prefix = 'vme-'): string {
 }
 
 export function makeHarness(
-  options: { clock?: Clock; rotation?: Rotation; eventCountLimit?: number; dir?: string; maxBufferedBytes?: number; openFile?: OpenFile } = {},
+  options: {
+    clock?: Clock;
+    rotation?: Rotation;
+    eventCountLimit?: number;
+    dir?: string;
+    maxBufferedBytes?: number;
+    openFile?: OpenFile;
+    stallMs?: number;
+  } = {},
 ): Harness {
   const dir = options.dir ?? join(tempDir(), 'logs');
   const warnings: string[] = [];
@@ -38,6 +46,7 @@ export function makeHarness(
     warn: (m) => warnings.push(m),
     ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
     ...(options.openFile ? { openFile: options.openFile } : {}),
+    ...(options.stallMs ? { stallMs: options.stallMs } : {}),
   });
   const jsonl = new JsonlEventProcessor({ writer });
   const spans = new InMemorySpanExporter();

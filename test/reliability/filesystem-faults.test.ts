@@ -1,11 +1,25 @@
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OpenFile } from '../../src/sink/jsonl-file-writer.js';
+import { JsonlFileWriter, type AppendHandle, type OpenFile } from '../../src/sink/jsonl-file-writer.js';
 import { makeHarness, tempDir, type Harness } from '../helpers/harness.js';
 import { mountTmpfs, requireOrSkip, type Tmpfs } from '../helpers/tmpfs.js';
+
+/** An openFile seam: real file handles with some of their methods replaced (fault injection). */
+function seam(replace: (fh: FileHandle) => Partial<AppendHandle>): OpenFile {
+  return async (path, flags, mode) => {
+    const fh = await open(path, flags, mode);
+    return {
+      stat: () => fh.stat(),
+      writev: (buffers: Buffer[]) => fh.writev(buffers),
+      truncate: (len: number) => fh.truncate(len),
+      close: () => fh.close(),
+      ...replace(fh),
+    };
+  };
+}
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -110,21 +124,19 @@ describe('disk full, injected (runs where mounting is not allowed too)', () => {
   it('a write that fails half-way with ENOSPC is cut back: no torn line, nothing lost once space returns', async () => {
     let full = false;
     let failedWrites = 0;
-    const openFile: OpenFile = async (path, flags, mode) => {
-      const fh = await open(path, flags, mode);
-      return {
-        stat: () => fh.stat(),
-        truncate: (len: number) => fh.truncate(len),
-        close: () => fh.close(),
-        writev: async (buffers: Buffer[]) => {
-          if (!full) return fh.writev(buffers);
-          failedWrites++;
+    const openFile = seam((fh) => ({
+      writev: async (buffers: Buffer[]) => {
+        if (!full) return fh.writev(buffers);
+        failedWrites++;
+        if (failedWrites === 1) {
+          // The first failing write gets half its bytes to disk (then the disk is full); retries
+          // get nothing, so the file is not in the middle of a cut-back when the test reads it.
           const all = Buffer.concat(buffers);
-          await fh.write(all, 0, Math.floor(all.length / 2)); // half a chunk reaches the disk...
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); // ...then the disk is full
-        },
-      };
-    };
+          await fh.write(all, 0, Math.floor(all.length / 2));
+        }
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    }));
     const h = harness({ openFile });
     for (let i = 0; i < 50; i++) h.voice.logEvent('TOOL_REQUEST_START', { i });
     await h.flush();
@@ -223,5 +235,83 @@ describe('a record that cannot be formatted', () => {
     const lines = strictLines(h.dir);
     expect(lines.map((l) => l.event_type)).toEqual(['AFTER', 'EVENT_LOG_DROPPED']);
     expect(lines[1]!.data).toEqual({ count: 2, total: 2 });
+  });
+});
+
+describe('a write that hangs (a stalled network filesystem)', () => {
+  it('counts as an outage after stallMs: one warning, memory bounded, the rest written once it completes', async () => {
+    let release: (() => void) | undefined;
+    let hang = false;
+    const openFile = seam((fh) => ({
+      writev: async (buffers: Buffer[]) => {
+        if (hang) await new Promise<void>((r) => (release = r));
+        return fh.writev(buffers);
+      },
+    }));
+    const h = harness({ openFile, maxBufferedBytes: 64 * 1024, stallMs: 100 });
+    h.voice.logEvent('BEFORE');
+    await h.flush();
+    hang = true;
+    h.voice.logEvent('STUCK'); // the write that hangs
+    await waitFor(() => release !== undefined);
+    for (let i = 0; i < 3000; i++) h.voice.logEvent('TOOL_REQUEST_START', { i, pad: 'y'.repeat(60) }); // ~500 KB
+    await waitFor(() => h.warnings.some((w) => w.includes('has not finished after 100 ms')));
+    await sleep(50);
+    expect(h.writer.pending.bytes).toBeLessThanOrEqual(64 * 1024 + 70 * 1024); // the bound, plus the chunk being built
+    expect(h.writer.dropped).toBeGreaterThan(0);
+    hang = false;
+    release!();
+    await waitFor(() => strictLines(h.dir).some((l) => l.event_type === 'EVENT_LOG_DROPPED'));
+    await h.flush();
+    const lines = strictLines(h.dir);
+    const kept = lines.filter((l) => l.event_type === 'TOOL_REQUEST_START').length;
+    expect(kept + h.writer.dropped).toBe(3000); // nothing lost without being counted
+    expect(lines.slice(0, 2).map((l) => l.event_type)).toEqual(['BEFORE', 'STUCK']);
+    expect(h.warnings.filter((w) => w.includes('has not finished'))).toHaveLength(1);
+    expect(h.warnings.at(-1)).toContain('works again');
+  });
+});
+
+describe('an event logged while a drain is closing its file', () => {
+  it('is written by flush and shutdown, not reported lost (the chunk being built counts as pending)', async () => {
+    const dir = join(tempDir(), 'closing');
+    const warnings: string[] = [];
+    const openFile = seam((fh) => ({
+      close: async () => {
+        await sleep(30); // a slow close: the window in which the next event arrives
+        await fh.close();
+      },
+    }));
+    const w = new JsonlFileWriter({ dir, warn: (m) => warnings.push(m), openFile, flushIntervalMs: 50 });
+    const rec = (i: number) => ({ timestampUs: Date.now() * 1000, eventType: 'E', sessionId: 's', data: { i } });
+    w.write(rec(1));
+    void w.flush(); // writes line 1, then sits in close()
+    await sleep(10);
+    w.write(rec(2));
+    await new Promise((r) => setImmediate(r)); // formatted into the chunk being built
+    await w.shutdown();
+    expect(strictLines(dir).map((l) => (l.data as { i: number }).i)).toEqual([1, 2]);
+    expect(w.dropped).toBe(0);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('a warn function that throws', () => {
+  it('does not become an uncaught exception on the writer\'s own turns', async () => {
+    const dir = join(tempDir(), 'warn-throws');
+    let calls = 0;
+    const w = new JsonlFileWriter({
+      dir,
+      flushIntervalMs: 20,
+      warn: () => {
+        calls++;
+        throw new Error('warn threw');
+      },
+    });
+    w.write({ timestampUs: Number.NaN, eventType: 'BROKEN', sessionId: null, data: {} }); // warned about on a setImmediate turn
+    w.write({ timestampUs: Date.now() * 1000, eventType: 'FINE', sessionId: null, data: {} });
+    await w.shutdown();
+    expect(calls).toBe(1);
+    expect(strictLines(dir).map((l) => l.event_type)).toEqual(['FINE', 'EVENT_LOG_DROPPED']);
   });
 });
