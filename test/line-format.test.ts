@@ -32,13 +32,15 @@ const record: fc.Arbitrary<EventRecord> = fc
     fc.constantFrom(1_763_000_000_000_000, 1_763_000_000_000_001, 1_763_000_000_099_999, 1_763_000_000_100_000, 1_763_000_000_999_999),
     fc.integer({ min: 0, max: 4_102_444_800_000_000 }),
   ),
-  eventType: fc.oneof(fc.constantFrom('TTS_START', 'TTS_FIRST_AUDIO', 'STT_COMPLETE'), fc.string(), fc.constantFrom('A"B', 'Ü\n', '\u2028')),
+  eventType: fc.oneof(fc.constantFrom('TTS_START', 'TTS_FIRST_AUDIO', 'STT_COMPLETE', 'SESSION_END'), fc.string(), fc.constantFrom('A"B', 'Ü\n', '\u2028')),
   sessionId: fc.oneof(fc.constant(null), fc.constantFrom('conv_1', 'conv_2', 'null', ''), fc.string()),
   data: fc.oneof(
     fc.constant({}),
     fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null))),
-    // non-ASCII (multi-byte UTF-8, lone surrogates) and long values: the byte count differs from the length
+    // non-ASCII (multi-byte UTF-8) and long values: the byte count differs from the length
     fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary', maxLength: 300 })),
+    // lone surrogates (JSON.stringify escapes them) next to ordinary text
+    fc.dictionary(fc.constantFrom('a', '\ud800', 'k\udfff'), fc.constantFrom('\ud800', 'a\udfffb', '\udc00\ud800', 'ü')),
   ),
   turn: fc.option(fc.constantFrom(0, 1, 2, 17), { nil: undefined }),
   link,

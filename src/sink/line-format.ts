@@ -58,6 +58,7 @@ export function encodeLine(r: EventRecord, buf: Buffer, offset: number): number 
   off += m.length;
   off += buf.write(json, off, 'utf8');
   buf.set(t, off);
+  if (r.eventType === 'SESSION_END') forgetSession(r.sessionId);
   return off + t.length;
 }
 
@@ -74,27 +75,42 @@ function head(sec: number): Buffer {
 
 /**
  * Middles by session id, then event type. Both repeat on line after line (a few dozen types,
- * one id per conversation), so each pair is escaped and encoded once. Bounded: cleared when full.
+ * one id per conversation), so each pair is escaped and encoded once. A session's entries go
+ * when its SESSION_END is written; at most MAX_MIDDLES in all (cleared when full). Each is
+ * its own exact-size buffer: a slice of Node's shared 8 KiB pool would keep the whole slab alive.
  */
-const MAX_SESSIONS = 1024;
-const MAX_TYPES = 1024;
+const MAX_MIDDLES = 4096;
 const middles = new Map<string | null, Map<string, Buffer>>();
+let middleCount = 0;
 
 function middle(eventType: string, sessionId: string | null): Buffer {
   let byType = middles.get(sessionId);
+  let m = byType?.get(eventType);
+  if (m !== undefined) return m;
+  if (middleCount >= MAX_MIDDLES) {
+    middles.clear();
+    middleCount = 0;
+    byType = undefined;
+  }
   if (byType === undefined) {
-    if (middles.size >= MAX_SESSIONS) middles.clear();
     byType = new Map();
     middles.set(sessionId, byType);
   }
-  let m = byType.get(eventType);
-  if (m === undefined) {
-    if (byType.size >= MAX_TYPES) byType.clear();
-    const session = sessionId === null ? 'null' : JSON.stringify(sessionId);
-    m = Buffer.from(`Z","event_type":${JSON.stringify(eventType)},"session_id":${session},"data":`, 'utf8');
-    byType.set(eventType, m);
-  }
+  const session = sessionId === null ? 'null' : JSON.stringify(sessionId);
+  const text = `Z","event_type":${JSON.stringify(eventType)},"session_id":${session},"data":`;
+  m = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
+  m.write(text, 0, 'utf8');
+  byType.set(eventType, m);
+  middleCount++;
   return m;
+}
+
+/** A session's cached middles are not needed after its last line. */
+function forgetSession(sessionId: string | null): void {
+  const byType = middles.get(sessionId);
+  if (byType === undefined) return;
+  middleCount -= byType.size;
+  middles.delete(sessionId);
 }
 
 /** The tail of the last line: events of one span come in runs. */
