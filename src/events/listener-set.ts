@@ -3,7 +3,7 @@
  * something to whoever listens (sinks, metrics, the app) without depending on them.
  * A listener that throws is ignored: it must never reach the app that logged the event.
  */
-export class ListenerSet<A extends [unknown?, unknown?, unknown?]> {
+export class ListenerSet<A extends unknown[]> {
   private listeners: ((...args: A) => void)[] = [];
   /** How many times emit ran: a cheap activity counter (e.g. "anything logged since?"). */
   emitted = 0;
@@ -20,14 +20,12 @@ export class ListenerSet<A extends [unknown?, unknown?, unknown?]> {
     return this.listeners.length;
   }
 
-  emit(...args: A): void;
-  // Up to three fixed parameters rather than a rest array: this runs for every event.
-  emit(a?: unknown, b?: unknown, c?: unknown): void {
+  emit(...args: A): void {
     this.emitted++;
-    const ls = this.listeners as unknown as ((a: unknown, b: unknown, c: unknown) => void)[];
+    const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) {
       try {
-        ls[i]!(a, b, c);
+        ls[i]!(...args);
       } catch {
         // ignored on purpose, see above
       }
