@@ -32,6 +32,11 @@ describe('data JSON cannot hold is logged safely, never thrown', () => {
     ['a throwing getter', throwingGetter, { ok: 1, bad: '[Unreadable]' }],
     ['non-object data', 'just a string' as unknown, { value: 'just a string' }],
     ['an array as data', [1, 2] as unknown, { value: [1, 2] }],
+    [
+      'keys named __proto__ (JSON.parse makes such own keys) stay data',
+      JSON.parse('{"__proto__":{"x":1},"a":2,"n":{"__proto__":5}}') as unknown,
+      JSON.parse('{"__proto__":{"x":1},"a":2,"n":{"__proto__":5}}') as unknown,
+    ],
   ])('%s', async (_name, data, expected) => {
     const h = makeHarness();
     harnesses.push(h);
@@ -39,6 +44,15 @@ describe('data JSON cannot hold is logged safely, never thrown', () => {
     await h.flush();
     expect(h.lines()[0]!.data).toEqual(expected);
     expect(h.spans.getFinishedSpans()[0]!.events[0]!.name).toBe('ODD');
+  });
+
+  it('a TTS description with a __proto__ key: TTS_START keeps it as data', async () => {
+    const h = makeHarness();
+    harnesses.push(h);
+    await h.voice.session(async (s) => s.tts(JSON.parse('{"text":"hi","__proto__":{"x":1},"provider":"p"}'), () => undefined));
+    await h.flush();
+    const start = h.lines().find((l) => l.event_type === 'TTS_START')!;
+    expect(JSON.stringify(start.data)).toBe('{"message":"hi","__proto__":{"x":1},"provider":"p"}');
   });
 
   it('cuts huge strings, long arrays and deep nesting at documented limits, with markers', () => {

@@ -81,6 +81,10 @@ export function prepareData(data: unknown, mode: RedactMode = 'none'): Record<st
       out[key] = '[REDACTED]';
       continue;
     }
+    if (key === '__proto__') {
+      putData(out, key, safeValue(v, key, mode, 1, new WeakSet()));
+      continue;
+    }
     switch (typeof v) {
       case 'string':
         out[key] = redactsString(key, mode) ? redactText(v) : v.length > DATA_LIMITS.maxStringLength ? truncate(v) : v;
@@ -167,11 +171,21 @@ function safeObject(obj: Record<string, unknown>, mode: RedactMode, depth: numbe
     try {
       item = obj[k];
     } catch {
-      out[k] = '[Unreadable]';
+      putData(out, k, '[Unreadable]');
       continue;
     }
-    const safe = safeValue(item, k, mode, depth + 1, seen);
-    if (safe !== undefined) out[k] = safe;
+    putData(out, k, safeValue(item, k, mode, depth + 1, seen));
   }
   return out;
+}
+
+/**
+ * `out[key] = value` for any key read from the app's data. A key named `__proto__` (JSON.parse
+ * makes such own keys) would set the copy's prototype instead and vanish from the log: it is
+ * defined as the ordinary data property it was. Undefined values are left out, as JSON does.
+ */
+export function putData(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (value === undefined) return;
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }

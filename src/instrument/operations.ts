@@ -1,6 +1,6 @@
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { assertEventType, type EventType } from '../events/catalog.js';
-import { prepareData, redactText } from '../events/sanitize.js';
+import { prepareData, putData, redactText } from '../events/sanitize.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_MODEL,
@@ -230,7 +230,7 @@ class OperationImpl implements TtsOperation, RecordingOperation, SttOperation {
 function ttsStartData(info: OperationInfo, text: unknown): Record<string, unknown> {
   // `info` is already our own copy (readInfo): one loop instead of a rest copy plus a spread.
   const data: Record<string, unknown> = typeof text === 'string' ? { message: text } : {};
-  for (const key in info) if (key !== 'text') data[key] = info[key];
+  for (const key of Object.keys(info)) if (key !== 'text') putData(data, key, info[key]);
   return data;
 }
 
