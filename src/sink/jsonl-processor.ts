@@ -15,8 +15,8 @@ import { spanEventToRecord } from './span-event-record.js';
  * objects did the same at ~250 ns per event: see docs/performance.md.)
  */
 interface LiveWritten {
-  /** The processor this state belongs to, and the next processor's state on the same span (rarely any). */
-  owner: JsonlEventProcessor;
+  /** Which processor this state belongs to (its number: a span printed with util.inspect stays small), and the next processor's state on the same span (rarely any). */
+  owner: number;
   next: LiveWritten | undefined;
   /** Set at span end: an event logged on the span later (after SIGTERM ended its session, say) is still written. */
   ended: boolean;
@@ -56,6 +56,7 @@ const STATE = Symbol('voicemode-events.jsonl');
 interface Holder {
   [STATE]?: LiveWritten;
 }
+let processors = 0;
 
 /**
  * The JSONL sink as a SpanProcessor: add it to any tracer provider.
@@ -68,6 +69,7 @@ interface Holder {
 export class JsonlEventProcessor implements SpanProcessor {
   readonly writer: JsonlFileWriter;
   private readonly unsubscribe: () => void;
+  private readonly id = ++processors;
 
   constructor(options: EventLogOptions & { writer?: JsonlFileWriter } = {}) {
     if (options.writer) this.writer = options.writer;
@@ -80,13 +82,13 @@ export class JsonlEventProcessor implements SpanProcessor {
 
   private stateOf(span: object): LiveWritten | undefined {
     let state = (span as Holder)[STATE];
-    while (state !== undefined && state.owner !== this) state = state.next;
+    while (state !== undefined && state.owner !== this.id) state = state.next;
     return state;
   }
 
   onStart(span: SdkSpan, _parentContext: Context): void {
     const holder = span as unknown as Holder;
-    holder[STATE] = { owner: this, next: holder[STATE], ended: false, lastLive: -1, others: undefined };
+    holder[STATE] = { owner: this.id, next: holder[STATE], ended: false, lastLive: -1, others: undefined };
   }
 
   private onLiveEvent(span: Span, record: EventRecord, spanEvent: object | undefined): void {
