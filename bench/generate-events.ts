@@ -98,7 +98,7 @@ function planSession(r: () => number, python: boolean): SessionGen['queue'] {
     const rs = span();
     q.push({ type: 'RECORDING_START', data: { transport: 'local' }, dt: 1000 + r() * 3000, turn: t, span: rs });
     const recUs = (1 + r() * 6) * 1e6;
-    q.push({ type: 'RECORDING_END', data: { duration_s: recUs / 1e6, samples: Math.round(recUs * 0.024) }, dt: recUs, turn: t, span: rs });
+    q.push({ type: 'RECORDING_END', data: { duration: recUs / 1e6, samples: Math.round(recUs * 0.024) }, dt: recUs, turn: t, span: rs });
     const ss = span();
     q.push({ type: 'STT_REQUEST', data: {}, dt: 300, turn: t, span: ss });
     q.push({ type: 'STT_START', data: { provider: 'whisper', model: 'base' }, dt: 20, turn: t, span: ss });

@@ -29,21 +29,26 @@ export { VoiceEvents, createVoiceEvents, TRACER_NAME } from './instrument/voice-
 export type { VoiceEventsOptions } from './instrument/voice-events.js';
 export { endOpenSessions } from './instrument/session.js';
 export type { Session, SessionMetrics, SessionOptions, Turn, TurnMetrics, OperationHost } from './instrument/session.js';
-export type {
-  Operation,
-  OperationInfo,
-  RecordingInput,
-  RecordingOperation,
-  SttInput,
-  SttOperation,
-  SttResult,
-  TtsInput,
-  TtsOperation,
-} from './instrument/operations.js';
+export type { Operation, OperationInfo } from './instrument/operation-base.js';
+export type { RecordingInput, RecordingOperation } from './instrument/handles/recording.js';
+export type { SttInput, SttOperation, SttResult } from './instrument/handles/stt.js';
+export type { TtsInput, TtsOperation, TtsStreamOptions } from './instrument/handles/tts.js';
+export type { OperationMethod, OperationMethods } from './instrument/kinds.js';
+export { OPERATION_KINDS } from './events/operation-kinds.js';
+export type { OperationKind, OperationKindDef, OperationMetricDef } from './events/operation-kinds.js';
 export { EventLogger } from './instrument/event-logger.js';
 
-export { METRIC_NAMES, MetricsDeriver, deriveMetrics, StatsAccumulator } from './metrics/derive.js';
-export type { MetricName, MetricSample, MetricStats, MetricCounts, DerivationTotals, SampleLabels } from './metrics/derive.js';
+export { METRIC_NAMES, SEGMENT_NAMES, MetricsDeriver, deriveMetrics, StatsAccumulator } from './metrics/derive.js';
+export type {
+  MetricName,
+  SegmentName,
+  SeriesName,
+  MetricSample,
+  MetricStats,
+  MetricCounts,
+  DerivationTotals,
+  SampleLabels,
+} from './metrics/derive.js';
 
 export { resolveConfig, fileNameFor, DEFAULT_LOG_DIR, DEFAULT_FLUSH_INTERVAL_MS } from './config.js';
 export type { EventLogConfig, EventLogOptions, Rotation } from './config.js';
