@@ -88,6 +88,29 @@ export const OPERATION_KINDS = {
       },
     ],
   },
+  llm: {
+    span: 'voice.llm',
+    prefix: 'LLM',
+    errorEvent: 'LLM_ERROR',
+    genAiOperation: 'chat',
+    turn: 'joins',
+    metrics: [
+      {
+        name: 'llm_ttft',
+        start: 'LLM_START',
+        end: ['LLM_FIRST_TOKEN'],
+        histogram: 'voice.llm.time_to_first_token',
+        description: 'LLM_START to LLM_FIRST_TOKEN of the same LLM operation',
+      },
+      {
+        name: 'llm_duration',
+        start: 'LLM_START',
+        end: ['LLM_COMPLETE'],
+        histogram: 'voice.llm.duration',
+        description: 'LLM_START to LLM_COMPLETE of the same LLM operation',
+      },
+    ],
+  },
 } as const satisfies Record<string, OperationKindDef>;
 
 export type OperationKind = keyof typeof OPERATION_KINDS;

@@ -9,6 +9,7 @@ export const SPAN_TURN = 'voice.turn';
 export const SPAN_TTS = OPERATION_KINDS.tts.span;
 export const SPAN_RECORDING = OPERATION_KINDS.recording.span;
 export const SPAN_STT = OPERATION_KINDS.stt.span;
+export const SPAN_LLM = OPERATION_KINDS.llm.span;
 /** A span that only carries an event logged outside any session or operation. */
 export const SPAN_EVENT = 'voice.event';
 

@@ -1,6 +1,7 @@
 import type { OperationKind } from '../events/operation-kinds.js';
 import type { Core } from './core.js';
 import type { OperationBase, OperationPlace } from './operation-base.js';
+import { LlmHandle, type LlmInput, type LlmOperation, type LlmResult } from './handles/llm.js';
 import { RecordingHandle, type RecordingInput, type RecordingOperation } from './handles/recording.js';
 import { SttHandle, type SttInput, type SttOperation, type SttResult } from './handles/stt.js';
 import { TtsHandle, type TtsInput, type TtsOperation } from './handles/tts.js';
@@ -15,6 +16,7 @@ export interface OperationTypes {
   tts: { method: 'tts'; input: TtsInput; handle: TtsOperation; result: unknown };
   recording: { method: 'record'; input: RecordingInput; handle: RecordingOperation; result: unknown };
   stt: { method: 'stt'; input: SttInput; handle: SttOperation; result: SttResult };
+  llm: { method: 'llm'; input: LlmInput; handle: LlmOperation; result: LlmResult };
 }
 
 type CheckKinds<T extends Record<OperationKind, unknown>> = T;
@@ -33,6 +35,7 @@ export const KIND_HANDLES: { [K in OperationKind]: KindHandle<K> } = {
   tts: { method: 'tts', create: (core, place, info) => new TtsHandle(core, 'tts', place, info) },
   recording: { method: 'record', create: (core, place, info) => new RecordingHandle(core, 'recording', place, info) },
   stt: { method: 'stt', create: (core, place, info) => new SttHandle(core, 'stt', place, info) },
+  llm: { method: 'llm', create: (core, place, info) => new LlmHandle(core, 'llm', place, info) },
 };
 
 /**
