@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { ownValue } from '../events/own-keys.js';
 import type { EventRecord } from '../events/record.js';
 import {
   ATTR_MODEL,
@@ -39,11 +40,16 @@ export interface PlannedSpan {
   children: PlannedSpan[];
 }
 
-const KIND_SPAN: Record<string, string> = { TTS: SPAN_TTS, RECORDING: SPAN_RECORDING, STT: SPAN_STT };
+/** A Map: an event type read from a file (`constructor_START`) must not find Object's members. */
+const KIND_SPAN = new Map<string, string>([
+  ['TTS', SPAN_TTS],
+  ['RECORDING', SPAN_RECORDING],
+  ['STT', SPAN_STT],
+]);
 
 function kindOf(type: string): string | undefined {
   const k = type.slice(0, type.indexOf('_'));
-  return KIND_SPAN[k] !== undefined ? k : undefined;
+  return KIND_SPAN.has(k) ? k : undefined;
 }
 
 function newSpan(name: string, first: EventRecord, attributes: Attributes = {}): PlannedSpan {
@@ -61,7 +67,7 @@ function addEvent(span: PlannedSpan, ev: EventRecord): void {
     ['voice', ATTR_VOICE],
     ['transport', ATTR_TRANSPORT],
   ] as const) {
-    const v = ev.data[key];
+    const v = ownValue(ev.data, key);
     if (typeof v === 'string' && span.name !== SPAN_SESSION && span.name !== SPAN_TURN && span.attributes[attr] === undefined) span.attributes[attr] = v;
   }
 }
@@ -124,7 +130,7 @@ export function planSpans(events: readonly EventRecord[]): PlannedSpan[] {
     if (op === undefined) {
       const attrs: Attributes = sessionId !== null ? { [ATTR_SESSION_ID]: sessionId } : {};
       if (turn !== undefined) attrs[ATTR_TURN_NUMBER] = turn;
-      op = newSpan(KIND_SPAN[kind]!, ev, attrs);
+      op = newSpan(KIND_SPAN.get(kind)!, ev, attrs);
       if (ev.spanId) bySpanId.set(ev.spanId, op);
       else openByKind.set(kind, op);
       const host = turnSpan ?? session;

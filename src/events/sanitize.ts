@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { putData } from './own-keys.js';
 
 /**
  * Event data as the app passes it -> a plain, JSON-safe copy, redacted as configured, in
@@ -74,11 +75,11 @@ export function prepareData(data: unknown, mode: RedactMode = 'none'): Record<st
     try {
       v = src[key];
     } catch {
-      out[key] = '[Unreadable]';
+      putData(out, key, '[Unreadable]');
       continue;
     }
     if (isSecretKey(key)) {
-      out[key] = '[REDACTED]';
+      putData(out, key, '[REDACTED]');
       continue;
     }
     if (key === '__proto__') {
@@ -164,7 +165,7 @@ function safeObject(obj: Record<string, unknown>, mode: RedactMode, depth: numbe
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(obj)) {
     if (isSecretKey(k)) {
-      out[k] = '[REDACTED]';
+      putData(out, k, '[REDACTED]');
       continue;
     }
     let item: unknown;
@@ -179,13 +180,4 @@ function safeObject(obj: Record<string, unknown>, mode: RedactMode, depth: numbe
   return out;
 }
 
-/**
- * `out[key] = value` for any key read from the app's data. A key named `__proto__` (JSON.parse
- * makes such own keys) would set the copy's prototype instead and vanish from the log: it is
- * defined as the ordinary data property it was. Undefined values are left out, as JSON does.
- */
-export function putData(out: Record<string, unknown>, key: string, value: unknown): void {
-  if (value === undefined) return;
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-  else out[key] = value;
-}
+export { putData } from './own-keys.js';
