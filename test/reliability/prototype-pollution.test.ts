@@ -94,7 +94,7 @@ describe('prototype pollution: adversarial fixtures', () => {
     expectPlainTree(data);
     expect(Object.keys(data)).toEqual(['__proto__', 'constructor', 'toString']);
     expect(Object.getOwnPropertyDescriptor(data, '__proto__')!.value).toBe('flat');
-    expect((data.constructor as Record<string, unknown>).name).toBe('x');
+    expect((data.constructor as unknown as Record<string, unknown>).name).toBe('x');
   });
 
   it('dataToAttributes keeps a top-level __proto__ array as an attribute (does not set the prototype)', () => {
