@@ -41,7 +41,11 @@ function isSecretKey(key: string): boolean {
   return v;
 }
 
+/** What redactText makes: left as it is when sanitised again (the JSONL exporter re-reads our own span events). */
+const REDACTED_TEXT = /^\[redacted len=\d+ sha256=[0-9a-f]{12}\]$/;
+
 export function redactText(text: string): string {
+  if (text.length <= 48 && text.charCodeAt(0) === 91 /* [ */ && REDACTED_TEXT.test(text)) return text;
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
   return `[redacted len=${text.length} sha256=${hash}]`;
 }
@@ -52,10 +56,14 @@ function redactsString(key: string, mode: RedactMode): boolean {
   return !LABEL_KEYS.has(key);
 }
 
+const TRUNCATED_TAIL = /^…\[truncated \d+ chars\]$/;
+const MORE_ITEMS = /^\[… \d+ more items\]$/;
+
 function truncate(s: string): string {
-  return s.length > DATA_LIMITS.maxStringLength
-    ? `${s.slice(0, DATA_LIMITS.maxStringLength)}…[truncated ${s.length - DATA_LIMITS.maxStringLength} chars]`
-    : s;
+  const max = DATA_LIMITS.maxStringLength;
+  if (s.length <= max) return s;
+  if (s.length <= max + 40 && TRUNCATED_TAIL.test(s.slice(max))) return s; // cut already (sanitised twice)
+  return `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
 }
 
 /**
@@ -151,13 +159,17 @@ export function safeValue(v: unknown, key: string, mode: RedactMode, depth: numb
 }
 
 function safeArray(arr: unknown[], key: string, mode: RedactMode, depth: number, seen: WeakSet<object>): unknown[] {
-  const n = Math.min(arr.length, DATA_LIMITS.maxArrayItems);
+  const max = DATA_LIMITS.maxArrayItems;
+  // an array cut already (sanitised twice) keeps its marker as its last item
+  const cut = arr.length === max + 1 && typeof arr[max] === 'string' && MORE_ITEMS.test(arr[max] as string);
+  const n = Math.min(arr.length, max);
   const out: unknown[] = [];
   for (let i = 0; i < n; i++) {
     const item = safeValue(arr[i], key, mode, depth + 1, seen);
     out.push(item === undefined ? null : item);
   }
-  if (arr.length > n) out.push(`[… ${arr.length - n} more items]`);
+  if (cut) out.push(arr[max]);
+  else if (arr.length > n) out.push(`[… ${arr.length - n} more items]`);
   return out;
 }
 
