@@ -26,7 +26,10 @@ export const REDACT_MODES: readonly RedactMode[] = ['none', 'text', 'all'];
 
 export const DATA_LIMITS = { maxStringLength: 8192, maxArrayItems: 1000, maxDepth: 16 } as const;
 
-const SECRET = /api[-_]?key|token|secret|password|passwd|authorization/i;
+const SECRET_KEY_SOURCE = 'api[-_]?key|token|secret|password|passwd|authorization';
+const SECRET = new RegExp(SECRET_KEY_SOURCE, 'i');
+/** A JSON key (quoted, before a colon) that looks like a secret: the same names as SECRET. */
+const SECRET_KEY_IN_JSON = new RegExp(`"[^"]*(?:${SECRET_KEY_SOURCE})[^"]*"\\s*:`, 'i');
 const TEXT_KEYS = new Set(['message', 'text', 'transcript']);
 const LABEL_KEYS = new Set(['provider', 'model', 'voice', 'transport', 'reason', 'error_type', 'language', 'format', 'status']);
 
@@ -43,6 +46,15 @@ function isSecretKey(key: string): boolean {
 
 /** What redactText makes: left as it is when sanitised again (the JSONL exporter re-reads our own span events). */
 const REDACTED_TEXT = /^\[redacted len=\d+ sha256=[0-9a-f]{12}\]$/;
+
+/**
+ * Whether a JSON text (a whole log line) may hold something the sanitizer would change in mode
+ * `none`: a secret-looking key, or an escape (`\u`) that could spell one (`"api\u005fkey"`);
+ * keys are only matched after decoding. False means the text can be printed as it is.
+ */
+export function jsonMayHoldSecret(text: string): boolean {
+  return text.includes('\\u') || SECRET_KEY_IN_JSON.test(text);
+}
 
 export function redactText(text: string): string {
   if (text.length <= 48 && text.charCodeAt(0) === 91 /* [ */ && REDACTED_TEXT.test(text)) return text;
