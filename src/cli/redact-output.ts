@@ -1,6 +1,7 @@
 import { resolveRedactMode } from '../config.js';
 import { ownValue, putData } from '../events/own-keys.js';
-import { jsonMayHoldSecret, prepareData, type RedactMode } from '../events/sanitize.js';
+import { prepareData, type RedactMode } from '../events/sanitize.js';
+import { jsonMayHoldSecret } from '../events/secret-rules.js';
 
 /**
  * What the CLI prints or sends of event data follows the same rules as what the library writes

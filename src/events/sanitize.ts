@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { putData } from './own-keys.js';
+import { MIN_SECRET_VALUE_LENGTH, SECRET_KEY, scrubSecretValues } from './secret-rules.js';
 
 /**
  * Event data as the app passes it -> a plain, JSON-safe copy, redacted as configured, in
@@ -15,8 +16,9 @@ import { putData } from './own-keys.js';
  * - Limits: strings longer than 8,192 characters are cut with "…[truncated N chars]"; arrays
  *   keep their first 1,000 items then "[… N more items]"; nesting deeper than 16 levels becomes
  *   "[MaxDepth]"; a reference cycle becomes "[Circular]".
- * - Always: values of keys that look like secrets (api_key, token, secret, password,
- *   authorization; any case, anywhere in the name) become "[REDACTED]".
+ * - Always (secret-rules.ts): values of keys that look like secrets (api_key, token, secret,
+ *   password, cookie, credential, ...; any case, anywhere in the name) become "[REDACTED]", and
+ *   tokens inside any string (`Bearer ...`, `sk-...`, `ghp_...`, `AKIA...`) are replaced by it.
  * - Redaction mode `text`: transcripts and TTS messages (keys message, text, transcript) become
  *   "[redacted len=N sha256=<12 hex>]"; mode `all`: every string except labels (provider,
  *   model, voice, transport, reason, error_type, language, format, status).
@@ -26,10 +28,6 @@ export const REDACT_MODES: readonly RedactMode[] = ['none', 'text', 'all'];
 
 export const DATA_LIMITS = { maxStringLength: 8192, maxArrayItems: 1000, maxDepth: 16 } as const;
 
-const SECRET_KEY_SOURCE = 'api[-_]?key|token|secret|password|passwd|authorization';
-const SECRET = new RegExp(SECRET_KEY_SOURCE, 'i');
-/** A JSON key (quoted, before a colon) that looks like a secret: the same names as SECRET. */
-const SECRET_KEY_IN_JSON = new RegExp(`"[^"]*(?:${SECRET_KEY_SOURCE})[^"]*"\\s*:`, 'i');
 const TEXT_KEYS = new Set(['message', 'text', 'transcript']);
 const LABEL_KEYS = new Set(['provider', 'model', 'voice', 'transport', 'reason', 'error_type', 'language', 'format', 'status']);
 
@@ -38,7 +36,7 @@ const secretCache = new Map<string, boolean>();
 function isSecretKey(key: string): boolean {
   let v = secretCache.get(key);
   if (v === undefined) {
-    v = SECRET.test(key);
+    v = SECRET_KEY.test(key);
     if (secretCache.size < 10_000) secretCache.set(key, v);
   }
   return v;
@@ -46,15 +44,6 @@ function isSecretKey(key: string): boolean {
 
 /** What redactText makes: left as it is when sanitised again (the JSONL exporter re-reads our own span events). */
 const REDACTED_TEXT = /^\[redacted len=\d+ sha256=[0-9a-f]{12}\]$/;
-
-/**
- * Whether a JSON text (a whole log line) may hold something the sanitizer would change in mode
- * `none`: a secret-looking key, or an escape (`\u`) that could spell one (`"api\u005fkey"`);
- * keys are only matched after decoding. False means the text can be printed as it is.
- */
-export function jsonMayHoldSecret(text: string): boolean {
-  return text.includes('\\u') || SECRET_KEY_IN_JSON.test(text);
-}
 
 export function redactText(text: string): string {
   if (text.length <= 48 && text.charCodeAt(0) === 91 /* [ */ && REDACTED_TEXT.test(text)) return text;
@@ -71,11 +60,18 @@ function redactsString(key: string, mode: RedactMode): boolean {
 const TRUNCATED_TAIL = /^…\[truncated \d+ chars\]$/;
 const MORE_ITEMS = /^\[… \d+ more items\]$/;
 
-function truncate(s: string): string {
+/**
+ * A string kept as text: tokens in it replaced (secret-rules.ts), then cut at the limit. Only
+ * the part that is kept (plus a little, so a token across the cut is still found whole) is
+ * scanned, so a huge string costs no more than one at the limit.
+ */
+function cleanString(s: string): string {
+  if (s.length < MIN_SECRET_VALUE_LENGTH) return s;
   const max = DATA_LIMITS.maxStringLength;
-  if (s.length <= max) return s;
-  if (s.length <= max + 40 && TRUNCATED_TAIL.test(s.slice(max))) return s; // cut already (sanitised twice)
-  return `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
+  if (s.length <= max) return scrubSecretValues(s);
+  if (s.length <= max + 40 && TRUNCATED_TAIL.test(s.slice(max))) return scrubSecretValues(s); // cut already (sanitised twice)
+  const head = scrubSecretValues(s.slice(0, max + 256)).slice(0, max);
+  return `${head}…[truncated ${s.length - max} chars]`;
 }
 
 /**
@@ -108,7 +104,7 @@ export function prepareData(data: unknown, mode: RedactMode = 'none'): Record<st
     }
     switch (typeof v) {
       case 'string':
-        out[key] = redactsString(key, mode) ? redactText(v) : v.length > DATA_LIMITS.maxStringLength ? truncate(v) : v;
+        out[key] = redactsString(key, mode) ? redactText(v) : v.length < MIN_SECRET_VALUE_LENGTH ? v : cleanString(v);
         break;
       case 'boolean':
         out[key] = v;
@@ -134,7 +130,7 @@ function isPlain(v: object): boolean {
 export function safeValue(v: unknown, key: string, mode: RedactMode, depth: number, seen: WeakSet<object>): unknown {
   switch (typeof v) {
     case 'string':
-      return redactsString(key, mode) ? redactText(v) : truncate(v);
+      return redactsString(key, mode) ? redactText(v) : cleanString(v);
     case 'number':
       return Number.isFinite(v) ? v : String(v);
     case 'boolean':
