@@ -40,7 +40,8 @@ export function outputRedactor(env: NodeJS.ProcessEnv = process.env): OutputReda
       const clean = prepareData(rest, mode);
       const out: Record<string, unknown> = {};
       for (const k of Object.keys(obj)) putData(out, k, LINE_FIELDS.has(k) ? ownValue(obj, k) : ownValue(clean, k));
-      return JSON.stringify(out);
+      const text = JSON.stringify(out);
+      return text === JSON.stringify(obj) ? raw : text; // nothing hidden: the original text, byte for byte
     },
   };
 }

@@ -80,11 +80,18 @@ export function scrubSecretValues(text: string): string {
 const SECRET_KEY_IN_JSON = new RegExp(`"[^"]*(?:${SECRET_KEY_SOURCE})[^"]*"\\s*:`, 'i');
 
 /**
+ * A `\u` escape of a printable ASCII character (`\u005f` for `_`). Writers escape only control
+ * characters and, like Python's default, non-ASCII ones (`\u00e9`); escaping `_` or `-` only
+ * hides a key or token from a text match (`"api\u005fkey"`).
+ */
+const ESCAPED_ASCII = /\\u00[2-7][0-9a-fA-F]/;
+
+/**
  * Whether a JSON text (a whole log line) may hold something the sanitizer would change in mode
- * `none`: a secret-looking key, a token value, or an escape (`\u`) that could spell either
- * (`"api\u005fkey"`); keys are matched only after decoding. False means the text can be
+ * `none`: a secret-looking key, a token value, or an escaped ASCII character that could spell
+ * either (keys and values are then matched only after decoding). False means the text can be
  * printed as it is.
  */
 export function jsonMayHoldSecret(text: string): boolean {
-  return text.includes('\\u') || SECRET_KEY_IN_JSON.test(text) || SECRET_VALUE.test(text);
+  return SECRET_KEY_IN_JSON.test(text) || SECRET_VALUE.test(text) || ESCAPED_ASCII.test(text);
 }

@@ -96,6 +96,17 @@ describe('issue #16, item 3: replay sends and query prints only redacted data', 
     expect(out).toContain(said); // mode none: what was said is shown
   });
 
+  it('query: a token disguised with escapes is hidden; a Python line with escaped non-ASCII and nothing secret is printed byte for byte', () => {
+    const file = join(tempDir(), 'voicemode_events_2025-06-23.jsonl');
+    const python = '{"timestamp": "2025-06-23T15:30:45+00:00", "event_type": "STT_COMPLETE", "session_id": "s1", "data": {"text": "caf\\u00e9 cr\\u00e8me \\u001b[31m"}}';
+    const disguised = '{"timestamp": "2025-06-23T15:30:46+00:00", "event_type": "X", "session_id": "s1", "data": {"note": "key sk\\u002dproj-AbCdEfGhIjKlMnOpQrSt1234"}}';
+    writeFileSync(file, `${python}\n${disguised}\n`);
+    const out = cli(['query', file]).split('\n');
+    expect(out[0]).toBe(python);
+    expect(out[1]).not.toContain('AbCdEfGhIjKlMnOpQrSt1234');
+    expect(JSON.parse(out[1]!).data).toEqual({ note: 'key [REDACTED]' });
+  });
+
   it.each(['none', 'text', 'all'])('replay with VOICEMODE_EVENT_LOG_REDACT=%s sends no secret (and no transcript unless none)', async (mode) => {
     receiver = await startOtlpReceiver();
     // async: the receiver runs in this process
