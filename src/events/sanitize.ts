@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { putData } from './own-keys.js';
-import { MIN_SECRET_VALUE_LENGTH, SECRET_KEY, scrubSecretValues } from './secret-rules.js';
+import { isSecretKeyName, MIN_SECRET_VALUE_LENGTH, scrubSecretValues } from './secret-rules.js';
 
 /**
  * Event data as the app passes it -> a plain, JSON-safe copy, redacted as configured, in
@@ -38,7 +38,7 @@ const secretCache = new Map<string, boolean>();
 function isSecretKey(key: string): boolean {
   let v = secretCache.get(key);
   if (v === undefined) {
-    v = SECRET_KEY.test(key);
+    v = isSecretKeyName(key);
     if (secretCache.size < 10_000) secretCache.set(key, v);
   }
   return v;

@@ -3,13 +3,11 @@
  * CLI prints or sends (cli/redact-output.ts). Documented in docs/reliability.md.
  *
  * Keys: a key whose name contains one of these (any case, anywhere in the name) has its value
- * replaced by "[REDACTED]" whatever the value. `token` does not match the plural `tokens` nor
- * `token_count` / `token_type`: those are usage counts (`input_tokens`, GenAI's
- * `gen_ai.usage.output_tokens`), not credentials.
+ * replaced by "[REDACTED]" whatever the value, except the usage counts of NOT_SECRET_KEY.
  */
 export const SECRET_KEY_NAMES = [
   'api[-_]?key',
-  'token(?!s|[-_]count|[-_]type)',
+  'token',
   'secret',
   'password',
   'passwd',
@@ -24,7 +22,17 @@ export const SECRET_KEY_NAMES = [
 ] as const;
 
 const SECRET_KEY_SOURCE = SECRET_KEY_NAMES.join('|');
-export const SECRET_KEY = new RegExp(SECRET_KEY_SOURCE, 'i');
+const SECRET_KEY = new RegExp(SECRET_KEY_SOURCE, 'i');
+/**
+ * LLM usage counts and limits (`input_tokens`, `output_tokens`, `max_tokens`, `token_count`,
+ * ...) look like secrets by name but are numbers, not credentials.
+ */
+const NOT_SECRET_KEY = /^(?:[a-z]+_)?(?:input|output|total|prompt|completion|cached|reasoning|audio|max)_tokens$|^tokens?[-_](?:count|type)$/i;
+
+/** Whether a key's value is always hidden (uncached: sanitize.ts caches per distinct key). */
+export function isSecretKeyName(key: string): boolean {
+  return SECRET_KEY.test(key) && !NOT_SECRET_KEY.test(key);
+}
 
 /**
  * Values: a token in any string, whatever its key, is replaced by "[REDACTED]" (the rest of the

@@ -11,9 +11,9 @@ import { makeHarness, tempDir, type Harness } from '../helpers/harness.js';
 const SECRET_KEYS = [
   'api_key', 'apiKey', 'x-api-key', 'token', 'session_token', 'refresh_token', 'secret', 'client_secret', 'password',
   'passwd', 'pwd', 'passphrase', 'authorization', 'Authorization', 'bearer', 'cookie', 'set-cookie', 'Set-Cookie',
-  'credentials', 'credential', 'private_key', 'privateKey', 'access_key', 'aws_secret_access_key',
+  'credentials', 'credential', 'private_key', 'privateKey', 'access_key', 'aws_secret_access_key', 'tokens', 'refresh_tokens',
 ];
-const ORDINARY_KEYS = ['input_tokens', 'output_tokens', 'tokens', 'token_count', 'token_type', 'provider', 'session_id', 'text', 'message', 'keyword'];
+const ORDINARY_KEYS = ['input_tokens', 'output_tokens', 'prompt_tokens', 'max_tokens', 'token_count', 'token_type', 'provider', 'session_id', 'text', 'message', 'keyword'];
 
 /** One fake token per documented pattern (none of them real). */
 const TOKENS: Record<string, string> = {
