@@ -39,6 +39,8 @@ export const SEGMENT_HISTOGRAM = 'voice.turn.segment';
 /** OpenTelemetry GenAI client metrics (semantic-conventions-genai). */
 export const GEN_AI_DURATION = 'gen_ai.client.operation.duration';
 export const GEN_AI_TOKEN_USAGE = 'gen_ai.client.token.usage';
+/** The GenAI conventions' advised boundaries for gen_ai.client.operation.duration (s). */
+const GEN_AI_DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
 /** The semconv's advised boundaries for token counts. */
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
@@ -75,7 +77,11 @@ export function installVoiceInstruments(meter: Meter): () => void {
     histograms[metric] = latency(def.name, def.description);
   }
   const segments = latency(SEGMENT_HISTOGRAM, 'voice_to_voice broken down: endpointing, stt, llm, tts_wait, tts_first_audio (attribute segment)');
-  const genAiDuration = latency(GEN_AI_DURATION, 'GenAI operation duration (the wrapped call), by gen_ai.operation.name');
+  const genAiDuration = meter.createHistogram(GEN_AI_DURATION, {
+    unit: 's',
+    description: 'GenAI operation duration (the wrapped call), by gen_ai.operation.name',
+    advice: { explicitBucketBoundaries: GEN_AI_DURATION_BUCKETS },
+  });
   const tokenUsage = meter.createHistogram(GEN_AI_TOKEN_USAGE, {
     unit: '{token}',
     description: 'Input and output tokens per LLM call (gen_ai.token.type)',

@@ -140,7 +140,8 @@ describe('the demo over OTLP/HTTP (JSON) to a loopback receiver', () => {
     for (const p of points) {
       const names = p.metric.startsWith('gen_ai.') ? genAi : allowed;
       for (const k of Object.keys(p.attributes)) expect(names, `${p.metric} attribute ${k}`).toContain(k);
-      if (p.kind === 'histogram' && p.metric !== GEN_AI_TOKEN_USAGE) {
+      if (p.metric === GEN_AI_DURATION) expect(p.explicitBounds![0]).toBe(0.01); // the convention's advised buckets
+      else if (p.kind === 'histogram' && p.metric !== GEN_AI_TOKEN_USAGE) {
         expect(p.unit).toBe('s');
         expect(p.explicitBounds).toEqual([...LATENCY_BUCKETS_S]);
       }
