@@ -122,8 +122,9 @@ function roleOf(type: string): Role {
 }
 /** Metrics whose newer start replaces an open one silently. */
 const LATEST_START_WINS = new Set<MetricName>();
-/** A sample whose end event says `interrupted: true` is recorded under this name instead. */
+/** A sample of an operation that logged an interruption event (TTS_INTERRUPTED) is recorded under this name instead. */
 const INTERRUPTED_AS = new Map<MetricName, MetricName>();
+const INTERRUPTIONS = new Set<string>();
 for (const [, def] of operationKinds()) {
   for (const m of def.metrics as readonly OperationMetricDef[]) {
     const name = m.name as MetricName;
@@ -132,7 +133,10 @@ for (const [, def] of operationKinds()) {
     roleOf(def.errorEvent).closes.push(name);
     for (const type of m.withdrawnBy ?? []) roleOf(type).withdraws.push(name);
     if (m.latestStartWins) LATEST_START_WINS.add(name);
-    if (m.interruptedAs) INTERRUPTED_AS.set(name, m.interruptedAs.name as MetricName);
+    if (m.interruptedAs) {
+      INTERRUPTED_AS.set(name, m.interruptedAs.name as MetricName);
+      INTERRUPTIONS.add(m.interruptedAs.by);
+    }
   }
 }
 // Events the reply model reacts to, even where they pair no operation metric.
@@ -195,6 +199,8 @@ class SessionState {
   /** The latest SPEECH_START and TTS_START (barge_in_stop: the user spoke while the assistant did). */
   speechStartUs = Number.NEGATIVE_INFINITY;
   ttsStartUs = Number.NEGATIVE_INFINITY;
+  /** Operations (span keys) that logged an interruption: their remaining pairs are the interrupted variants. */
+  interrupted: Set<string> | undefined;
   /** Turn assigned by rule, for lines that carry none. */
   ruleTurn = 0;
   /** Labels of the latest TTS_START: playback events carry none, their samples take these. */
@@ -311,7 +317,7 @@ export class MetricsDeriver {
       if (start !== undefined) {
         open!.delete(key);
         ended ??= start; // the operation's main pair (first in the table) gives the reply its labels
-        this.emit(ev.data.interrupted === true ? (INTERRUPTED_AS.get(metric) ?? metric) : metric, start, ev, turn);
+        this.emit(st.interrupted?.has(key) ? (INTERRUPTED_AS.get(metric) ?? metric) : metric, start, ev, turn);
       }
     }
 
@@ -349,6 +355,9 @@ export class MetricsDeriver {
     }
     if (st.reply !== undefined) this.advanceReply(st, st.reply, ev, key, ended, labels);
 
+    if (INTERRUPTIONS.has(type)) (st.interrupted ??= new Set()).add(key);
+    else if (role.ends.length > 0) st.interrupted?.delete(key);
+
     const closes = role.closes;
     if (closes.length > 0) this.closeOnError(st, closes, ev.spanId);
 
@@ -363,6 +372,7 @@ export class MetricsDeriver {
     const st = this.sessions.get(sessionId);
     if (st === undefined) return;
     for (const [metric, open] of st.open) if (open.delete(spanId)) this.totals.incomplete[metric]++;
+    st.interrupted?.delete(spanId);
     // A reply candidate stays (its playback may still be marked on the turn or session): they are capped instead.
   }
 
