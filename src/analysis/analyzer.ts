@@ -10,6 +10,7 @@ import {
   type BackwardsStep,
   type ErrorEvent,
 } from './anomalies.js';
+import { ConversationLinker } from './conversations.js';
 import { distribution, type Distribution } from './quantiles.js';
 import { NO_LABEL, SampleStore, type LabelKey } from './sample-store.js';
 import { TurnAssigner } from './turns.js';
@@ -33,8 +34,12 @@ export interface AnalyzerOptions {
 export interface Analysis {
   events: number;
   sessions: number;
+  /** Sessions chained into conversations (analysis/conversations.ts). */
+  conversations: number;
   turns: number;
   errors: number;
+  /** Errors by stage: tts, stt, recording (from *_ERROR), tool (failed or cancelled tool calls), other. */
+  errorsByStage: Record<string, number>;
   firstUs: number | null;
   lastUs: number | null;
   eventTypes: Record<string, number>;
@@ -203,6 +208,8 @@ export class Analyzer {
   private readonly turnState = new ChurnMap<string, TurnAssigner>();
   private turns = 0;
   private readonly errorEvents: ErrorEvent[] = [];
+  private readonly errorsByStage = new Map<string, number>();
+  private readonly linker: ConversationLinker;
   /** Last timestamp per session and span in file order (backwards detection). */
   private readonly lastInFile = new LastInFile();
   private backwards = 0;
@@ -214,10 +221,14 @@ export class Analyzer {
     if (opts.by) labels.push(opts.by);
     this.store = new SampleStore({ details: opts.details === true, labels });
     this.deriver = new MetricsDeriver((s) => this.store.add(s));
+    this.linker = new ConversationLinker((events) => this.addLinked(events), (s) => this.store.add(s));
   }
 
   /** Every event in file (merge) order, before sorting: detects timestamps going backwards. */
   observe(ev: FileEvent): void {
+    // null-session lines without span id (voicemode's speak-only calls, CONCH_RELEASE, ...) come
+    // from several processes appending to one file: their order across processes means nothing
+    if (ev.sessionId === null && ev.spanId === undefined) return;
     const prev = this.lastInFile.check(ev.sessionId, ev.spanId ?? '', ev.timestampUs);
     if (prev !== undefined) {
       this.backwards++;
@@ -236,7 +247,12 @@ export class Analyzer {
   }
 
   /** One session's events (or a run of null-session events), in time order. */
-  addSession(events: readonly FileEvent[]): void {
+  addSession(events: FileEvent[]): void {
+    this.linker.add(events);
+  }
+
+  /** A batch with its conversation assigned. */
+  private addLinked(events: readonly FileEvent[]): void {
     for (const ev of events) {
       this.events++;
       const type = ev.eventType;
@@ -244,8 +260,10 @@ export class Analyzer {
       if (ev.timestampUs < this.firstUs) this.firstUs = ev.timestampUs;
       if (ev.timestampUs > this.lastUs) this.lastUs = ev.timestampUs;
       const sid = ev.sessionId;
-      if (type.endsWith('_ERROR')) {
+      const stage = errorStage(ev);
+      if (stage !== undefined) {
         this.errors++;
+        this.errorsByStage.set(stage, (this.errorsByStage.get(stage) ?? 0) + 1);
         this.errorEvents.push({ us: ev.timestampUs, sessionId: sid, type });
       }
       if (sid !== null) {
@@ -263,6 +281,7 @@ export class Analyzer {
   }
 
   finish(): Analysis {
+    this.linker.finish();
     const totals = this.deriver.finish();
     for (const ta of this.turnState.values()) this.turns += ta.seen.size;
     this.turnState.clear();
@@ -296,8 +315,10 @@ export class Analyzer {
     return {
       events: this.events,
       sessions: this.sessionIds.size,
+      conversations: this.linker.conversations,
       turns: this.turns,
       errors: this.errors,
+      errorsByStage: Object.fromEntries([...this.errorsByStage].sort()),
       firstUs: this.events > 0 ? this.firstUs : null,
       lastUs: this.events > 0 ? this.lastUs : null,
       eventTypes,
@@ -317,6 +338,17 @@ export class Analyzer {
       },
     };
   }
+}
+
+const ERROR_STAGES: Readonly<Record<string, string>> = { TTS_ERROR: 'tts', STT_ERROR: 'stt', RECORDING_ERROR: 'recording' };
+
+/** The stage an error event belongs to; undefined for events that are no error. */
+export function errorStage(ev: FileEvent): string | undefined {
+  const type = ev.eventType;
+  if (type.endsWith('_ERROR')) return ERROR_STAGES[type] ?? 'other';
+  // voicemode's tool calls: a failed call ends with success false, a cancelled one logs TOOL_CANCELLED
+  if (type === 'TOOL_CANCELLED' || (type === 'TOOL_REQUEST_END' && ev.data.success === false)) return 'tool';
+  return undefined;
 }
 
 export { zeroCounts };

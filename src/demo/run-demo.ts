@@ -79,6 +79,8 @@ const SHORT: Record<(typeof METRIC_NAMES)[number], string> = {
   stt_latency: 'stt',
   response_time: 'response',
   voice_to_voice: 'voice-to-voice',
+  assistant_think: 'think',
+  conch_wait: 'conch',
 };
 
 /** One row per session: the mean of each metric (seconds) and the count of incomplete pairs. */

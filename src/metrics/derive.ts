@@ -15,6 +15,13 @@ import type { EventRecord } from '../events/record.js';
  * - Turn metrics pair a RECORDING_END with the *next* event of a type in the same session:
  *     response_time      RECORDING_END -> next TTS_START
  *     voice_to_voice     RECORDING_END -> next TTS_PLAYBACK_START
+ * - Conversations: when the reader assigns `conversation` (voicemode's production logs, one
+ *   session per converse call, analysis/conversations.ts), the reply state (the pending
+ *   RECORDING_END) is kept per conversation, so the reply pairs with the next call's TTS, and
+ *   SESSION_END does not close it. A pending reply at the end of its conversation (SESSION_END
+ *   when there is no conversation key, else the input's end) is `unanswered`, not incomplete.
+ *   STT_NO_SPEECH withdraws the pending reply (nothing was said); the next RECORDING_START of
+ *   the conversation counts as `retried`.
  * - Nothing is guessed: a start with no end (an error in between, a newer start of the same
  *   operation, the session ending, the input ending) counts as incomplete. An end earlier
  *   than its start (clock trouble in a file) is never reported as a negative value: it is
@@ -31,6 +38,8 @@ export const METRIC_NAMES = [
   'stt_latency',
   'response_time',
   'voice_to_voice',
+  'assistant_think',
+  'conch_wait',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -58,7 +67,7 @@ export interface MetricSample {
 export type MetricCounts = Record<MetricName, number>;
 
 export function zeroCounts(): MetricCounts {
-  return { ttfa: 0, tts_playback: 0, recording_duration: 0, stt_latency: 0, response_time: 0, voice_to_voice: 0 };
+  return { ttfa: 0, tts_playback: 0, recording_duration: 0, stt_latency: 0, response_time: 0, voice_to_voice: 0, assistant_think: 0, conch_wait: 0 };
 }
 
 interface OpenStart {
@@ -93,7 +102,19 @@ const ROLES = new Map<string, Role>([
   ['STT_ERROR', { closes: ['stt_latency'] }],
   ['RECORDING_ERROR', { closes: ['recording_duration'] }],
   ['SESSION_END', {}],
+  // voicemode's conch (one speaker at a time): the wait for it, paired like an operation
+  ['CONCH_WAIT_START', { start: 'conch_wait' }],
+  ['CONCH_WAIT_END', { end: 'conch_wait' }],
 ]);
+
+/** What a user's reply waits for: per session, or per conversation when the reader assigns one. */
+class ReplyState {
+  /** The latest RECORDING_END still waiting for its TTS_START / TTS_PLAYBACK_START. */
+  pendingResponse: OpenStart | undefined;
+  pendingVoice: OpenStart | undefined;
+  /** The last recording heard no speech: the next RECORDING_START is a retry. */
+  noSpeech = false;
+}
 
 class SessionState {
   /**
@@ -102,9 +123,8 @@ class SessionState {
    * holds instead of building a `${metric}|${spanId}` key per event.
    */
   readonly open = new Map<MetricName, Map<string, OpenStart>>();
-  /** The latest RECORDING_END still waiting for its TTS_START / TTS_PLAYBACK_START. */
-  pendingResponse: OpenStart | undefined;
-  pendingVoice: OpenStart | undefined;
+  /** Reply state of a session without conversation key. */
+  readonly reply = new ReplyState();
   /** Turn assigned by rule, for lines that carry none. */
   ruleTurn = 0;
   /** Labels of the latest TTS_START: playback events carry none, their samples take these. */
@@ -128,6 +148,10 @@ export interface DerivationTotals {
   backwards: MetricCounts;
   /** Events whose timestamp is earlier than the previous event of the same session. */
   timestampsBackwards: number;
+  /** Recordings still waiting for a reply when their conversation ended (normal, not incomplete). */
+  unanswered: number;
+  /** Re-recordings after STT_NO_SPEECH (normal). */
+  retried: number;
 }
 
 export type SampleListener = (sample: MetricSample) => void;
@@ -158,7 +182,9 @@ function withTtsLabels(tts: SampleLabels, own: SampleLabels): SampleLabels {
  */
 export class MetricsDeriver {
   private readonly sessions = new Map<string | null, SessionState>();
-  readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0 };
+  /** Reply state per conversation key (events that carry one); closed by finish(). */
+  private readonly conversations = new Map<string, ReplyState>();
+  readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0, unanswered: 0, retried: 0 };
 
   constructor(private readonly onSample: SampleListener) {}
 
@@ -181,7 +207,17 @@ export class MetricsDeriver {
     const role = ROLES.get(type);
     if (role === undefined) return;
 
-    if (type === 'RECORDING_START') st.ruleTurn++;
+    const conv = ev.conversation;
+    let rs = st.reply;
+    if (conv !== undefined) {
+      rs = this.conversations.get(conv) ?? new ReplyState();
+      this.conversations.set(conv, rs);
+    }
+    if (type === 'RECORDING_START') {
+      st.ruleTurn++;
+      if (rs.noSpeech) this.totals.retried++;
+      rs.noSpeech = false;
+    }
     const turn = ev.turn ?? st.ruleTurn;
 
     const key = ev.spanId || '';
@@ -207,17 +243,21 @@ export class MetricsDeriver {
 
     if (type === 'RECORDING_END') {
       const pending: OpenStart = { us: ev.timestampUs, turn, labels: {}, traceId: ev.traceId, spanId: ev.spanId };
-      if (st.pendingResponse) this.totals.incomplete.response_time++;
-      if (st.pendingVoice) this.totals.incomplete.voice_to_voice++;
-      st.pendingResponse = pending;
-      st.pendingVoice = pending;
-    } else if (type === 'TTS_START' && st.pendingResponse) {
-      const start = st.pendingResponse;
-      st.pendingResponse = undefined;
+      if (rs.pendingResponse) this.totals.incomplete.response_time++;
+      if (rs.pendingVoice) this.totals.incomplete.voice_to_voice++;
+      rs.pendingResponse = pending;
+      rs.pendingVoice = pending;
+    } else if (type === 'STT_NO_SPEECH') {
+      rs.pendingResponse = undefined;
+      rs.pendingVoice = undefined;
+      rs.noSpeech = true;
+    } else if (type === 'TTS_START' && rs.pendingResponse) {
+      const start = rs.pendingResponse;
+      rs.pendingResponse = undefined;
       this.emit('response_time', { ...start, labels: labelsOf(ev.data) }, ev, turn);
-    } else if (type === 'TTS_PLAYBACK_START' && st.pendingVoice) {
-      const start = st.pendingVoice;
-      st.pendingVoice = undefined;
+    } else if (type === 'TTS_PLAYBACK_START' && rs.pendingVoice) {
+      const start = rs.pendingVoice;
+      rs.pendingVoice = undefined;
       this.emit('voice_to_voice', { ...start, labels: withTtsLabels(st.ttsLabels, labelsOf(ev.data)) }, ev, turn);
     }
 
@@ -240,6 +280,8 @@ export class MetricsDeriver {
   /** Ends the input: every start still open counts as incomplete. Returns the totals. */
   finish(): DerivationTotals {
     for (const [id, st] of this.sessions) this.endSession(id, st);
+    for (const rs of this.conversations.values()) this.endReplies(rs);
+    this.conversations.clear();
     return this.totals;
   }
 
@@ -268,9 +310,16 @@ export class MetricsDeriver {
 
   private endSession(id: string | null, st: SessionState): void {
     for (const [metric, open] of st.open) this.totals.incomplete[metric] += open.size;
-    if (st.pendingResponse) this.totals.incomplete.response_time++;
-    if (st.pendingVoice) this.totals.incomplete.voice_to_voice++;
+    this.endReplies(st.reply);
     this.sessions.delete(id);
+  }
+
+  /** The conversation ended: a reply still awaited is unanswered; a reply begun but never heard is incomplete. */
+  private endReplies(rs: ReplyState): void {
+    if (rs.pendingResponse) this.totals.unanswered++;
+    else if (rs.pendingVoice) this.totals.incomplete.voice_to_voice++;
+    rs.pendingResponse = undefined;
+    rs.pendingVoice = undefined;
   }
 }
 

@@ -25,6 +25,8 @@ export const HISTOGRAMS: Readonly<Record<MetricName, { name: string; description
     name: 'voice.turn.voice_to_voice',
     description: 'RECORDING_END to the next TTS_PLAYBACK_START in the session',
   },
+  assistant_think: { name: 'voice.assistant.think', description: 'TOOL_REQUEST_END to the next TOOL_REQUEST_START in the conversation' },
+  conch_wait: { name: 'voice.conch.wait', description: 'CONCH_WAIT_START to CONCH_WAIT_END' },
 };
 
 export const EVENTS_COUNTER = 'voice.events';
