@@ -13,6 +13,7 @@ import {
 import { ConversationLinker } from './conversations.js';
 import { distribution, type Distribution } from './quantiles.js';
 import { NO_LABEL, SampleStore, type LabelKey } from './sample-store.js';
+import { TheirNumbers, type TheirComparison } from './their-numbers.js';
 import { TurnAssigner } from './turns.js';
 
 /**
@@ -40,6 +41,8 @@ export interface Analysis {
   errors: number;
   /** Errors by stage: tts, stt, recording (from *_ERROR), tool (failed or cancelled tool calls), other. */
   errorsByStage: Record<string, number>;
+  /** voicemode's embedded timings (data.metrics) beside ours. */
+  theirNumbers: TheirComparison[];
   firstUs: number | null;
   lastUs: number | null;
   eventTypes: Record<string, number>;
@@ -210,6 +213,7 @@ export class Analyzer {
   private readonly errorEvents: ErrorEvent[] = [];
   private readonly errorsByStage = new Map<string, number>();
   private readonly linker: ConversationLinker;
+  private readonly theirs = new TheirNumbers();
   /** Last timestamp per session and span in file order (backwards detection). */
   private readonly lastInFile = new LastInFile();
   private backwards = 0;
@@ -220,7 +224,10 @@ export class Analyzer {
     const labels: LabelKey[] = [...(opts.labels ?? [])];
     if (opts.by) labels.push(opts.by);
     this.store = new SampleStore({ details: opts.details === true, labels });
-    this.deriver = new MetricsDeriver((s) => this.store.add(s));
+    this.deriver = new MetricsDeriver((s) => {
+      this.store.add(s);
+      this.theirs.sample(s);
+    });
     this.linker = new ConversationLinker((events) => this.addLinked(events), (s) => this.store.add(s));
   }
 
@@ -277,6 +284,7 @@ export class Analyzer {
         }
       }
       this.deriver.push(ev);
+      this.theirs.event(ev);
     }
   }
 
@@ -319,6 +327,7 @@ export class Analyzer {
       turns: this.turns,
       errors: this.errors,
       errorsByStage: Object.fromEntries([...this.errorsByStage].sort()),
+      theirNumbers: this.theirs.finish(),
       firstUs: this.events > 0 ? this.firstUs : null,
       lastUs: this.events > 0 ? this.lastUs : null,
       eventTypes,

@@ -5,7 +5,10 @@ import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
 import { ByteInterner } from './byte-interner.js';
 import { latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
-import { STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import { FULL_DATA_TYPES, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+
+/** Lengths of the FULL_DATA_TYPES names: most lines are ruled out by their type's length alone. */
+const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
 
 /**
  * Worker thread of the compact reader (summary, anomalies, report). It reads raw bytes (no
@@ -135,6 +138,7 @@ class Batch {
   n = 0;
   lines = 0;
   readonly skipped: number[] = [];
+  readonly datas: [number, Record<string, unknown>][] = [];
   /** The string table was started afresh for this batch. */
   readonly reset: boolean;
 
@@ -164,7 +168,7 @@ class Batch {
     const line = ++this.lines;
     const r = scanner.scan(buf, s, e);
     if (r === SCAN_BLANK) return;
-    if (r === SCAN_OK) {
+    if (r === SCAN_OK && !(FULL_DATA_LENGTHS.has(scanner.typeEnd - scanner.typeStart) && FULL_DATA_TYPES.has(buf.toString('latin1', scanner.typeStart, scanner.typeEnd)))) {
       const k = this.slot();
       this.ts[k] = scanner.timestampUs;
       const o = k * STRIDE;
@@ -197,6 +201,7 @@ class Batch {
     const lk = labelKeyOf(ev.data);
     ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
     ints[o + 5] = line;
+    if (FULL_DATA_TYPES.has(ev.eventType)) this.datas.push([k, ev.data]);
   }
 
   async post(bytes: number): Promise<void> {
@@ -212,6 +217,7 @@ class Batch {
       spans: spanTable.out,
       lines: this.lines,
       skipped: this.skipped,
+      datas: this.datas,
       bytes,
     };
     table.out = [];

@@ -237,6 +237,7 @@ class WorkerCursor extends Cursor {
           raw: undefined,
         };
       }
+      for (const [k, data] of m.datas) out[k]!.data = data;
       this.stats.events += n;
       this.batch = out;
     }

@@ -27,6 +27,22 @@ export interface WorkerInput {
  */
 export const STRIDE = 6;
 
+/**
+ * Event types whose whole `data` the analysis reads (conversations, assistant time, voicemode's
+ * embedded timings, tool failures); every other event crosses from the worker with its labels only.
+ */
+export const FULL_DATA_TYPES: ReadonlySet<string> = new Set([
+  'TIME_SINCE_LAST_SESSION',
+  'TOOL_REQUEST_END',
+  'TOOL_CANCELLED',
+  'TTS_PLAYBACK_END',
+  'STT_COMPLETE',
+  'CONCH_WAIT_START',
+  'CONCH_WAIT_END',
+  'CONCH_ACQUIRE',
+  'CONCH_RELEASE',
+]);
+
 export type WorkerMessage =
   | {
       kind: 'batch';
@@ -41,6 +57,8 @@ export type WorkerMessage =
       lines: number;
       /** Batch-relative lines of the malformed lines. */
       skipped: number[];
+      /** Full `data` of the events whose type needs it (FULL_DATA_TYPES), by event index in the batch. */
+      datas: [number, Record<string, unknown>][];
       bytes: number;
     }
   | { kind: 'end'; bytes: number }

@@ -6,6 +6,7 @@ import { analyzeInputs } from '../analyze-run.js';
 import { DIST_COLUMNS, distRow, iso, makeTable, writeOut } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';
 import { anomaliesJson, anomaliesOneLine, anomaliesText } from '../render-anomalies.js';
+import { conversationsJson, conversationsText } from '../render-conversations.js';
 
 interface SummaryOptions extends InputOptions {
   by?: LabelKey;
@@ -45,6 +46,7 @@ export function summaryCommand(): Command {
           first_event: iso(a.firstUs),
           last_event: iso(a.lastUs),
           event_types: a.eventTypes,
+          ...conversationsJson(a),
         };
         if (opts.by) {
           out.by = opts.by;
@@ -59,6 +61,7 @@ export function summaryCommand(): Command {
         `Files: ${files.length}   Events: ${a.events}   Skipped lines: ${stats.skippedLines}   Sessions: ${a.sessions}   Turns: ${a.turns}   Errors: ${a.errors}`,
       );
       if (a.firstUs !== null) lines.push(`From ${iso(a.firstUs)} to ${iso(a.lastUs)}`);
+      lines.push(conversationsText(a).trimEnd());
       const t = makeTable(['metric', ...DIST_COLUMNS]);
       for (const m of METRIC_NAMES) t.push([m, ...distRow(a.metrics[m])]);
       lines.push(t.toString());

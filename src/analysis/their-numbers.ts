@@ -1,0 +1,104 @@
+import type { EventRecord } from '../events/record.js';
+import type { MetricName, MetricSample } from '../metrics/derive.js';
+import { medianSorted } from './quantiles.js';
+
+/**
+ * voicemode embeds its own timings in the events: `TTS_PLAYBACK_END.data.metrics.ttfa_ms`
+ * and `STT_COMPLETE.data.metrics.request_time_ms`. Setting them beside the values derived
+ * from the event timestamps (ttfa of the same TTS operation, stt_latency of the same STT)
+ * is how a user learns to trust either number. A value of 0 is voicemode's "not measured"
+ * (e.g. no first chunk) and is not compared.
+ */
+export const DIFF_LIMIT_MS = 50;
+const MAX_LISTED = 1000;
+
+interface Embedded {
+  /** The event that carries their number. */
+  type: string;
+  key: string;
+  metric: MetricName;
+}
+const EMBEDDED: readonly Embedded[] = [
+  { type: 'TTS_PLAYBACK_END', key: 'ttfa_ms', metric: 'ttfa' },
+  { type: 'STT_COMPLETE', key: 'request_time_ms', metric: 'stt_latency' },
+];
+
+export interface TheirPair {
+  sessionId: string | null;
+  us: number;
+  oursMs: number;
+  theirsMs: number;
+}
+
+export interface TheirComparison {
+  /** Their key, e.g. `ttfa_ms`, and our metric it is compared with. */
+  key: string;
+  metric: MetricName;
+  pairs: number;
+  /** Median of ours - theirs, ms; null without pairs. */
+  medianDiffMs: number | null;
+  /** Pairs differing by more than DIFF_LIMIT_MS (at most MAX_LISTED kept; `over` counts all). */
+  over: number;
+  overPairs: TheirPair[];
+}
+
+class Side {
+  readonly diffs: number[] = [];
+  over = 0;
+  readonly overPairs: TheirPair[] = [];
+}
+
+export class TheirNumbers {
+  /** Our latest sample per metric and session, waiting for the event that carries theirs. */
+  private readonly latest = new Map<MetricName, Map<string | null, MetricSample>>();
+  private readonly sides = new Map<string, Side>();
+
+  /** A sample the deriver produced. */
+  sample(s: MetricSample): void {
+    if (s.metric !== 'ttfa' && s.metric !== 'stt_latency') return;
+    let m = this.latest.get(s.metric);
+    if (m === undefined) this.latest.set(s.metric, (m = new Map()));
+    m.set(s.sessionId, s);
+  }
+
+  /** An event, after the deriver has seen it. */
+  event(ev: EventRecord): void {
+    if (ev.eventType === 'SESSION_END') {
+      for (const m of this.latest.values()) m.delete(ev.sessionId);
+      return;
+    }
+    for (const e of EMBEDDED) {
+      if (ev.eventType !== e.type) continue;
+      const metrics = ev.data.metrics;
+      if (typeof metrics !== 'object' || metrics === null) return;
+      const theirs = Object.getOwnPropertyDescriptor(metrics, e.key)?.value;
+      if (typeof theirs !== 'number' || !Number.isFinite(theirs) || theirs <= 0) return;
+      const ours = this.latest.get(e.metric)?.get(ev.sessionId);
+      if (ours === undefined || ours.endUs > ev.timestampUs) return;
+      this.latest.get(e.metric)!.delete(ev.sessionId);
+      let side = this.sides.get(e.key);
+      if (side === undefined) this.sides.set(e.key, (side = new Side()));
+      const oursMs = ours.seconds * 1000;
+      side.diffs.push(oursMs - theirs);
+      if (Math.abs(oursMs - theirs) > DIFF_LIMIT_MS) {
+        side.over++;
+        if (side.overPairs.length < MAX_LISTED) side.overPairs.push({ sessionId: ev.sessionId, us: ev.timestampUs, oursMs, theirsMs: theirs });
+      }
+    }
+  }
+
+  finish(): TheirComparison[] {
+    return EMBEDDED.map((e) => {
+      const side = this.sides.get(e.key) ?? new Side();
+      const sorted = Float64Array.from(side.diffs).sort();
+      return {
+        key: e.key,
+        metric: e.metric,
+        pairs: sorted.length,
+        medianDiffMs: sorted.length > 0 ? medianSorted(sorted) : null,
+        over: side.over,
+        overPairs: side.overPairs,
+      };
+    });
+  }
+}
