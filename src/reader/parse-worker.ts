@@ -139,6 +139,7 @@ class Batch {
   lines = 0;
   readonly skipped: number[] = [];
   readonly datas: [number, Record<string, unknown>][] = [];
+  nonFinite = 0;
   /** The string table was started afresh for this batch. */
   readonly reset: boolean;
 
@@ -202,6 +203,7 @@ class Batch {
     ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
     ints[o + 5] = line;
     if (FULL_DATA_TYPES.has(ev.eventType)) this.datas.push([k, ev.data]);
+    if (ev.nonFinite) this.nonFinite++;
   }
 
   async post(bytes: number): Promise<void> {
@@ -218,6 +220,7 @@ class Batch {
       lines: this.lines,
       skipped: this.skipped,
       datas: this.datas,
+      nonFinite: this.nonFinite,
       bytes,
     };
     table.out = [];

@@ -35,7 +35,8 @@ export interface ReadOptions {
   afterChunk?: () => Promise<void> | void;
   /**
    * Parse in worker threads (one per file being read) and hand over only what the metrics
-   * need: `data` then holds just provider/model/voice/transport. Same malformed-line rule.
+   * need: `data` then holds just provider/model/voice/transport (the whole `data` for the
+   * FULL_DATA_TYPES of worker-protocol.ts). Same malformed-line rule.
    * Used by summary, anomalies and report; leaves the main thread to the derivation.
    */
   compact?: boolean;
@@ -50,6 +51,8 @@ export interface ReadStats {
   /** Well-formed events read (before any filter). */
   events: number;
   skippedLines: number;
+  /** Lines read with NaN / Infinity / -Infinity taken as null (parse-line.ts). */
+  nonFiniteLines: number;
   bytes: number;
 }
 
@@ -239,6 +242,7 @@ class WorkerCursor extends Cursor {
       }
       for (const [k, data] of m.datas) out[k]!.data = data;
       this.stats.events += n;
+      this.stats.nonFiniteLines += m.nonFinite;
       this.batch = out;
     }
     return this.batch.length > 0;
@@ -338,6 +342,7 @@ class FileCursor extends Cursor {
         this.opts.onSkip?.(this.index, this.lineNo);
       } else {
         this.stats.events++;
+        if (ev.nonFinite) this.stats.nonFiniteLines++;
         this.batch.push(ev);
       }
       if (end === n) break;
@@ -358,7 +363,7 @@ export async function readEvents(
   onEvent: (ev: FileEvent) => boolean | void,
   opts: ReadOptions = {},
 ): Promise<ReadStats> {
-  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, bytes: 0 };
+  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, nonFiniteLines: 0, bytes: 0 };
   const pending: Cursor[] = files.map((f, i) => (opts.compact ? new WorkerCursor(f, i, opts, stats) : new FileCursor(f, i, opts, stats)));
   await Promise.all(pending.map((c) => c.peek()));
   // date order first (from discovery), then by first timestamp inside the same date key

@@ -59,6 +59,8 @@ export type WorkerMessage =
       skipped: number[];
       /** Full `data` of the events whose type needs it (FULL_DATA_TYPES), by event index in the batch. */
       datas: [number, Record<string, unknown>][];
+      /** Events of this batch read with NaN / Infinity taken as null. */
+      nonFinite: number;
       bytes: number;
     }
   | { kind: 'end'; bytes: number }

@@ -38,6 +38,7 @@ export function summaryCommand(): Command {
           files: files.length,
           events: a.events,
           skipped_lines: stats.skippedLines,
+          non_finite_lines: stats.nonFiniteLines,
           sessions: a.sessions,
           metrics: a.metrics,
           turns: a.turns,
@@ -61,6 +62,7 @@ export function summaryCommand(): Command {
         `Files: ${files.length}   Events: ${a.events}   Skipped lines: ${stats.skippedLines}   Sessions: ${a.sessions}   Turns: ${a.turns}   Errors: ${a.errors}`,
       );
       if (a.firstUs !== null) lines.push(`From ${iso(a.firstUs)} to ${iso(a.lastUs)}`);
+      if (stats.nonFiniteLines > 0) lines.push(`Lines with NaN / Infinity (read as null): ${stats.nonFiniteLines}`);
       lines.push(conversationsText(a).trimEnd());
       const t = makeTable(['metric', ...DIST_COLUMNS]);
       for (const m of METRIC_NAMES) t.push([m, ...distRow(a.metrics[m])]);
