@@ -3,11 +3,12 @@ import type { MetricName, MetricSample } from '../metrics/derive.js';
 import { medianSorted } from './quantiles.js';
 
 /**
- * voicemode embeds its own timings in the events: `TTS_PLAYBACK_END.data.metrics.ttfa_ms`
- * and `STT_COMPLETE.data.metrics.request_time_ms`. Setting them beside the values derived
- * from the event timestamps (ttfa of the same TTS operation, stt_latency of the same STT)
- * is how a user learns to trust either number. A value of 0 is voicemode's "not measured"
- * (e.g. no first chunk) and is not compared.
+ * voicemode embeds its own timings in the events: `TTS_PLAYBACK_END.data.metrics.ttfa_ms`,
+ * `STT_COMPLETE.data.metrics.request_time_ms` and `RECORDING_END.data.duration` (seconds; our
+ * older files wrote `duration_s`: both are read). Setting them beside the values derived from
+ * the event timestamps (ttfa of the same TTS operation, stt_latency of the same STT,
+ * recording_duration of the same recording) is how a user learns to trust either number. A
+ * value of 0 is voicemode's "not measured" (e.g. no first chunk) and is not compared.
  */
 export const DIFF_LIMIT_MS = 50;
 const MAX_LISTED = 1000;
@@ -15,13 +16,33 @@ const MAX_LISTED = 1000;
 interface Embedded {
   /** The event that carries their number. */
   type: string;
+  /** Its key (the first one present counts), in `data.metrics` or else in `data`. */
   key: string;
+  alternatives?: readonly string[];
+  inMetrics: boolean;
+  /** Their unit to ms. */
+  toMs: number;
   metric: MetricName;
 }
 const EMBEDDED: readonly Embedded[] = [
-  { type: 'TTS_PLAYBACK_END', key: 'ttfa_ms', metric: 'ttfa' },
-  { type: 'STT_COMPLETE', key: 'request_time_ms', metric: 'stt_latency' },
+  { type: 'TTS_PLAYBACK_END', key: 'ttfa_ms', inMetrics: true, toMs: 1, metric: 'ttfa' },
+  { type: 'STT_COMPLETE', key: 'request_time_ms', inMetrics: true, toMs: 1, metric: 'stt_latency' },
+  { type: 'RECORDING_END', key: 'duration', alternatives: ['duration_s'], inMetrics: false, toMs: 1000, metric: 'recording_duration' },
 ];
+const COMPARED: ReadonlySet<MetricName> = new Set(EMBEDDED.map((e) => e.metric));
+
+/** Their number in an event's data, or undefined. Own keys only (data comes from the input). */
+function theirValue(data: Record<string, unknown>, e: Embedded): number | undefined {
+  let holder: unknown = data;
+  if (e.inMetrics) holder = Object.getOwnPropertyDescriptor(data, 'metrics')?.value;
+  if (typeof holder !== 'object' || holder === null) return undefined;
+  for (const key of [e.key, ...(e.alternatives ?? [])]) {
+    const v: unknown = Object.getOwnPropertyDescriptor(holder, key)?.value;
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v * e.toMs;
+    if (v !== undefined) return undefined;
+  }
+  return undefined;
+}
 
 export interface TheirPair {
   sessionId: string | null;
@@ -55,7 +76,7 @@ export class TheirNumbers {
 
   /** A sample the deriver produced. */
   sample(s: MetricSample): void {
-    if (s.metric !== 'ttfa' && s.metric !== 'stt_latency') return;
+    if (!COMPARED.has(s.metric)) return;
     let m = this.latest.get(s.metric);
     if (m === undefined) this.latest.set(s.metric, (m = new Map()));
     m.set(s.sessionId, s);
@@ -69,10 +90,8 @@ export class TheirNumbers {
     }
     for (const e of EMBEDDED) {
       if (ev.eventType !== e.type) continue;
-      const metrics = ev.data.metrics;
-      if (typeof metrics !== 'object' || metrics === null) return;
-      const theirs = Object.getOwnPropertyDescriptor(metrics, e.key)?.value;
-      if (typeof theirs !== 'number' || !Number.isFinite(theirs) || theirs <= 0) return;
+      const theirs = theirValue(ev.data, e);
+      if (theirs === undefined) return;
       const ours = this.latest.get(e.metric)?.get(ev.sessionId);
       if (ours === undefined || ours.endUs > ev.timestampUs) return;
       this.latest.get(e.metric)!.delete(ev.sessionId);

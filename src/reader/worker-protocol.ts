@@ -37,6 +37,7 @@ export const FULL_DATA_TYPES: ReadonlySet<string> = new Set([
   'TOOL_CANCELLED',
   'TTS_PLAYBACK_END',
   'STT_COMPLETE',
+  'RECORDING_END',
   'CONCH_WAIT_START',
   'CONCH_WAIT_END',
   'CONCH_ACQUIRE',

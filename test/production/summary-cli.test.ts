@@ -47,6 +47,7 @@ describe.skipIf(reason !== undefined && !inCi)("summary of logs written by voice
     // every TTS and every heard STT carries voicemode's own number; ours agree within a millisecond
     expect(theirs.ttfa_ms!.pairs).toBe(10);
     expect(theirs.request_time_ms!.pairs).toBe(7);
+    expect(theirs.duration!.pairs).toBe(9); // RECORDING_END's own duration (s), every recording
     for (const t of Object.values(theirs)) {
       expect(t.over).toBe(0);
       expect(Math.abs(t.median_diff_ms)).toBeLessThan(1);
@@ -81,7 +82,11 @@ describe('their numbers beside ours', () => {
         l('01.500000', 'TTS_PLAYBACK_END', { metrics: { ttfa_ms: 49.0 } }),
         l('01.600000', 'TTS_START'),
         l('01.700000', 'TTS_PLAYBACK_END', { metrics: { ttfa_ms: 0 } }), // 0: voicemode did not measure it
-        l('02.000000', 'SESSION_END'),
+        l('01.800000', 'RECORDING_START'),
+        l('01.900000', 'RECORDING_END', { duration: 0.1, samples: 1600 }), // voicemode's key
+        l('02.000000', 'RECORDING_START'),
+        l('02.100000', 'RECORDING_END', { duration_s: 0.25 }), // our older files' key: 150 ms apart
+        l('02.200000', 'SESSION_END'),
       ].join('\n') + '\n',
     );
     const r = await cli(['summary', dir, '--json']);
@@ -94,6 +99,9 @@ describe('their numbers beside ours', () => {
       over: 1,
       pairs_over: [{ session_id: 'conv_1', timestamp: '2026-11-30T10:00:01.000000Z', ours_ms: 300, theirs_ms: 180 }],
     });
+    const d = (JSON.parse(r.stdout) as { their_numbers: Record<string, { pairs: number; pairs_over: unknown[] }> }).their_numbers.duration!;
+    expect(d.pairs).toBe(2);
+    expect(d.pairs_over).toEqual([{ session_id: 'conv_1', timestamp: '2026-11-30T10:00:02.100000Z', ours_ms: 100, theirs_ms: 250 }]);
     const text = await cli(['summary', dir]);
     expect(text.stdout).toMatch(/conv_1 .* 2026-11-30T10:00:01\.000000Z .* 300\.0 ms .* 180\.0 ms .* \+120\.0 ms/);
   });
