@@ -5,10 +5,12 @@ import { withCapacity } from '../reader/typed-arrays.js';
 import {
   findErrorBursts,
   findOutliers,
+  MAX_LISTED,
   sumCounts,
   type Anomalies,
   type BackwardsStep,
   type ErrorEvent,
+  type UnpairedStart,
 } from './anomalies.js';
 import { ConversationLinker } from './conversations.js';
 import { distribution, type Distribution } from './quantiles.js';
@@ -214,6 +216,7 @@ export class Analyzer {
   private readonly errorsByStage = new Map<string, number>();
   private readonly linker: ConversationLinker;
   private readonly theirs = new TheirNumbers();
+  private readonly unpairedList: UnpairedStart[] = [];
   /** Last timestamp per session and span in file order (backwards detection). */
   private readonly lastInFile = new LastInFile();
   private backwards = 0;
@@ -224,10 +227,17 @@ export class Analyzer {
     const labels: LabelKey[] = [...(opts.labels ?? [])];
     if (opts.by) labels.push(opts.by);
     this.store = new SampleStore({ details: opts.details === true, labels });
-    this.deriver = new MetricsDeriver((s) => {
-      this.store.add(s);
-      this.theirs.sample(s);
-    });
+    this.deriver = new MetricsDeriver(
+      (s) => {
+        this.store.add(s);
+        this.theirs.sample(s);
+      },
+      opts.details === true
+        ? (metric, start) => {
+            if (this.unpairedList.length < MAX_LISTED) this.unpairedList.push({ metric, sessionId: start.sessionId, turn: start.turn, us: start.us });
+          }
+        : undefined,
+    );
     this.linker = new ConversationLinker((events) => this.addLinked(events), (s) => this.store.add(s));
   }
 
@@ -267,21 +277,22 @@ export class Analyzer {
       if (ev.timestampUs < this.firstUs) this.firstUs = ev.timestampUs;
       if (ev.timestampUs > this.lastUs) this.lastUs = ev.timestampUs;
       const sid = ev.sessionId;
-      const stage = errorStage(ev);
-      if (stage !== undefined) {
-        this.errors++;
-        this.errorsByStage.set(stage, (this.errorsByStage.get(stage) ?? 0) + 1);
-        this.errorEvents.push({ us: ev.timestampUs, sessionId: sid, type });
-      }
+      let turn = ev.turn;
       if (sid !== null) {
         this.sessionIds.add(sid);
         let ta = this.turnState.get(sid);
         if (ta === undefined) this.turnState.set(sid, (ta = new TurnAssigner()));
-        ta.assign(type, ev.turn);
+        turn = ta.assign(type, ev.turn);
         if (type === 'SESSION_END') {
           this.turns += ta.seen.size;
           this.turnState.delete(sid);
         }
+      }
+      const stage = errorStage(ev);
+      if (stage !== undefined) {
+        this.errors++;
+        this.errorsByStage.set(stage, (this.errorsByStage.get(stage) ?? 0) + 1);
+        this.errorEvents.push({ us: ev.timestampUs, sessionId: sid, type, stage, turn });
       }
       this.deriver.push(ev);
       this.theirs.event(ev);
@@ -341,6 +352,8 @@ export class Analyzer {
         outlierCount: out.count,
         unpairedStarts: { ...totals.incomplete },
         unpairedTotal: sumCounts(totals.incomplete),
+        unpairedList: this.unpairedList.sort((x, y) => x.us - y.us),
+        errorList: this.opts.details === true ? [...this.errorEvents].sort((x, y) => x.us - y.us).slice(0, MAX_LISTED) : [],
         timestampsBackwards: this.backwards,
         backwardsSteps: this.backwardsSteps.map((b) => ({ ...b, file: this.opts.files?.[b.file as number] ?? String(b.file) })),
         errorBursts: findErrorBursts(this.errorEvents),

@@ -73,6 +73,7 @@ export function zeroCounts(): MetricCounts {
 interface OpenStart {
   us: number;
   turn: number;
+  sessionId: string | null;
   labels: SampleLabels;
   traceId?: string | undefined;
   spanId?: string | undefined;
@@ -155,6 +156,7 @@ export interface DerivationTotals {
 }
 
 export type SampleListener = (sample: MetricSample) => void;
+export type IncompleteListener = (metric: MetricName, start: { readonly us: number; readonly turn: number; readonly sessionId: string | null }) => void;
 
 /** Shared by every start without labels (most of them): never mutated, one allocation less per event. */
 const NO_LABELS: SampleLabels = Object.freeze({});
@@ -186,7 +188,11 @@ export class MetricsDeriver {
   private readonly conversations = new Map<string, ReplyState>();
   readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0, unanswered: 0, retried: 0 };
 
-  constructor(private readonly onSample: SampleListener) {}
+  constructor(
+    private readonly onSample: SampleListener,
+    /** Told of each start counted incomplete (the anomalies list them). */
+    private readonly onIncomplete?: IncompleteListener,
+  ) {}
 
   /** Number of sessions with state held (open sessions). */
   get openSessions(): number {
@@ -224,11 +230,12 @@ export class MetricsDeriver {
     const startMetric = role.start;
     if (startMetric !== undefined) {
       const open = st.openOf(startMetric);
-      if (open.has(key)) this.totals.incomplete[startMetric]++; // a newer start replaces it
+      const replaced = open.get(key);
+      if (replaced !== undefined) this.unpaired(startMetric, replaced); // a newer start replaces it
       let labels = labelsOf(ev.data);
       if (type === 'TTS_START') st.ttsLabels = labels;
       else if (type === 'TTS_PLAYBACK_START') labels = withTtsLabels(st.ttsLabels, labels);
-      open.set(key, { us: ev.timestampUs, turn, labels, traceId: ev.traceId, spanId: ev.spanId });
+      open.set(key, { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels, traceId: ev.traceId, spanId: ev.spanId });
     }
 
     const endMetric = role.end;
@@ -242,9 +249,9 @@ export class MetricsDeriver {
     }
 
     if (type === 'RECORDING_END') {
-      const pending: OpenStart = { us: ev.timestampUs, turn, labels: {}, traceId: ev.traceId, spanId: ev.spanId };
-      if (rs.pendingResponse) this.totals.incomplete.response_time++;
-      if (rs.pendingVoice) this.totals.incomplete.voice_to_voice++;
+      const pending: OpenStart = { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels: {}, traceId: ev.traceId, spanId: ev.spanId };
+      if (rs.pendingResponse) this.unpaired('response_time', rs.pendingResponse);
+      if (rs.pendingVoice) this.unpaired('voice_to_voice', rs.pendingVoice);
       rs.pendingResponse = pending;
       rs.pendingVoice = pending;
     } else if (type === 'STT_NO_SPEECH') {
@@ -274,7 +281,7 @@ export class MetricsDeriver {
   closeSpan(sessionId: string | null, spanId: string): void {
     const st = this.sessions.get(sessionId);
     if (st === undefined) return;
-    for (const [metric, open] of st.open) if (open.delete(spanId)) this.totals.incomplete[metric]++;
+    for (const [metric, open] of st.open) this.closeOpen(open, metric, spanId);
   }
 
   /** Ends the input: every start still open counts as incomplete. Returns the totals. */
@@ -305,11 +312,27 @@ export class MetricsDeriver {
   }
 
   private closeOnError(st: SessionState, metrics: readonly MetricName[], spanId: string | undefined): void {
-    for (const metric of metrics) if (st.open.get(metric)?.delete(spanId || '')) this.totals.incomplete[metric]++;
+    for (const metric of metrics) {
+      const open = st.open.get(metric);
+      if (open !== undefined) this.closeOpen(open, metric, spanId || '');
+    }
+  }
+
+  private closeOpen(open: Map<string, OpenStart>, metric: MetricName, key: string): void {
+    const start = open.get(key);
+    if (start === undefined) return;
+    open.delete(key);
+    this.unpaired(metric, start);
+  }
+
+  /** A start that will never get its end. */
+  private unpaired(metric: MetricName, start: OpenStart): void {
+    this.totals.incomplete[metric]++;
+    this.onIncomplete?.(metric, start);
   }
 
   private endSession(id: string | null, st: SessionState): void {
-    for (const [metric, open] of st.open) this.totals.incomplete[metric] += open.size;
+    for (const [metric, open] of st.open) for (const start of open.values()) this.unpaired(metric, start);
     this.endReplies(st.reply);
     this.sessions.delete(id);
   }
@@ -317,7 +340,7 @@ export class MetricsDeriver {
   /** The conversation ended: a reply still awaited is unanswered; a reply begun but never heard is incomplete. */
   private endReplies(rs: ReplyState): void {
     if (rs.pendingResponse) this.totals.unanswered++;
-    else if (rs.pendingVoice) this.totals.incomplete.voice_to_voice++;
+    else if (rs.pendingVoice) this.unpaired('voice_to_voice', rs.pendingVoice);
     rs.pendingResponse = undefined;
     rs.pendingVoice = undefined;
   }

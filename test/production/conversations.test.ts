@@ -109,6 +109,17 @@ describe.skipIf(reason !== undefined && !inCi)("logs written by voicemode's own 
     expect(a.anomalies.unpairedTotal).toBe(2);
     expect(a.anomalies.timestampsBackwards).toBe(0);
     expect(a.errorsByStage).toEqual({ tool: 1 }); // B's last call: success false
+    // each real one is listed with session, turn and timestamp
+    const failover = log.results.find((r) => r.role === 'A')!.end_session[1]!.session_id;
+    const lines = readFileSync(log.file, 'utf8').split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as Line);
+    const bLast = lines.find((l) => l.event_type === 'TOOL_REQUEST_END' && l.data.success === false)!;
+    const firstTts = lines.find((l) => l.session_id === failover && l.event_type === 'TTS_START')!;
+    const sttStart = lines.find((l) => l.session_id === bLast.session_id && l.event_type === 'STT_START')!;
+    expect(a.anomalies.unpairedList).toEqual([
+      { metric: 'ttfa', sessionId: failover, turn: 0, us: us(firstTts.timestamp) },
+      { metric: 'stt_latency', sessionId: bLast.session_id, turn: 1, us: us(sttStart.timestamp) },
+    ].sort((x, y) => x.us - y.us));
+    expect(a.anomalies.errorList).toEqual([{ type: 'TOOL_REQUEST_END', stage: 'tool', sessionId: bLast.session_id, turn: 1, us: us(bLast.timestamp) }]);
   });
 
   it("gives the module's own end_session() TTFA, recording and STT values, and its embedded ttfa_ms", () => {

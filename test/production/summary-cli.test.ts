@@ -57,6 +57,18 @@ describe.skipIf(reason !== undefined && !inCi)("summary of logs written by voice
     expect(t.stdout).toMatch(/Their ttfa_ms beside our ttfa: 10 pair\(s\), median ours - theirs [+-]0\.\d ms, 0 differ by more than 50 ms/);
   }, 30_000);
 
+  it('anomalies lists each real one with session, turn and timestamp, and counts the normal cases apart (text and --json)', async () => {
+    const j = await cli(['anomalies', log.file, '--json']);
+    const an = JSON.parse(j.stdout) as Record<string, unknown>;
+    expect(an).toMatchObject({ unpaired_starts: 2, timestamps_backwards: 0, error_bursts: 0, normal: { unanswered: 3, retried: 1 } });
+    // in time order: which of the two came first depends on how the processes interleaved
+    expect((an.unpaired as { metric: string; turn: number }[]).map((u) => `${u.metric} ${u.turn}`).sort()).toEqual(['stt_latency 1', 'ttfa 0']);
+    expect(an.errors).toEqual([expect.objectContaining({ event_type: 'TOOL_REQUEST_END', stage: 'tool', turn: 1 })]);
+    const t = await cli(['anomalies', log.file]);
+    expect(t.stdout).toMatch(/│ stt_latency │ conv_\d+ │ 1 +│ 2\d{3}-\d\d-\d\dT[\d:.]+Z │/);
+    expect(t.stdout).toContain('Not anomalies (normal in a conversation): 3 unanswered (the conversation ended first), 1 retried (recorded again after no speech)');
+  }, 30_000);
+
   it('HOME holding both folders: both are read', async () => {
     const home = homeWith(log.file, 'voicemode_logs', '.voicemode/logs/events');
     const r = await cli(['summary', '--json'], noDirEnv(home));

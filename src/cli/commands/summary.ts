@@ -38,7 +38,6 @@ export function summaryCommand(): Command {
           files: files.length,
           events: a.events,
           skipped_lines: stats.skippedLines,
-          non_finite_lines: stats.nonFiniteLines,
           sessions: a.sessions,
           metrics: a.metrics,
           turns: a.turns,
@@ -47,6 +46,7 @@ export function summaryCommand(): Command {
           first_event: iso(a.firstUs),
           last_event: iso(a.lastUs),
           event_types: a.eventTypes,
+          non_finite_lines: stats.nonFiniteLines,
           ...conversationsJson(a),
         };
         if (opts.by) {
