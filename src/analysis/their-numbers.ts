@@ -8,7 +8,8 @@ import { medianSorted } from './quantiles.js';
  * older files wrote `duration_s`: both are read). Setting them beside the values derived from
  * the event timestamps (ttfa of the same TTS operation, stt_latency of the same STT,
  * recording_duration of the same recording) is how a user learns to trust either number. A
- * value of 0 is voicemode's "not measured" (e.g. no first chunk) and is not compared.
+ * value of 0 is voicemode's "not measured" (e.g. no first chunk) and is not compared. Lines
+ * with `span_id` (ours) are not compared: their numbers are ours.
  */
 export const DIFF_LIMIT_MS = 50;
 const MAX_LISTED = 1000;
@@ -30,6 +31,8 @@ const EMBEDDED: readonly Embedded[] = [
   { type: 'RECORDING_END', key: 'duration', alternatives: ['duration_s'], inMetrics: false, toMs: 1000, metric: 'recording_duration' },
 ];
 const COMPARED: ReadonlySet<MetricName> = new Set(EMBEDDED.map((e) => e.metric));
+/** One lookup per event: most events carry none of their numbers. */
+const BY_TYPE: ReadonlyMap<string, Embedded> = new Map(EMBEDDED.map((e) => [e.type, e]));
 
 /** Their number in an event's data, or undefined. Own keys only (data comes from the input). */
 function theirValue(data: Record<string, unknown>, e: Embedded): number | undefined {
@@ -88,8 +91,9 @@ export class TheirNumbers {
       for (const m of this.latest.values()) m.delete(ev.sessionId);
       return;
     }
-    for (const e of EMBEDDED) {
-      if (ev.eventType !== e.type) continue;
+    const e = BY_TYPE.get(ev.eventType);
+    // lines with span_id are ours: the numbers in them are ours too, nothing to compare with
+    if (e !== undefined && ev.spanId === undefined) {
       const theirs = theirValue(ev.data, e);
       if (theirs === undefined) return;
       const ours = this.latest.get(e.metric)?.get(ev.sessionId);

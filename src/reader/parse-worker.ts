@@ -5,7 +5,28 @@ import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
 import { ByteInterner } from './byte-interner.js';
 import { latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
-import { FULL_DATA_TYPES, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import { DATA_KEYS, FULL_DATA_TYPES, METRICS_KEYS, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+
+/**
+ * The keys of `from` the analysis reads (own keys only): less to copy to the main thread. The
+ * keys are our constants, never the input's, so a plain object (fast property access) is safe.
+ */
+function pick(from: unknown, keys: readonly string[]): Record<string, unknown> | undefined {
+  if (typeof from !== 'object' || from === null) return undefined;
+  let out: Record<string, unknown> | undefined;
+  for (const k of keys) {
+    const v: unknown = Object.getOwnPropertyDescriptor(from, k)?.value;
+    if (v !== undefined) (out ??= {})[k] = v;
+  }
+  return out;
+}
+
+function pickData(data: Record<string, unknown>): Record<string, unknown> {
+  const out = pick(data, DATA_KEYS) ?? {};
+  const metrics = pick(Object.getOwnPropertyDescriptor(data, 'metrics')?.value, METRICS_KEYS);
+  if (metrics !== undefined) out.metrics = metrics;
+  return out;
+}
 
 /** Lengths of the FULL_DATA_TYPES names: most lines are ruled out by their type's length alone. */
 const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
@@ -169,7 +190,7 @@ class Batch {
     const line = ++this.lines;
     const r = scanner.scan(buf, s, e);
     if (r === SCAN_BLANK) return;
-    if (r === SCAN_OK && !(FULL_DATA_LENGTHS.has(scanner.typeEnd - scanner.typeStart) && FULL_DATA_TYPES.has(buf.toString('latin1', scanner.typeStart, scanner.typeEnd)))) {
+    if (r === SCAN_OK) {
       const k = this.slot();
       this.ts[k] = scanner.timestampUs;
       const o = k * STRIDE;
@@ -180,6 +201,15 @@ class Batch {
       ints[o + 3] = scanner.spanStart < 0 ? -1 : spanTable.fromBytes(buf, scanner.spanStart, scanner.spanEnd);
       ints[o + 4] = scanner.hasLabels ? labelId(buf, scanner.labels) : -1;
       ints[o + 5] = line;
+      // the few types whose data the analysis reads, on lines of other writers (no span_id; our
+      // own lines need none of it): their data object only, parsed here
+      if (scanner.dataStart >= 0 && scanner.spanStart < 0 && FULL_DATA_LENGTHS.has(scanner.typeEnd - scanner.typeStart) && FULL_DATA_TYPES.has(buf.toString('latin1', scanner.typeStart, scanner.typeEnd))) {
+        try {
+          this.datas.push([k, pickData(JSON.parse(buf.toString('utf8', scanner.dataStart, scanner.dataEnd)) as Record<string, unknown>)]);
+        } catch {
+          // the scanner validated these bytes as JSON: unreachable; the event keeps its labels
+        }
+      }
       return;
     }
     // the reference path: exactly the in-thread reader's handling of this line
@@ -202,7 +232,7 @@ class Batch {
     const lk = labelKeyOf(ev.data);
     ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
     ints[o + 5] = line;
-    if (FULL_DATA_TYPES.has(ev.eventType)) this.datas.push([k, ev.data]);
+    if (ev.spanId === undefined && FULL_DATA_TYPES.has(ev.eventType)) this.datas.push([k, pickData(ev.data)]);
     if (ev.nonFinite) this.nonFinite++;
   }
 

@@ -27,9 +27,14 @@ export interface WorkerInput {
  */
 export const STRIDE = 6;
 
+/** The keys of `data` (and of `data.metrics`) the analysis reads from FULL_DATA_TYPES events. */
+export const DATA_KEYS: readonly string[] = ['pid', 'seconds', 'success', 'duration', 'duration_s', 'provider', 'model', 'voice', 'transport'];
+export const METRICS_KEYS: readonly string[] = ['ttfa_ms', 'request_time_ms'];
+
 /**
- * Event types whose whole `data` the analysis reads (conversations, assistant time, voicemode's
- * embedded timings, tool failures); every other event crosses from the worker with its labels only.
+ * Event types whose `data` the analysis reads (conversations, assistant time, voicemode's
+ * embedded timings, tool failures) on lines without span_id (other writers: voicemode, the
+ * spec's logger); every other event crosses from the worker with its labels only.
  */
 export const FULL_DATA_TYPES: ReadonlySet<string> = new Set([
   'TIME_SINCE_LAST_SESSION',
@@ -58,7 +63,7 @@ export type WorkerMessage =
       lines: number;
       /** Batch-relative lines of the malformed lines. */
       skipped: number[];
-      /** Full `data` of the events whose type needs it (FULL_DATA_TYPES), by event index in the batch. */
+      /** `data` (its DATA_KEYS and METRICS_KEYS) of the FULL_DATA_TYPES events, by event index in the batch. */
       datas: [number, Record<string, unknown>][];
       /** Events of this batch read with NaN / Infinity taken as null. */
       nonFinite: number;
