@@ -1,5 +1,5 @@
 import type { EventRecord } from '../events/record.js';
-import type { MetricName, MetricSample } from '../metrics/derive.js';
+import type { MetricName, MetricSample, SeriesName } from '../metrics/derive.js';
 import { medianSorted } from './quantiles.js';
 
 /**
@@ -30,7 +30,7 @@ const EMBEDDED: readonly Embedded[] = [
   { type: 'STT_COMPLETE', key: 'request_time_ms', inMetrics: true, toMs: 1, metric: 'stt_latency' },
   { type: 'RECORDING_END', key: 'duration', alternatives: ['duration_s'], inMetrics: false, toMs: 1000, metric: 'recording_duration' },
 ];
-const COMPARED: ReadonlySet<MetricName> = new Set(EMBEDDED.map((e) => e.metric));
+const COMPARED: ReadonlySet<SeriesName> = new Set<SeriesName>(EMBEDDED.map((e) => e.metric));
 /** One lookup per event: most events carry none of their numbers. */
 const BY_TYPE: ReadonlyMap<string, Embedded> = new Map(EMBEDDED.map((e) => [e.type, e]));
 
@@ -80,8 +80,9 @@ export class TheirNumbers {
   /** A sample the deriver produced. */
   sample(s: MetricSample): void {
     if (!COMPARED.has(s.metric)) return;
-    let m = this.latest.get(s.metric);
-    if (m === undefined) this.latest.set(s.metric, (m = new Map()));
+    const metric = s.metric as MetricName;
+    let m = this.latest.get(metric);
+    if (m === undefined) this.latest.set(metric, (m = new Map()));
     m.set(s.sessionId, s);
   }
 

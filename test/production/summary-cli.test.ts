@@ -42,7 +42,7 @@ describe.skipIf(reason !== undefined && !inCi)("summary of logs written by voice
     expect(j.code).toBe(0);
     expect(j.stderr).toBe(`voicemode-events: reading ${join(home, '.voicemode/logs/events')}\n`);
     const s = JSON.parse(j.stdout) as Record<string, unknown>;
-    expect(s).toMatchObject({ sessions: 9, conversations: 3, replies: 5, unanswered: 3, retried: 1, errors_by_stage: { tool: 1 }, skipped_lines: 1 });
+    expect(s).toMatchObject({ sessions: 9, conversations: 3, replies: 6, unanswered: 3, retried: 1, errors_by_stage: { tool: 1 }, skipped_lines: 1 });
     const theirs = s.their_numbers as Record<string, { pairs: number; over: number; median_diff_ms: number }>;
     // every TTS and every heard STT carries voicemode's own number; ours agree within a millisecond
     expect(theirs.ttfa_ms!.pairs).toBe(10);
@@ -53,7 +53,7 @@ describe.skipIf(reason !== undefined && !inCi)("summary of logs written by voice
       expect(Math.abs(t.median_diff_ms)).toBeLessThan(1);
     }
     const t = await cli(['summary'], noDirEnv(home));
-    expect(t.stdout).toContain('Conversations: 3   Replies: 5   Unanswered: 3   Retried (after no speech): 1   Errors by stage: tool 1');
+    expect(t.stdout).toContain('Conversations: 3   Replies: 6   Unanswered: 3   Retried (after no speech): 1   Errors by stage: tool 1');
     expect(t.stdout).toMatch(/Their ttfa_ms beside our ttfa: 10 pair\(s\), median ours - theirs [+-]0\.\d ms, 0 differ by more than 50 ms/);
   }, 30_000);
 
