@@ -67,10 +67,10 @@ function lookup(ev: EventRecord, path: readonly string[]): unknown {
 }
 
 /** The keys a `--where` path can start with: the line's top-level keys. */
-export const TOP_LEVEL_KEYS: readonly string[] = Object.keys(TOP_LEVEL);
+export const TOP_LEVEL_KEYS: readonly string[] = [...TOP_LEVEL.keys()];
 
 export function isTopLevelKey(key: string): boolean {
-  return Object.hasOwn(TOP_LEVEL, key);
+  return TOP_LEVEL.has(key);
 }
 
 /**
@@ -81,7 +81,7 @@ export function isTopLevelKey(key: string): boolean {
 export function matchesWhere(ev: EventRecord, c: WhereCondition): boolean {
   const v = lookup(ev, c.path);
   if (v === undefined) return false;
-  const text = v === undefined ? undefined : v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const text = v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   const eq = text === c.value;
   return c.op === '=' ? eq : !eq;
 }
