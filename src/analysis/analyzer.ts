@@ -241,7 +241,11 @@ export class Analyzer {
           }
         : undefined,
     );
-    this.linker = new ConversationLinker((events) => this.addLinked(events), (s) => this.store.add(s));
+    this.linker = new ConversationLinker(
+      (events) => this.addLinked(events),
+      (s) => this.store.add(s),
+      (key) => this.deriver.endConversation(key),
+    );
   }
 
   /** Every event in file (merge) order, before sorting: detects timestamps going backwards. */

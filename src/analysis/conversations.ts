@@ -13,7 +13,10 @@ import type { FileEvent } from '../reader/parse-line.js';
  *   with the same conch pid (`CONCH_WAIT_START` / `CONCH_ACQUIRE` `{pid}`), or, when it has no
  *   pid, the one that ended `TIME_SINCE_LAST_SESSION.seconds` before it started (nearest, within
  *   CHAIN_TOLERANCE_US); a session with neither starts a conversation;
- * - never chained: sessions that overlap in time, or whose pids differ.
+ * - never chained: sessions that overlap in time, or whose pids differ, or a session that
+ *   starts more than CHAIN_WINDOW_US (1 h) after the conversation's last session ended: the
+ *   conversation has ended then (its awaited reply is unanswered), which keeps memory bounded
+ *   by the conversations of the last hour of input, not by all of them.
  * Every event of a chained session gets `conversation` (the first session's id): the deriver
  * keeps the reply state per conversation, so replies pair across sessions.
  *
@@ -28,6 +31,7 @@ import type { FileEvent } from '../reader/parse-line.js';
  * paired at `finish()`, from the tool times kept per conversation (16 bytes per tool call).
  */
 export const CHAIN_TOLERANCE_US = 1_000_000;
+export const CHAIN_WINDOW_US = 3_600_000_000;
 /** A CONCH event and its call's TOOL_REQUEST_* are logged back to back by one process. */
 const SAME_CALL_US = 50_000;
 
@@ -60,6 +64,8 @@ export class ConversationLinker {
   constructor(
     private readonly forward: (events: FileEvent[]) => void,
     private readonly onSample: (sample: MetricSample) => void,
+    /** A conversation can no longer continue (its reply state can go). */
+    private readonly onEnd: (key: string) => void = () => {},
   ) {}
 
   /** Conversations seen so far. */
@@ -86,6 +92,7 @@ export class ConversationLinker {
     }
     const startUs = events[0]!.timestampUs;
     const endUs = events[events.length - 1]!.timestampUs;
+    this.prune(startUs);
     let pid: number | undefined;
     let sinceS: number | undefined;
     for (const e of events) {
@@ -94,7 +101,11 @@ export class ConversationLinker {
     }
     const key = this.predecessor(startUs, pid, sinceS) ?? this.newConversation(sid);
     const tail = this.tails.get(key);
-    if (tail === undefined || endUs >= tail.endUs) this.tails.set(key, { key, pid: pid ?? tail?.pid, endUs });
+    if (tail === undefined || endUs >= tail.endUs) {
+      // delete first: the Map keeps insertion order, so the first tail is the oldest (prune)
+      this.tails.delete(key);
+      this.tails.set(key, { key, pid: pid ?? tail?.pid, endUs });
+    }
     if (pid !== undefined) this.byPid.set(pid, key);
     for (const e of events) {
       e.conversation = key;
@@ -127,6 +138,17 @@ export class ConversationLinker {
     return best?.key;
   }
 
+  /** Ends the conversations whose last session ended more than CHAIN_WINDOW_US before `us`. */
+  private prune(us: number): void {
+    for (const t of this.tails.values()) {
+      if (t.endUs >= us - CHAIN_WINDOW_US) break;
+      this.tails.delete(t.key);
+      if (t.pid !== undefined && this.byPid.get(t.pid) === t.key) this.byPid.delete(t.pid);
+      this.pairTools(t.key);
+      this.onEnd(t.key);
+    }
+  }
+
   /** Null-session events: CONCH_* by pid; TOOL_REQUEST_* by the CONCH event of its call next to it. */
   private attributeNull(events: FileEvent[]): void {
     for (let i = 0; i < events.length; i++) {
@@ -155,9 +177,15 @@ export class ConversationLinker {
     t.session.push(e.sessionId);
   }
 
-  /** Pairs each TOOL_REQUEST_END with the next TOOL_REQUEST_START of its conversation. */
+  /** Pairs what is left (the input ended). */
   finish(): void {
-    for (const t of this.tools.values()) {
+    for (const key of [...this.tools.keys()]) this.pairTools(key);
+  }
+
+  /** Pairs each TOOL_REQUEST_END with the next TOOL_REQUEST_START of the conversation; forgets its tool times. */
+  private pairTools(key: string): void {
+    const t = this.tools.get(key);
+    if (t !== undefined) {
       const order = t.us.map((_, i) => i).sort((a, b) => t.us[a]! - t.us[b]! || t.kind[a]! - t.kind[b]!);
       for (let n = 0; n + 1 < order.length; n++) {
         const a = order[n]!;
@@ -174,6 +202,6 @@ export class ConversationLinker {
         });
       }
     }
-    this.tools.clear();
+    this.tools.delete(key);
   }
 }

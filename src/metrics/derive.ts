@@ -354,6 +354,14 @@ export class MetricsDeriver {
     return this.totals;
   }
 
+  /** The reader says a conversation can no longer continue: its awaited reply is unanswered. */
+  endConversation(key: string): void {
+    const rs = this.conversations.get(key);
+    if (rs === undefined) return;
+    this.endReplies(rs);
+    this.conversations.delete(key);
+  }
+
   private openReply(rs: ReplyState, ev: EventRecord, turn: number, recordingLabels: SampleLabels): void {
     // the user spoke again before hearing a reply (unless it is a retry after no speech)
     if (rs.reply && !rs.retrying) this.unpairedReply(rs.reply);
