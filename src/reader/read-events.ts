@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { SourceFile } from './discover.js';
 import { DataError } from './errors.js';
 import { isBlank, parseLine, type FileEvent } from './parse-line.js';
-import { STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
 /** Young generation of each parse worker, MB (see where the workers start). */
 const WORKER_YOUNG_GEN_MB = 6;
@@ -240,7 +240,24 @@ class WorkerCursor extends Cursor {
           raw: undefined,
         };
       }
-      for (const [k, data] of m.datas) out[k]!.data = data;
+      // the numbers the analysis reads of a few event types, back into their data (with the labels)
+      const nums = m.nums;
+      for (let j = 0; j < m.numsN; j++) {
+        let o = j * NUM_STRIDE;
+        const ev = out[nums[o++]!]!;
+        const data: Record<string, unknown> = { ...ev.data };
+        for (const key of DATA_NUMBERS) {
+          const v = nums[o++]!;
+          if (!Number.isNaN(v)) data[key] = key === 'success' ? v === 1 : v;
+        }
+        let metrics: Record<string, number> | undefined;
+        for (const key of METRICS_NUMBERS) {
+          const v = nums[o++]!;
+          if (!Number.isNaN(v)) (metrics ??= {})[key] = v;
+        }
+        if (metrics !== undefined) data.metrics = metrics;
+        ev.data = data;
+      }
       this.stats.events += n;
       this.stats.nonFiniteLines += m.nonFinite;
       this.batch = out;

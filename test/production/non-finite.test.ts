@@ -86,8 +86,9 @@ for i in range(2000):
     expect(inThread).toMatchObject({ nonFinite: expected, skipped: 0 });
     expect(workers).toMatchObject({ nonFinite: expected, skipped: 0 });
     expect(workers.evs).toHaveLength(2000);
-    // the worker path keeps what the analysis reads of TTS_PLAYBACK_END (their ttfa_ms), labels of the rest
-    const pick = (e: FileEvent) => [e.timestampUs, e.eventType, e.sessionId, e.data.provider, e.eventType === 'TTS_PLAYBACK_END' ? (e.data.metrics as { ttfa_ms?: unknown }).ttfa_ms : '-'];
+    // the worker path keeps the numbers the analysis reads of TTS_PLAYBACK_END (their ttfa_ms; a
+    // null is no number, so absent), labels of the rest
+    const pick = (e: FileEvent) => [e.timestampUs, e.eventType, e.sessionId, e.data.provider, e.eventType === 'TTS_PLAYBACK_END' ? ((e.data.metrics as { ttfa_ms?: unknown } | undefined)?.ttfa_ms ?? null) : '-'];
     expect(workers.evs.map(pick)).toEqual(inThread.evs.map(pick));
     expect(inThread.evs[1]!.data).toEqual({ metrics: { ttfa_ms: 1 / 3, note: 'ok' }, provider: 'kokoro' });
     expect(inThread.evs[7]!.data.metrics).toEqual({ ttfa_ms: null, note: 'ok' });
