@@ -37,6 +37,8 @@ function histogramTable(): Record<MetricName, { name: string; description: strin
       'barge_in_stop',
       { name: 'voice.turn.barge_in_stop', description: "The user's SPEECH_START during the assistant's TTS to TTS_INTERRUPTED" },
     ],
+    ['assistant_think', { name: 'voice.assistant.think', description: 'TOOL_REQUEST_END to the next TOOL_REQUEST_START in the conversation' }],
+    ['conch_wait', { name: 'voice.conch.wait', description: 'CONCH_WAIT_START to CONCH_WAIT_END' }],
   ]);
   for (const [, def] of operationKinds()) {
     for (const m of def.metrics as readonly OperationMetricDef[]) {

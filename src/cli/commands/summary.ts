@@ -7,6 +7,7 @@ import { analyzeInputs } from '../analyze-run.js';
 import { DIST_COLUMNS, distRow, iso, makeTable, sec, writeOut } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';
 import { anomaliesJson, anomaliesOneLine, anomaliesText } from '../render-anomalies.js';
+import { conversationsJson, conversationsText } from '../render-conversations.js';
 
 interface SummaryOptions extends InputOptions {
   by?: LabelKey;
@@ -48,6 +49,8 @@ export function summaryCommand(): Command {
           first_event: iso(a.firstUs),
           last_event: iso(a.lastUs),
           event_types: a.eventTypes,
+          non_finite_lines: stats.nonFiniteLines,
+          ...conversationsJson(a),
         };
         if (opts.by) {
           out.by = opts.by;
@@ -62,6 +65,8 @@ export function summaryCommand(): Command {
         `Files: ${files.length}   Events: ${a.events}   Skipped lines: ${stats.skippedLines}   Sessions: ${a.sessions}   Turns: ${a.turns}   Errors: ${a.errors}`,
       );
       if (a.firstUs !== null) lines.push(`From ${iso(a.firstUs)} to ${iso(a.lastUs)}`);
+      if (stats.nonFiniteLines > 0) lines.push(`Lines with NaN / Infinity (read as null): ${stats.nonFiniteLines}`);
+      lines.push(conversationsText(a).trimEnd());
       const t = makeTable(['metric', ...DIST_COLUMNS]);
       for (const m of METRIC_NAMES) t.push([m, ...distRow(a.metrics[m])]);
       lines.push(t.toString());
