@@ -98,7 +98,7 @@ ${DIRECT_EXPORTER_RELABEL}
   let seed = 1;
   while (Date.now() / 1000 - windowStart < 6) {
     await Promise.all(
-      [0, 1, 2].map(() => runConversation(telemetry!.voice, { turns: 2, seed: seed++, speed: 40, errorRate: 0.3 })),
+      [0, 1, 2].map(() => runConversation(telemetry!.voice, { turns: 2, seed: seed++, speed: 40, errorRate: 0.3, bargeInRate: 0.5 })),
     );
   }
   await sleep(2500);

@@ -151,7 +151,7 @@ describe('prometheus.yml and Grafana provisioning', () => {
     for (const p of dash.panels) expect(['prometheus', 'jaeger']).toContain(p.datasource.uid);
     const exprs = dashboardQueries().map((q) => q.expr).join('\n');
     const names = new Set([...exprs.matchAll(/\b(voice_[a-z_]+)/g)].map((m) => m[1]!));
-    const expected = new Set<string>(['voice_events_total', 'voice_errors_total', 'voice_sessions_open']);
+    const expected = new Set<string>(['voice_events_total', 'voice_errors_total', 'voice_sessions_open', 'voice_tts_interruptions_total']);
     for (const name of [...Object.values(HISTOGRAMS).map((h) => h.name), SEGMENT_HISTOGRAM]) {
       const base = name.replaceAll('.', '_') + '_seconds';
       for (const s of ['_bucket', '_sum', '_count']) expected.add(base + s);
