@@ -1,0 +1,10 @@
+# Shared by build.sh, up.sh and down.sh (sourced): versions, the cache folder, binary paths.
+# shellcheck source=versions.sh
+. "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
+STACK_CACHE="${VOICEMODE_STACK_CACHE:-$HOME/.cache/voicemode-events-stack}"
+OTELCOL_DIR="$STACK_CACHE/otelcol-$OTELCOL_VERSION"
+JAEGER_DIR="$STACK_CACHE/jaeger-$JAEGER_MODULE_VERSION"
+PROMETHEUS_DIR="$STACK_CACHE/prometheus-$PROMETHEUS_MODULE_VERSION"
+OTELCOL_BIN="$OTELCOL_DIR/bin/otelcol-voicemode"
+JAEGER_BIN="$JAEGER_DIR/bin/jaeger"
+PROMETHEUS_BIN="$PROMETHEUS_DIR/bin/prometheus"
