@@ -54,7 +54,8 @@ build_jaeger() {
   rm -rf "$out/src"
 }
 build_prometheus() {
-  GOBIN="$out/bin" go install "github.com/prometheus/prometheus/cmd/prometheus@v$PROMETHEUS_MODULE_VERSION"
+  GOBIN="$out/bin" go install -ldflags "-X github.com/prometheus/common/version.Version=$PROMETHEUS_RELEASE" \
+    "github.com/prometheus/prometheus/cmd/prometheus@v$PROMETHEUS_MODULE_VERSION"
 }
 
 build_once "$OTELCOL_DIR" otelcol-voicemode build_collector

@@ -2,7 +2,8 @@
 # shellcheck source=versions.sh
 . "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
 STACK_CACHE="${VOICEMODE_STACK_CACHE:-$HOME/.cache/voicemode-events-stack}"
-OTELCOL_DIR="$STACK_CACHE/otelcol-$OTELCOL_VERSION"
+# The collector's folder is also keyed by its manifest, so editing the manifest rebuilds it.
+OTELCOL_DIR="$STACK_CACHE/otelcol-$OTELCOL_VERSION-$(sha256sum "$(dirname "${BASH_SOURCE[0]}")/otelcol-builder.yaml" | cut -c1-8)"
 JAEGER_DIR="$STACK_CACHE/jaeger-$JAEGER_MODULE_VERSION"
 PROMETHEUS_DIR="$STACK_CACHE/prometheus-$PROMETHEUS_MODULE_VERSION"
 OTELCOL_BIN="$OTELCOL_DIR/bin/otelcol-voicemode"
