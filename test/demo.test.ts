@@ -19,7 +19,7 @@ function sequences(lines: Record<string, unknown>[]): string[] {
   for (const l of lines) {
     const key = l.session_id as string;
     const data = { ...(l.data as Record<string, unknown>) };
-    delete data.duration_s;
+    delete data.duration;
     if (!bySession.has(key)) bySession.set(key, []);
     bySession.get(key)!.push(`${l.event_type}:${l.turn}:${JSON.stringify(data)}`);
   }

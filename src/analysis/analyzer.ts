@@ -1,4 +1,4 @@
-import { METRIC_NAMES, MetricsDeriver, zeroCounts, type DerivationTotals, type MetricName } from '../metrics/derive.js';
+import { METRIC_NAMES, MetricsDeriver, SEGMENT_NAMES, zeroCounts, type DerivationTotals, type MetricName, type SegmentName } from '../metrics/derive.js';
 import { ChurnMap } from '../reader/churn-map.js';
 import type { FileEvent } from '../reader/parse-line.js';
 import { withCapacity } from '../reader/typed-arrays.js';
@@ -39,6 +39,8 @@ export interface Analysis {
   lastUs: number | null;
   eventTypes: Record<string, number>;
   metrics: Record<MetricName, Distribution>;
+  /** voice_to_voice broken down into its segments (they add up to it, reply by reply). */
+  breakdown: Record<SegmentName, Distribution>;
   totals: DerivationTotals;
   groups?: Record<string, Record<MetricName, Distribution>> | undefined;
   anomalies: Anomalies;
@@ -268,6 +270,8 @@ export class Analyzer {
     this.turnState.clear();
     const metrics = {} as Record<MetricName, Distribution>;
     for (const m of METRIC_NAMES) metrics[m] = distribution(this.store.column(m).values());
+    const breakdown = {} as Record<SegmentName, Distribution>;
+    for (const s of SEGMENT_NAMES) breakdown[s] = distribution(this.store.column(s).values());
 
     let groups: Record<string, Record<MetricName, Distribution>> | undefined;
     const by = this.opts.by;
@@ -302,6 +306,7 @@ export class Analyzer {
       lastUs: this.events > 0 ? this.lastUs : null,
       eventTypes,
       metrics,
+      breakdown,
       totals,
       groups,
       store: this.store,

@@ -26,6 +26,8 @@ export const REDACT_MODES: readonly RedactMode[] = ['none', 'text', 'all'];
 export const DATA_LIMITS = { maxStringLength: 8192, maxArrayItems: 1000, maxDepth: 16 } as const;
 
 const SECRET = /api[-_]?key|token|secret|password|passwd|authorization/i;
+/** LLM usage counts (`input_tokens`, `output_tokens`, ...) look like secrets by name but are not. */
+const TOKEN_COUNT = /^(?:[a-z]+_)?(?:input|output|total|prompt|completion|cached|reasoning|audio)_tokens$/i;
 const TEXT_KEYS = new Set(['message', 'text', 'transcript']);
 const LABEL_KEYS = new Set(['provider', 'model', 'voice', 'transport', 'reason', 'error_type', 'language', 'format', 'status']);
 
@@ -34,7 +36,7 @@ const secretCache = new Map<string, boolean>();
 function isSecretKey(key: string): boolean {
   let v = secretCache.get(key);
   if (v === undefined) {
-    v = SECRET.test(key);
+    v = SECRET.test(key) && !TOKEN_COUNT.test(key);
     if (secretCache.size < 10_000) secretCache.set(key, v);
   }
   return v;

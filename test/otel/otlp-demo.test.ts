@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALLOWED_PARENTS, deriveMetrics, parseTimestampUs } from '../../src/index.js';
 import { HISTOGRAMS, LATENCY_BUCKETS_S } from '../../src/sdk/index.js';
+import { GEN_AI_TOKEN_USAGE } from '../../src/metrics/otel-instruments.js';
 import { lineToRecord, readLines, tempDir } from '../helpers/harness.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { decodeMetrics, decodeSpans, total, type DecodedPoint, type DecodedSpan } from './otlp-json.js';
@@ -133,10 +134,13 @@ describe('the demo over OTLP/HTTP (JSON) to a loopback receiver', () => {
   });
 
   it('uses seconds, voice-latency buckets and low-cardinality attributes only', () => {
-    const allowed = new Set(['provider', 'model', 'voice', 'transport', 'outcome', 'event_type', 'stage', 'error_type']);
+    const allowed = new Set(['provider', 'model', 'voice', 'transport', 'outcome', 'event_type', 'stage', 'error_type', 'segment']);
+    // The GenAI semconv metrics use the convention's own attribute names.
+    const genAi = new Set(['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.token.type', 'error.type']);
     for (const p of points) {
-      for (const k of Object.keys(p.attributes)) expect(allowed, `${p.metric} attribute ${k}`).toContain(k);
-      if (p.kind === 'histogram') {
+      const names = p.metric.startsWith('gen_ai.') ? genAi : allowed;
+      for (const k of Object.keys(p.attributes)) expect(names, `${p.metric} attribute ${k}`).toContain(k);
+      if (p.kind === 'histogram' && p.metric !== GEN_AI_TOKEN_USAGE) {
         expect(p.unit).toBe('s');
         expect(p.explicitBounds).toEqual([...LATENCY_BUCKETS_S]);
       }
