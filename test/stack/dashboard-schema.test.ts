@@ -56,9 +56,9 @@ describe("the Grafana dashboard against Grafana's published schema (@grafana/sch
   }, 60_000);
 
   it.each([
-    ['a wrong type', (d: Mutable) => (d.panels[0]!.gridPos.h = 'tall'), /'string' is not assignable to type 'number'/],
-    ['an unknown key', (d: Mutable) => (d.refreshEvery = '5s'), /refreshEvery/],
-    ['an unknown enum value', (d: Mutable) => (d.templating.list[0]!.type = 'dropdown'), /"dropdown"/],
+    ['a wrong type', (d: Mutable): void => void (d.panels[0]!.gridPos.h = 'tall'), /'string' is not assignable to type 'number'/],
+    ['an unknown key', (d: Mutable): void => void (d.refreshEvery = '5s'), /refreshEvery/],
+    ['an unknown enum value', (d: Mutable): void => void (d.templating.list[0]!.type = 'dropdown'), /"dropdown"/],
   ] as const)('the check rejects %s', (_what, mutate, message) => {
     const d = JSON.parse(dashboardText) as Mutable;
     mutate(d);

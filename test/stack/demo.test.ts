@@ -186,7 +186,8 @@ describe.skipIf(skip)('Prometheus scraping the real collector: the dashboard que
       const series = `${name.replaceAll('.', '_')}_seconds_count`;
       const got = await eventually(`${series} = ${want}`, async () => {
         const r = await prom('/api/v1/query', { query: `sum(${series})` });
-        const v = Number(r.data.result[0]?.value?.[1]);
+        // A histogram nothing was recorded in has no series at all (sum() of nothing is empty).
+        const v = r.data.result.length === 0 ? 0 : Number(r.data.result[0]!.value![1]);
         return v === want ? v : undefined;
       }, 20_000).catch(async (err: Error) => {
         const r = await prom('/api/v1/query', { query: `sum(${series})` });
@@ -194,7 +195,8 @@ describe.skipIf(skip)('Prometheus scraping the real collector: the dashboard que
       });
       expect(got, metric).toBe(want);
     }
-    expect(samples.filter((s) => s.metric === 'ttfa').length).toBeGreaterThan(3);
+    // Not vacuous: the demo produces pairs for every histogram.
+    for (const metric of Object.keys(HISTOGRAMS)) expect(samples.filter((s) => s.metric === metric).length, metric).toBeGreaterThan(0);
   });
 
   it('knows every metric name the dashboard uses, as the real collector spells it', async () => {
