@@ -275,4 +275,28 @@ describe.skipIf(skip)("the dashboard's Jaeger links", () => {
     // At the demo's --speed 2 some turns and TTS calls are longer than the smallest option.
     expect(found, 'links found traces').toBeGreaterThan(0);
   });
+
+  it("every Jaeger search query of a panel (Grafana's Jaeger data source) answers through the API with matching traces", async () => {
+    const dash = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as {
+      panels: { title: string; targets?: { datasource?: { type: string }; queryType?: string; service?: string; operation?: string; minDuration?: string; limit?: number }[] }[];
+    };
+    const searches = dash.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.datasource?.type === 'jaeger' && t.queryType === 'search').map((t) => ({ p, t })));
+    expect(searches.length).toBeGreaterThan(0);
+    for (const { p, t } of searches) {
+      for (const minDuration of minDurations()) {
+        const q = new URLSearchParams({
+          service: (t.service ?? '').replaceAll('${service}', SERVICE),
+          ...(t.operation ? { operation: t.operation } : {}),
+          ...(t.minDuration ? { minDuration: t.minDuration.replaceAll('${min_duration}', minDuration) } : {}),
+          limit: String(t.limit ?? 20),
+          start: String(Math.floor(windowStartS * 1e6)),
+          end: String(Date.now() * 1000),
+        });
+        expect(q.toString(), p.title).not.toMatch(/%24%7B/);
+        const r = await jaegerGet<JaegerTrace[]>(`${stack.jaeger}/api/traces?${q}`);
+        expect(r.status, `${p.title}: ${JSON.stringify(r.errors)}`).toBe(200);
+        for (const tr of r.data ?? []) if (t.operation) expect(tr.spans.some((s) => s.operationName === t.operation), p.title).toBe(true);
+      }
+    }
+  });
 });
