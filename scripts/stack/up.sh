@@ -35,7 +35,7 @@ jaeger_query_grpc="${VOICEMODE_STACK_JAEGER_QUERY_GRPC_PORT:-16685}"
 prometheus_port="${VOICEMODE_STACK_PROMETHEUS_PORT:-9090}"
 export VOICEMODE_STACK_JAEGER_OTLP="127.0.0.1:$jaeger_otlp"
 
-running() { [ -f "$state/$1.pid" ] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
+running() { stack_pid "$state" "$1" >/dev/null; }
 
 # start <name> <binary> <args...>: in its own session, with the variables in $start_env,
 # output to <state>/<name>.log, pid to <state>/<name>.pid.
