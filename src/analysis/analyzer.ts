@@ -1,4 +1,5 @@
 import { METRIC_NAMES, MetricsDeriver, SEGMENT_NAMES, zeroCounts, type DerivationTotals, type MetricName, type SegmentName } from '../metrics/derive.js';
+import { putData } from '../events/own-keys.js';
 import { ChurnMap } from '../reader/churn-map.js';
 import type { FileEvent } from '../reader/parse-line.js';
 import { withCapacity } from '../reader/typed-arrays.js';
@@ -290,13 +291,13 @@ export class Analyzer {
           for (let i = 0; i < col.n; i++) if (col.labelAt(by, i) === id) picked.push(col.seconds.get(i));
           g[m] = distribution(Float64Array.from(picked));
         }
-        groups[this.store.labelValues.values[id] ?? NO_LABEL] = g;
+        putData(groups, this.store.labelValues.values[id] ?? NO_LABEL, g); // a label read from a file may be __proto__
       }
     }
 
     const out = findOutliers(this.store, this.opts.details === true);
     const eventTypes: Record<string, number> = {};
-    for (const [k, v] of [...this.eventTypes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) eventTypes[k] = v;
+    for (const [k, v] of [...this.eventTypes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) putData(eventTypes, k, v);
     return {
       events: this.events,
       sessions: this.sessionIds.size,

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { ownValue } from '../events/own-keys.js';
 import type { EventRecord } from '../events/record.js';
 import {
   ATTR_MODEL,
@@ -52,7 +53,7 @@ function addEvent(span: PlannedSpan, ev: EventRecord): void {
     ['voice', ATTR_VOICE],
     ['transport', ATTR_TRANSPORT],
   ] as const) {
-    const v = ev.data[key];
+    const v = ownValue(ev.data, key);
     if (typeof v === 'string' && span.name !== SPAN_SESSION && span.name !== SPAN_TURN && span.attributes[attr] === undefined) span.attributes[attr] = v;
   }
 }

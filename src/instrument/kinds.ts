@@ -19,10 +19,7 @@ export interface OperationTypes {
   llm: { method: 'llm'; input: LlmInput; handle: LlmOperation; result: LlmResult };
 }
 
-type CheckKinds<T extends Record<OperationKind, unknown>> = T;
-/** Fails to compile when a kind of the data table has no entry here (or the other way round). */
-export type KindTypesComplete = CheckKinds<OperationTypes> & { [K in keyof OperationTypes as K extends OperationKind ? never : K]: never };
-
+// A kind of the data table missing here fails to compile: KIND_HANDLES below indexes OperationTypes by every kind.
 export type InputOf<K extends OperationKind> = OperationTypes[K]['input'];
 export type HandleOf<K extends OperationKind> = OperationTypes[K]['handle'];
 

@@ -135,9 +135,17 @@ export function installVoiceInstruments(meter: Meter): () => void {
   // time at the latest (observable callbacks run before the SDK collects): exports never miss
   // a sample, and the voice call does not pay for the histogram.
   const queued: { sample: MetricSample; noSpeech: boolean }[] = [];
+  const finishedOps: OperationEnd[] = [];
   let scheduled = false;
+  const schedule = (): void => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain).unref();
+    }
+  };
   const drain = (): void => {
     scheduled = false;
+    for (const op of finishedOps.splice(0)) recordOperation(op);
     for (const { sample, noSpeech } of queued.splice(0)) {
       const attrs: Attributes = {};
       const l = sample.labels;
@@ -158,13 +166,15 @@ export function installVoiceInstruments(meter: Meter): () => void {
     // The end event of the pair was published just before its sample (emitEvent's order).
     const noSpeech = sample.metric === 'stt_latency' && last?.timestampUs === sample.endUs && last.eventType === 'STT_NO_SPEECH';
     queued.push({ sample, noSpeech });
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(drain).unref();
-    }
+    schedule();
   });
 
+  // The same for finished operations: the GenAI client metrics are recorded off the caller's path.
   const offOperations = liveOperations.add((op: OperationEnd) => {
+    finishedOps.push(op);
+    schedule();
+  });
+  const recordOperation = (op: OperationEnd): void => {
     const name = OPERATION_KINDS[op.kind].genAiOperation;
     if (name === undefined) return; // a recording is no model call
     const attrs: Attributes = { [ATTR_GEN_AI_OPERATION]: name };
@@ -173,7 +183,7 @@ export function installVoiceInstruments(meter: Meter): () => void {
     if (op.inputTokens !== undefined || op.outputTokens !== undefined) recordTokens(op, attrs);
     if (op.errorType) attrs[ATTR_ERROR_TYPE] = label(op.errorType, '');
     genAiDuration.record(op.seconds, attrs);
-  });
+  };
   const recordTokens = (op: OperationEnd, attrs: Attributes): void => {
     if (op.inputTokens !== undefined) tokenUsage.record(op.inputTokens, { ...attrs, 'gen_ai.token.type': 'input' });
     if (op.outputTokens !== undefined) tokenUsage.record(op.outputTokens, { ...attrs, 'gen_ai.token.type': 'output' });

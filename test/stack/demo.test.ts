@@ -199,11 +199,12 @@ describe.skipIf(skip)('Prometheus scraping the real collector: the dashboard que
     for (const metric of Object.keys(HISTOGRAMS)) expect(samples.filter((s) => s.metric === metric).length, metric).toBeGreaterThan(0);
   });
 
-  it('knows every metric name the dashboard uses, as the real collector spells it', async () => {
-    const names = new Set(queries.flatMap((q) => [...q.expr.matchAll(/\b(voice_[a-z_]+)/g)].map((m) => m[1]!)));
+  it('knows every metric and label name the dashboard uses, as the real collector spells them', async () => {
+    const names = new Set(queries.flatMap((q) => [...q.expr.matchAll(/\b((?:voice|gen_ai)_[a-z_]+)/g)].map((m) => m[1]!)));
     expect(names.size).toBeGreaterThan(5);
-    const known = (await prom('/api/v1/label/__name__/values', {})).data as unknown as string[];
-    for (const n of names) expect(known, n).toContain(n);
+    const metrics = (await prom('/api/v1/label/__name__/values', {})).data as unknown as string[];
+    const labels = (await prom('/api/v1/labels', {})).data as unknown as string[];
+    for (const n of names) expect([...metrics, ...labels], n).toContain(n);
   });
 
   it.each(queries.map((q) => [`${q.panel} / ${q.refId}`, q.expr]))('%s returns data', async (_name, expr) => {

@@ -37,7 +37,8 @@ export interface LlmOperation extends Operation {
 const MAX_STREAM_TEXT = 16_384;
 
 /**
- * LLM: LLM_REQUEST + LLM_START; LLM_FIRST_TOKEN on the first chunk; LLM_COMPLETE with the
+ * LLM: LLM_REQUEST + LLM_START; LLM_FIRST_TOKEN on the first chunk (or, for a reply that arrives
+ * whole, when it arrives); LLM_COMPLETE with the
  * reply text (redacted like transcripts), `input_tokens`, `output_tokens` and `finish_reason`
  * when known. A failure is LLM_ERROR.
  */
@@ -91,6 +92,8 @@ export class LlmHandle extends OperationBase implements LlmOperation {
   }
 
   protected complete(result: unknown): void {
+    // A reply that arrives whole reaches the app with its first token: TTFT = the call's duration.
+    this.firstToken();
     let text: string | undefined = typeof result === 'string' ? result : this.streamed;
     let finishReason: string | undefined;
     if (result !== null && typeof result === 'object') {
