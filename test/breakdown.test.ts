@@ -38,6 +38,7 @@ const cases: Case[] = [
     name: 'the full loop with VAD: every milestone present',
     events: [
       ev(0, 'RECORDING_START'),
+      ev(0.5, 'SPEECH_START'),
       ev(2.0, 'SPEECH_END'),
       ev(2.5, 'RECORDING_END'),
       ev(2.6, 'STT_START'),
@@ -84,6 +85,22 @@ const cases: Case[] = [
       ev(2.0, 'TTS_PLAYBACK_START', 't1'),
     ],
     expect: [[2.0, 0, 0.3, 1.3, 0.1, 0.3]],
+  },
+  {
+    name: 'an LLM attempt that fails after its first token: the retry\'s first token is M3',
+    events: [
+      ev(0, 'RECORDING_END'),
+      ev(0.3, 'STT_COMPLETE'),
+      ev(0.4, 'LLM_START', 'l1'),
+      ev(0.6, 'LLM_FIRST_TOKEN', 'l1'),
+      ev(0.9, 'LLM_ERROR', 'l1'),
+      ev(1.0, 'LLM_START', 'l2'),
+      ev(1.6, 'LLM_FIRST_TOKEN', 'l2'),
+      ev(2.1, 'TTS_START', 't1'),
+      ev(2.4, 'TTS_FIRST_AUDIO', 't1'),
+      ev(2.4, 'TTS_PLAYBACK_START', 't1'),
+    ],
+    expect: [[2.4, 0, 0.3, 1.3, 0.5, 0.3]],
   },
   {
     name: 'a TTS error and its retry (with span ids): heard through the retry, the failed attempt is tts_wait',
@@ -134,7 +151,7 @@ describe('the reply breakdown (M0..M5)', () => {
   it('on any generated turn the segments are >= 0 and sum to voice_to_voice within 1 µs (fast-check)', () => {
     const gap = fc.integer({ min: 0, max: 3_000_000 }); // µs
     const turn = fc.record({
-      speech: fc.option(gap, { nil: undefined }),
+      speech: gap,
       endpoint: gap,
       stt: fc.option(gap, { nil: undefined }),
       llmErrors: fc.integer({ min: 0, max: 2 }),
@@ -147,7 +164,8 @@ describe('the reply breakdown (M0..M5)', () => {
       withSpans: fc.boolean(),
     });
     fc.assert(
-      fc.property(fc.array(turn, { minLength: 1, maxLength: 6 }), (turns) => {
+      // An app reports voice activity for all its recordings or for none.
+      fc.property(fc.boolean(), fc.array(turn, { minLength: 1, maxLength: 6 }), (vad, turns) => {
         const events: EventRecord[] = [];
         let us = T0;
         let id = 0;
@@ -159,7 +177,10 @@ describe('the reply breakdown (M0..M5)', () => {
         for (const t of turns) {
           const sp = (): string | undefined => (t.withSpans ? `s${++id}` : undefined);
           at('RECORDING_START', 1000, sp());
-          if (t.speech !== undefined) at('SPEECH_END', t.speech);
+          if (vad) {
+            at('SPEECH_START', 100);
+            at('SPEECH_END', t.speech);
+          }
           at('RECORDING_END', t.endpoint);
           if (t.stt !== undefined) at('STT_COMPLETE', t.stt);
           for (let i = 0; i < t.llmErrors; i++) {
@@ -201,6 +222,27 @@ describe('the reply breakdown (M0..M5)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a VAD session: a recording with no speech opens no reply; speech resumed after a SPEECH_END withdraws it', () => {
+    const { samples, totals } = deriveMetrics([
+      ev(0, 'RECORDING_START'),
+      ev(0.2, 'SPEECH_START'),
+      ev(1.0, 'SPEECH_END'),
+      ev(1.2, 'SPEECH_START'), // the user went on: the first end was a pause
+      ev(2.0, 'SPEECH_END'),
+      ev(2.4, 'RECORDING_END'),
+      ev(2.5, 'TTS_START'),
+      ev(2.8, 'TTS_FIRST_AUDIO'),
+      ev(2.8, 'TTS_PLAYBACK_START'),
+      ev(3.0, 'TTS_PLAYBACK_END'),
+      ev(4.0, 'RECORDING_START'),
+      ev(9.0, 'RECORDING_END'), // silence: the VAD heard nothing
+    ]);
+    expect(replies(samples).map(round)).toEqual([{ voice_to_voice: 0.8, endpointing: 0.4, stt: 0, llm: 0, tts_wait: 0.1, tts_first_audio: 0.3 }]);
+    expect(samples.filter((s) => s.metric === 'endpointing_delay').map((s) => Number(s.seconds.toFixed(6)))).toEqual([0.4]);
+    expect(totals.noSpeechRecordings).toBe(1);
+    expect(totals.incomplete.response_time + totals.incomplete.voice_to_voice + totals.incomplete.endpointing_delay).toBe(0);
   });
 });
 

@@ -19,7 +19,9 @@ function sequences(lines: Record<string, unknown>[]): string[] {
   for (const l of lines) {
     const key = l.session_id as string;
     const data = { ...(l.data as Record<string, unknown>) };
-    delete data.duration;
+    delete data.duration; // measured times, not drawn from the seed
+    delete data.audio_s;
+    delete data.played_s;
     if (!bySession.has(key)) bySession.set(key, []);
     bySession.get(key)!.push(`${l.event_type}:${l.turn}:${JSON.stringify(data)}`);
   }

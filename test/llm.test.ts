@@ -1,4 +1,4 @@
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SPAN_LLM, SPAN_TURN, createVoiceEvents, type Session } from '../src/index.js';
@@ -205,5 +205,91 @@ describe('one error rule and inputs that fight back', () => {
     expect(types.filter((t) => t === 'SESSION_END')).toHaveLength(2);
     expect(types.filter((t) => t === 'CUSTOM')).toHaveLength(2);
     expect(types.filter((t) => t === 'LLM_COMPLETE')).toHaveLength(2);
+  });
+});
+
+describe('found in review', () => {
+  async function* words(list: string[]): AsyncGenerator<string> {
+    for (const w of list) {
+      await sleep(1);
+      yield w;
+    }
+  }
+
+  it('a callback returning op.stream(...) logs the reply text once', async () => {
+    let got = '';
+    await h.voice.session(async (s) => {
+      for await (const w of s.llm({}, (op) => op.stream(words(['Hello', ' world'])))) got += w;
+    });
+    await h.flush();
+    expect(got).toBe('Hello world');
+    expect(dataOf('LLM_COMPLETE')[0]).toMatchObject({ text: 'Hello world', text_length: 11 });
+  });
+
+  it('a promise of a stream (an SDK create({ stream: true })) lasts as long as the stream', async () => {
+    let got = '';
+    await h.voice.session(async (s) => {
+      const stream = await s.llm({ provider: 'openai' }, async () => {
+        await sleep(2);
+        return words(['a', 'b', 'c']);
+      });
+      for await (const w of stream) got += w;
+    });
+    await h.flush();
+    expect(got).toBe('abc');
+    expect(dataOf('LLM_COMPLETE')[0]).toMatchObject({ text: 'abc' });
+    const metrics = h.lines().filter((l) => String(l.event_type).startsWith('LLM_')).map((l) => l.event_type);
+    expect(metrics).toEqual(['LLM_REQUEST', 'LLM_START', 'LLM_FIRST_TOKEN', 'LLM_COMPLETE']);
+  });
+
+  it('a streaming STT: the last partial transcript is the transcript, not "no speech"', async () => {
+    await h.voice.session(async (s) => {
+      for await (const _p of s.stt({ provider: 'deepgram' }, () => words(['hel', 'hello', 'hello world']))) void _p;
+    });
+    await h.flush();
+    expect(dataOf('STT_COMPLETE')[0]).toMatchObject({ text: 'hello world' });
+    expect(dataOf('STT_NO_SPEECH')).toEqual([]);
+  });
+
+  it('a wrapped stream iterated twice completes its operation once', async () => {
+    await h.voice.session(async (s) => {
+      const stream = s.llm({}, () => words(['x']));
+      for await (const _ of stream) void _;
+      for await (const _ of stream) void _;
+    });
+    await h.flush();
+    expect(dataOf('LLM_COMPLETE')).toHaveLength(1);
+  });
+
+  it('playback marked on the session (logEvent) still makes the reply heard', async () => {
+    const m = await h.voice.session(async (s) => {
+      await s.record({}, () => sleep(1));
+      await s.tts({ text: 'hi' }, (op) => op.firstAudio());
+      s.logEvent('TTS_PLAYBACK_START');
+      s.logEvent('TTS_PLAYBACK_END');
+      return s.metrics();
+    });
+    expect(m.metrics.voice_to_voice?.count).toBe(1);
+    expect(m.incomplete.voice_to_voice).toBe(0);
+  });
+
+  it('model calls are CLIENT spans, a recording INTERNAL', async () => {
+    await h.voice.session(async (s) => {
+      await s.record({}, () => undefined);
+      await s.llm({}, () => 'ok');
+    });
+    await h.flush();
+    const kind = (name: string) => h.spans.getFinishedSpans().find((s) => s.name === name)!.kind;
+    expect(kind('voice.llm')).toBe(SpanKind.CLIENT);
+    expect(kind('voice.recording')).toBe(SpanKind.INTERNAL);
+  });
+
+  it('the deriver holds state for running operations only: 20,000 unheard standalone TTS calls leave nothing behind', async () => {
+    const voice = h.voice;
+    await voice.record({}, () => undefined); // a standalone utterance waiting for its reply
+    for (let i = 0; i < 20_000; i++) await voice.tts({ text: 'x' }, (op) => op.firstAudio());
+    for (let i = 0; i < 2_000; i++) voice.logEvent('TTS_START'); // one-event spans (the spec's EventLogger outside a session)
+    const deriver = (voice as unknown as { core: { orphanDeriver: { heldStarts: number } } }).core.orphanDeriver;
+    expect(deriver.heldStarts).toBeLessThanOrEqual(8);
   });
 });

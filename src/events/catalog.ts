@@ -32,7 +32,7 @@ export const EVENT_TYPES = [
 
 export type SpecEventType = (typeof EVENT_TYPES)[number];
 
-/** Beyond the spec: the LLM stage, voice activity and recording errors that the instrumentation logs. */
+/** Beyond the spec: the LLM stage, voice activity, barge-in and recording errors that the instrumentation logs. */
 export const VOICE_LOOP_EVENT_TYPES = [
   'LLM_REQUEST',
   'LLM_START',
@@ -42,6 +42,7 @@ export const VOICE_LOOP_EVENT_TYPES = [
   'RECORDING_ERROR',
   'SPEECH_START',
   'SPEECH_END',
+  'TTS_INTERRUPTED',
 ] as const;
 export type VoiceLoopEventType = (typeof VOICE_LOOP_EVENT_TYPES)[number];
 

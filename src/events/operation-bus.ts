@@ -12,7 +12,14 @@ export interface OperationEnd {
   errorType: string | undefined;
   inputTokens: number | undefined;
   outputTokens: number | undefined;
+  /** TTS: characters of the text spoken; seconds of audio made (`op.audio`); whether a barge-in cut it short. */
+  characters?: number | undefined;
+  audioS?: number | undefined;
+  interrupted?: boolean | undefined;
 }
+
+/** What a kind's handle adds to its OperationEnd. */
+export type OperationFigures = Partial<Pick<OperationEnd, 'inputTokens' | 'outputTokens' | 'characters' | 'audioS' | 'interrupted'>>;
 
 /** Announced when an operation's span ends. Nothing listens unless a MeterProvider is wired. */
 export const liveOperations = new ListenerSet<[op: OperationEnd]>();

@@ -16,6 +16,16 @@ export interface OperationMetricDef {
   /** The OTel histogram it is recorded on (unit s). */
   readonly histogram: string;
   readonly description: string;
+  /**
+   * When the operation logged the `by` event before this metric's end (a barge-in cut it short),
+   * the sample is recorded under this name instead, so cut-short values do not drag the complete
+   * ones down. (An event type, not a data flag: the CLI's fast reader keeps types, not all data.)
+   */
+  readonly interruptedAs?: { readonly by: string; readonly name: string; readonly histogram: string; readonly description: string };
+  /** A newer start replaces an open one silently (the last SPEECH_END of a recording counts), instead of counting it incomplete. */
+  readonly latestStartWins?: boolean;
+  /** Events that withdraw an open start silently (the user spoke again after a SPEECH_END). */
+  readonly withdrawnBy?: readonly string[];
 }
 
 export interface OperationKindDef {
@@ -52,7 +62,13 @@ export const OPERATION_KINDS = {
         start: 'TTS_PLAYBACK_START',
         end: ['TTS_PLAYBACK_END'],
         histogram: 'voice.tts.playback.duration',
-        description: 'TTS_PLAYBACK_START to TTS_PLAYBACK_END',
+        description: 'TTS_PLAYBACK_START to TTS_PLAYBACK_END of a playback that was not interrupted',
+        interruptedAs: {
+          by: 'TTS_INTERRUPTED',
+          name: 'tts_playback_interrupted',
+          histogram: 'voice.tts.playback.interrupted_duration',
+          description: 'TTS_PLAYBACK_START to TTS_PLAYBACK_END of a playback cut short by a barge-in',
+        },
       },
     ],
   },
@@ -69,6 +85,15 @@ export const OPERATION_KINDS = {
         end: ['RECORDING_END'],
         histogram: 'voice.recording.duration',
         description: 'RECORDING_START to RECORDING_END',
+      },
+      {
+        name: 'endpointing_delay',
+        start: 'SPEECH_END',
+        end: ['RECORDING_END'],
+        histogram: 'voice.recording.endpointing',
+        description: "SPEECH_END (the app's VAD) to RECORDING_END: the silence waited before the recording stopped",
+        latestStartWins: true,
+        withdrawnBy: ['SPEECH_START'],
       },
     ],
   },
@@ -116,8 +141,11 @@ export const OPERATION_KINDS = {
 export type OperationKind = keyof typeof OPERATION_KINDS;
 export const OPERATION_KIND_NAMES = Object.keys(OPERATION_KINDS) as OperationKind[];
 
-/** The metrics operations produce, in table order (ttfa, tts_playback, ...). */
-export type OperationMetricName = (typeof OPERATION_KINDS)[OperationKind]['metrics'][number]['name'];
+type MetricDefs = (typeof OPERATION_KINDS)[OperationKind]['metrics'][number];
+/** The metrics operations produce, in table order (ttfa, tts_playback, ...), with their interrupted variants. */
+export type OperationMetricName =
+  | MetricDefs['name']
+  | (MetricDefs extends infer D ? (D extends { interruptedAs: { name: infer N } } ? N : never) : never);
 
 /** Every kind's definition, for loops that do not care which kind. */
 export function operationKinds(): readonly (readonly [OperationKind, OperationKindDef])[] {

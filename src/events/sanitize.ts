@@ -21,7 +21,8 @@ import { isSecretKeyName, MIN_SECRET_VALUE_LENGTH, scrubSecretValues } from './s
  * - Always (secret-rules.ts): values of keys that look like secrets (api_key, token, secret,
  *   password, cookie, credential, ...; any case, anywhere in the name) become "[REDACTED]", and
  *   tokens inside any string (`Bearer ...`, `sk-...`, `ghp_...`, `AKIA...`) are replaced by it.
- * - Redaction mode `text`: transcripts and TTS messages (keys message, text, transcript) become
+ * - Redaction mode `text`: transcripts, TTS messages and LLM prompts and replies (keys message, text,
+ *   transcript, prompt, messages, content, instructions) become
  *   "[redacted len=N sha256=<12 hex>]"; mode `all`: every string except labels (provider,
  *   model, voice, transport, reason, error_type, language, format, status).
  */
@@ -30,7 +31,8 @@ export const REDACT_MODES: readonly RedactMode[] = ['none', 'text', 'all'];
 
 export const DATA_LIMITS = { maxStringLength: 8192, maxArrayItems: 1000, maxDepth: 16, maxEventChars: 65_536 } as const;
 
-const TEXT_KEYS = new Set(['message', 'text', 'transcript']);
+/** What people said or were told: transcripts, TTS messages, LLM prompts and replies. */
+const TEXT_KEYS = new Set(['message', 'text', 'transcript', 'prompt', 'messages', 'content', 'instructions']);
 const LABEL_KEYS = new Set(['provider', 'model', 'voice', 'transport', 'reason', 'error_type', 'language', 'format', 'status']);
 
 /** Key -> is it a secret. Keys repeat across events, so the regex runs once per distinct key. */

@@ -32,6 +32,11 @@ export const ATTR_VOICE = 'voice.voice';
 export const ATTR_TRANSPORT = 'voice.transport';
 export const ATTR_TEXT_LENGTH = 'voice.text_length';
 export const ATTR_CANCELLED = 'voice.cancelled';
+export const ATTR_INTERRUPTED = 'voice.interrupted';
+export const ATTR_TTS_CHARACTERS = 'voice.tts.characters';
+export const ATTR_TTS_AUDIO_S = 'voice.tts.audio_s';
+export const ATTR_STT_AUDIO_S = 'voice.stt.audio_s';
+export const ATTR_TURN_INTERRUPTED = 'turn.interrupted';
 export const ATTR_ERROR_TYPE = 'error.type';
 
 /**
@@ -47,3 +52,5 @@ export const ATTR_GEN_AI_CONVERSATION = 'gen_ai.conversation.id';
 export const ATTR_GEN_AI_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const ATTR_GEN_AI_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 export const ATTR_GEN_AI_FINISH_REASONS = 'gen_ai.response.finish_reasons';
+/** How a turn ended: `completed`, `interrupted` (barge-in) or `session_closed` (semantic-conventions-genai PR #390). */
+export const ATTR_GEN_AI_END_REASON = 'gen_ai.agent.invocation.end_reason';

@@ -37,11 +37,13 @@ export const KIND_HANDLES: { [K in OperationKind]: KindHandle<K> } = {
 
 /**
  * How a kind's method is called: with the handle's input and a callback that receives the
- * handle. A callback that returns an async iterable (a streaming TTS or LLM) gets it back
- * wrapped; anything else gets a promise of the callback's result.
+ * handle. A callback that returns an async iterable (a streaming TTS, LLM, STT or microphone),
+ * or a promise of one (an SDK's `create({ stream: true })`), gets it back wrapped: the operation
+ * lasts until the stream is done. Anything else gets a promise of the callback's result.
  */
 export interface OperationMethod<K extends OperationKind> {
   <T>(input: InputOf<K>, fn: (op: HandleOf<K>) => AsyncIterable<T>): AsyncIterable<T>;
+  <T>(input: InputOf<K>, fn: (op: HandleOf<K>) => Promise<AsyncIterable<T>>): Promise<AsyncIterable<T>>;
   <R extends OperationTypes[K]['result']>(input: InputOf<K>, fn: (op: HandleOf<K>) => R | Promise<R>): Promise<R>;
 }
 

@@ -1,6 +1,6 @@
-import type { Attributes, Span } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import { assertEventType, type EventType } from '../events/catalog.js';
-import { liveOperations } from '../events/operation-bus.js';
+import { liveOperations, type OperationFigures } from '../events/operation-bus.js';
 import { OPERATION_KINDS, type OperationKind } from '../events/operation-kinds.js';
 import {
   ATTR_CANCELLED,
@@ -44,6 +44,57 @@ export interface OperationPlace {
   turn: number | undefined;
   deriver: MetricsDeriver;
   scope: (op: SpanNode) => Scope;
+  /** What the operations of one session share (one object per session; a standalone call gets its own). */
+  shared: SessionShared;
+  /** The turn's own state, for its end reason (undefined outside a turn). */
+  turnState: TurnState | undefined;
+}
+
+/**
+ * Marks an iterable that a handle's own `op.stream()` returned: it already reports its chunks,
+ * so when the callback returns it, `runOperation` does not report them a second time.
+ */
+export const WATCHED_STREAM = Symbol('voicemode-events.watched-stream');
+
+export function watchedStream<T>(source: AsyncIterable<T>, onChunk: (chunk: T) => void, onDone?: () => void): AsyncIterable<T> {
+  return {
+    [WATCHED_STREAM]: true,
+    async *[Symbol.asyncIterator]() {
+      try {
+        for await (const chunk of source) {
+          onChunk(chunk);
+          yield chunk;
+        }
+      } finally {
+        onDone?.();
+      }
+    },
+  } as AsyncIterable<T>;
+}
+
+/** Something that can be cut short by a barge-in: a TTS operation. */
+export interface Interruptible {
+  readonly playing: boolean;
+  interrupt(data?: Record<string, unknown>): void;
+}
+
+export interface SessionShared {
+  /** TTS operations running now, oldest first: `s.bargeIn()` interrupts the one playing. */
+  tts: Set<Interruptible>;
+  /** The length of the session's latest recording (s): the audio an STT that follows transcribes. */
+  lastRecordingS: number | undefined;
+}
+
+export interface TurnState {
+  /** Operations of the turn still running. */
+  running: number;
+  interrupted: boolean;
+  /** Set while the turn waits for its last operation to end (a TTS still playing when the next turn began). */
+  onIdle: (() => void) | undefined;
+}
+
+export function newShared(): SessionShared {
+  return { tts: new Set(), lastRecordingS: undefined };
 }
 
 /**
@@ -63,10 +114,11 @@ export abstract class OperationBase implements Operation {
   constructor(
     protected readonly core: Core,
     readonly kind: OperationKind,
-    place: OperationPlace,
+    protected readonly place: OperationPlace,
     info: OperationInfo,
   ) {
     this.startUs = core.clock.nowUs();
+    if (place.turnState) place.turnState.running++;
     const provider = typeof info.provider === 'string' ? info.provider : undefined;
     const model = typeof info.model === 'string' ? info.model : undefined;
     this.labels = { provider, model };
@@ -90,7 +142,8 @@ export abstract class OperationBase implements Operation {
     this.addSpanAttributes(info, attrs);
     const span = core.tracer.startSpan(
       OPERATION_KINDS[kind].span,
-      { attributes: attrs, startTime: usToHrTime(this.startUs) },
+      // A model call is a CLIENT span (GenAI conventions); a recording stays INTERNAL.
+      { kind: genAi !== undefined ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes: attrs, startTime: usToHrTime(this.startUs) },
       parentContext(place.parent),
     );
     this.node = newNode(span, place.sessionId, place.turn, place.deriver);
@@ -132,12 +185,15 @@ export abstract class OperationBase implements Operation {
   streamResult(): unknown {
     return undefined;
   }
-  /** Token usage for the GenAI metrics (LLM). */
-  protected usageTotals(): { input: number | undefined; output: number | undefined } {
-    return { input: undefined, output: undefined };
+  /** What the kind adds to the usage metrics when it ends (tokens, characters, audio seconds). */
+  protected figures(): OperationFigures | undefined {
+    return undefined;
   }
+  /** Called once when the operation ends, however it ends (before its span ends). */
+  protected onEnd(): void {}
 
   succeed(result: unknown): void {
+    if (this.node.ended) return; // a wrapped stream iterated a second time
     try {
       this.complete(result);
     } catch (err) {
@@ -147,6 +203,7 @@ export abstract class OperationBase implements Operation {
   }
 
   fail(err: unknown): void {
+    if (this.node.ended) return;
     const failure = markFailed(this.core, this.node, err);
     this.failedAs = failure.error_type;
     this.emit(OPERATION_KINDS[this.kind].errorEvent, { ...failure, ...this.extra });
@@ -155,6 +212,8 @@ export abstract class OperationBase implements Operation {
 
   /** The consumer stopped reading a wrapped stream early: end the span, marked cancelled. */
   cancel(): void {
+    if (this.node.ended) return;
+    this.failedAs = 'cancelled';
     try {
       this.node.span.setAttribute(ATTR_CANCELLED, true);
     } catch (e) {
@@ -165,19 +224,28 @@ export abstract class OperationBase implements Operation {
 
   private end(): void {
     if (this.node.ended) return;
+    try {
+      this.onEnd();
+    } catch (e) {
+      internalError(e);
+    }
     endSpan(this.core, this.node);
-    // Outside a session nothing else ever ends this operation's open starts (no SESSION_END).
-    if (this.node.sessionId === null) this.node.deriver.closeSpan(null, this.node.span.spanContext().spanId);
+    const turn = this.place.turnState;
+    if (turn !== undefined && --turn.running === 0 && turn.onIdle !== undefined) turn.onIdle(); // after our span: a parent ends after its children
+    // What the operation left open will never pair (its events come on its span): counted
+    // incomplete now, so the deriver's memory follows running operations, not past ones (and
+    // outside a session nothing else would ever end it: no SESSION_END).
+    this.node.deriver.closeSpan(this.node.sessionId, this.node.span.spanContext().spanId);
     if (liveOperations.size > 0) {
-      const usage = this.usageTotals();
       liveOperations.emit({
         kind: this.kind,
         seconds: Math.max(0, this.core.clock.nowUs() - this.startUs) / 1e6,
         provider: this.labels.provider,
         model: this.labels.model,
         errorType: this.failedAs,
-        inputTokens: usage.input,
-        outputTokens: usage.output,
+        inputTokens: undefined,
+        outputTokens: undefined,
+        ...this.figures(),
       });
     }
   }

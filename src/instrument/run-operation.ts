@@ -1,6 +1,6 @@
 import type { OperationKind } from '../events/operation-kinds.js';
 import { readData, runInScope, type Core } from './core.js';
-import type { OperationBase, OperationPlace } from './operation-base.js';
+import { WATCHED_STREAM, type OperationBase, type OperationPlace } from './operation-base.js';
 import { KIND_HANDLES, type HandleOf, type InputOf } from './kinds.js';
 
 /**
@@ -30,6 +30,8 @@ export function runOperation<K extends OperationKind>(
   if (isPromiseLike(result)) {
     return Promise.resolve(result).then(
       (value) => {
+        // A promise of a stream (an SDK's `create({ stream: true })`): the operation lasts as long as the stream.
+        if (isAsyncIterable(value)) return wrapStream(op, value);
         op.succeed(value);
         return value;
       },
@@ -56,12 +58,14 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 }
 
 function wrapStream<T>(op: OperationBase, source: AsyncIterable<T>): AsyncIterable<T> {
+  // The handle's own op.stream() reports its chunks already.
+  const watched = (source as { [WATCHED_STREAM]?: boolean })[WATCHED_STREAM] === true;
   return {
     async *[Symbol.asyncIterator]() {
       let finished = false;
       try {
         for await (const chunk of source) {
-          op.onChunk(chunk);
+          if (!watched) op.onChunk(chunk);
           yield chunk;
         }
         finished = true;

@@ -4,7 +4,15 @@ import { warnOnce } from '../config.js';
 import { assertEventType, type EventType } from '../events/catalog.js';
 import { OPERATION_KINDS, type OperationKind } from '../events/operation-kinds.js';
 import { describeValue } from '../events/safe-json.js';
-import { ATTR_GEN_AI_CONVERSATION, ATTR_SESSION_ID, ATTR_TURN_NUMBER, SPAN_SESSION, SPAN_TURN } from '../events/span-attributes.js';
+import {
+  ATTR_GEN_AI_CONVERSATION,
+  ATTR_GEN_AI_END_REASON,
+  ATTR_SESSION_ID,
+  ATTR_TURN_INTERRUPTED,
+  ATTR_TURN_NUMBER,
+  SPAN_SESSION,
+  SPAN_TURN,
+} from '../events/span-attributes.js';
 import {
   MetricsDeriver,
   StatsAccumulator,
@@ -17,7 +25,7 @@ import { liveSamples } from '../metrics/sample-bus.js';
 import { usToHrTime } from '../time/format.js';
 import { emitEvent, endSpan, innermostNode, newNode, parentContext, readData, runInScope, scopeStorage, type Core, type SpanNode } from './core.js';
 import { markFailed } from './failure.js';
-import type { OperationPlace } from './operation-base.js';
+import { newShared, type Interruptible, type OperationPlace, type TurnState } from './operation-base.js';
 import { installOperationMethods, type HandleOf, type InputOf, type OperationMethods } from './kinds.js';
 import { runOperation } from './run-operation.js';
 
@@ -75,6 +83,11 @@ export interface Session extends OperationHost {
   metrics(): SessionMetrics;
   /** Ends the session (SESSION_END with `reason`, default "completed"); later calls return the same metrics. */
   end(data?: { reason?: string; [key: string]: unknown }): SessionMetrics;
+  /**
+   * A barge-in: interrupts the TTS operation of this session playing now (else the latest one
+   * running), as `op.interrupt(data)` does. Returns false when no TTS operation is running.
+   */
+  bargeIn(data?: Record<string, unknown>): boolean;
 }
 
 /** Shared by sessions and turns: the operations (methods from the kind table), routed through `placeFor`. */
@@ -119,6 +132,8 @@ export class SessionImpl extends Host implements Session {
   readonly id: string;
   readonly node: SpanNode;
   readonly deriver: MetricsDeriver;
+  /** What this session's operations share: the TTS running now (barge-in), the latest recording's length. */
+  readonly shared = newShared();
   private readonly stats = new StatsAccumulator();
   private readonly openTurns = new Map<number, TurnImpl>();
   private lastTurnNumber = -1;
@@ -193,6 +208,19 @@ export class SessionImpl extends Host implements Session {
     this.autoTurn = undefined;
   }
 
+  bargeIn(data?: Record<string, unknown>): boolean {
+    let target: Interruptible | undefined;
+    let latest: Interruptible | undefined;
+    for (const op of this.shared.tts) {
+      latest = op;
+      if (op.playing) target = op;
+    }
+    target ??= latest;
+    if (target === undefined) return false;
+    target.interrupt(data);
+    return true;
+  }
+
   private openTurn(number: number): TurnImpl {
     this.lastTurnNumber = number;
     const turn = new TurnImpl(this.core, this, number);
@@ -218,7 +246,7 @@ export class SessionImpl extends Host implements Session {
 
   end(data: { reason?: string; [key: string]: unknown } = {}): SessionMetrics {
     if (this.finalMetrics) return this.finalMetrics;
-    for (const turn of [...this.openTurns.values()]) turn.end();
+    for (const turn of [...this.openTurns.values()]) turn.close(true);
     emitEvent(this.core, this.node, 'SESSION_END', { reason: 'completed', ...readData(data), turns: this.lastTurnNumber + 1 });
     endSpan(this.core, this.node);
     openSessions.delete(this);
@@ -244,6 +272,7 @@ class TurnImpl extends Host implements Turn {
   /** Whether an operation that opens turns (a recording) already ran in this turn. */
   hasOpener = false;
   private readonly stats = new StatsAccumulator();
+  private readonly state: TurnState = { running: 0, interrupted: false, onIdle: undefined };
 
   constructor(
     protected readonly core: Core,
@@ -273,6 +302,8 @@ class TurnImpl extends Host implements Turn {
       turn: this.number,
       deriver: this.session.deriver,
       scope: (op) => ({ session: this.session, turn: this, op }),
+      shared: this.session.shared,
+      turnState: this.state,
     });
   }
 
@@ -292,12 +323,33 @@ class TurnImpl extends Host implements Turn {
     return { sessionId: this.session.id, turn: this.number, metrics: this.stats.snapshot(), breakdown: this.stats.breakdown() };
   }
 
+  /** Ends the turn; one whose operations still run (a TTS still playing) ends when the last of them does. */
   end(): TurnMetrics {
-    if (!this.node.ended) {
-      endSpan(this.core, this.node);
-      this.session.turnEnded(this);
-    }
+    this.close(false);
     return this.metrics();
+  }
+
+  /** @internal `sessionClosing`: the session ends now, whatever still runs (end reason `session_closed`). */
+  close(sessionClosing: boolean): void {
+    if (this.node.ended) return;
+    if (this.state.running > 0 && !sessionClosing) {
+      this.state.onIdle ??= () => this.finish('completed');
+      return;
+    }
+    this.finish(this.state.running > 0 ? 'session_closed' : 'completed');
+  }
+
+  private finish(reason: 'completed' | 'session_closed'): void {
+    if (this.node.ended) return;
+    this.state.onIdle = undefined;
+    const interrupted = this.state.interrupted;
+    try {
+      this.node.span.setAttributes({ [ATTR_TURN_INTERRUPTED]: interrupted, [ATTR_GEN_AI_END_REASON]: interrupted ? 'interrupted' : reason });
+    } catch {
+      // a broken span must not stop the turn from ending
+    }
+    endSpan(this.core, this.node);
+    this.session.turnEnded(this);
   }
 }
 

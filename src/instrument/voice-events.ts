@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import { usToHrTime } from '../time/format.js';
 import { emitEvent, endSpan, innermostNode, newNode, scopeStorage, type Core, type SpanNode } from './core.js';
 import { installOperationMethods, type HandleOf, type InputOf, type OperationMethods } from './kinds.js';
-import type { OperationPlace } from './operation-base.js';
+import { newShared, type OperationPlace } from './operation-base.js';
 import { runOperation } from './run-operation.js';
 import { SessionImpl, type Session, type SessionOptions } from './session.js';
 
@@ -86,10 +86,19 @@ export class VoiceEvents {
     const orphan = this.orphanNode(SPAN_EVENT);
     emitEvent(this.core, orphan, eventType, data);
     endSpan(this.core, orphan);
+    this.core.orphanDeriver.closeSpan(null, orphan.span.spanContext().spanId); // a one-event span: nothing more will pair on it
   }
 
   private standalone(): OperationPlace {
-    return { parent: undefined, sessionId: null, turn: undefined, deriver: this.core.orphanDeriver, scope: (op) => ({ op }) };
+    return {
+      parent: undefined,
+      sessionId: null,
+      turn: undefined,
+      deriver: this.core.orphanDeriver,
+      scope: (op) => ({ op }),
+      shared: newShared(),
+      turnState: undefined,
+    };
   }
 
   private orphanNode(name: string): SpanNode {

@@ -1,5 +1,5 @@
 import type { EventRecord } from '../events/record.js';
-import { OPERATION_KINDS, operationKinds, type OperationMetricName } from '../events/operation-kinds.js';
+import { OPERATION_KINDS, operationKinds, type OperationMetricDef, type OperationMetricName } from '../events/operation-kinds.js';
 
 /**
  * The one derivation of latency metrics from events, used live by the instrumentation (end
@@ -26,6 +26,12 @@ import { OPERATION_KINDS, operationKinds, type OperationMetricName } from '../ev
  *     operation's TTS_START (a failed attempt before it counts as tts_wait). Milestones are
  *     made non-decreasing: a missing or early one takes its predecessor's time (no LLM
  *     logged: its time shows in tts_wait), so every segment is >= 0.
+ * - Voice activity (the app's VAD): `endpointing_delay` pairs the last SPEECH_END of a recording
+ *   with its RECORDING_END (a SPEECH_START after it withdraws it). In a session that reports VAD,
+ *   a recording with no SPEECH_START expects no reply: it is counted (`noSpeechRecordings`) and
+ *   opens none. `barge_in_stop` runs from the latest SPEECH_START, when it came after the latest
+ *   TTS_START, to TTS_INTERRUPTED; a playback cut short is `tts_playback_interrupted`, not
+ *   `tts_playback`.
  * - Nothing is guessed: a start with no end (an error in between, a newer start of the same
  *   operation, the session ending, the input ending) counts as incomplete. An end earlier
  *   than its start (clock trouble in a file) is never reported as a negative value: it is
@@ -35,13 +41,16 @@ import { OPERATION_KINDS, operationKinds, type OperationMetricName } from '../ev
  *   RECORDING_START opens the next turn.
  */
 
-export type ReplyMetricName = 'response_time' | 'voice_to_voice';
+export type ReplyMetricName = 'response_time' | 'voice_to_voice' | 'barge_in_stop';
 export type MetricName = OperationMetricName | ReplyMetricName;
-/** Operation metrics in the kind table's order, then the reply metrics. */
+/** Operation metrics in the kind table's order (each followed by its interrupted variant), then the reply metrics. */
 export const METRIC_NAMES: readonly MetricName[] = [
-  ...operationKinds().flatMap(([, def]) => def.metrics.map((m) => m.name as OperationMetricName)),
+  ...operationKinds().flatMap(([, def]) =>
+    def.metrics.flatMap((m: OperationMetricDef) => [m.name, ...(m.interruptedAs ? [m.interruptedAs.name] : [])] as OperationMetricName[]),
+  ),
   'response_time',
   'voice_to_voice',
+  'barge_in_stop',
 ];
 
 /** The parts of a reply's voice_to_voice, in order (see above). */
@@ -102,25 +111,47 @@ interface Role {
   starts: MetricName[];
   ends: MetricName[];
   closes: MetricName[];
+  /** Open starts this event withdraws without counting them (SPEECH_START after a SPEECH_END). */
+  withdraws: MetricName[];
 }
 const ROLES = new Map<string, Role>();
 function roleOf(type: string): Role {
   let role = ROLES.get(type);
-  if (role === undefined) ROLES.set(type, (role = { starts: [], ends: [], closes: [] }));
+  if (role === undefined) ROLES.set(type, (role = { starts: [], ends: [], closes: [], withdraws: [] }));
   return role;
 }
+/** Metrics whose newer start replaces an open one silently. */
+const LATEST_START_WINS = new Set<MetricName>();
+/** A sample of an operation that logged an interruption event (TTS_INTERRUPTED) is recorded under this name instead. */
+const INTERRUPTED_AS = new Map<MetricName, MetricName>();
+const INTERRUPTIONS = new Set<string>();
 for (const [, def] of operationKinds()) {
-  for (const m of def.metrics) {
+  for (const m of def.metrics as readonly OperationMetricDef[]) {
     const name = m.name as MetricName;
     roleOf(m.start).starts.push(name);
     for (const end of m.end) roleOf(end).ends.push(name);
     roleOf(def.errorEvent).closes.push(name);
+    for (const type of m.withdrawnBy ?? []) roleOf(type).withdraws.push(name);
+    if (m.latestStartWins) LATEST_START_WINS.add(name);
+    if (m.interruptedAs) {
+      INTERRUPTED_AS.set(name, m.interruptedAs.name as MetricName);
+      INTERRUPTIONS.add(m.interruptedAs.by);
+    }
   }
 }
 // Events the reply model reacts to, even where they pair no operation metric.
-for (const type of ['SPEECH_END', 'SESSION_END']) roleOf(type);
+for (const type of ['SPEECH_START', 'SPEECH_END', 'TTS_INTERRUPTED', 'SESSION_END']) roleOf(type);
 
 const TTS_START = OPERATION_KINDS.tts.metrics[0].start;
+
+/** TTS operations a pending reply keeps as candidates (the oldest is forgotten first). */
+const MAX_CANDIDATES = 8;
+
+function latest<V>(map: Map<string, V>): V | undefined {
+  let last: V | undefined;
+  for (const v of map.values()) last = v;
+  return last;
+}
 
 /** The TTS operation a reply may be heard through. */
 interface HeardCandidate {
@@ -141,6 +172,8 @@ interface PendingReply {
   sttUs: number | undefined;
   sttLabels: SampleLabels;
   firstTokenUs: number | undefined;
+  /** The LLM operation M3 came from: its failure withdraws M3 (the retry's first token counts). */
+  firstTokenKey: string;
   llmLabels: SampleLabels;
   /** TTS operations started since, by span key, until one is heard. */
   tts: Map<string, HeardCandidate>;
@@ -157,8 +190,17 @@ class SessionState {
   pendingResponse: OpenStart | undefined;
   /** The latest utterance still waiting to be heard (voice_to_voice and its breakdown). */
   reply: PendingReply | undefined;
-  /** The last SPEECH_END since the last RECORDING_START (M0 of the next reply). */
+  /** The last SPEECH_END since the last RECORDING_START or SPEECH_START (M0 of the next reply). */
   speechEndUs: number | undefined;
+  /** Whether the app reports voice activity in this session (any SPEECH_* seen). */
+  vad = false;
+  /** A SPEECH_START since the last RECORDING_START. */
+  spokeInRecording = false;
+  /** The latest SPEECH_START and TTS_START (barge_in_stop: the user spoke while the assistant did). */
+  speechStartUs = Number.NEGATIVE_INFINITY;
+  ttsStartUs = Number.NEGATIVE_INFINITY;
+  /** Operations (span keys) that logged an interruption: their remaining pairs are the interrupted variants. */
+  interrupted: Set<string> | undefined;
   /** Turn assigned by rule, for lines that carry none. */
   ruleTurn = 0;
   /** Labels of the latest TTS_START: playback events carry none, their samples take these. */
@@ -182,6 +224,8 @@ export interface DerivationTotals {
   backwards: MetricCounts;
   /** Events whose timestamp is earlier than the previous event of the same session. */
   timestampsBackwards: number;
+  /** Recordings in which the app's VAD reported no speech: no endpointing, no reply expected. */
+  noSpeechRecordings: number;
 }
 
 export type SampleListener = (sample: MetricSample) => void;
@@ -212,13 +256,23 @@ function withTtsLabels(tts: SampleLabels, own: SampleLabels): SampleLabels {
  */
 export class MetricsDeriver {
   private readonly sessions = new Map<string | null, SessionState>();
-  readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0 };
+  readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0, noSpeechRecordings: 0 };
 
   constructor(private readonly onSample: SampleListener) {}
 
   /** Number of sessions with state held (open sessions). */
   get openSessions(): number {
     return this.sessions.size;
+  }
+
+  /** Open starts and reply candidates held: what memory follows (running operations, not events). */
+  get heldStarts(): number {
+    let n = 0;
+    for (const st of this.sessions.values()) {
+      for (const open of st.open.values()) n += open.size;
+      n += st.reply?.tts.size ?? 0;
+    }
+    return n;
   }
 
   push(ev: EventRecord): void {
@@ -238,14 +292,16 @@ export class MetricsDeriver {
     if (type === 'RECORDING_START') {
       st.ruleTurn++;
       st.speechEndUs = undefined;
+      st.spokeInRecording = false;
     }
     const turn = ev.turn ?? st.ruleTurn;
     const key = ev.spanId || '';
 
     let labels: SampleLabels | undefined;
+    for (const metric of role.withdraws) st.open.get(metric)?.delete(key);
     for (const metric of role.starts) {
       const open = st.openOf(metric);
-      if (open.has(key)) this.totals.incomplete[metric]++; // a newer start replaces it
+      if (open.has(key) && !LATEST_START_WINS.has(metric)) this.totals.incomplete[metric]++; // a newer start replaces it
       if (labels === undefined) {
         labels = labelsOf(ev.data);
         if (type === TTS_START) st.ttsLabels = labels;
@@ -260,24 +316,47 @@ export class MetricsDeriver {
       const start = open?.get(key);
       if (start !== undefined) {
         open!.delete(key);
-        ended = start;
-        this.emit(metric, start, ev, turn);
+        ended ??= start; // the operation's main pair (first in the table) gives the reply its labels
+        this.emit(st.interrupted?.has(key) ? (INTERRUPTED_AS.get(metric) ?? metric) : metric, start, ev, turn);
       }
     }
 
     if (type === 'RECORDING_END') {
-      const pending: OpenStart = { us: ev.timestampUs, turn, labels: NO_LABELS, traceId: ev.traceId, spanId: ev.spanId };
-      if (st.pendingResponse) this.totals.incomplete.response_time++;
-      st.pendingResponse = pending;
-      this.openReply(st, ev, turn, ended?.labels ?? NO_LABELS);
-    } else if (type === TTS_START && st.pendingResponse) {
-      const start = st.pendingResponse;
-      st.pendingResponse = undefined;
-      this.emit('response_time', { ...start, labels: labels ?? labelsOf(ev.data) }, ev, turn);
+      if (st.vad && !st.spokeInRecording) {
+        // The app's VAD heard no speech in this recording: nothing to answer, nothing to guess.
+        this.totals.noSpeechRecordings++;
+      } else {
+        const pending: OpenStart = { us: ev.timestampUs, turn, labels: NO_LABELS, traceId: ev.traceId, spanId: ev.spanId };
+        if (st.pendingResponse) this.totals.incomplete.response_time++;
+        st.pendingResponse = pending;
+        this.openReply(st, ev, turn, ended?.labels ?? NO_LABELS);
+      }
+    } else if (type === TTS_START) {
+      st.ttsStartUs = ev.timestampUs;
+      if (st.pendingResponse) {
+        const start = st.pendingResponse;
+        st.pendingResponse = undefined;
+        this.emit('response_time', { ...start, labels: labels ?? labelsOf(ev.data) }, ev, turn);
+      }
+    } else if (type === 'SPEECH_START') {
+      st.vad = true;
+      st.spokeInRecording = true;
+      st.speechStartUs = ev.timestampUs;
+      st.speechEndUs = undefined; // the user spoke again: an earlier end of speech is not the end
     } else if (type === 'SPEECH_END') {
+      st.vad = true;
       st.speechEndUs = ev.timestampUs;
+    } else if (type === 'TTS_INTERRUPTED') {
+      // barge_in_stop: from the user starting to speak while the assistant did, to the assistant stopping.
+      if (st.speechStartUs >= st.ttsStartUs) {
+        const start: OpenStart = { us: st.speechStartUs, turn, labels: st.ttsLabels, traceId: ev.traceId, spanId: ev.spanId };
+        this.emit('barge_in_stop', start, ev, turn);
+      } else this.totals.incomplete.barge_in_stop++; // interrupted without a SPEECH_START during the TTS
     }
     if (st.reply !== undefined) this.advanceReply(st, st.reply, ev, key, ended, labels);
+
+    if (INTERRUPTIONS.has(type)) (st.interrupted ??= new Set()).add(key);
+    else if (role.ends.length > 0) st.interrupted?.delete(key);
 
     const closes = role.closes;
     if (closes.length > 0) this.closeOnError(st, closes, ev.spanId);
@@ -293,6 +372,8 @@ export class MetricsDeriver {
     const st = this.sessions.get(sessionId);
     if (st === undefined) return;
     for (const [metric, open] of st.open) if (open.delete(spanId)) this.totals.incomplete[metric]++;
+    st.interrupted?.delete(spanId);
+    // A reply candidate stays (its playback may still be marked on the turn or session): they are capped instead.
   }
 
   /** Ends the input: every start still open counts as incomplete. Returns the totals. */
@@ -313,6 +394,7 @@ export class MetricsDeriver {
       sttUs: undefined,
       sttLabels: NO_LABELS,
       firstTokenUs: undefined,
+      firstTokenKey: '',
       llmLabels: NO_LABELS,
       tts: new Map(),
     };
@@ -340,17 +422,26 @@ export class MetricsDeriver {
       case 'LLM_FIRST_TOKEN':
         if (reply.firstTokenUs === undefined) {
           reply.firstTokenUs = us;
+          reply.firstTokenKey = key;
           reply.llmLabels = ended?.labels ?? NO_LABELS;
         }
         return;
+      case 'LLM_ERROR':
+        if (reply.firstTokenUs !== undefined && reply.firstTokenKey === key) reply.firstTokenUs = undefined;
+        return;
       case TTS_START:
+        // Bounded: the latest few TTS operations are the ones a reply can still be heard through.
+        if (reply.tts.size >= MAX_CANDIDATES) reply.tts.delete(reply.tts.keys().next().value!);
         reply.tts.set(key, { startUs: us, labels: labels ?? NO_LABELS, firstAudioUs: undefined, playbackUs: undefined });
         return;
       case 'TTS_ERROR':
+      case 'TTS_INTERRUPTED': // cut short before it was heard: not the reply the user heard
         reply.tts.delete(key);
         return;
     }
-    const tts = reply.tts.get(key);
+    // Playback marked on the turn or session span (logEvent) rather than the TTS operation's:
+    // it belongs to the latest TTS operation started since the utterance.
+    const tts = reply.tts.get(key) ?? (key !== '' && (ev.eventType === 'TTS_PLAYBACK_START' || ev.eventType === 'TTS_PLAYBACK_END') ? latest(reply.tts) : undefined);
     if (tts === undefined) return;
     const type = ev.eventType;
     if (type === 'TTS_FIRST_AUDIO') tts.firstAudioUs ??= us;

@@ -4,8 +4,9 @@ import {
   ATTR_GEN_AI_INPUT_TOKENS,
   ATTR_GEN_AI_OUTPUT_TOKENS,
 } from '../../events/span-attributes.js';
+import type { OperationFigures } from '../../events/operation-bus.js';
 import { readData } from '../core.js';
-import { OperationBase, type Operation, type OperationInfo } from '../operation-base.js';
+import { OperationBase, watchedStream, type Operation, type OperationInfo } from '../operation-base.js';
 
 export type LlmInput = OperationInfo;
 
@@ -68,15 +69,7 @@ export class LlmHandle extends OperationBase implements LlmOperation {
   }
 
   stream<T>(source: AsyncIterable<T>): AsyncIterable<T> {
-    const self = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        for await (const chunk of source) {
-          self.onChunk(chunk);
-          yield chunk;
-        }
-      },
-    };
+    return watchedStream(source, (chunk) => this.onChunk(chunk));
   }
 
   usage(usage: LlmUsage): void {
@@ -87,8 +80,8 @@ export class LlmHandle extends OperationBase implements LlmOperation {
     if (output !== undefined) this.tokens.output_tokens = output;
   }
 
-  protected override usageTotals(): { input: number | undefined; output: number | undefined } {
-    return { input: this.tokens.input_tokens, output: this.tokens.output_tokens };
+  protected override figures(): OperationFigures {
+    return { inputTokens: this.tokens.input_tokens, outputTokens: this.tokens.output_tokens };
   }
 
   protected complete(result: unknown): void {
