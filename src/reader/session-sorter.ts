@@ -119,6 +119,12 @@ export class SessionSorter {
     if (ev.eventType === 'SESSION_END') {
       this.open.delete(sid);
       this.release(this.takeSession(s));
+    } else if (ev.spanId === undefined && (ev.eventType === 'TOOL_REQUEST_END' || ev.eventType === 'TOOL_CANCELLED')) {
+      // The end of a voicemode tool call: after an STT failure it writes no SESSION_END, and
+      // this, the call's last line, carries the session's id. Released now, in order with the
+      // calls that follow, instead of after an hour: the conversation chains through it.
+      this.open.delete(sid);
+      this.release(this.takeSession(s));
     }
   }
 

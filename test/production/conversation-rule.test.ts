@@ -10,7 +10,7 @@ import { SessionSorter } from '../../src/reader/session-sorter.js';
  */
 const T0 = Date.UTC(2026, 10, 30, 10) * 1000;
 let line = 0;
-function call(sid: string, startS: number, opts: { pid?: number; since?: number; endS?: number } = {}): FileEvent[] {
+function call(sid: string, startS: number, opts: { pid?: number; since?: number; endS?: number; noEnd?: boolean } = {}): FileEvent[] {
   const at = (s: number, type: string, data: Record<string, unknown> = {}): FileEvent => ({
     timestampUs: T0 + Math.round((startS + s) * 1e6),
     eventType: type,
@@ -24,7 +24,9 @@ function call(sid: string, startS: number, opts: { pid?: number; since?: number;
   if (opts.pid !== undefined) evs.push(at(0.002, 'CONCH_ACQUIRE', { pid: opts.pid }));
   evs.push(at(0.01, 'TTS_START'), at(0.3, 'TTS_FIRST_AUDIO'), at(0.31, 'TTS_PLAYBACK_START'), at(1, 'TTS_PLAYBACK_END'));
   evs.push(at(1.1, 'RECORDING_START'), at(3, 'RECORDING_END'), at(3.1, 'STT_START'), at(3.4, 'STT_COMPLETE'));
-  evs.push(at(opts.endS ?? 3.5, 'SESSION_END'));
+  // voicemode after an STT failure: no SESSION_END; the call's last lines carry the session's id
+  if (opts.noEnd) evs.push(at(3.5, 'CONCH_RELEASE', { pid: opts.pid }), at(3.6, 'TOOL_REQUEST_END', { success: false }));
+  else evs.push(at(opts.endS ?? 3.5, 'SESSION_END'));
   return evs;
 }
 
@@ -41,6 +43,12 @@ function analyse(...calls: FileEvent[][]) {
 }
 
 describe('conversations: which sessions chain', () => {
+  it('a call without SESSION_END (voicemode after an STT failure) still chains in order: every reply pairs with the next call', () => {
+    const r = analyse(call('a', 0, { pid: 100 }), call('b', 10, { pid: 100, noEnd: true }), call('c', 20, { pid: 100 }), call('d', 30, { pid: 100 }));
+    expect(r).toMatchObject({ conversations: 1, replies: 3, unanswered: 1 });
+    expect(r.response).toEqual([7.01, 7.01, 7.01]); // never a later call's TTS (27.01 s)
+  });
+
   it('the same conch pid chains; the reply is the next call’s TTS_START', () => {
     expect(analyse(call('a', 0, { pid: 7 }), call('b', 10, { pid: 7 }))).toEqual({ conversations: 1, replies: 1, unanswered: 1, response: [7.01] });
   });
