@@ -5,6 +5,12 @@ import { discoverFiles, type SourceFile } from '../reader/discover.js';
 import { UsageError } from '../reader/errors.js';
 import type { FileEvent } from '../reader/parse-line.js';
 import { readEvents, type ReadStats } from '../reader/read-events.js';
+import { escapeControl } from './terminal-text.js';
+
+/** One warning line on stderr (paths and messages can hold anything: control characters escaped). */
+export function warnLine(message: string): void {
+  process.stderr.write(`voicemode-events: ${escapeControl(message)}\n`);
+}
 
 /** Options shared by the reading commands. */
 export interface InputOptions {
@@ -81,7 +87,7 @@ export async function readInputs(
   onEvent: (ev: FileEvent) => boolean | void,
   extra: { keepRaw?: boolean; compact?: boolean; afterChunk?: () => Promise<void> | void } = {},
 ): Promise<RunInput> {
-  const files = await discoverFiles(paths);
+  const files = await discoverFiles(paths, process.env, warnLine);
   const pred = compileFilter(filter);
   const total = files.reduce((s, f) => s + f.size, 0);
   const bar = progressBar(total, opts.json === true);
@@ -92,7 +98,7 @@ export async function readInputs(
       afterChunk: extra.afterChunk,
       onProgress: bar ? (b) => bar.update(b) : undefined,
       onSkip: opts.verbose
-        ? (file, line) => process.stderr.write(`voicemode-events: skipped malformed line ${files[file]?.path}:${line}\n`)
+        ? (file, line) => warnLine(`skipped malformed line ${files[file]?.path}:${line}`)
         : undefined,
     });
     return { files, stats };

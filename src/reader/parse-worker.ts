@@ -4,6 +4,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
 import { ByteInterner } from './byte-interner.js';
+import { READ_FLAGS, STREAM_READ_FLAGS } from './regular-file.js';
 import { latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import { STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
@@ -222,7 +223,7 @@ class Batch {
 /** Plain file: this worker's chunks, read by position; each holds the lines that start in it. */
 async function readChunks(): Promise<void> {
   const { chunkBytes: C, size, index, workers } = input;
-  const fh: FileHandle = await open(input.path, 'r');
+  const fh: FileHandle = await open(input.path, READ_FLAGS);
   const OVER = 64 * 1024;
   try {
     for (let k = index; k * C < size; k += workers) {
@@ -274,7 +275,7 @@ async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise
 
 /** Gzip file: one stream, decompressed chunk by chunk; a line cut by a chunk is carried over. */
 async function readGzip(): Promise<void> {
-  const raw = createReadStream(input.path, { highWaterMark: input.chunkBytes });
+  const raw = createReadStream(input.path, { highWaterMark: input.chunkBytes, flags: STREAM_READ_FLAGS });
   const gunzip = createGunzip({ chunkSize: input.chunkBytes });
   raw.on('error', (e) => gunzip.destroy(e));
   const s = raw.pipe(gunzip);

@@ -2,6 +2,7 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
+import { READ_FLAGS, STREAM_READ_FLAGS } from './regular-file.js';
 import { StringDecoder } from 'node:string_decoder';
 import { constants as zc, createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -55,7 +56,7 @@ export interface ReadStats {
 
 /** The time of the first well-formed line in the file's first 64 KiB (cheap; no stream opened). */
 async function peekFirstUs(file: SourceFile, index: number): Promise<number> {
-    const fh = await open(file.path, 'r');
+    const fh = await open(file.path, READ_FLAGS);
     let buf: Buffer;
     try {
       const b = Buffer.alloc(PEEK_BYTES);
@@ -266,7 +267,7 @@ class FileCursor extends Cursor {
   bytesRead = 0;
 
   private openStream(): void {
-    this.raw = createReadStream(this.file.path, { highWaterMark: CHUNK });
+    this.raw = createReadStream(this.file.path, { highWaterMark: CHUNK, flags: STREAM_READ_FLAGS });
     let s: Readable = this.raw;
     if (this.file.gz) {
       const gunzip = createGunzip({ chunkSize: CHUNK });

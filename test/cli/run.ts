@@ -38,3 +38,24 @@ export async function json<T = Record<string, unknown>>(args: string[]): Promise
   if (lines.length !== 1) throw new Error(`expected exactly one JSON line, got ${lines.length}`);
   return JSON.parse(lines[0]!) as T;
 }
+
+/** Runs the built CLI with a time limit: a hang is killed and reported (`timedOut`), not waited on. */
+export function cliWithin(ms: number, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result & { timedOut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, ms);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, timedOut });
+    });
+  });
+}

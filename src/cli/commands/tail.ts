@@ -1,6 +1,6 @@
 import { outputRedactor } from '../redact-output.js';
 import { Command, InvalidArgumentError } from 'commander';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { TurnAssigner } from '../../analysis/turns.js';
@@ -8,7 +8,9 @@ import { resolveConfig } from '../../config.js';
 import { METRIC_NAMES, MetricsDeriver, type MetricName, type MetricSample } from '../../metrics/derive.js';
 import { DataError, UsageError } from '../../reader/errors.js';
 import { isBlank, parseLine, type FileEvent } from '../../reader/parse-line.js';
+import { describeOpenError, NotRegularFileError, openRegular } from '../../reader/regular-file.js';
 import { iso, sec } from '../format.js';
+import { warnLine } from '../input.js';
 
 interface TailOptions {
   json?: boolean;
@@ -16,10 +18,33 @@ interface TailOptions {
   interval: number;
 }
 
-/** Plain (not .gz) log files of a folder, newest last (by the date in the name, then name). */
-async function logFiles(dir: string): Promise<string[]> {
-  const names = (await readdir(dir)).filter((n) => /^voicemode_events(?:_[0-9A-Za-z:T-]+)?\.jsonl$/.test(n));
-  return names.sort().map((n) => join(dir, n));
+/**
+ * Plain (not .gz) log files of a folder, newest last (by the date in the name, then name).
+ * Only regular files: a FIFO or device named like a log file is skipped, with one warning
+ * per path (`warned`), as opening it would hang the command.
+ */
+async function logFiles(dir: string, warned: Set<string>): Promise<string[]> {
+  let all: string[];
+  try {
+    all = await readdir(dir);
+  } catch (err) {
+    throw new DataError(describeOpenError(dir, err));
+  }
+  const out: string[] = [];
+  for (const n of all.filter((n) => /^voicemode_events(?:_[0-9A-Za-z:T-]+)?\.jsonl$/.test(n)).sort()) {
+    const path = join(dir, n);
+    try {
+      if (!(await stat(path)).isFile()) {
+        if (!warned.has(path)) warnLine(`${path} is not a regular file; skipped`);
+        warned.add(path);
+        continue;
+      }
+    } catch {
+      continue; // removed meanwhile
+    }
+    out.push(path);
+  }
+  return out;
 }
 
 function nonNegInt(name: string) {
@@ -103,7 +128,8 @@ export function tailCommand(): Command {
         }
       };
 
-      let files = await logFiles(dir);
+      const warned = new Set<string>();
+      let files = await logFiles(dir, warned);
       let current = files[files.length - 1];
       let offset = 0;
       let rest = '';
@@ -113,13 +139,17 @@ export function tailCommand(): Command {
       const readNew = async (path: string): Promise<FileEvent[]> => {
         const evs: FileEvent[] = [];
         let fh;
+        let size: number;
         try {
-          fh = await open(path, 'r');
-        } catch {
-          return evs; // removed meanwhile
+          ({ fh, size } = await openRegular(path));
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') return evs; // removed meanwhile
+          // unreadable, or replaced by a FIFO: say so rather than follow nothing forever
+          if (err instanceof NotRegularFileError) throw new DataError(err.message);
+          throw new DataError(describeOpenError(path, err));
         }
         try {
-          const { size } = await fh.stat();
           if (size < offset) {
             offset = 0; // truncated: start over
             rest = '';
@@ -182,7 +212,7 @@ export function tailCommand(): Command {
           throw new DataError(`the log folder went away: ${dir}`);
         }
         if (current !== undefined) for (const ev of await readNew(current)) handle(ev);
-        files = await logFiles(dir);
+        files = await logFiles(dir, warned);
         const newest = files[files.length - 1];
         if (newest !== undefined && newest !== current && (current === undefined || basename(newest) > basename(current))) {
           if (current !== undefined) for (const ev of await readNew(current)) handle(ev); // the rest of the old file
