@@ -6,7 +6,7 @@ import { endOpenSessions } from '../instrument/session.js';
 import { TRACER_NAME, VoiceEvents } from '../instrument/voice-events.js';
 import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
-import type { Clock } from '../time/clock.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import type { RedactMode } from '../events/sanitize.js';
 import { parseDays, scheduleRetention } from '../sink/retention.js';
 import { installExitHooks } from './exit-hooks.js';
@@ -112,6 +112,8 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
           retentionDays: options.retentionDays ?? parseDays('VOICEMODE_EVENT_LOG_RETENTION_DAYS', env.VOICEMODE_EVENT_LOG_RETENTION_DAYS, 0, warnOnce),
           compressAfterDays:
             options.compressAfterDays ?? parseDays('VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS', env.VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS, 1, warnOnce),
+          // the writer names its file from the events' clock: that file is live whatever Date.now() says
+          writerNowMs: () => (options.clock ?? systemClock).nowUs() / 1000,
         },
         warn,
       )
