@@ -3,11 +3,11 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { READ_FLAGS, STREAM_READ_FLAGS } from './regular-file.js';
-import { StringDecoder } from 'node:string_decoder';
 import { constants as zc, createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { SourceFile } from './discover.js';
 import { DataError } from './errors.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { isBlank, parseLine, type FileEvent } from './parse-line.js';
 import { STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
@@ -28,8 +28,14 @@ const WORKER_YOUNG_GEN_MB = 6;
 export interface ReadOptions {
   /** Keep each line's original text on the event (`query`). */
   keepRaw?: boolean;
-  /** Called for each malformed line (file index, 1-based line number). */
-  onSkip?: (file: number, line: number) => void;
+  /** Called for each malformed line (file index, 1-based line number; `long` for a line over `maxLineBytes`). */
+  onSkip?: (file: number, line: number, long?: boolean) => void;
+  /**
+   * Lines longer than this many bytes are skipped and counted (in `skippedLines` and
+   * `longLines`) without being held in memory. Default 8 MiB (DEFAULT_MAX_LINE_BYTES): our
+   * lines are at most a few hundred KiB (data is bounded when logged).
+   */
+  maxLineBytes?: number;
   /** Called with the number of input bytes (compressed for .gz) read so far across files. */
   onProgress?: (bytesRead: number) => void;
   /** Awaited after each chunk: lets a consumer apply back-pressure (stdout) or stop. */
@@ -51,6 +57,8 @@ export interface ReadStats {
   /** Well-formed events read (before any filter). */
   events: number;
   skippedLines: number;
+  /** Of the skipped lines, those longer than `maxLineBytes`. */
+  longLines: number;
   bytes: number;
 }
 
@@ -144,6 +152,7 @@ class WorkerCursor extends Cursor {
         workers: n,
         size: this.file.size,
         tableReset: this.opts.workerTableReset,
+        maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
       };
       const pw: ParseWorker = {
         // A small young generation: the worker's objects are short-lived, and each isolate's
@@ -216,6 +225,11 @@ class WorkerCursor extends Cursor {
         this.stats.skippedLines++;
         this.opts.onSkip?.(this.index, lineOffset + line);
       }
+      for (const line of m.long) {
+        this.stats.skippedLines++;
+        this.stats.longLines++;
+        this.opts.onSkip?.(this.index, lineOffset + line, true);
+      }
       const { ts, ints, spans, n } = m;
       const empty: Record<string, unknown> = {};
       const out: FileEvent[] = new Array(n);
@@ -260,9 +274,12 @@ function defaultParseWorkers(): number {
 class FileCursor extends Cursor {
   done = false;
   private raw: ReadStream | undefined;
-  private iter: AsyncIterator<Buffer | string> | undefined;
-  private readonly decoder = new StringDecoder('utf8');
-  private rest = '';
+  private iter: AsyncIterator<Buffer> | undefined;
+  private readonly lines = new LineSplitter(
+    (line) => this.line(line),
+    () => this.long(),
+    this.opts.maxLineBytes,
+  );
   private lineNo = 0;
   bytesRead = 0;
 
@@ -274,7 +291,7 @@ class FileCursor extends Cursor {
       this.raw.on('error', (e) => gunzip.destroy(e));
       s = this.raw.pipe(gunzip);
     }
-    this.iter = s[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+    this.iter = s[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
 
   /** Reads and parses the next chunk into `batch`. Returns false at the end of the file. */
@@ -283,7 +300,7 @@ class FileCursor extends Cursor {
     this.pos = 0;
     while (!this.done && this.batch.length === 0) {
       if (this.iter === undefined) this.openStream();
-      let r: IteratorResult<Buffer | string>;
+      let r: IteratorResult<Buffer>;
       try {
         r = await this.iter!.next();
       } catch (err) {
@@ -291,21 +308,11 @@ class FileCursor extends Cursor {
         const msg = (err as Error).message ?? String(err);
         throw new DataError(this.file.gz ? `corrupt gzip file ${this.file.path}: ${msg}` : `cannot read ${this.file.path}: ${msg}`);
       }
-      let text: string;
       if (r.done) {
         this.done = true;
-        text = this.rest + this.decoder.end();
-        this.rest = '';
-        if (text !== '') this.parseLines(text, true);
+        this.lines.end();
       } else {
-        text = this.rest + (typeof r.value === 'string' ? r.value : this.decoder.write(r.value));
-        const last = text.lastIndexOf('\n');
-        if (last < 0) {
-          this.rest = text;
-        } else {
-          this.rest = text.slice(last + 1);
-          this.parseLines(text.slice(0, last), false);
-        }
+        this.lines.push(r.value);
       }
       const bytes = this.raw?.bytesRead ?? 0;
       this.stats.bytes += bytes - this.bytesRead;
@@ -314,34 +321,26 @@ class FileCursor extends Cursor {
     return this.batch.length > 0;
   }
 
-  private parseLines(text: string, final: boolean): void {
-    const keepRaw = this.opts.keepRaw === true;
-    let start = 0;
-    const n = text.length;
-    while (start <= n) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) {
-        if (start === n && !final) break;
-        end = n;
-      }
-      this.lineNo++;
-      let line = text.slice(start, end);
-      start = end + 1;
-      if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-      if (line.length === 0 || isBlank(line)) {
-        if (end === n) break;
-        continue;
-      }
-      const ev = parseLine(line, this.index, this.lineNo, keepRaw);
-      if (ev === undefined) {
-        this.stats.skippedLines++;
-        this.opts.onSkip?.(this.index, this.lineNo);
-      } else {
-        this.stats.events++;
-        this.batch.push(ev);
-      }
-      if (end === n) break;
+  private line(text: string): void {
+    this.lineNo++;
+    let line = text;
+    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    if (line.length === 0 || isBlank(line)) return;
+    const ev = parseLine(line, this.index, this.lineNo, this.opts.keepRaw === true);
+    if (ev === undefined) {
+      this.stats.skippedLines++;
+      this.opts.onSkip?.(this.index, this.lineNo);
+    } else {
+      this.stats.events++;
+      this.batch.push(ev);
     }
+  }
+
+  private long(): void {
+    this.lineNo++;
+    this.stats.skippedLines++;
+    this.stats.longLines++;
+    this.opts.onSkip?.(this.index, this.lineNo, true);
   }
 
   close(): void {
@@ -358,7 +357,7 @@ export async function readEvents(
   onEvent: (ev: FileEvent) => boolean | void,
   opts: ReadOptions = {},
 ): Promise<ReadStats> {
-  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, bytes: 0 };
+  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, bytes: 0 };
   const pending: Cursor[] = files.map((f, i) => (opts.compact ? new WorkerCursor(f, i, opts, stats) : new FileCursor(f, i, opts, stats)));
   await Promise.all(pending.map((c) => c.peek()));
   // date order first (from discovery), then by first timestamp inside the same date key

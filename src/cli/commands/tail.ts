@@ -2,11 +2,11 @@ import { outputRedactor } from '../redact-output.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { TurnAssigner } from '../../analysis/turns.js';
 import { resolveConfig } from '../../config.js';
 import { METRIC_NAMES, MetricsDeriver, type MetricName, type MetricSample } from '../../metrics/derive.js';
 import { DataError, UsageError } from '../../reader/errors.js';
+import { LineSplitter } from '../../reader/line-splitter.js';
 import { isBlank, parseLine, type FileEvent } from '../../reader/parse-line.js';
 import { describeOpenError, NotRegularFileError, openRegular } from '../../reader/regular-file.js';
 import { iso, sec } from '../format.js';
@@ -132,12 +132,23 @@ export function tailCommand(): Command {
       let files = await logFiles(dir, warned);
       let current = files[files.length - 1];
       let offset = 0;
-      let rest = '';
       let lineNo = 0;
-      let decoder = new StringDecoder('utf8');
+      let evs: FileEvent[] = [];
+      // lines over the length bound are skipped without being held (as in the other commands)
+      const newSplitter = (): LineSplitter =>
+        new LineSplitter(
+          (l) => {
+            lineNo++;
+            if (isBlank(l)) return;
+            const ev = parseLine(l.endsWith('\r') ? l.slice(0, -1) : l, 0, lineNo);
+            if (ev) evs.push(ev);
+          },
+          () => void lineNo++,
+        );
+      let splitter = newSplitter();
 
       const readNew = async (path: string): Promise<FileEvent[]> => {
-        const evs: FileEvent[] = [];
+        evs = [];
         let fh;
         let size: number;
         try {
@@ -152,7 +163,7 @@ export function tailCommand(): Command {
         try {
           if (size < offset) {
             offset = 0; // truncated: start over
-            rest = '';
+            splitter = newSplitter();
           }
           while (offset < size) {
             const len = Math.min(size - offset, 1 << 20);
@@ -160,15 +171,7 @@ export function tailCommand(): Command {
             const { bytesRead } = await fh.read(buf, 0, len, offset);
             if (bytesRead === 0) break;
             offset += bytesRead;
-            const text = rest + decoder.write(buf.subarray(0, bytesRead));
-            const parts = text.split('\n');
-            rest = parts.pop() ?? '';
-            for (const l of parts) {
-              lineNo++;
-              if (isBlank(l)) continue;
-              const ev = parseLine(l.endsWith('\r') ? l.slice(0, -1) : l, 0, lineNo);
-              if (ev) evs.push(ev);
-            }
+            splitter.push(buf.subarray(0, bytesRead));
           }
         } finally {
           await fh.close();
@@ -219,9 +222,8 @@ export function tailCommand(): Command {
           process.stderr.write(`voicemode-events: following ${newest}\n`);
           current = newest;
           offset = 0;
-          rest = '';
           lineNo = 0;
-          decoder = new StringDecoder('utf8');
+          splitter = newSplitter();
           for (const ev of await readNew(current)) handle(ev);
         }
       }
