@@ -58,7 +58,9 @@ export async function discoverFiles(
     try {
       st = await stat(input);
     } catch (err) {
-      throw new UsageError(describeOpenError(input, err));
+      // a path that is not there is the command line's fault; one we may not read is the data's
+      const code = (err as NodeJS.ErrnoException).code;
+      throw code === 'ENOENT' || code === 'ENOTDIR' ? new UsageError(describeOpenError(input, err)) : new DataError(describeOpenError(input, err));
     }
     const candidates: string[] = [];
     if (st.isDirectory()) {

@@ -2,7 +2,7 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
-import { READ_FLAGS, STREAM_READ_FLAGS } from './regular-file.js';
+import { describeOpenError, READ_FLAGS, STREAM_READ_FLAGS } from './regular-file.js';
 import { constants as zc, createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { SourceFile } from './discover.js';
@@ -50,6 +50,13 @@ export interface ReadOptions {
   parseWorkers?: number;
   /** Strings a parse worker's table holds before it starts afresh (default 8192; for tests). */
   workerTableReset?: number;
+  /**
+   * A file that cannot be read to its end (a truncated or corrupt .gz, a read error): without
+   * this callback the read fails with a DataError; with it, the file's events read so far are
+   * kept, the rest of it is skipped, the callback gets the message, `unreadableFiles` counts
+   * it, and the other files are read.
+   */
+  onFileError?: (file: number, message: string) => void;
 }
 
 export interface ReadStats {
@@ -59,6 +66,8 @@ export interface ReadStats {
   skippedLines: number;
   /** Of the skipped lines, those longer than `maxLineBytes`. */
   longLines: number;
+  /** Files given up part-way (see ReadOptions.onFileError). */
+  unreadableFiles: number;
   bytes: number;
 }
 
@@ -357,16 +366,29 @@ export async function readEvents(
   onEvent: (ev: FileEvent) => boolean | void,
   opts: ReadOptions = {},
 ): Promise<ReadStats> {
-  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, bytes: 0 };
+  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, bytes: 0 };
   const pending: Cursor[] = files.map((f, i) => (opts.compact ? new WorkerCursor(f, i, opts, stats) : new FileCursor(f, i, opts, stats)));
-  await Promise.all(pending.map((c) => c.peek()));
+  // a file that cannot even be peeked at is read first, where its error is reported
+  await Promise.all(pending.map((c) => c.peek().catch(() => undefined)));
   // date order first (from discovery), then by first timestamp inside the same date key
   pending.sort((a, b) => a.firstUs - b.firstUs || a.index - b.index);
   const active: Cursor[] = [];
   let stopped = false;
 
+  /** The cursor's next batch; false at its end, or when it fails and failures are skipped (onFileError). */
+  const fill = async (c: Cursor): Promise<boolean> => {
+    try {
+      return await c.fill();
+    } catch (err) {
+      c.close();
+      if (!opts.onFileError) throw err instanceof DataError ? err : new DataError(describeOpenError(c.file.path, err));
+      stats.unreadableFiles++;
+      opts.onFileError(c.index, err instanceof DataError ? err.message : describeOpenError(c.file.path, err));
+      return false;
+    }
+  };
   const activate = async (c: Cursor): Promise<void> => {
-    if (await c.fill()) active.push(c);
+    if (await fill(c)) active.push(c);
     await afterChunk();
   };
   const afterChunk = async (): Promise<void> => {
@@ -417,7 +439,7 @@ export async function readEvents(
       min.pos = pos;
       if (stopped) break;
       if (pos >= n) {
-        if (!(await min.fill())) active.splice(active.indexOf(min), 1);
+        if (!(await fill(min))) active.splice(active.indexOf(min), 1);
         await afterChunk();
       }
     }

@@ -40,9 +40,9 @@ export async function json<T = Record<string, unknown>>(args: string[]): Promise
 }
 
 /** Runs the built CLI with a time limit: a hang is killed and reported (`timedOut`), not waited on. */
-export function cliWithin(ms: number, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result & { timedOut: boolean }> {
+export function cliWithin(ms: number, args: string[], env: NodeJS.ProcessEnv = {}, as: { uid?: number; gid?: number } = {}): Promise<Result & { timedOut: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -45,6 +45,7 @@ export function summaryCommand(): Command {
           first_event: iso(a.firstUs),
           last_event: iso(a.lastUs),
           event_types: a.eventTypes,
+          unreadable_files: stats.unreadableFiles,
         };
         if (opts.by) {
           out.by = opts.by;
