@@ -95,7 +95,11 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   });
   // The JSONL files completely; spans and the last metric collection over OTLP within the exit budget.
   const flushAll = async (final = false): Promise<void> => {
-    const exported = exports.bounded(Promise.all([provider.forceFlush(), exports.forceFlush()]), final);
+    // exports answer the SDK at once and run in the background (sdk/otlp.ts): wait for them too
+    const exported = exports.bounded(
+      Promise.all([provider.forceFlush(), exports.forceFlush()]).then(() => exports.monitor.background.settled()),
+      final,
+    );
     await Promise.all([jsonl?.forceFlush().catch(() => undefined), exported]);
   };
   if (options.register !== false) provider.register();
@@ -150,7 +154,10 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
         uninstall();
         stopRetention();
         await flushAll(true);
-        await exports.bounded(Promise.all([provider.shutdown(), exports.shutdown()]), true);
+        await exports.bounded(
+          Promise.all([provider.shutdown(), exports.shutdown()]).then(() => exports.monitor.background.settled()),
+          true,
+        );
       })();
       return stopped;
     },
