@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '../..');
-export const BIN = join(ROOT, 'dist/cli/main.js');
+/** The CLI under test; VME_TEST_BIN runs the suite against another build (e.g. the code before a fix). */
+export const BIN = process.env.VME_TEST_BIN ?? join(ROOT, 'dist/cli/main.js');
 export const FIX = join(ROOT, 'test/fixtures');
 
 if (!existsSync(BIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');

@@ -11,6 +11,7 @@ import { isBlank, parseLine, type FileEvent } from '../../reader/parse-line.js';
 import { describeOpenError, NotRegularFileError, openRegular } from '../../reader/regular-file.js';
 import { iso, sec } from '../format.js';
 import { warnLine } from '../input.js';
+import { escapeControl, escapeJsonText } from '../terminal-text.js';
 
 interface TailOptions {
   json?: boolean;
@@ -83,8 +84,9 @@ export function tailCommand(): Command {
       if (!st.isDirectory()) throw new UsageError(`not a folder: ${dir} (tail follows a log folder)`);
 
       const redact = outputRedactor();
+      // DEL and C1 (left raw by JSON.stringify) escaped on every line; C0 where content is put in
       const out = (s: string): void => {
-        process.stdout.write(s + '\n');
+        process.stdout.write(escapeJsonText(s) + '\n');
       };
       // per session: samples of the current turn, to print when the turn completes
       const turnOfSession = new Map<string | null, { assigner: TurnAssigner; turn: number | undefined; samples: MetricSample[] }>();
@@ -95,7 +97,7 @@ export function tailCommand(): Command {
         if (opts.json) out(JSON.stringify({ kind: 'turn_metrics', session_id: sessionId, turn, metrics }));
         else {
           const parts = METRIC_NAMES.filter((m) => metrics[m]).map((m) => `${m} ${metrics[m]!.map(sec).join(', ')}`);
-          out(`  turn ${turn} of ${sessionId ?? '(no session)'}: ${parts.join('; ')}`);
+          out(`  turn ${turn} of ${sessionId === null ? '(no session)' : escapeControl(sessionId)}: ${parts.join('; ')}`);
         }
       };
       const deriver = new MetricsDeriver((s) => {
@@ -118,7 +120,7 @@ export function tailCommand(): Command {
           } else {
             const t = iso(ev.timestampUs)!.slice(11, 23);
             const data = JSON.stringify(redact.data(ev.data));
-            out(`${t}  ${(ev.sessionId ?? '-').padEnd(26)} ${ev.eventType.padEnd(20)} ${data === '{}' ? '' : data}`.trimEnd());
+            out(`${t}  ${escapeControl(ev.sessionId ?? '-').padEnd(26)} ${escapeControl(ev.eventType).padEnd(20)} ${data === '{}' ? '' : data}`.trimEnd());
           }
         }
         deriver.push(ev);

@@ -6,6 +6,7 @@ import { DataError } from '../../reader/errors.js';
 import type { FileEvent } from '../../reader/parse-line.js';
 import { iso, sec, useColor, writeOut } from '../format.js';
 import { addVerboseOption, readInputs, type InputOptions } from '../input.js';
+import { escapeControl } from '../terminal-text.js';
 
 interface TimelineOptions extends InputOptions {
   session: string;
@@ -17,7 +18,7 @@ function compactData(data: Record<string, unknown>, max = 100): string {
     const text = typeof v === 'string' ? (/[\s"=]/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v);
     parts.push(`${k}=${text}`);
   }
-  const s = parts.join(' ');
+  const s = escapeControl(parts.join(' '));
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
@@ -73,9 +74,9 @@ export function timelineCommand(): Command {
       }
 
       const bold = useColor() ? (s: string) => `\x1b[1m${s}\x1b[22m` : (s: string) => s;
-      const line = (e: FileEvent): string => `  ${('+' + rel(e.timestampUs).toFixed(3) + 's').padStart(10)}  ${e.eventType.padEnd(20)} ${compactData(redact.data(e.data))}`.trimEnd();
+      const line = (e: FileEvent): string => `  ${('+' + rel(e.timestampUs).toFixed(3) + 's').padStart(10)}  ${escapeControl(e.eventType).padEnd(20)} ${compactData(redact.data(e.data))}`.trimEnd();
       const out: string[] = [];
-      out.push(bold(`Session ${opts.session}`) + `  start ${iso(startUs)}  duration ${sec(rel(endUs))}  events ${events.length}  turns ${turnNumbers.length}`);
+      out.push(bold(`Session ${escapeControl(opts.session)}`) + `  start ${iso(startUs)}  duration ${sec(rel(endUs))}  events ${events.length}  turns ${turnNumbers.length}`);
       const sessionLevel = events.filter((_, i) => turnOf[i] === undefined);
       for (const e of sessionLevel.filter((e) => e.timestampUs === startUs || e.eventType === 'SESSION_START')) out.push(line(e));
       for (const t of turnNumbers) {
