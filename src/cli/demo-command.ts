@@ -1,5 +1,20 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { resolveConfig, warnStderr } from '../config.js';
 import { runDemo } from '../demo/run-demo.js';
+
+/**
+ * The file that the log folder, or the nearest existing part of its path, is; undefined when
+ * there is none. Said plainly to the user (the writer would only report EEXIST / ENOTDIR).
+ */
+async function fileInPlaceOfFolder(dir: string): Promise<string | undefined> {
+  for (let p = resolve(dir); ; p = dirname(p)) {
+    const st = await stat(p).catch(() => undefined);
+    if (st?.isFile()) return p;
+    if (st !== undefined || dirname(p) === p) return undefined;
+  }
+}
 
 function positiveInt(name: string, max: number) {
   return (raw: string): number => {
@@ -39,6 +54,12 @@ export function demoCommand(): Command {
     .option('--no-speech-rate <p>', 'probability of an empty transcript (the user is recorded again)', probability, 0.1)
     .addHelpText('after', '\nExample:\n  $ voicemode-events demo --dir ./logs --sessions 3 --turns 5 --speed 20\n')
     .action(async (opts: { dir?: string; sessions: number; turns: number; seed: number; speed: number; errorRate: number; noSpeechRate: number }) => {
-      await runDemo(opts);
+      const dir = resolve(opts.dir ?? resolveConfig().dir);
+      const file = await fileInPlaceOfFolder(dir);
+      if (file === undefined) return void (await runDemo(opts));
+      // as for any folder it cannot use: one warning, and the demo runs on without files
+      const source = opts.dir !== undefined ? '--dir' : 'VOICEMODE_EVENT_LOG_DIR';
+      warnStderr(`${file === dir ? '' : `cannot use ${dir}: `}${file} is a file, not a folder (${source} names the folder for the event logs); the demo continues without writing JSONL files`);
+      await runDemo({ ...opts, env: { ...process.env, VOICEMODE_EVENT_LOG_ENABLED: 'false' } });
     });
 }
