@@ -3,6 +3,44 @@ import type { Distribution } from '../analysis/quantiles.js';
 import { formatTimestampUs } from '../time/format.js';
 import { escapeControl, escapeJsonText } from './terminal-text.js';
 
+/** Width of the output: the terminal's columns, or 100 when stdout is not a terminal (a pipe, a file). */
+export function outputColumns(stream: NodeJS.WriteStream = process.stdout): number {
+  return stream.isTTY && stream.columns ? stream.columns : 100;
+}
+
+/** Cuts `text` to `max` characters with an ellipsis. */
+export function fit(text: string, max: number): string {
+  return text.length > max ? text.slice(0, Math.max(1, max - 1)) + '…' : text;
+}
+
+/**
+ * `head` then the parts joined by `sep`, wrapped at spaces to `columns`: continuation lines
+ * are indented (a long list of a turn's metrics stays whole and readable).
+ */
+export function wrapParts(head: string, parts: string[], columns: number, sep = '; '): string {
+  const indent = ' '.repeat(Math.min(head.length, 8));
+  const lines: string[] = [];
+  let line = head.trimEnd();
+  for (const word of parts.join(sep).split(' ')) {
+    if (line.trim() !== '' && line.length + 1 + word.length > columns) {
+      lines.push(line);
+      line = indent + word;
+    } else line += (line === '' ? '' : ' ') + word;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+/** A computed number rounded to the microsecond (seconds) for JSON: 0.2999999999999993 -> 0.3. */
+export function micro(v: number): number {
+  return Number.isInteger(v) ? v : Math.round(v * 1e6) / 1e6;
+}
+
+/** JSON of computed results (statistics, never log data): every number rounded by `micro`. */
+export function statsJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? micro(v) : v));
+}
+
 /** Colour only on a terminal and when NO_COLOR is not set (https://no-color.org). */
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   return stream.isTTY === true && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
@@ -23,8 +61,36 @@ export function makeTable(head: string[]): Table.Table {
   type Row = Table.HorizontalTableRow | Table.VerticalTableRow | Table.CrossTableRow;
   table.push = (...rows: Row[]): number => push(...rows.map((r) => (Array.isArray(r) ? r.map((c) => (typeof c === 'string' ? escapeControl(c) : c)) : r)));
   const render = table.toString.bind(table);
-  table.toString = (): string => (table.length <= TABLE_CHUNK_ROWS ? render() : renderInChunks(head, table as unknown as string[][], style));
+  table.toString = (): string => {
+    const rows = table as unknown as string[][];
+    const widths = naturalWidths(head, rows);
+    const fitted = fitWidths(widths, outputColumns());
+    if (fitted === widths && rows.length <= TABLE_CHUNK_ROWS) return render();
+    return renderInChunks(head, rows, style, fitted);
+  };
   return table;
+}
+
+/** Column widths (padding included) that show every cell whole. */
+function naturalWidths(head: string[], rows: string[][]): number[] {
+  return head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(String(r[i] ?? '')))) + 2);
+}
+
+/**
+ * Widths that fit `columns` (borders included): the widest columns are narrowed first, to no
+ * less than 8; cli-table3 then cuts their cells with an ellipsis. The same array when it fits.
+ */
+function fitWidths(widths: number[], columns: number): number[] {
+  const total = (w: number[]): number => w.reduce((a, b) => a + b, 0) + w.length + 1;
+  if (total(widths) <= columns) return widths;
+  const out = [...widths];
+  while (total(out) > columns) {
+    let widest = 0;
+    for (let i = 1; i < out.length; i++) if (out[i]! > out[widest]!) widest = i;
+    if (out[widest]! <= 8) break;
+    out[widest]!--;
+  }
+  return out;
 }
 
 export const TABLE_CHUNK_ROWS = 64;
@@ -36,8 +102,7 @@ function displayWidth(text: string): number {
   return w;
 }
 
-function renderInChunks(head: string[], rows: string[][], style: { head: string[]; border: string[] }): string {
-  const colWidths = head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(String(r[i] ?? '')))) + 2);
+function renderInChunks(head: string[], rows: string[][], style: { head: string[]; border: string[] }, colWidths: number[]): string {
   const out: string[] = [];
   let separator = '';
   for (let from = 0; from < rows.length; from += TABLE_CHUNK_ROWS) {

@@ -3,7 +3,7 @@ import type { LabelKey } from '../../analysis/sample-store.js';
 import { LABEL_KEYS } from '../../analysis/sample-store.js';
 import { METRIC_NAMES } from '../../metrics/derive.js';
 import { analyzeInputs } from '../analyze-run.js';
-import { DIST_COLUMNS, distRow, iso, makeTable, writeOut } from '../format.js';
+import { DIST_COLUMNS, distRow, iso, makeTable, statsJson, writeOut } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';
 import { anomaliesJson, anomaliesOneLine, anomaliesText } from '../render-anomalies.js';
 
@@ -52,7 +52,7 @@ export function summaryCommand(): Command {
           out.groups = a.groups;
         }
         out.anomalies = anomaliesJson(a, opts.anomalies === true);
-        await writeOut(JSON.stringify(out) + '\n');
+        await writeOut(statsJson(out) + '\n');
         return;
       }
       const lines: string[] = [];

@@ -9,7 +9,7 @@ import { DataError, UsageError } from '../../reader/errors.js';
 import { LineSplitter } from '../../reader/line-splitter.js';
 import { isBlank, parseLine, type FileEvent } from '../../reader/parse-line.js';
 import { describeOpenError, NotRegularFileError, openRegular } from '../../reader/regular-file.js';
-import { iso, sec } from '../format.js';
+import { fit, iso, micro, outputColumns, sec, wrapParts } from '../format.js';
 import { warnLine } from '../input.js';
 import { escapeControl, escapeJsonText } from '../terminal-text.js';
 
@@ -93,11 +93,11 @@ export function tailCommand(): Command {
       const printTurn = (sessionId: string | null, turn: number, samples: MetricSample[]): void => {
         if (samples.length === 0) return;
         const metrics: Partial<Record<MetricName, number[]>> = {};
-        for (const m of METRIC_NAMES) for (const s of samples) if (s.metric === m) (metrics[m] ??= []).push(s.seconds);
+        for (const m of METRIC_NAMES) for (const s of samples) if (s.metric === m) (metrics[m] ??= []).push(micro(s.seconds));
         if (opts.json) out(JSON.stringify({ kind: 'turn_metrics', session_id: sessionId, turn, metrics }));
         else {
           const parts = METRIC_NAMES.filter((m) => metrics[m]).map((m) => `${m} ${metrics[m]!.map(sec).join(', ')}`);
-          out(`  turn ${turn} of ${sessionId === null ? '(no session)' : escapeControl(sessionId)}: ${parts.join('; ')}`);
+          out(wrapParts(`  turn ${turn} of ${sessionId === null ? '(no session)' : escapeControl(sessionId)}: `, parts, outputColumns()));
         }
       };
       const deriver = new MetricsDeriver((s) => {
@@ -119,7 +119,8 @@ export function tailCommand(): Command {
             out(JSON.stringify({ kind: 'event', timestamp: iso(ev.timestampUs), event_type: ev.eventType, session_id: ev.sessionId, turn: turn ?? null, data: redact.data(ev.data) }));
           } else {
             const t = iso(ev.timestampUs)!.slice(11, 23);
-            const data = JSON.stringify(redact.data(ev.data));
+            // the data shortened so the line fits the terminal (62 = time, session, type columns)
+            const data = fit(escapeControl(JSON.stringify(redact.data(ev.data))), Math.max(20, outputColumns() - 62));
             out(`${t}  ${escapeControl(ev.sessionId ?? '-').padEnd(26)} ${escapeControl(ev.eventType).padEnd(20)} ${data === '{}' ? '' : data}`.trimEnd());
           }
         }

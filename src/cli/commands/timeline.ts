@@ -4,7 +4,7 @@ import { TurnAssigner } from '../../analysis/turns.js';
 import { deriveMetrics, METRIC_NAMES, type MetricName } from '../../metrics/derive.js';
 import { DataError } from '../../reader/errors.js';
 import type { FileEvent } from '../../reader/parse-line.js';
-import { iso, sec, useColor, writeOut } from '../format.js';
+import { iso, micro, outputColumns, sec, useColor, wrapParts, writeOut } from '../format.js';
 import { addVerboseOption, readInputs, type InputOptions } from '../input.js';
 import { escapeControl } from '../terminal-text.js';
 
@@ -46,7 +46,7 @@ export function timelineCommand(): Command {
       const turnNumbers = [...ta.seen].sort((a, b) => a - b);
       const metricsOf = (turn: number): Partial<Record<MetricName, number[]>> => {
         const m: Partial<Record<MetricName, number[]>> = {};
-        for (const s of samples) if (s.turn === turn) (m[s.metric] ??= []).push(s.seconds);
+        for (const s of samples) if (s.turn === turn) (m[s.metric] ??= []).push(micro(s.seconds));
         return m;
       };
       const rel = (us: number): number => (us - startUs) / 1e6;
@@ -54,7 +54,7 @@ export function timelineCommand(): Command {
 
       if (opts.json) {
         const ev = (e: FileEvent): Record<string, unknown> => ({
-          offset_s: rel(e.timestampUs),
+          offset_s: micro(rel(e.timestampUs)),
           timestamp: iso(e.timestampUs),
           event_type: e.eventType,
           data: redact.data(e.data),
@@ -63,7 +63,7 @@ export function timelineCommand(): Command {
           session_id: opts.session,
           start: iso(startUs),
           end: iso(endUs),
-          duration_s: rel(endUs),
+          duration_s: micro(rel(endUs)),
           events: events.length,
           session_events: events.filter((_, i) => turnOf[i] === undefined).map(ev),
           turns: turnNumbers.map((t) => ({ turn: t, events: events.filter((_, i) => turnOf[i] === t).map(ev), metrics: metricsOf(t) })),
@@ -74,9 +74,11 @@ export function timelineCommand(): Command {
       }
 
       const bold = useColor() ? (s: string) => `\x1b[1m${s}\x1b[22m` : (s: string) => s;
-      const line = (e: FileEvent): string => `  ${('+' + rel(e.timestampUs).toFixed(3) + 's').padStart(10)}  ${escapeControl(e.eventType).padEnd(20)} ${compactData(redact.data(e.data))}`.trimEnd();
+      const line = (e: FileEvent): string => `  ${('+' + rel(e.timestampUs).toFixed(3) + 's').padStart(10)}  ${escapeControl(e.eventType).padEnd(20)} ${compactData(redact.data(e.data), Math.max(20, outputColumns() - 35))}`.trimEnd();
       const out: string[] = [];
-      out.push(bold(`Session ${escapeControl(opts.session)}`) + `  start ${iso(startUs)}  duration ${sec(rel(endUs))}  events ${events.length}  turns ${turnNumbers.length}`);
+      const title = `Session ${escapeControl(opts.session)}`;
+      const info = `start ${iso(startUs)}  duration ${sec(rel(endUs))}  events ${events.length}  turns ${turnNumbers.length}`;
+      out.push(bold(title) + (title.length + 2 + info.length <= outputColumns() ? '  ' : '\n  ') + info);
       const sessionLevel = events.filter((_, i) => turnOf[i] === undefined);
       for (const e of sessionLevel.filter((e) => e.timestampUs === startUs || e.eventType === 'SESSION_START')) out.push(line(e));
       for (const t of turnNumbers) {
@@ -84,7 +86,7 @@ export function timelineCommand(): Command {
         for (let i = 0; i < events.length; i++) if (turnOf[i] === t) out.push(line(events[i]!));
         const m = metricsOf(t);
         const parts = METRIC_NAMES.filter((k) => m[k]).map((k) => `${k} ${m[k]!.map((v) => sec(v)).join(', ')}`);
-        out.push(`  metrics: ${parts.length ? parts.join('; ') : '(none)'}`);
+        out.push(wrapParts('  metrics: ', parts.length ? parts : ['(none)'], outputColumns()));
       }
       for (const e of sessionLevel.filter((e) => !(e.timestampUs === startUs || e.eventType === 'SESSION_START'))) out.push(line(e));
       const inc = METRIC_NAMES.filter((m) => totals.incomplete[m] > 0).map((m) => `${m} ${totals.incomplete[m]}`);
