@@ -98,11 +98,20 @@ function planSession(r: () => number, python: boolean): SessionGen['queue'] {
     const rs = span();
     q.push({ type: 'RECORDING_START', data: { transport: 'local' }, dt: 1000 + r() * 3000, turn: t, span: rs });
     const recUs = (1 + r() * 6) * 1e6;
-    q.push({ type: 'RECORDING_END', data: { duration_s: recUs / 1e6, samples: Math.round(recUs * 0.024) }, dt: recUs, turn: t, span: rs });
+    q.push({ type: 'RECORDING_END', data: { duration: recUs / 1e6, samples: Math.round(recUs * 0.024) }, dt: recUs, turn: t, span: rs });
     const ss = span();
     q.push({ type: 'STT_REQUEST', data: {}, dt: 300, turn: t, span: ss });
     q.push({ type: 'STT_START', data: { provider: 'whisper', model: 'base' }, dt: 20, turn: t, span: ss });
     q.push({ type: 'STT_COMPLETE', data: { text: 'What is the weather like?', text_length: 25 }, dt: (0.2 + r() * 0.5) * 1e6, turn: t, span: ss });
+    if (!python) {
+      // the LLM stage (production voicemode logs have none)
+      const ls = span();
+      q.push({ type: 'LLM_REQUEST', data: {}, dt: 500, turn: t, span: ls });
+      q.push({ type: 'LLM_START', data: { provider: 'openai', model: 'gpt-4o-mini' }, dt: 20, turn: t, span: ls });
+      q.push({ type: 'LLM_FIRST_TOKEN', data: {}, dt: (0.2 + r() * 1.3) * 1e6, turn: t, span: ls });
+      const out = 20 + Math.floor(r() * 60);
+      q.push({ type: 'LLM_COMPLETE', data: { text: 'It will be sunny tomorrow.', text_length: 26, input_tokens: 200 + out * 3, output_tokens: out }, dt: out * 15_000, turn: t, span: ls });
+    }
     if (python && r() < 0.3) q.push({ type: 'TOOL_REQUEST_START', data: { tool: 'weather' }, dt: 1000, turn: t, span: ss });
     tts(t, 'It will be sunny tomorrow.');
   }

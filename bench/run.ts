@@ -126,6 +126,9 @@ export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
   if (r.op_ns_p50 !== undefined && r.otel_op_ns_p50 !== undefined) {
     add('op_vs_otel', r.op_ns_p50 / r.otel_op_ns_p50, '<= 1.5x raw OTel child span', (v) => v <= 1.5);
   }
+  if (r.llm_op_ns_p50 !== undefined && r.otel_llm_op_ns_p50 !== undefined) {
+    add('llm_op_vs_otel', r.llm_op_ns_p50 / r.otel_llm_op_ns_p50, '<= 1.5x raw OTel child span', (v) => v <= 1.5);
+  }
   add('loop_delay_p99_ms', r.loop_delay_p99_ms, '<= 2 ms', (v) => v <= 2);
   add('loop_delay_max_ms', r.loop_delay_max_ms, '<= 10 ms', (v) => v <= 10);
   add('rss_growth_mb', r.rss_growth_mb, '<= 50 MB after 1M events', (v) => v <= 50);
@@ -181,6 +184,17 @@ export function renderTable(r: BenchResult): string {
       `${ratio(r.targets.op_vs_otel?.value)} raw OTel\n(no MeterProvider: ${ratio((r.op_no_meter_ns_p50 ?? NaN) / (r.otel_op_ns_p50 ?? NaN))})`,
       '<= 1.5x raw OTel',
       ok('op_vs_otel'),
+    ]);
+  }
+  if (r.llm_op_ns_p50 !== undefined) {
+    table.push([
+      '3b',
+      'operation: wrapped LLM, 4 events + usage\nmedian per call',
+      us(r.llm_op_ns_p50),
+      `raw OTel child span + 4 events: ${us(r.otel_llm_op_ns_p50)}`,
+      `${ratio(r.targets.llm_op_vs_otel?.value)} raw OTel`,
+      '<= 1.5x raw OTel',
+      ok('llm_op_vs_otel'),
     ]);
   }
   if (r.loop_delay_p99_ms !== undefined) {

@@ -11,6 +11,7 @@ import { REDACT_MODES, type RedactMode } from './events/sanitize.js';
  * | VOICEMODE_EVENT_LOG_DIR       | ~/voicemode_logs   | a folder                       |
  * | VOICEMODE_EVENT_LOG_ENABLED   | true               | true/false/1/0/yes/no          |
  * | VOICEMODE_EVENT_LOG_ROTATION  | daily              | daily, hourly, none            |
+ * | VOICEMODE_EVENT_LOG_REDACT    | none               | none, text, all                |
  */
 export type Rotation = 'daily' | 'hourly' | 'none';
 export const ROTATIONS: readonly Rotation[] = ['daily', 'hourly', 'none'];
@@ -23,6 +24,8 @@ export interface EventLogOptions {
   rotation?: Rotation;
   /** Longest time an event waits in memory before it is written. Default 200 ms (well within 1 s). */
   flushIntervalMs?: number;
+  /** Redaction of event data (`none`, `text`, `all`); default VOICEMODE_EVENT_LOG_REDACT, else none. The sink applies it to span events added by other code too. */
+  redact?: RedactMode;
 }
 
 export interface EventLogConfig {
@@ -30,6 +33,7 @@ export interface EventLogConfig {
   enabled: boolean;
   rotation: Rotation;
   flushIntervalMs: number;
+  redact: RedactMode;
 }
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 200;
@@ -105,7 +109,11 @@ export function resolveConfig(
   if (!(flushIntervalMs > 0 && flushIntervalMs <= 60_000)) {
     throw new TypeError(`voicemode-events: flushIntervalMs must be between 0 and 60000, got ${flushIntervalMs}`);
   }
-  return { dir: resolve(expandHome(dir)), enabled, rotation, flushIntervalMs };
+  if (options.redact !== undefined && !REDACT_MODES.includes(options.redact)) {
+    throw new TypeError(`voicemode-events: redact must be one of ${REDACT_MODES.join(', ')}, got ${describeValue(options.redact)}`);
+  }
+  const redact = options.redact ?? resolveRedactMode(env, warn);
+  return { dir: resolve(expandHome(dir)), enabled, rotation, flushIntervalMs, redact };
 }
 
 /** The file an event belongs to, by the event's UTC date (and hour for hourly rotation). */

@@ -52,7 +52,7 @@ describe('data JSON cannot hold is logged safely, never thrown', () => {
     await h.voice.session(async (s) => s.tts(JSON.parse('{"text":"hi","__proto__":{"x":1},"provider":"p"}'), () => undefined));
     await h.flush();
     const start = h.lines().find((l) => l.event_type === 'TTS_START')!;
-    expect(JSON.stringify(start.data)).toBe('{"message":"hi","__proto__":{"x":1},"provider":"p"}');
+    expect(JSON.stringify(start.data)).toBe('{"message":"hi","__proto__":{"x":1},"provider":"p","characters":2}');
   });
 
   it('cuts huge strings, long arrays and deep nesting at documented limits, with markers', () => {
@@ -168,6 +168,6 @@ describe('nothing but an invalid event type throws into the app', () => {
       expect(() => h.voice.logEvent(bad as unknown as string)).toThrow(/invalid event type/);
     }
     await h.flush();
-    expect(h.lines().find((l) => l.event_type === 'TTS_START')!.data).toEqual({ message: '[Unreadable]', provider: 'openai' });
+    expect(h.lines().find((l) => l.event_type === 'TTS_START')!.data).toEqual({ message: '[Unreadable]', provider: 'openai', characters: 12 });
   });
 });

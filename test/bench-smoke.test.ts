@@ -17,6 +17,8 @@ const REQUIRED = [
   'pino_events_per_sec',
   'op_ns_p50',
   'otel_op_ns_p50',
+  'llm_op_ns_p50',
+  'otel_llm_op_ns_p50',
   'loop_delay_p99_ms',
   'loop_delay_max_ms',
   'rss_growth_mb',

@@ -12,7 +12,7 @@ function resolveWith(env: Record<string, string>, options = {}) {
 describe('configuration from the environment (names as the spec gives them)', () => {
   it('defaults: ~/voicemode_logs, enabled, daily', () => {
     const { config, warnings } = resolveWith({});
-    expect(config).toEqual({ dir: join(homedir(), 'voicemode_logs'), enabled: true, rotation: 'daily', flushIntervalMs: 200 });
+    expect(config).toEqual({ dir: join(homedir(), 'voicemode_logs'), enabled: true, rotation: 'daily', flushIntervalMs: 200, redact: 'none' });
     expect(warnings).toEqual([]);
   });
 
@@ -57,15 +57,17 @@ describe('configuration from the environment (names as the spec gives them)', ()
 
   it('options in code override the environment', () => {
     const { config } = resolveWith(
-      { VOICEMODE_EVENT_LOG_DIR: '/env', VOICEMODE_EVENT_LOG_ENABLED: 'no', VOICEMODE_EVENT_LOG_ROTATION: 'none' },
-      { dir: '/code', enabled: true, rotation: 'hourly', flushIntervalMs: 50 },
+      { VOICEMODE_EVENT_LOG_DIR: '/env', VOICEMODE_EVENT_LOG_ENABLED: 'no', VOICEMODE_EVENT_LOG_ROTATION: 'none', VOICEMODE_EVENT_LOG_REDACT: 'all' },
+      { dir: '/code', enabled: true, rotation: 'hourly', flushIntervalMs: 50, redact: 'text' },
     );
-    expect(config).toEqual({ dir: '/code', enabled: true, rotation: 'hourly', flushIntervalMs: 50 });
+    expect(config).toEqual({ dir: '/code', enabled: true, rotation: 'hourly', flushIntervalMs: 50, redact: 'text' });
+    expect(resolveWith({ VOICEMODE_EVENT_LOG_REDACT: 'all' }).config.redact).toBe('all');
   });
 
   it('bad options in code are programming errors (TypeError)', () => {
     expect(() => resolveWith({}, { rotation: 'weekly' })).toThrow(TypeError);
     expect(() => resolveWith({}, { flushIntervalMs: 0 })).toThrow(TypeError);
+    expect(() => resolveWith({}, { redact: 'everything' as never })).toThrow(TypeError);
   });
 });
 

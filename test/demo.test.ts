@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deriveMetrics } from '../src/index.js';
-import { DEFAULT_DELAYS, SeededRandom } from '../src/demo/simulated-voice.js';
+import { DEFAULT_DELAYS, SeededRandom, SimulatedVoice } from '../src/demo/simulated-voice.js';
 import { lineToRecord, readLines, tempDir } from './helpers/harness.js';
 
 const bin = resolve('dist/cli/main.js');
@@ -19,7 +19,9 @@ function sequences(lines: Record<string, unknown>[]): string[] {
   for (const l of lines) {
     const key = l.session_id as string;
     const data = { ...(l.data as Record<string, unknown>) };
-    delete data.duration_s;
+    delete data.duration; // measured times, not drawn from the seed
+    delete data.audio_s;
+    delete data.played_s;
     if (!bySession.has(key)) bySession.set(key, []);
     bySession.get(key)!.push(`${l.event_type}:${l.turn}:${JSON.stringify(data)}`);
   }
@@ -85,14 +87,14 @@ describe('voicemode-events demo (the built binary)', () => {
 });
 
 describe('the simulated providers', () => {
-  it('draw delays in the documented ranges (TTFA 0.15-1.2 s, recording 1-6 s, STT 0.2-1.5 s, think 0.3-2 s)', () => {
+  it('draw delays in the documented ranges (TTFA 0.15-1.2 s, recording 1-6 s, STT 0.2-1.5 s, LLM TTFT 0.2-1.5 s)', () => {
     const rand = new SeededRandom(1);
     const draws = { ttfa: [] as number[], rec: [] as number[], stt: [] as number[], think: [] as number[] };
     for (let i = 0; i < 2000; i++) {
       draws.ttfa.push(rand.between(...DEFAULT_DELAYS.ttfaS));
       draws.rec.push(rand.between(...DEFAULT_DELAYS.recordingS));
       draws.stt.push(rand.between(...DEFAULT_DELAYS.sttS));
-      draws.think.push(rand.between(...DEFAULT_DELAYS.thinkS));
+      draws.think.push(rand.between(...DEFAULT_DELAYS.llmTtftS));
     }
     const range = (xs: number[]) => [Math.min(...xs), Math.max(...xs)];
     const [t0, t1] = range(draws.ttfa);
@@ -103,9 +105,17 @@ describe('the simulated providers', () => {
     expect(range(draws.rec)[0]).toBeGreaterThanOrEqual(1);
     expect(range(draws.rec)[1]).toBeLessThan(6);
     expect(range(draws.stt)[0]).toBeGreaterThanOrEqual(0.2);
-    expect(range(draws.think)[1]).toBeLessThan(2);
+    expect(range(draws.think)[0]).toBeGreaterThanOrEqual(0.2);
+    expect(range(draws.think)[1]).toBeLessThan(1.5);
     const again = new SeededRandom(1);
     expect(again.between(...DEFAULT_DELAYS.ttfaS)).toBe(draws.ttfa[0]);
+  });
+
+  it('an LLM reply is 20-80 tokens', () => {
+    const sim = new SimulatedVoice(new SeededRandom(2), 1000);
+    const counts = Array.from({ length: 500 }, () => sim.planLlm().tokens.length);
+    expect(Math.min(...counts)).toBe(20);
+    expect(Math.max(...counts)).toBe(80);
   });
 });
 

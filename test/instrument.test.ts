@@ -67,10 +67,11 @@ describe('sessions, turns and operations as spans', () => {
     // turn 0 is the assistant's opening; the recording opened turn 1, which the reply joins
     expect(lines.filter((l) => l.event_type === 'TTS_START').map((l) => l.turn)).toEqual([0, 1]);
     expect(lines.find((l) => l.event_type === 'RECORDING_END')!.data).toMatchObject({ samples: 16000 });
-    expect((lines.find((l) => l.event_type === 'RECORDING_END')!.data as { duration_s: number }).duration_s).toBeGreaterThan(0.004);
+    // `duration` in seconds, the key production voicemode writes and its viewer reads
+    expect((lines.find((l) => l.event_type === 'RECORDING_END')!.data as { duration: number }).duration).toBeGreaterThan(0.004);
     expect(lines.find((l) => l.event_type === 'RECORDING_SAVED')!.data).toEqual({ path: '/tmp/rec.wav' });
     expect(lines.find((l) => l.event_type === 'STT_COMPLETE')!.data).toEqual({ text: 'what time is it', text_length: 15 });
-    expect(lines.find((l) => l.event_type === 'TTS_START')!.data).toEqual({ message: 'Hello!', provider: 'openai', voice: 'alloy', model: 'tts-1' });
+    expect(lines.find((l) => l.event_type === 'TTS_START')!.data).toEqual({ message: 'Hello!', provider: 'openai', voice: 'alloy', model: 'tts-1', characters: 6 });
     expect(metrics.metrics.ttfa?.count).toBe(1);
     expect(metrics.metrics.response_time?.count).toBe(1);
     expect(metrics.metrics.voice_to_voice?.count).toBe(1);

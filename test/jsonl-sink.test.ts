@@ -40,7 +40,7 @@ describe('line format', () => {
     expect(rawLines[0]).toMatch(/^\{"timestamp":"2025-06-23T15:30:45\.123456Z","event_type":"SESSION_START","session_id":"conv_1234567890","data":\{\},"trace_id"/);
     const start = JSON.parse(rawLines[2]!);
     expect(start.timestamp).toBe('2025-06-23T15:30:45.123956Z');
-    expect(start.data).toEqual({ message: 'Hello, "how" can I help?\n', voice: 'alloy', model: 'tts-1' });
+    expect(start.data).toEqual({ message: 'Hello, "how" can I help?\n', voice: 'alloy', model: 'tts-1', characters: 25 });
     expect(start.turn).toBe(0);
   });
 

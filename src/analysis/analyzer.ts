@@ -1,4 +1,5 @@
-import { METRIC_NAMES, MetricsDeriver, zeroCounts, type DerivationTotals, type MetricName } from '../metrics/derive.js';
+import { METRIC_NAMES, MetricsDeriver, SEGMENT_NAMES, zeroCounts, type DerivationTotals, type MetricName, type SegmentName } from '../metrics/derive.js';
+import { putData } from '../events/own-keys.js';
 import { ChurnMap } from '../reader/churn-map.js';
 import type { FileEvent } from '../reader/parse-line.js';
 import { withCapacity } from '../reader/typed-arrays.js';
@@ -39,6 +40,8 @@ export interface Analysis {
   lastUs: number | null;
   eventTypes: Record<string, number>;
   metrics: Record<MetricName, Distribution>;
+  /** voice_to_voice broken down into its segments (they add up to it, reply by reply). */
+  breakdown: Record<SegmentName, Distribution>;
   totals: DerivationTotals;
   groups?: Record<string, Record<MetricName, Distribution>> | undefined;
   anomalies: Anomalies;
@@ -268,6 +271,8 @@ export class Analyzer {
     this.turnState.clear();
     const metrics = {} as Record<MetricName, Distribution>;
     for (const m of METRIC_NAMES) metrics[m] = distribution(this.store.column(m).values());
+    const breakdown = {} as Record<SegmentName, Distribution>;
+    for (const s of SEGMENT_NAMES) breakdown[s] = distribution(this.store.column(s).values());
 
     let groups: Record<string, Record<MetricName, Distribution>> | undefined;
     const by = this.opts.by;
@@ -286,13 +291,13 @@ export class Analyzer {
           for (let i = 0; i < col.n; i++) if (col.labelAt(by, i) === id) picked.push(col.seconds.get(i));
           g[m] = distribution(Float64Array.from(picked));
         }
-        groups[this.store.labelValues.values[id] ?? NO_LABEL] = g;
+        putData(groups, this.store.labelValues.values[id] ?? NO_LABEL, g); // a label read from a file may be __proto__
       }
     }
 
     const out = findOutliers(this.store, this.opts.details === true);
     const eventTypes: Record<string, number> = {};
-    for (const [k, v] of [...this.eventTypes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) eventTypes[k] = v;
+    for (const [k, v] of [...this.eventTypes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) putData(eventTypes, k, v);
     return {
       events: this.events,
       sessions: this.sessionIds.size,
@@ -302,6 +307,7 @@ export class Analyzer {
       lastUs: this.events > 0 ? this.lastUs : null,
       eventTypes,
       metrics,
+      breakdown,
       totals,
       groups,
       store: this.store,

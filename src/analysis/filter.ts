@@ -1,3 +1,4 @@
+import { ownValue } from '../events/own-keys.js';
 import type { EventRecord } from '../events/record.js';
 import { parseTimestampUs } from '../time/format.js';
 
@@ -44,22 +45,23 @@ export function parseWhere(raw: string): WhereCondition | undefined {
   return { path: m[1]!.split('.'), op: m[2] as '=' | '!=', value: m[3]! };
 }
 
-const TOP_LEVEL: Record<string, (e: EventRecord) => unknown> = {
-  timestamp: (e) => e.timestampUs,
-  event_type: (e) => e.eventType,
-  session_id: (e) => e.sessionId,
-  data: (e) => e.data,
-  turn: (e) => e.turn,
-  trace_id: (e) => e.traceId,
-  span_id: (e) => e.spanId,
-};
+/** A Map, not an object literal: `--where constructor=...` or `__proto__=...` must not find Object's members. */
+const TOP_LEVEL = new Map<string, (e: EventRecord) => unknown>([
+  ['timestamp', (e) => e.timestampUs],
+  ['event_type', (e) => e.eventType],
+  ['session_id', (e) => e.sessionId],
+  ['data', (e) => e.data],
+  ['turn', (e) => e.turn],
+  ['trace_id', (e) => e.traceId],
+  ['span_id', (e) => e.spanId],
+]);
 
 function lookup(ev: EventRecord, path: readonly string[]): unknown {
-  const top = TOP_LEVEL[path[0]!];
+  const top = TOP_LEVEL.get(path[0]!);
   let v: unknown = top ? top(ev) : undefined;
   for (let i = 1; i < path.length; i++) {
     if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[path[i]!];
+    v = ownValue(v, path[i]!); // data's own keys only: `data.constructor` is not Object
   }
   return v;
 }

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { ownValue } from '../events/own-keys.js';
 import type { EventRecord } from '../events/record.js';
 import {
   ATTR_MODEL,
@@ -8,22 +9,20 @@ import {
   ATTR_TURN_NUMBER,
   ATTR_VOICE,
   SPAN_EVENT,
-  SPAN_RECORDING,
   SPAN_SESSION,
-  SPAN_STT,
-  SPAN_TTS,
   SPAN_TURN,
 } from '../events/span-attributes.js';
+import { OPERATION_KINDS, kindOfEventType } from '../events/operation-kinds.js';
 import { TurnAssigner } from './turns.js';
 
 /**
  * Rebuilds the span tree of a session from its JSONL events (for `replay`):
- * voice.session > voice.turn > voice.tts | voice.recording | voice.stt, with every event
+ * voice.session > voice.turn > voice.tts | voice.recording | voice.stt | voice.llm, with every event
  * as a span event at its original time, as the instrumentation would have produced it.
  *
  * Operations: lines with a `span_id` (ours) are grouped by it. Lines without one (the
  * Python implementation's) are grouped by rule: an event of a kind (TTS_*, RECORDING_*,
- * STT_*) joins the open operation of that kind, unless that operation already has an event
+ * STT_*, LLM_*) joins the open operation of that kind, unless that operation already has an event
  * of the same type (a new TTS_START after TTS_ERROR is the retry: a new operation).
  * Session-level events (SESSION_START/END, PROVIDER_SWITCH, unknown types) go on the
  * session span, or on the turn span when they fall in a turn. Events outside any session
@@ -37,13 +36,6 @@ export interface PlannedSpan {
   events: EventRecord[];
   error: boolean;
   children: PlannedSpan[];
-}
-
-const KIND_SPAN: Record<string, string> = { TTS: SPAN_TTS, RECORDING: SPAN_RECORDING, STT: SPAN_STT };
-
-function kindOf(type: string): string | undefined {
-  const k = type.slice(0, type.indexOf('_'));
-  return KIND_SPAN[k] !== undefined ? k : undefined;
 }
 
 function newSpan(name: string, first: EventRecord, attributes: Attributes = {}): PlannedSpan {
@@ -61,7 +53,7 @@ function addEvent(span: PlannedSpan, ev: EventRecord): void {
     ['voice', ATTR_VOICE],
     ['transport', ATTR_TRANSPORT],
   ] as const) {
-    const v = ev.data[key];
+    const v = ownValue(ev.data, key);
     if (typeof v === 'string' && span.name !== SPAN_SESSION && span.name !== SPAN_TURN && span.attributes[attr] === undefined) span.attributes[attr] = v;
   }
 }
@@ -103,7 +95,7 @@ export function planSpans(events: readonly EventRecord[]): PlannedSpan[] {
         session.children.push(turnSpan);
       }
     }
-    const kind = kindOf(ev.eventType);
+    const kind = kindOfEventType(ev.eventType); // TTS_*, RECORDING_*, STT_*, LLM_*
     if (kind === undefined) {
       const host = turnSpan ?? session;
       if (host) addEvent(host, ev);
@@ -124,7 +116,7 @@ export function planSpans(events: readonly EventRecord[]): PlannedSpan[] {
     if (op === undefined) {
       const attrs: Attributes = sessionId !== null ? { [ATTR_SESSION_ID]: sessionId } : {};
       if (turn !== undefined) attrs[ATTR_TURN_NUMBER] = turn;
-      op = newSpan(KIND_SPAN[kind]!, ev, attrs);
+      op = newSpan(OPERATION_KINDS[kind].span, ev, attrs);
       if (ev.spanId) bySpanId.set(ev.spanId, op);
       else openByKind.set(kind, op);
       const host = turnSpan ?? session;

@@ -1,4 +1,4 @@
-import { METRIC_NAMES, type MetricName, type MetricSample } from '../metrics/derive.js';
+import { SERIES_NAMES, type SeriesName, type MetricSample } from '../metrics/derive.js';
 
 /**
  * Metric samples kept in columns of typed arrays (not one object each), so a year of logs
@@ -183,12 +183,12 @@ export class MetricColumn {
 }
 
 export class SampleStore {
-  readonly metrics = new Map<MetricName, MetricColumn>();
+  readonly metrics = new Map<SeriesName, MetricColumn>();
   readonly sessions = new Interner();
   readonly labelValues = new Interner();
 
   constructor(readonly cols: StoreColumns = {}) {
-    for (const m of METRIC_NAMES) this.metrics.set(m, new MetricColumn(cols));
+    for (const m of SERIES_NAMES) this.metrics.set(m, new MetricColumn(cols));
     this.labelValues.id(NO_LABEL); // id 0
   }
 
@@ -207,7 +207,7 @@ export class SampleStore {
     }
   }
 
-  column(m: MetricName): MetricColumn {
+  column(m: SeriesName): MetricColumn {
     return this.metrics.get(m)!;
   }
 }

@@ -13,12 +13,14 @@ export interface ConversationOptions {
 const TTS = { provider: 'openai', model: 'tts-1', voice: 'alloy', transport: 'local' } as const;
 const STT = { provider: 'whisper', model: 'base', transport: 'local' } as const;
 const MIC = { transport: 'local' } as const;
+const LLM = { provider: 'openai', model: 'gpt-4o-mini' } as const;
 
 /**
  * One simulated conversation, through the real public API exactly as an app would call it:
  * the assistant greets (turn 0), then each turn records the user, transcribes (recording
- * again after an empty transcript), thinks, and speaks a streamed reply (retrying once after
- * a TTS error).
+ * again after an empty transcript), streams a reply from the LLM (retrying once after an LLM
+ * error), and speaks it with a streaming TTS played as it arrives (retrying once after a TTS
+ * error).
  */
 export async function runConversation(voice: VoiceEvents, options: ConversationOptions): Promise<Session> {
   const rand = new SeededRandom(options.seed);
@@ -37,12 +39,26 @@ export async function runConversation(voice: VoiceEvents, options: ConversationO
           });
           text = await turn.stt(STT, () => sim.transcribe());
         }
-        await sim.think();
-        await speak(turn, sim, text === '' ? 'Sorry, I did not catch that.' : sim.reply());
+        await speak(turn, sim, text === '' ? 'Sorry, I did not catch that.' : await think(turn, sim));
       });
     }
   }, { data: { demo: true, seed: options.seed } });
   return session;
+}
+
+/** Streams the reply from the LLM with one retry: a failed call leaves LLM_ERROR on its own span. */
+async function think(host: Pick<Session, 'llm'>, sim: SimulatedVoice): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const plan = sim.planLlm();
+    try {
+      let text = '';
+      const tokens = host.llm({ ...LLM, attempt }, (op) => sim.generate(attempt === 2 ? { ...plan, fails: false } : plan, (u) => op.usage(u)));
+      for await (const token of tokens) text += token;
+      return text;
+    } catch (err) {
+      if (attempt === 2) throw err;
+    }
+  }
 }
 
 /** Speaks with one retry: a failed attempt leaves TTS_ERROR on its own span, the retry starts a new one. */
@@ -51,11 +67,10 @@ async function speak(host: Pick<Session, 'tts'>, sim: SimulatedVoice, text: stri
     const plan = sim.planTts(text);
     try {
       await host.tts({ text, ...TTS, attempt }, async (op) => {
-        for await (const _chunk of op.stream(sim.synthesize(attempt === 2 ? { ...plan, fails: false } : plan))) {
-          op.playbackStart();
+        // played as it arrives: the first chunk marks first audio and playback start
+        for await (const _chunk of op.stream(sim.synthesize(attempt === 2 ? { ...plan, fails: false } : plan), { playback: true })) {
+          // a player would write the chunk to the audio device here
         }
-        await sim.play(text);
-        op.playbackEnd();
       });
       return;
     } catch (err) {

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import Table from 'cli-table3';
 import { resolveConfig, warnStderr } from '../config.js';
-import { METRIC_NAMES, type SessionMetrics } from '../index.js';
+import type { MetricName, SessionMetrics } from '../index.js';
 import { startTelemetry } from '../sdk/telemetry.js';
 import { probeDir } from '../sink/jsonl-file-writer.js';
 import { runConversation } from './conversation.js';
@@ -71,25 +71,28 @@ function fmt(seconds: number | undefined): string {
   return seconds === undefined ? '-' : seconds.toFixed(3);
 }
 
-/** Short column names, so the table fits a normal terminal. */
-const SHORT: Record<(typeof METRIC_NAMES)[number], string> = {
-  ttfa: 'ttfa',
-  tts_playback: 'playback',
-  recording_duration: 'recording',
-  stt_latency: 'stt',
-  response_time: 'response',
-  voice_to_voice: 'voice-to-voice',
-};
+/** The metrics the table shows, with short names so it fits a normal terminal (`summary` has them all). */
+const COLUMNS: readonly (readonly [MetricName, string])[] = [
+  ['stt_latency', 'stt'],
+  ['llm_ttft', 'llm ttft'],
+  ['ttfa', 'ttfa'],
+  ['response_time', 'response'],
+  ['voice_to_voice', 'voice-to-voice'],
+];
 
 /** One row per session: the mean of each metric (seconds) and the count of incomplete pairs. */
 export function metricsTable(sessions: SessionMetrics[]): string {
   const table = new Table({
-    head: ['session', 'turns', ...METRIC_NAMES.map((m) => SHORT[m]), 'incomplete'],
+    head: ['session', 'turns', ...COLUMNS.map(([, short]) => short), 'incomplete'],
     style: { head: [], border: [], compact: true },
   });
   for (const s of sessions) {
     const incomplete = Object.values(s.incomplete).reduce((a, b) => a + b, 0);
-    table.push([s.sessionId, s.turns, ...METRIC_NAMES.map((m) => fmt(s.metrics[m]?.mean)), incomplete]);
+    table.push([s.sessionId, s.turns, ...COLUMNS.map(([m]) => fmt(s.metrics[m]?.mean)), incomplete]);
   }
-  return 'Mean per session, in seconds (ttfa = time to first audio; response = end of recording to reply start):\n' + table.toString();
+  return (
+    'Mean per session, in seconds (llm ttft = time to first token; ttfa = time to first audio; response = end of\n' +
+    'recording to reply start; voice-to-voice = end of speech to the reply heard):\n' +
+    table.toString()
+  );
 }

@@ -27,18 +27,25 @@ export class TtsProviderError extends Error {
   override name = 'TtsProviderError';
 }
 
+export class LlmProviderError extends Error {
+  override name = 'LlmProviderError';
+}
+
 export interface SimulatedDelays {
   ttfaS: [number, number];
   recordingS: [number, number];
   sttS: [number, number];
-  thinkS: [number, number];
+  /** The LLM's time to first token, and the time per further token. */
+  llmTtftS: [number, number];
+  tokenS: [number, number];
 }
 
 export const DEFAULT_DELAYS: SimulatedDelays = {
   ttfaS: [0.15, 1.2],
   recordingS: [1, 6],
   sttS: [0.2, 1.5],
-  thinkS: [0.3, 2],
+  llmTtftS: [0.2, 1.5],
+  tokenS: [0.01, 0.03],
 };
 
 /** One simulated conversation partner. Every random draw happens in call order, so runs repeat. */
@@ -74,11 +81,6 @@ export class SimulatedVoice {
     }
   }
 
-  /** Plays what was synthesised: a duration that follows the text's length. */
-  play(text: string): Promise<void> {
-    return this.wait(0.2 + text.length * 0.01);
-  }
-
   async record(): Promise<{ samples: number; seconds: number }> {
     const seconds = this.rand.between(...this.delays.recordingS);
     await this.wait(seconds);
@@ -93,12 +95,26 @@ export class SimulatedVoice {
     return empty ? '' : text;
   }
 
-  think(): Promise<void> {
-    return this.wait(this.rand.between(...this.delays.thinkS));
+  /** Draws everything one LLM call will do, up front: 20-80 tokens of a reply, its time to first token, whether it fails. */
+  planLlm(): { tokens: string[]; ttftS: number; tokenS: number; fails: boolean } {
+    const words = this.rand.pick(REPLIES).split(' ');
+    const n = Math.floor(this.rand.between(20, 81));
+    const tokens = Array.from({ length: n }, (_, i) => (i === 0 ? '' : ' ') + words[i % words.length]!);
+    const ttftS = this.rand.between(...this.delays.llmTtftS);
+    const tokenS = this.rand.between(...this.delays.tokenS);
+    const fails = this.rand.chance(this.errorRate / 2);
+    return { tokens, ttftS, tokenS, fails };
   }
 
-  reply(): string {
-    return this.rand.pick(REPLIES);
+  /** A streaming LLM: yields the reply token by token; reports its usage before it ends. */
+  async *generate(plan: ReturnType<SimulatedVoice['planLlm']>, usage: (u: { input_tokens: number; output_tokens: number }) => void): AsyncGenerator<string> {
+    await this.wait(plan.ttftS * (plan.fails ? 0.5 : 1));
+    if (plan.fails) throw new LlmProviderError('simulated provider error: 429 rate limited');
+    for (let i = 0; i < plan.tokens.length; i++) {
+      if (i > 0) await this.wait(plan.tokenS);
+      yield plan.tokens[i]!;
+    }
+    usage({ input_tokens: 180 + plan.tokens.length * 2, output_tokens: plan.tokens.length });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import { ownValue, putData } from './own-keys.js';
 import { safeJsonStringify } from './safe-json.js';
 
 /**
@@ -33,26 +34,26 @@ export function eventAttributes(data: Record<string, unknown>): Attributes {
 }
 
 function flatten(obj: Record<string, unknown>, prefix: string, out: Attributes, depth: number): void {
+  const put = out as Record<string, unknown>;
   for (const key in obj) {
     if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
     const value = obj[key];
     const name = prefix + key;
+    // putData, not `out[name] =`: a top-level key named __proto__ would set the prototype
     switch (typeof value) {
       case 'string':
       case 'boolean':
-        out[name] = value;
-        break;
       case 'number':
-        out[name] = value;
+        putData(put, name, value);
         break;
       case 'bigint':
-        out[name] = value.toString();
+        putData(put, name, value.toString());
         break;
       case 'object':
         if (value === null) break;
-        if (Array.isArray(value)) out[name] = arrayValue(value);
+        if (Array.isArray(value)) putData(put, name, arrayValue(value));
         else if (depth < 8 && isPlainObject(value)) flatten(value as Record<string, unknown>, name + '.', out, depth + 1);
-        else out[name] = safeJsonStringify(value);
+        else putData(put, name, safeJsonStringify(value));
         break;
       default:
         break; // functions, symbols, undefined: JSON drops them too
@@ -74,6 +75,12 @@ function arrayValue(arr: unknown[]): AttributeValue {
   return safeJsonStringify(arr);
 }
 
+/**
+ * Un-flattens attributes into event data. Attribute keys come from whoever added the event
+ * (other code on our spans, any pipeline feeding `JsonlSpanExporter`), so each dotted part is
+ * an ordinary key: a part named `__proto__`, `constructor` or `prototype` becomes a data key
+ * and is never walked through (`__proto__.isAdmin` once set `Object.prototype.isAdmin`).
+ */
 export function attributesToData(attrs: Attributes | undefined): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   if (!attrs) return data;
@@ -84,15 +91,15 @@ export function attributesToData(attrs: Attributes | undefined): Record<string, 
     let target = data;
     for (let i = 0; i < parts.length - 1; i++) {
       const p = parts[i]!;
-      const next = target[p];
+      const next = ownValue(target, p);
       if (typeof next === 'object' && next !== null && !Array.isArray(next)) target = next as Record<string, unknown>;
       else {
         const created: Record<string, unknown> = {};
-        target[p] = created;
+        putData(target, p, created);
         target = created;
       }
     }
-    target[parts[parts.length - 1]!] = Array.isArray(value) ? [...value] : value;
+    putData(target, parts[parts.length - 1]!, Array.isArray(value) ? [...value] : value);
   }
   return data;
 }

@@ -32,11 +32,26 @@ export const EVENT_TYPES = [
 
 export type SpecEventType = (typeof EVENT_TYPES)[number];
 
-/** A spec name (autocompleted) or any other UPPER_SNAKE name. */
-export type EventType = SpecEventType | (string & { readonly __eventType?: never });
+/** Beyond the spec: the LLM stage, voice activity, barge-in and recording errors that the instrumentation logs. */
+export const VOICE_LOOP_EVENT_TYPES = [
+  'LLM_REQUEST',
+  'LLM_START',
+  'LLM_FIRST_TOKEN',
+  'LLM_COMPLETE',
+  'LLM_ERROR',
+  'RECORDING_ERROR',
+  'SPEECH_START',
+  'SPEECH_END',
+  'TTS_INTERRUPTED',
+] as const;
+export type VoiceLoopEventType = (typeof VOICE_LOOP_EVENT_TYPES)[number];
+
+/** A known name (autocompleted) or any other UPPER_SNAKE name. */
+export type EventType = SpecEventType | VoiceLoopEventType | (string & { readonly __eventType?: never });
 
 const UPPER_SNAKE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
 const known = new Set<string>(EVENT_TYPES);
+const knownNames = new Set<string>([...EVENT_TYPES, ...VOICE_LOOP_EVENT_TYPES]);
 
 /** True for the spec's 18 names. */
 export function isSpecEventType(value: string): value is SpecEventType {
@@ -45,7 +60,7 @@ export function isSpecEventType(value: string): value is SpecEventType {
 
 /** True for any valid event type name: UPPER_SNAKE, starting with a letter. */
 export function isValidEventType(value: unknown): value is EventType {
-  return typeof value === 'string' && (known.has(value) || UPPER_SNAKE.test(value));
+  return typeof value === 'string' && (knownNames.has(value) || UPPER_SNAKE.test(value));
 }
 
 /**

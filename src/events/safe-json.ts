@@ -1,4 +1,4 @@
-import { safeValue } from './sanitize.js';
+import { safeCopy } from './sanitize.js';
 
 /**
  * JSON.stringify that never throws: the last guard before a line is written. Data from the
@@ -12,7 +12,7 @@ export function safeJsonStringify(value: unknown): string {
     return s === undefined ? '{}' : s;
   } catch {
     try {
-      return JSON.stringify(safeValue(value, '', 'none', 0, new WeakSet())) ?? '{}';
+      return JSON.stringify(safeCopy(value)) ?? '{}';
     } catch {
       return '{"_unserializable":true}';
     }

@@ -53,6 +53,45 @@ export interface Scope {
 
 export const scopeStorage = new AsyncLocalStorage<Scope>();
 
+/**
+ * The one innermost-span rule: where an event logged now lands. The running operation, else
+ * the running turn, when they belong to `host`'s session; else `host` itself (a session or
+ * turn handle). Without a host (the top-level `logEvent`): the running operation, turn or
+ * session, whichever is innermost and open; undefined outside any.
+ */
+export function innermostNode(host?: SpanNode): SpanNode | undefined {
+  const scope = scopeStorage.getStore();
+  if (scope !== undefined) {
+    const op = scope.op;
+    if (op !== undefined && !op.ended && (host === undefined || op.sessionId === host.sessionId)) return op;
+    const turn = scope.turn?.node;
+    if (turn !== undefined && !turn.ended && (host === undefined || turn.sessionId === host.sessionId)) return turn;
+    if (host === undefined) {
+      const session = scope.session?.node;
+      if (session !== undefined && !session.ended) return session;
+    }
+  }
+  return host;
+}
+
+/**
+ * The app's object (operation info, extra data, options) read once into a plain copy. A
+ * getter that throws, a Proxy that traps or is revoked: whatever can be read is kept, the
+ * rest is marked, and nothing throws into the app.
+ */
+export function readData<T extends object>(data: T | undefined): T {
+  if (data === undefined || data === null || typeof data !== 'object') return {} as T;
+  try {
+    return { ...data };
+  } catch {
+    try {
+      return prepareData(data) as T; // reads what it can, marks the rest "[Unreadable]"
+    } catch {
+      return { unreadable: '[Unreadable]' } as T;
+    }
+  }
+}
+
 /** Runs fn inside our scope and, for the user's own OTel spans, inside the span's context. */
 export function runInScope<R>(scope: Scope, span: Span, fn: () => R): R {
   return scopeStorage.run(scope, () => context.with(trace.setSpan(context.active(), span), fn));
@@ -89,7 +128,7 @@ export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: 
   try {
     const us = core.clock.nowUs();
     // A safe, redacted copy: later changes by the app to its object do not change the log.
-    const copy = data === undefined ? NO_DATA : prepareData(data, core.redact);
+    const copy = data === undefined ? NO_DATA : safeCopy(data, core.redact);
     const span = node.span;
     if (!node.ended) span.addEvent(eventType, data === undefined ? undefined : eventAttributes(copy), usToHrTime(us));
     const events = (span as EventHolder).events;
@@ -108,6 +147,15 @@ export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: 
     node.deriver.push(record);
   } catch (err) {
     internalError(err);
+  }
+}
+
+/** prepareData that cannot throw (a revoked Proxy as data): the event is still logged. */
+function safeCopy(data: Record<string, unknown>, mode: RedactMode): Record<string, unknown> {
+  try {
+    return prepareData(data, mode);
+  } catch {
+    return { data: '[Unreadable]' };
   }
 }
 

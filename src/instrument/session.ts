@@ -1,25 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import { ROOT_CONTEXT, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, type Span } from '@opentelemetry/api';
 import { warnOnce } from '../config.js';
 import { assertEventType, type EventType } from '../events/catalog.js';
+import { OPERATION_KINDS, type OperationKind } from '../events/operation-kinds.js';
 import { describeValue } from '../events/safe-json.js';
-import { redactText } from '../events/sanitize.js';
-import { ATTR_SESSION_ID, ATTR_TURN_NUMBER, SPAN_SESSION, SPAN_TURN } from '../events/span-attributes.js';
-import { MetricsDeriver, StatsAccumulator, type MetricCounts, type MetricName, type MetricStats } from '../metrics/derive.js';
+import {
+  ATTR_GEN_AI_CONVERSATION,
+  ATTR_GEN_AI_END_REASON,
+  ATTR_SESSION_ID,
+  ATTR_TURN_INTERRUPTED,
+  ATTR_TURN_NUMBER,
+  SPAN_SESSION,
+  SPAN_TURN,
+} from '../events/span-attributes.js';
+import {
+  MetricsDeriver,
+  StatsAccumulator,
+  type MetricCounts,
+  type MetricName,
+  type MetricStats,
+  type SegmentName,
+} from '../metrics/derive.js';
 import { liveSamples } from '../metrics/sample-bus.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, endSpan, newNode, parentContext, runInScope, scopeStorage, type Core, type SpanNode } from './core.js';
-import {
-  runOperation,
-  type OperationPlace,
-  type RecordingInput,
-  type RecordingOperation,
-  type SttInput,
-  type SttOperation,
-  type SttResult,
-  type TtsInput,
-  type TtsOperation,
-} from './operations.js';
+import { emitEvent, endSpan, innermostNode, newNode, parentContext, readData, runInScope, scopeStorage, type Core, type SpanNode } from './core.js';
+import { markFailed } from './failure.js';
+import { newShared, type Interruptible, type OperationPlace, type TurnState } from './operation-base.js';
+import { installOperationMethods, type HandleOf, type InputOf, type OperationMethods } from './kinds.js';
+import { runOperation } from './run-operation.js';
 
 export interface SessionOptions {
   /** Defaults to `conv_<epoch ms>_<6 hex>`: the spec's form, unique across processes. */
@@ -34,6 +42,8 @@ export interface SessionMetrics {
   turns: number;
   /** Per metric, in seconds: count, mean, min, max, total. Absent when no pair completed. */
   metrics: Partial<Record<MetricName, MetricStats>>;
+  /** voice_to_voice broken down (endpointing, stt, llm, tts_wait, tts_first_audio), same stats. */
+  breakdown: Partial<Record<SegmentName, MetricStats>>;
   /** Starts with no end (errors, missing events), per metric. */
   incomplete: MetricCounts;
 }
@@ -42,17 +52,14 @@ export interface TurnMetrics {
   sessionId: string;
   turn: number;
   metrics: Partial<Record<MetricName, MetricStats>>;
+  breakdown: Partial<Record<SegmentName, MetricStats>>;
 }
 
 /**
- * The three wrapped operations, on a session (turns are then managed for you) or on an
- * explicit turn. See `runOperation` for what each emits.
+ * The wrapped operations (one method per kind: `tts`, `record`, `stt`, ...), on a session
+ * (turns are then managed for you) or on an explicit turn. See `runOperation`.
  */
-export interface OperationHost {
-  tts<T>(input: TtsInput, fn: (op: TtsOperation) => AsyncIterable<T>): AsyncIterable<T>;
-  tts<R>(input: TtsInput, fn: (op: TtsOperation) => R | Promise<R>): Promise<R>;
-  record<R>(input: RecordingInput, fn: (op: RecordingOperation) => R | Promise<R>): Promise<R>;
-  stt<R extends SttResult>(input: SttInput, fn: (op: SttOperation) => R | Promise<R>): Promise<R>;
+export interface OperationHost extends OperationMethods {
   /** Logs an event on the innermost span of this session/turn that is running now. */
   logEvent(eventType: EventType, data?: Record<string, unknown>): void;
 }
@@ -76,16 +83,19 @@ export interface Session extends OperationHost {
   metrics(): SessionMetrics;
   /** Ends the session (SESSION_END with `reason`, default "completed"); later calls return the same metrics. */
   end(data?: { reason?: string; [key: string]: unknown }): SessionMetrics;
+  /**
+   * A barge-in: interrupts the TTS operation of this session playing now (else the latest one
+   * running), as `op.interrupt(data)` does. Returns false when no TTS operation is running.
+   */
+  bargeIn(data?: Record<string, unknown>): boolean;
 }
 
-type OpKind = 'tts' | 'recording' | 'stt';
-
-/** Shared by sessions and turns: the operations, routed through `placeFor`. */
-abstract class Host implements OperationHost {
+/** Shared by sessions and turns: the operations (methods from the kind table), routed through `placeFor`. */
+abstract class Host {
   protected abstract readonly core: Core;
   /** This session's or turn's own span; logEvent lands here when no operation of ours is running. */
   abstract readonly node: SpanNode;
-  protected abstract placeFor(kind: OpKind): OperationPlace;
+  protected abstract placeFor(kind: OperationKind): OperationPlace;
 
   get span(): Span {
     return this.node.span;
@@ -94,30 +104,19 @@ abstract class Host implements OperationHost {
     return this.node.ended;
   }
 
-  tts(input: TtsInput, fn: (op: TtsOperation) => unknown): never {
-    return runOperation(this.core, 'tts', this.placeFor('tts'), input, fn as (op: never) => unknown) as never;
-  }
-  record(input: RecordingInput, fn: (op: RecordingOperation) => unknown): never {
-    return runOperation(this.core, 'recording', this.placeFor('recording'), input, fn as (op: never) => unknown) as never;
-  }
-  stt(input: SttInput, fn: (op: SttOperation) => unknown): never {
-    return runOperation(this.core, 'stt', this.placeFor('stt'), input, fn as (op: never) => unknown) as never;
+  /** @internal runs an operation of any kind placed by this host (the per-kind methods call it). */
+  static runKind<K extends OperationKind>(host: Host, kind: K, input: InputOf<K>, fn: (op: HandleOf<K>) => unknown): unknown {
+    return runOperation(host.core, kind, host.placeFor(kind), input, fn);
   }
 
   logEvent(eventType: EventType, data?: Record<string, unknown>): void {
     assertEventType(eventType);
-    emitEvent(this.core, this.currentNode(), eventType, data);
-  }
-
-  /** The innermost open span of ours in the running call chain that belongs here. */
-  protected currentNode(): SpanNode {
-    const scope = scopeStorage.getStore();
-    const fallback = this.node;
-    if (scope?.op && !scope.op.ended && scope.op.sessionId === fallback.sessionId) return scope.op;
-    if (scope?.turn && !scope.turn.node.ended && scope.turn.node.sessionId === fallback.sessionId) return scope.turn.node;
-    return fallback;
+    emitEvent(this.core, innermostNode(this.node) ?? this.node, eventType, data);
   }
 }
+// The per-kind methods (tts, record, stt, ...) come from the kind table.
+interface Host extends OperationMethods {}
+installOperationMethods(Host.prototype, Host.runKind);
 
 /** Every session not yet ended, across all VoiceEvents instances: closed at shutdown. */
 const openSessions = new Set<SessionImpl>();
@@ -133,6 +132,8 @@ export class SessionImpl extends Host implements Session {
   readonly id: string;
   readonly node: SpanNode;
   readonly deriver: MetricsDeriver;
+  /** What this session's operations share: the TTS running now (barge-in), the latest recording's length. */
+  readonly shared = newShared();
   private readonly stats = new StatsAccumulator();
   private readonly openTurns = new Map<number, TurnImpl>();
   private lastTurnNumber = -1;
@@ -144,6 +145,7 @@ export class SessionImpl extends Host implements Session {
     options: SessionOptions = {},
   ) {
     super();
+    options = readData(options);
     this.id = validSessionId(options.id, core);
     this.deriver = new MetricsDeriver((sample) => {
       this.stats.add(sample);
@@ -152,7 +154,11 @@ export class SessionImpl extends Host implements Session {
     });
     const span = core.tracer.startSpan(
       SPAN_SESSION,
-      { root: true, attributes: { [ATTR_SESSION_ID]: this.id }, startTime: usToHrTime(core.clock.nowUs()) },
+      {
+        root: true,
+        attributes: { [ATTR_SESSION_ID]: this.id, [ATTR_GEN_AI_CONVERSATION]: this.id },
+        startTime: usToHrTime(core.clock.nowUs()),
+      },
       ROOT_CONTEXT,
     );
     this.node = newNode(span, this.id, undefined, this.deriver);
@@ -176,7 +182,7 @@ export class SessionImpl extends Host implements Session {
    * 0; a recording opens the next turn unless the current one has no recording yet; STT
    * and TTS join the current turn.
    */
-  protected placeFor(kind: OpKind): OperationPlace {
+  protected placeFor(kind: OperationKind): OperationPlace {
     const scope = scopeStorage.getStore();
     const inTurn = scope?.turn;
     let turn: TurnImpl;
@@ -185,13 +191,14 @@ export class SessionImpl extends Host implements Session {
     return turn.placeFor(kind);
   }
 
-  private autoTurnFor(kind: OpKind): TurnImpl {
+  private autoTurnFor(kind: OperationKind): TurnImpl {
     const current = this.autoTurn && !this.autoTurn.ended ? this.autoTurn : undefined;
-    if (kind === 'recording') {
-      if (current && current.number >= 1 && !current.hasRecording) return current;
+    const opens = OPERATION_KINDS[kind].turn === 'opens';
+    if (opens) {
+      if (current && current.number >= 1 && !current.hasOpener) return current;
     } else if (current) return current;
     this.closeAutoTurn();
-    const number = kind === 'tts' && this.lastTurnNumber < 0 ? 0 : Math.max(1, this.lastTurnNumber + 1);
+    const number = !opens && this.lastTurnNumber < 0 ? 0 : Math.max(1, this.lastTurnNumber + 1);
     this.autoTurn = this.openTurn(number);
     return this.autoTurn;
   }
@@ -199,6 +206,19 @@ export class SessionImpl extends Host implements Session {
   private closeAutoTurn(): void {
     if (this.autoTurn && !this.autoTurn.ended) this.autoTurn.end();
     this.autoTurn = undefined;
+  }
+
+  bargeIn(data?: Record<string, unknown>): boolean {
+    let target: Interruptible | undefined;
+    let latest: Interruptible | undefined;
+    for (const op of this.shared.tts) {
+      latest = op;
+      if (op.playing) target = op;
+    }
+    target ??= latest;
+    if (target === undefined) return false;
+    target.interrupt(data);
+    return true;
   }
 
   private openTurn(number: number): TurnImpl {
@@ -219,14 +239,15 @@ export class SessionImpl extends Host implements Session {
       sessionId: this.id,
       turns: this.lastTurnNumber + 1,
       metrics: this.stats.snapshot(),
+      breakdown: this.stats.breakdown(),
       incomplete: { ...this.deriver.totals.incomplete },
     };
   }
 
   end(data: { reason?: string; [key: string]: unknown } = {}): SessionMetrics {
     if (this.finalMetrics) return this.finalMetrics;
-    for (const turn of [...this.openTurns.values()]) turn.end();
-    emitEvent(this.core, this.node, 'SESSION_END', { reason: 'completed', ...data, turns: this.lastTurnNumber + 1 });
+    for (const turn of [...this.openTurns.values()]) turn.close(true);
+    emitEvent(this.core, this.node, 'SESSION_END', { reason: 'completed', ...readData(data), turns: this.lastTurnNumber + 1 });
     endSpan(this.core, this.node);
     openSessions.delete(this);
     this.finalMetrics = this.metrics();
@@ -240,9 +261,7 @@ export class SessionImpl extends Host implements Session {
       this.end();
       return result;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.node.span.setStatus({ code: SpanStatusCode.ERROR, message: this.core.redact === 'all' ? redactText(message) : message });
-      this.end({ reason: 'error', error_type: err instanceof Error ? err.name : typeof err });
+      this.end({ reason: 'error', error_type: markFailed(this.core, this.node, err).error_type });
       throw err;
     }
   }
@@ -250,8 +269,10 @@ export class SessionImpl extends Host implements Session {
 
 class TurnImpl extends Host implements Turn {
   readonly node: SpanNode;
-  hasRecording = false;
+  /** Whether an operation that opens turns (a recording) already ran in this turn. */
+  hasOpener = false;
   private readonly stats = new StatsAccumulator();
+  private readonly state: TurnState = { running: 0, interrupted: false, onIdle: undefined };
 
   constructor(
     protected readonly core: Core,
@@ -261,7 +282,10 @@ class TurnImpl extends Host implements Turn {
     super();
     const span = core.tracer.startSpan(
       SPAN_TURN,
-      { attributes: { [ATTR_SESSION_ID]: session.id, [ATTR_TURN_NUMBER]: number }, startTime: usToHrTime(core.clock.nowUs()) },
+      {
+        attributes: { [ATTR_SESSION_ID]: session.id, [ATTR_GEN_AI_CONVERSATION]: session.id, [ATTR_TURN_NUMBER]: number },
+        startTime: usToHrTime(core.clock.nowUs()),
+      },
       parentContext(session.node),
     );
     this.node = newNode(span, session.id, number, session.deriver);
@@ -269,8 +293,8 @@ class TurnImpl extends Host implements Turn {
 
   private place: OperationPlace | undefined;
 
-  placeFor(kind: OpKind): OperationPlace {
-    if (kind === 'recording') this.hasRecording = true;
+  placeFor(kind: OperationKind): OperationPlace {
+    if (OPERATION_KINDS[kind].turn === 'opens') this.hasOpener = true;
     // The same for every operation of the turn: made once.
     return (this.place ??= {
       parent: this.node,
@@ -278,6 +302,8 @@ class TurnImpl extends Host implements Turn {
       turn: this.number,
       deriver: this.session.deriver,
       scope: (op) => ({ session: this.session, turn: this, op }),
+      shared: this.session.shared,
+      turnState: this.state,
     });
   }
 
@@ -294,15 +320,36 @@ class TurnImpl extends Host implements Turn {
   }
 
   metrics(): TurnMetrics {
-    return { sessionId: this.session.id, turn: this.number, metrics: this.stats.snapshot() };
+    return { sessionId: this.session.id, turn: this.number, metrics: this.stats.snapshot(), breakdown: this.stats.breakdown() };
   }
 
+  /** Ends the turn; one whose operations still run (a TTS still playing) ends when the last of them does. */
   end(): TurnMetrics {
-    if (!this.node.ended) {
-      endSpan(this.core, this.node);
-      this.session.turnEnded(this);
-    }
+    this.close(false);
     return this.metrics();
+  }
+
+  /** @internal `sessionClosing`: the session ends now, whatever still runs (end reason `session_closed`). */
+  close(sessionClosing: boolean): void {
+    if (this.node.ended) return;
+    if (this.state.running > 0 && !sessionClosing) {
+      this.state.onIdle ??= () => this.finish('completed');
+      return;
+    }
+    this.finish(this.state.running > 0 ? 'session_closed' : 'completed');
+  }
+
+  private finish(reason: 'completed' | 'session_closed'): void {
+    if (this.node.ended) return;
+    this.state.onIdle = undefined;
+    const interrupted = this.state.interrupted;
+    try {
+      this.node.span.setAttributes({ [ATTR_TURN_INTERRUPTED]: interrupted, [ATTR_GEN_AI_END_REASON]: interrupted ? 'interrupted' : reason });
+    } catch {
+      // a broken span must not stop the turn from ending
+    }
+    endSpan(this.core, this.node);
+    this.session.turnEnded(this);
   }
 }
 

@@ -1,24 +1,17 @@
 import { trace, type Tracer } from '@opentelemetry/api';
 import { resolveRedactMode } from '../config.js';
 import { assertEventType, type EventType } from '../events/catalog.js';
+import type { OperationKind } from '../events/operation-kinds.js';
 import type { RedactMode } from '../events/sanitize.js';
 import { SPAN_EVENT } from '../events/span-attributes.js';
 import { MetricsDeriver } from '../metrics/derive.js';
 import { liveSamples } from '../metrics/sample-bus.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, endSpan, newNode, scopeStorage, type Core, type SpanNode } from './core.js';
-import {
-  runOperation,
-  type OperationPlace,
-  type RecordingInput,
-  type RecordingOperation,
-  type SttInput,
-  type SttOperation,
-  type SttResult,
-  type TtsInput,
-  type TtsOperation,
-} from './operations.js';
+import { emitEvent, endSpan, innermostNode, newNode, scopeStorage, type Core, type SpanNode } from './core.js';
+import { installOperationMethods, type HandleOf, type InputOf, type OperationMethods } from './kinds.js';
+import { newShared, type OperationPlace } from './operation-base.js';
+import { runOperation } from './run-operation.js';
 import { SessionImpl, type Session, type SessionOptions } from './session.js';
 
 export interface VoiceEventsOptions {
@@ -33,10 +26,11 @@ export interface VoiceEventsOptions {
 export const TRACER_NAME = 'voicemode-events';
 
 /**
- * The main API: sessions (callback or explicit handle), operations, and `logEvent`.
- * Calls made inside a session's callback (however deep, across awaits) find their
- * session, turn and operation through AsyncLocalStorage, so many concurrent sessions in
- * one process never mix their events.
+ * The main API: sessions (callback or explicit handle), operations (one method per kind:
+ * `tts`, `record`, `stt`, ...), and `logEvent`. Calls made inside a session's callback
+ * (however deep, across awaits) find their session, turn and operation through
+ * AsyncLocalStorage, so many concurrent sessions in one process never mix their events.
+ * An operation called outside any session is a standalone span with `session_id: null`.
  */
 export class VoiceEvents {
   private readonly core: Core;
@@ -62,28 +56,19 @@ export class VoiceEvents {
 
   /** The session whose callback is running now, if any. */
   currentSession(): Session | undefined {
+    return this.runningSession();
+  }
+
+  private runningSession(): SessionImpl | undefined {
     const s = scopeStorage.getStore()?.session;
     return s instanceof SessionImpl && !s.ended ? s : undefined;
   }
 
-  tts<T>(input: TtsInput, fn: (op: TtsOperation) => AsyncIterable<T>): AsyncIterable<T>;
-  tts<R>(input: TtsInput, fn: (op: TtsOperation) => R | Promise<R>): Promise<R>;
-  tts(input: TtsInput, fn: (op: TtsOperation) => unknown): unknown {
-    const s = this.currentSession();
-    if (s) return s.tts(input, fn as (op: TtsOperation) => Promise<unknown>);
-    return runOperation(this.core, 'tts', this.standalone(), input, fn as (op: never) => unknown);
-  }
-
-  record<R>(input: RecordingInput, fn: (op: RecordingOperation) => R | Promise<R>): Promise<R> {
-    const s = this.currentSession();
-    if (s) return s.record(input, fn);
-    return runOperation(this.core, 'recording', this.standalone(), input, fn as (op: never) => unknown) as Promise<R>;
-  }
-
-  stt<R extends SttResult>(input: SttInput, fn: (op: SttOperation) => R | Promise<R>): Promise<R> {
-    const s = this.currentSession();
-    if (s) return s.stt(input, fn);
-    return runOperation(this.core, 'stt', this.standalone(), input, fn as (op: never) => unknown) as Promise<R>;
+  /** @internal an operation of any kind: in the running session (turn rule), else standalone. */
+  static runKind<K extends OperationKind>(voice: VoiceEvents, kind: K, input: InputOf<K>, fn: (op: HandleOf<K>) => unknown): unknown {
+    const session = voice.runningSession();
+    if (session) return SessionImpl.runKind(session, kind, input, fn);
+    return runOperation(voice.core, kind, voice.standalone(), input, fn);
   }
 
   /**
@@ -93,8 +78,7 @@ export class VoiceEvents {
    */
   logEvent(eventType: EventType, data?: Record<string, unknown>): void {
     assertEventType(eventType);
-    const scope = scopeStorage.getStore();
-    const node = [scope?.op, scope?.turn?.node, scope?.session?.node].find((n) => n !== undefined && !n.ended);
+    const node = innermostNode();
     if (node) {
       emitEvent(this.core, node, eventType, data);
       return;
@@ -102,10 +86,19 @@ export class VoiceEvents {
     const orphan = this.orphanNode(SPAN_EVENT);
     emitEvent(this.core, orphan, eventType, data);
     endSpan(this.core, orphan);
+    this.core.orphanDeriver.closeSpan(null, orphan.span.spanContext().spanId); // a one-event span: nothing more will pair on it
   }
 
   private standalone(): OperationPlace {
-    return { parent: undefined, sessionId: null, turn: undefined, deriver: this.core.orphanDeriver, scope: (op) => ({ op }) };
+    return {
+      parent: undefined,
+      sessionId: null,
+      turn: undefined,
+      deriver: this.core.orphanDeriver,
+      scope: (op) => ({ op }),
+      shared: newShared(),
+      turnState: undefined,
+    };
   }
 
   private orphanNode(name: string): SpanNode {
@@ -113,6 +106,9 @@ export class VoiceEvents {
     return newNode(span, null, undefined, this.core.orphanDeriver);
   }
 }
+// The per-kind methods (tts, record, stt, ...) come from the kind table.
+export interface VoiceEvents extends OperationMethods {}
+installOperationMethods(VoiceEvents.prototype, VoiceEvents.runKind);
 
 export function createVoiceEvents(options?: VoiceEventsOptions): VoiceEvents {
   return new VoiceEvents(options);

@@ -1,4 +1,5 @@
 import type { EventRecord } from '../events/record.js';
+import { OPERATION_KINDS, operationKinds, type OperationMetricDef, type OperationMetricName } from '../events/operation-kinds.js';
 
 /**
  * The one derivation of latency metrics from events, used live by the instrumentation (end
@@ -8,13 +9,29 @@ import type { EventRecord } from '../events/record.js';
  * session, which is how it reported a response time of -34.9 s):
  * - Operation metrics pair a start with its end *within the same operation*: by `span_id`
  *   when the lines carry one, otherwise by order within the session (the newest open start).
- *     ttfa               TTS_START          -> TTS_FIRST_AUDIO
- *     tts_playback       TTS_PLAYBACK_START -> TTS_PLAYBACK_END
- *     recording_duration RECORDING_START    -> RECORDING_END
- *     stt_latency        STT_START          -> STT_COMPLETE | STT_NO_SPEECH
- * - Turn metrics pair a RECORDING_END with the *next* event of a type in the same session:
- *     response_time      RECORDING_END -> next TTS_START
- *     voice_to_voice     RECORDING_END -> next TTS_PLAYBACK_START
+ *   Which events start and end which metric is data: events/operation-kinds.ts
+ *   (ttfa, tts_playback, recording_duration, stt_latency, llm_ttft, llm_duration).
+ * - Reply metrics follow a RECORDING_END (the user's utterance) in the same session:
+ *     response_time   RECORDING_END -> the next TTS_START (the spec's definition)
+ *     voice_to_voice  M0 -> M5, broken down into segments that add up to it exactly:
+ *       M0 the user's end of speech: the last SPEECH_END of the recording, else RECORDING_END
+ *       M1 RECORDING_END          endpointing     = M1 - M0
+ *       M2 STT_COMPLETE/NO_SPEECH stt             = M2 - M1
+ *       M3 LLM_FIRST_TOKEN        llm             = M3 - M2
+ *       M4 TTS_START              tts_wait        = M4 - M3
+ *       M5 heard                  tts_first_audio = M5 - M4
+ *     "Heard" is the later of TTS_FIRST_AUDIO and TTS_PLAYBACK_START of one TTS operation
+ *     (streaming production logs mark playback *before* the first audio), or its
+ *     TTS_PLAYBACK_START when its playback ended without a first-audio mark. M4 is that
+ *     operation's TTS_START (a failed attempt before it counts as tts_wait). Milestones are
+ *     made non-decreasing: a missing or early one takes its predecessor's time (no LLM
+ *     logged: its time shows in tts_wait), so every segment is >= 0.
+ * - Voice activity (the app's VAD): `endpointing_delay` pairs the last SPEECH_END of a recording
+ *   with its RECORDING_END (a SPEECH_START after it withdraws it). In a session that reports VAD,
+ *   a recording with no SPEECH_START expects no reply: it is counted (`noSpeechRecordings`) and
+ *   opens none. `barge_in_stop` runs from the latest SPEECH_START, when it came after the latest
+ *   TTS_START, to TTS_INTERRUPTED; a playback cut short is `tts_playback_interrupted`, not
+ *   `tts_playback`.
  * - Nothing is guessed: a start with no end (an error in between, a newer start of the same
  *   operation, the session ending, the input ending) counts as incomplete. An end earlier
  *   than its start (clock trouble in a file) is never reported as a negative value: it is
@@ -24,15 +41,29 @@ import type { EventRecord } from '../events/record.js';
  *   RECORDING_START opens the next turn.
  */
 
-export const METRIC_NAMES = [
-  'ttfa',
-  'tts_playback',
-  'recording_duration',
-  'stt_latency',
+export type ReplyMetricName = 'response_time' | 'voice_to_voice' | 'barge_in_stop';
+export type MetricName = OperationMetricName | ReplyMetricName;
+/** Operation metrics in the kind table's order (each followed by its interrupted variant), then the reply metrics. */
+export const METRIC_NAMES: readonly MetricName[] = [
+  ...operationKinds().flatMap(([, def]) =>
+    def.metrics.flatMap((m: OperationMetricDef) => [m.name, ...(m.interruptedAs ? [m.interruptedAs.name] : [])] as OperationMetricName[]),
+  ),
   'response_time',
   'voice_to_voice',
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+  'barge_in_stop',
+];
+
+/** The parts of a reply's voice_to_voice, in order (see above). */
+export const SEGMENT_NAMES = ['endpointing', 'stt', 'llm', 'tts_wait', 'tts_first_audio'] as const;
+export type SegmentName = (typeof SEGMENT_NAMES)[number];
+
+/** Everything a sample can be: a metric or a segment of a reply. */
+export type SeriesName = MetricName | SegmentName;
+export const SERIES_NAMES: readonly SeriesName[] = [...METRIC_NAMES, ...SEGMENT_NAMES];
+const SEGMENT_SET = new Set<string>(SEGMENT_NAMES);
+export function isSegment(series: SeriesName): series is SegmentName {
+  return SEGMENT_SET.has(series);
+}
 
 /** Low-cardinality labels taken from the start event's data. */
 export interface SampleLabels {
@@ -43,7 +74,7 @@ export interface SampleLabels {
 }
 
 export interface MetricSample {
-  metric: MetricName;
+  metric: SeriesName;
   /** Seconds, never negative. */
   seconds: number;
   sessionId: string | null;
@@ -58,7 +89,9 @@ export interface MetricSample {
 export type MetricCounts = Record<MetricName, number>;
 
 export function zeroCounts(): MetricCounts {
-  return { ttfa: 0, tts_playback: 0, recording_duration: 0, stt_latency: 0, response_time: 0, voice_to_voice: 0 };
+  const counts = {} as MetricCounts;
+  for (const m of METRIC_NAMES) counts[m] = 0;
+  return counts;
 }
 
 interface OpenStart {
@@ -70,30 +103,77 @@ interface OpenStart {
 }
 
 /**
- * What an event type does to the derivation: the operation metric it starts or ends, the open
- * starts an error closes (incomplete, never paired later). Types not listed (most events) only
- * move the session's clock. One Map lookup per event instead of one per table.
+ * What an event type does to the operation metrics: the metrics it starts and ends, the open
+ * starts an error closes (incomplete, never paired later). Built once from the kind table.
+ * Types not listed (most events) only move the session's clock. One Map lookup per event.
  */
 interface Role {
-  start?: MetricName;
-  end?: MetricName;
-  closes?: readonly MetricName[];
+  starts: MetricName[];
+  ends: MetricName[];
+  closes: MetricName[];
+  /** Open starts this event withdraws without counting them (SPEECH_START after a SPEECH_END). */
+  withdraws: MetricName[];
 }
-const ROLES = new Map<string, Role>([
-  ['TTS_START', { start: 'ttfa' }],
-  ['TTS_FIRST_AUDIO', { end: 'ttfa' }],
-  ['TTS_PLAYBACK_START', { start: 'tts_playback' }],
-  ['TTS_PLAYBACK_END', { end: 'tts_playback' }],
-  ['RECORDING_START', { start: 'recording_duration' }],
-  ['RECORDING_END', { end: 'recording_duration' }],
-  ['STT_START', { start: 'stt_latency' }],
-  ['STT_COMPLETE', { end: 'stt_latency' }],
-  ['STT_NO_SPEECH', { end: 'stt_latency' }],
-  ['TTS_ERROR', { closes: ['ttfa', 'tts_playback'] }],
-  ['STT_ERROR', { closes: ['stt_latency'] }],
-  ['RECORDING_ERROR', { closes: ['recording_duration'] }],
-  ['SESSION_END', {}],
-]);
+const ROLES = new Map<string, Role>();
+function roleOf(type: string): Role {
+  let role = ROLES.get(type);
+  if (role === undefined) ROLES.set(type, (role = { starts: [], ends: [], closes: [], withdraws: [] }));
+  return role;
+}
+/** Metrics whose newer start replaces an open one silently. */
+const LATEST_START_WINS = new Set<MetricName>();
+/** A sample whose end event says `interrupted: true` is recorded under this name instead. */
+const INTERRUPTED_AS = new Map<MetricName, MetricName>();
+for (const [, def] of operationKinds()) {
+  for (const m of def.metrics as readonly OperationMetricDef[]) {
+    const name = m.name as MetricName;
+    roleOf(m.start).starts.push(name);
+    for (const end of m.end) roleOf(end).ends.push(name);
+    roleOf(def.errorEvent).closes.push(name);
+    for (const type of m.withdrawnBy ?? []) roleOf(type).withdraws.push(name);
+    if (m.latestStartWins) LATEST_START_WINS.add(name);
+    if (m.interruptedAs) INTERRUPTED_AS.set(name, m.interruptedAs.name as MetricName);
+  }
+}
+// Events the reply model reacts to, even where they pair no operation metric.
+for (const type of ['SPEECH_START', 'SPEECH_END', 'TTS_INTERRUPTED', 'SESSION_END']) roleOf(type);
+
+const TTS_START = OPERATION_KINDS.tts.metrics[0].start;
+
+/** TTS operations a pending reply keeps as candidates (the oldest is forgotten first). */
+const MAX_CANDIDATES = 8;
+
+function latest<V>(map: Map<string, V>): V | undefined {
+  let last: V | undefined;
+  for (const v of map.values()) last = v;
+  return last;
+}
+
+/** The TTS operation a reply may be heard through. */
+interface HeardCandidate {
+  startUs: number;
+  labels: SampleLabels;
+  firstAudioUs: number | undefined;
+  playbackUs: number | undefined;
+}
+
+/** A user's utterance waiting to be answered (from its RECORDING_END). */
+interface PendingReply {
+  speechEndUs: number | undefined;
+  recordingEndUs: number;
+  turn: number;
+  traceId: string | undefined;
+  spanId: string | undefined;
+  recordingLabels: SampleLabels;
+  sttUs: number | undefined;
+  sttLabels: SampleLabels;
+  firstTokenUs: number | undefined;
+  /** The LLM operation M3 came from: its failure withdraws M3 (the retry's first token counts). */
+  firstTokenKey: string;
+  llmLabels: SampleLabels;
+  /** TTS operations started since, by span key, until one is heard. */
+  tts: Map<string, HeardCandidate>;
+}
 
 class SessionState {
   /**
@@ -102,9 +182,19 @@ class SessionState {
    * holds instead of building a `${metric}|${spanId}` key per event.
    */
   readonly open = new Map<MetricName, Map<string, OpenStart>>();
-  /** The latest RECORDING_END still waiting for its TTS_START / TTS_PLAYBACK_START. */
+  /** The latest RECORDING_END still waiting for its TTS_START. */
   pendingResponse: OpenStart | undefined;
-  pendingVoice: OpenStart | undefined;
+  /** The latest utterance still waiting to be heard (voice_to_voice and its breakdown). */
+  reply: PendingReply | undefined;
+  /** The last SPEECH_END since the last RECORDING_START or SPEECH_START (M0 of the next reply). */
+  speechEndUs: number | undefined;
+  /** Whether the app reports voice activity in this session (any SPEECH_* seen). */
+  vad = false;
+  /** A SPEECH_START since the last RECORDING_START. */
+  spokeInRecording = false;
+  /** The latest SPEECH_START and TTS_START (barge_in_stop: the user spoke while the assistant did). */
+  speechStartUs = Number.NEGATIVE_INFINITY;
+  ttsStartUs = Number.NEGATIVE_INFINITY;
   /** Turn assigned by rule, for lines that carry none. */
   ruleTurn = 0;
   /** Labels of the latest TTS_START: playback events carry none, their samples take these. */
@@ -128,6 +218,8 @@ export interface DerivationTotals {
   backwards: MetricCounts;
   /** Events whose timestamp is earlier than the previous event of the same session. */
   timestampsBackwards: number;
+  /** Recordings in which the app's VAD reported no speech: no endpointing, no reply expected. */
+  noSpeechRecordings: number;
 }
 
 export type SampleListener = (sample: MetricSample) => void;
@@ -158,13 +250,23 @@ function withTtsLabels(tts: SampleLabels, own: SampleLabels): SampleLabels {
  */
 export class MetricsDeriver {
   private readonly sessions = new Map<string | null, SessionState>();
-  readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0 };
+  readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0, noSpeechRecordings: 0 };
 
   constructor(private readonly onSample: SampleListener) {}
 
   /** Number of sessions with state held (open sessions). */
   get openSessions(): number {
     return this.sessions.size;
+  }
+
+  /** Open starts and reply candidates held: what memory follows (running operations, not events). */
+  get heldStarts(): number {
+    let n = 0;
+    for (const st of this.sessions.values()) {
+      for (const open of st.open.values()) n += open.size;
+      n += st.reply?.tts.size ?? 0;
+    }
+    return n;
   }
 
   push(ev: EventRecord): void {
@@ -181,48 +283,74 @@ export class MetricsDeriver {
     const role = ROLES.get(type);
     if (role === undefined) return;
 
-    if (type === 'RECORDING_START') st.ruleTurn++;
+    if (type === 'RECORDING_START') {
+      st.ruleTurn++;
+      st.speechEndUs = undefined;
+      st.spokeInRecording = false;
+    }
     const turn = ev.turn ?? st.ruleTurn;
-
     const key = ev.spanId || '';
-    const startMetric = role.start;
-    if (startMetric !== undefined) {
-      const open = st.openOf(startMetric);
-      if (open.has(key)) this.totals.incomplete[startMetric]++; // a newer start replaces it
-      let labels = labelsOf(ev.data);
-      if (type === 'TTS_START') st.ttsLabels = labels;
-      else if (type === 'TTS_PLAYBACK_START') labels = withTtsLabels(st.ttsLabels, labels);
+
+    let labels: SampleLabels | undefined;
+    for (const metric of role.withdraws) st.open.get(metric)?.delete(key);
+    for (const metric of role.starts) {
+      const open = st.openOf(metric);
+      if (open.has(key) && !LATEST_START_WINS.has(metric)) this.totals.incomplete[metric]++; // a newer start replaces it
+      if (labels === undefined) {
+        labels = labelsOf(ev.data);
+        if (type === TTS_START) st.ttsLabels = labels;
+        else if (type === 'TTS_PLAYBACK_START') labels = withTtsLabels(st.ttsLabels, labels);
+      }
       open.set(key, { us: ev.timestampUs, turn, labels, traceId: ev.traceId, spanId: ev.spanId });
     }
 
-    const endMetric = role.end;
-    if (endMetric !== undefined) {
-      const open = st.open.get(endMetric);
+    let ended: OpenStart | undefined;
+    for (const metric of role.ends) {
+      const open = st.open.get(metric);
       const start = open?.get(key);
       if (start !== undefined) {
         open!.delete(key);
-        this.emit(endMetric, start, ev, turn);
+        ended ??= start; // the operation's main pair (first in the table) gives the reply its labels
+        this.emit(ev.data.interrupted === true ? (INTERRUPTED_AS.get(metric) ?? metric) : metric, start, ev, turn);
       }
     }
 
     if (type === 'RECORDING_END') {
-      const pending: OpenStart = { us: ev.timestampUs, turn, labels: {}, traceId: ev.traceId, spanId: ev.spanId };
-      if (st.pendingResponse) this.totals.incomplete.response_time++;
-      if (st.pendingVoice) this.totals.incomplete.voice_to_voice++;
-      st.pendingResponse = pending;
-      st.pendingVoice = pending;
-    } else if (type === 'TTS_START' && st.pendingResponse) {
-      const start = st.pendingResponse;
-      st.pendingResponse = undefined;
-      this.emit('response_time', { ...start, labels: labelsOf(ev.data) }, ev, turn);
-    } else if (type === 'TTS_PLAYBACK_START' && st.pendingVoice) {
-      const start = st.pendingVoice;
-      st.pendingVoice = undefined;
-      this.emit('voice_to_voice', { ...start, labels: withTtsLabels(st.ttsLabels, labelsOf(ev.data)) }, ev, turn);
+      if (st.vad && !st.spokeInRecording) {
+        // The app's VAD heard no speech in this recording: nothing to answer, nothing to guess.
+        this.totals.noSpeechRecordings++;
+      } else {
+        const pending: OpenStart = { us: ev.timestampUs, turn, labels: NO_LABELS, traceId: ev.traceId, spanId: ev.spanId };
+        if (st.pendingResponse) this.totals.incomplete.response_time++;
+        st.pendingResponse = pending;
+        this.openReply(st, ev, turn, ended?.labels ?? NO_LABELS);
+      }
+    } else if (type === TTS_START) {
+      st.ttsStartUs = ev.timestampUs;
+      if (st.pendingResponse) {
+        const start = st.pendingResponse;
+        st.pendingResponse = undefined;
+        this.emit('response_time', { ...start, labels: labels ?? labelsOf(ev.data) }, ev, turn);
+      }
+    } else if (type === 'SPEECH_START') {
+      st.vad = true;
+      st.spokeInRecording = true;
+      st.speechStartUs = ev.timestampUs;
+      st.speechEndUs = undefined; // the user spoke again: an earlier end of speech is not the end
+    } else if (type === 'SPEECH_END') {
+      st.vad = true;
+      st.speechEndUs = ev.timestampUs;
+    } else if (type === 'TTS_INTERRUPTED') {
+      // barge_in_stop: from the user starting to speak while the assistant did, to the assistant stopping.
+      if (st.speechStartUs >= st.ttsStartUs) {
+        const start: OpenStart = { us: st.speechStartUs, turn, labels: st.ttsLabels, traceId: ev.traceId, spanId: ev.spanId };
+        this.emit('barge_in_stop', start, ev, turn);
+      } else this.totals.incomplete.barge_in_stop++; // interrupted without a SPEECH_START during the TTS
     }
+    if (st.reply !== undefined) this.advanceReply(st, st.reply, ev, key, ended, labels);
 
     const closes = role.closes;
-    if (closes !== undefined) this.closeOnError(st, closes, ev.spanId);
+    if (closes.length > 0) this.closeOnError(st, closes, ev.spanId);
 
     if (type === 'SESSION_END') this.endSession(ev.sessionId, st);
   }
@@ -235,12 +363,127 @@ export class MetricsDeriver {
     const st = this.sessions.get(sessionId);
     if (st === undefined) return;
     for (const [metric, open] of st.open) if (open.delete(spanId)) this.totals.incomplete[metric]++;
+    // A reply candidate stays (its playback may still be marked on the turn or session): they are capped instead.
   }
 
   /** Ends the input: every start still open counts as incomplete. Returns the totals. */
   finish(): DerivationTotals {
     for (const [id, st] of this.sessions) this.endSession(id, st);
     return this.totals;
+  }
+
+  private openReply(st: SessionState, ev: EventRecord, turn: number, recordingLabels: SampleLabels): void {
+    if (st.reply) this.totals.incomplete.voice_to_voice++; // the user spoke again before hearing a reply
+    st.reply = {
+      speechEndUs: st.speechEndUs,
+      recordingEndUs: ev.timestampUs,
+      turn,
+      traceId: ev.traceId,
+      spanId: ev.spanId,
+      recordingLabels,
+      sttUs: undefined,
+      sttLabels: NO_LABELS,
+      firstTokenUs: undefined,
+      firstTokenKey: '',
+      llmLabels: NO_LABELS,
+      tts: new Map(),
+    };
+    st.speechEndUs = undefined;
+  }
+
+  /** Moves a pending reply along its milestones; completes it when a TTS operation is heard. */
+  private advanceReply(
+    st: SessionState,
+    reply: PendingReply,
+    ev: EventRecord,
+    key: string,
+    ended: OpenStart | undefined,
+    labels: SampleLabels | undefined,
+  ): void {
+    const us = ev.timestampUs;
+    switch (ev.eventType) {
+      case 'STT_COMPLETE':
+      case 'STT_NO_SPEECH':
+        if (reply.sttUs === undefined) {
+          reply.sttUs = us;
+          reply.sttLabels = ended?.labels ?? NO_LABELS;
+        }
+        return;
+      case 'LLM_FIRST_TOKEN':
+        if (reply.firstTokenUs === undefined) {
+          reply.firstTokenUs = us;
+          reply.firstTokenKey = key;
+          reply.llmLabels = ended?.labels ?? NO_LABELS;
+        }
+        return;
+      case 'LLM_ERROR':
+        if (reply.firstTokenUs !== undefined && reply.firstTokenKey === key) reply.firstTokenUs = undefined;
+        return;
+      case TTS_START:
+        // Bounded: the latest few TTS operations are the ones a reply can still be heard through.
+        if (reply.tts.size >= MAX_CANDIDATES) reply.tts.delete(reply.tts.keys().next().value!);
+        reply.tts.set(key, { startUs: us, labels: labels ?? NO_LABELS, firstAudioUs: undefined, playbackUs: undefined });
+        return;
+      case 'TTS_ERROR':
+      case 'TTS_INTERRUPTED': // cut short before it was heard: not the reply the user heard
+        reply.tts.delete(key);
+        return;
+    }
+    // Playback marked on the turn or session span (logEvent) rather than the TTS operation's:
+    // it belongs to the latest TTS operation started since the utterance.
+    const tts = reply.tts.get(key) ?? (key !== '' && (ev.eventType === 'TTS_PLAYBACK_START' || ev.eventType === 'TTS_PLAYBACK_END') ? latest(reply.tts) : undefined);
+    if (tts === undefined) return;
+    const type = ev.eventType;
+    if (type === 'TTS_FIRST_AUDIO') tts.firstAudioUs ??= us;
+    else if (type === 'TTS_PLAYBACK_START') tts.playbackUs ??= us;
+    else if (type !== 'TTS_PLAYBACK_END') return;
+    // Heard: first audio and playback both seen, or a playback that ended without a first-audio mark.
+    const playbackUs = tts.playbackUs;
+    if (playbackUs === undefined || (tts.firstAudioUs === undefined && type !== 'TTS_PLAYBACK_END')) return;
+    st.reply = undefined;
+    this.completeReply(st, reply, tts, Math.max(playbackUs, tts.firstAudioUs ?? playbackUs), ev.sessionId);
+  }
+
+  private completeReply(st: SessionState, reply: PendingReply, tts: HeardCandidate, heardUs: number, sessionId: string | null): void {
+    if (heardUs < reply.recordingEndUs) {
+      this.totals.backwards.voice_to_voice++;
+      return;
+    }
+    // Non-decreasing milestones: a missing or early one takes its predecessor's time.
+    const m0 = reply.speechEndUs !== undefined && reply.speechEndUs <= reply.recordingEndUs ? reply.speechEndUs : reply.recordingEndUs;
+    const m1 = reply.recordingEndUs;
+    const m2 = Math.max(m1, reply.sttUs ?? m1);
+    const m3 = Math.max(m2, reply.firstTokenUs ?? m2);
+    const m4 = Math.max(m3, tts.startUs);
+    const m5 = Math.max(m4, heardUs);
+    const ttsLabels = withTtsLabels(st.ttsLabels, tts.labels);
+    const base = { sessionId, turn: reply.turn, traceId: reply.traceId, spanId: reply.spanId };
+    this.sample('voice_to_voice', m0, m5, base, ttsLabels);
+    this.sample('endpointing', m0, m1, base, reply.recordingLabels);
+    this.sample('stt', m1, m2, base, reply.sttLabels);
+    this.sample('llm', m2, m3, base, reply.llmLabels);
+    this.sample('tts_wait', m3, m4, base, ttsLabels);
+    this.sample('tts_first_audio', m4, m5, base, ttsLabels);
+  }
+
+  private sample(
+    metric: SeriesName,
+    startUs: number,
+    endUs: number,
+    at: { sessionId: string | null; turn: number; traceId: string | undefined; spanId: string | undefined },
+    labels: SampleLabels,
+  ): void {
+    this.onSample({
+      metric,
+      seconds: (endUs - startUs) / 1e6,
+      sessionId: at.sessionId,
+      turn: at.turn,
+      startUs,
+      endUs,
+      traceId: at.traceId,
+      spanId: at.spanId,
+      labels,
+    });
   }
 
   private emit(metric: MetricName, start: OpenStart, end: EventRecord, turn: number): void {
@@ -269,7 +512,7 @@ export class MetricsDeriver {
   private endSession(id: string | null, st: SessionState): void {
     for (const [metric, open] of st.open) this.totals.incomplete[metric] += open.size;
     if (st.pendingResponse) this.totals.incomplete.response_time++;
-    if (st.pendingVoice) this.totals.incomplete.voice_to_voice++;
+    if (st.reply) this.totals.incomplete.voice_to_voice++;
     this.sessions.delete(id);
   }
 }
@@ -292,7 +535,7 @@ export interface MetricStats {
 }
 
 export class StatsAccumulator {
-  private readonly stats = new Map<MetricName, MetricStats>();
+  private readonly stats = new Map<SeriesName, MetricStats>();
 
   add(sample: MetricSample): void {
     const s = this.stats.get(sample.metric);
@@ -307,9 +550,17 @@ export class StatsAccumulator {
     if (sample.seconds > s.max) s.max = sample.seconds;
   }
 
+  /** The metrics so far (segments are in `breakdown()`). */
   snapshot(): Partial<Record<MetricName, MetricStats>> {
     const out: Partial<Record<MetricName, MetricStats>> = {};
-    for (const [k, v] of this.stats) out[k] = { ...v };
+    for (const [k, v] of this.stats) if (!isSegment(k)) out[k] = { ...v };
+    return out;
+  }
+
+  /** The reply segments so far (voice_to_voice broken down). */
+  breakdown(): Partial<Record<SegmentName, MetricStats>> {
+    const out: Partial<Record<SegmentName, MetricStats>> = {};
+    for (const [k, v] of this.stats) if (isSegment(k)) out[k] = { ...v };
     return out;
   }
 }

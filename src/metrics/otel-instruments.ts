@@ -1,7 +1,15 @@
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import { liveEvents } from '../events/live-bus.js';
+import { liveOperations, type OperationEnd } from '../events/operation-bus.js';
+import { OPERATION_KINDS, kindOfErrorEvent, operationKinds } from '../events/operation-kinds.js';
 import type { EventRecord } from '../events/record.js';
-import type { MetricName, MetricSample } from './derive.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_MODEL,
+  ATTR_GEN_AI_OPERATION,
+  ATTR_GEN_AI_PROVIDER,
+} from '../events/span-attributes.js';
+import { isSegment, type MetricName, type MetricSample } from './derive.js';
 import { liveSamples } from './sample-bus.js';
 
 /**
@@ -14,18 +22,27 @@ import { liveSamples } from './sample-bus.js';
  * event_type, stage, error_type. Never a session id, a trace id or text.
  */
 
-/** OTel name of each derived metric (unit `s`). */
+/** OTel name of each derived metric (unit `s`): the operation metrics from the kind table, then the reply metrics. */
 export const HISTOGRAMS: Readonly<Record<MetricName, { name: string; description: string }>> = {
-  ttfa: { name: 'voice.tts.time_to_first_audio', description: 'TTS_START to TTS_FIRST_AUDIO of the same TTS operation' },
-  tts_playback: { name: 'voice.tts.playback.duration', description: 'TTS_PLAYBACK_START to TTS_PLAYBACK_END' },
-  recording_duration: { name: 'voice.recording.duration', description: 'RECORDING_START to RECORDING_END' },
-  stt_latency: { name: 'voice.stt.duration', description: 'STT_START to STT_COMPLETE or STT_NO_SPEECH' },
+  ...(Object.fromEntries(
+    operationKinds().flatMap(([, def]) => def.metrics.map((m) => [m.name, { name: m.histogram, description: m.description }])),
+  ) as Record<Exclude<MetricName, 'response_time' | 'voice_to_voice'>, { name: string; description: string }>),
   response_time: { name: 'voice.turn.response_time', description: 'RECORDING_END to the next TTS_START in the session' },
   voice_to_voice: {
     name: 'voice.turn.voice_to_voice',
-    description: 'RECORDING_END to the next TTS_PLAYBACK_START in the session',
+    description: "The user's end of speech (SPEECH_END, else RECORDING_END) to the moment the reply is heard",
   },
 };
+
+/** The parts of voice_to_voice, one histogram with attribute `segment` (endpointing, stt, llm, tts_wait, tts_first_audio). */
+export const SEGMENT_HISTOGRAM = 'voice.turn.segment';
+/** OpenTelemetry GenAI client metrics (semantic-conventions-genai). */
+export const GEN_AI_DURATION = 'gen_ai.client.operation.duration';
+export const GEN_AI_TOKEN_USAGE = 'gen_ai.client.token.usage';
+/** The GenAI conventions' advised boundaries for gen_ai.client.operation.duration (s). */
+const GEN_AI_DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+/** The semconv's advised boundaries for token counts. */
+const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
 export const EVENTS_COUNTER = 'voice.events';
 export const ERRORS_COUNTER = 'voice.errors';
@@ -39,11 +56,6 @@ export const LATENCY_BUCKETS_S: readonly number[] = [
   0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 60,
 ];
 
-const ERROR_STAGES: Readonly<Record<string, string>> = {
-  TTS_ERROR: 'tts',
-  STT_ERROR: 'stt',
-  RECORDING_ERROR: 'recording',
-};
 
 const MAX_LABEL_LENGTH = 64;
 /** Custom event types are open-ended; past this many, further ones are counted as OTHER (bounded cardinality). */
@@ -59,13 +71,22 @@ function label(v: unknown, fallback: string): string {
  */
 export function installVoiceInstruments(meter: Meter): () => void {
   const histograms = {} as Record<MetricName, Histogram>;
+  const latency = (name: string, description: string): Histogram =>
+    meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: [...LATENCY_BUCKETS_S] } });
   for (const [metric, def] of Object.entries(HISTOGRAMS) as [MetricName, { name: string; description: string }][]) {
-    histograms[metric] = meter.createHistogram(def.name, {
-      unit: 's',
-      description: def.description,
-      advice: { explicitBucketBoundaries: [...LATENCY_BUCKETS_S] },
-    });
+    histograms[metric] = latency(def.name, def.description);
   }
+  const segments = latency(SEGMENT_HISTOGRAM, 'voice_to_voice broken down: endpointing, stt, llm, tts_wait, tts_first_audio (attribute segment)');
+  const genAiDuration = meter.createHistogram(GEN_AI_DURATION, {
+    unit: 's',
+    description: 'GenAI operation duration (the wrapped call), by gen_ai.operation.name',
+    advice: { explicitBucketBoundaries: GEN_AI_DURATION_BUCKETS },
+  });
+  const tokenUsage = meter.createHistogram(GEN_AI_TOKEN_USAGE, {
+    unit: '{token}',
+    description: 'Input and output tokens per LLM call (gen_ai.token.type)',
+    advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
+  });
   // Counted per event type and reported at collection time: Counter.add hashes its attributes
   // on every call (~0.5 µs, half the cost of logging an event; docs/performance.md). One Map
   // lookup per event finds the type's count and, for error events, its stage.
@@ -93,13 +114,13 @@ export function installVoiceInstruments(meter: Meter): () => void {
     let entry = byType.get(record.eventType);
     if (entry === undefined) {
       if (byType.size < MAX_EVENT_TYPES) {
-        entry = { count: 0, stage: ERROR_STAGES[record.eventType] };
+        entry = { count: 0, stage: kindOfErrorEvent(record.eventType) };
         byType.set(record.eventType, entry);
       } else {
         // Counted as OTHER; an error event still counts as an error of its stage.
         entry = byType.get('OTHER') ?? { count: 0, stage: undefined };
         byType.set('OTHER', entry);
-        const stage = ERROR_STAGES[record.eventType];
+        const stage = kindOfErrorEvent(record.eventType);
         if (stage) errors.add(1, { stage, error_type: label(record.data.error_type, 'unknown') });
       }
     }
@@ -120,9 +141,17 @@ export function installVoiceInstruments(meter: Meter): () => void {
   // time at the latest (observable callbacks run before the SDK collects): exports never miss
   // a sample, and the voice call does not pay for the histogram.
   const queued: { sample: MetricSample; noSpeech: boolean }[] = [];
+  const finishedOps: OperationEnd[] = [];
   let scheduled = false;
+  const schedule = (): void => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain).unref();
+    }
+  };
   const drain = (): void => {
     scheduled = false;
+    for (const op of finishedOps.splice(0)) recordOperation(op);
     for (const { sample, noSpeech } of queued.splice(0)) {
       const attrs: Attributes = {};
       const l = sample.labels;
@@ -131,7 +160,10 @@ export function installVoiceInstruments(meter: Meter): () => void {
       if (l.voice) attrs.voice = label(l.voice, '');
       if (l.transport) attrs.transport = label(l.transport, '');
       if (sample.metric === 'stt_latency') attrs.outcome = noSpeech ? 'no_speech' : 'transcribed';
-      histograms[sample.metric].record(sample.seconds, attrs);
+      if (isSegment(sample.metric)) {
+        attrs.segment = sample.metric;
+        segments.record(sample.seconds, attrs);
+      } else histograms[sample.metric].record(sample.seconds, attrs);
     }
   };
   drainBeforeCollect = drain;
@@ -140,14 +172,32 @@ export function installVoiceInstruments(meter: Meter): () => void {
     // The end event of the pair was published just before its sample (emitEvent's order).
     const noSpeech = sample.metric === 'stt_latency' && last?.timestampUs === sample.endUs && last.eventType === 'STT_NO_SPEECH';
     queued.push({ sample, noSpeech });
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(drain).unref();
-    }
+    schedule();
   });
+
+  // The same for finished operations: the GenAI client metrics are recorded off the caller's path.
+  const offOperations = liveOperations.add((op: OperationEnd) => {
+    finishedOps.push(op);
+    schedule();
+  });
+  const recordOperation = (op: OperationEnd): void => {
+    const name = OPERATION_KINDS[op.kind].genAiOperation;
+    if (name === undefined) return; // a recording is no model call
+    const attrs: Attributes = { [ATTR_GEN_AI_OPERATION]: name };
+    if (op.provider) attrs[ATTR_GEN_AI_PROVIDER] = label(op.provider, '');
+    if (op.model) attrs[ATTR_GEN_AI_MODEL] = label(op.model, '');
+    if (op.inputTokens !== undefined || op.outputTokens !== undefined) recordTokens(op, attrs);
+    if (op.errorType) attrs[ATTR_ERROR_TYPE] = label(op.errorType, '');
+    genAiDuration.record(op.seconds, attrs);
+  };
+  const recordTokens = (op: OperationEnd, attrs: Attributes): void => {
+    if (op.inputTokens !== undefined) tokenUsage.record(op.inputTokens, { ...attrs, 'gen_ai.token.type': 'input' });
+    if (op.outputTokens !== undefined) tokenUsage.record(op.outputTokens, { ...attrs, 'gen_ai.token.type': 'output' });
+  };
 
   return () => {
     offEvents();
     offSamples();
+    offOperations();
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { METRIC_NAMES } from '../metrics/derive.js';
+import { METRIC_NAMES, SEGMENT_NAMES } from '../metrics/derive.js';
 import { HISTOGRAM_METRICS, type ReportData } from './report-data.js';
 
 /**
@@ -43,6 +43,12 @@ export function renderHtml(d: ReportData, chartJs: string = chartJsSource()): st
     const x = d.metrics[m];
     return [m, x.count, s3(x.mean), s3(x.min), s3(x.p50), s3(x.p90), s3(x.p95), s3(x.p99), s3(x.max), d.incomplete[m]];
   });
+  const v2vMean = d.metrics.voice_to_voice.mean;
+  const segmentRows = SEGMENT_NAMES.map((seg) => {
+    const x = d.segments[seg];
+    const share = v2vMean && x.mean !== null ? `${((100 * x.mean) / v2vMean).toFixed(1)}%` : '–';
+    return [seg, x.count, s3(x.mean), s3(x.p50), s3(x.p95), share];
+  });
   const breakdownRows = d.breakdown.map((b) => [b.label, b.name, b.metric, b.count, s3(b.mean), s3(b.p50), s3(b.p95)]);
   const slowRows = d.slowest.map((s) => [s.metric, s3(s.seconds), s.sessionId, s.turn, s.start, s.provider, s.model]);
   const outlierRows = (an.outliers ?? []).slice(0, 100).map((o) => [o.metric, o.provider, s3(o.seconds), s3(o.threshold), o.session_id ?? '–', o.turn ?? '–', o.start ?? '–']);
@@ -64,7 +70,7 @@ export function renderHtml(d: ReportData, chartJs: string = chartJsSource()): st
   h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; } h3 { font-size: 14px; margin: 4px 0; }
   .meta { color: #555; } .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 16px; }
   .chart { border: 1px solid #e3e3e3; border-radius: 6px; padding: 8px; height: 260px; position: relative; }
-  .chart canvas { max-height: 220px; }
+  .chart canvas { max-height: 220px; } .chart.wide { height: 420px; } .chart.wide canvas { max-height: 380px; }
   table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
   th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; } th { background: #f4f4f4; }
   .none { color: #777; } .cards span { display: inline-block; margin-right: 18px; } .cards b { font-size: 18px; }
@@ -76,6 +82,10 @@ export function renderHtml(d: ReportData, chartJs: string = chartJsSource()): st
 <p class="cards"><span><b>${d.events}</b> events</span><span><b>${d.sessions}</b> sessions</span><span><b>${d.turns}</b> turns</span><span><b>${d.errors}</b> errors</span><span><b>${d.skippedLines}</b> skipped lines</span></p>
 <h2>Metrics (seconds; quantiles by linear interpolation between closest ranks)</h2>
 ${table(['metric', 'count', 'mean', 'min', 'p50', 'p90', 'p95', 'p99', 'max', 'incomplete'], metricRows)}
+<h2>Where a reply's time goes</h2>
+<p class="meta">voice_to_voice (end of the user's speech to the reply heard) = endpointing + stt + llm + tts_wait + tts_first_audio, reply by reply.</p>
+${table(['segment', 'count', 'mean', 'p50', 'p95', 'share of mean'], segmentRows)}
+<div class="chart wide"><h3>Slowest replies, by segment (s)</h3><canvas id="reply-breakdown"></canvas></div>
 <h2>Distributions</h2>
 <div class="grid">${histCanvases}</div>
 <h2>Daily percentiles (p50, p90, p95)</h2>
@@ -96,7 +106,7 @@ ${table(['start', 'end', 'errors', 'sessions', 'types'], burstRows)}
 <h3>Timestamps going backwards</h3>
 ${table(['session', 'event', 'where', 'timestamp', 'previous'], backRows)}
 <script>${chartJs.replace(/<\/script/gi, '<\\/script')}</script>
-<script type="application/json" id="report-data">${scriptJson({ histograms: d.histograms, daily: d.daily, breakdown: d.breakdown })}</script>
+<script type="application/json" id="report-data">${scriptJson({ histograms: d.histograms, daily: d.daily, breakdown: d.breakdown, segments: SEGMENT_NAMES, slowReplies: d.slowReplies })}</script>
 <script>
 (function () {
   var data = JSON.parse(document.getElementById('report-data').textContent);
@@ -132,6 +142,13 @@ ${table(['session', 'event', 'where', 'timestamp', 'previous'], backRows)}
       options: { scales: { y: { beginAtZero: true, title: { display: true, text: 'seconds' } } } }
     });
   }
+  var segColors = ['#7f7f7f', '#3366cc', '#ff9900', '#dc3912', '#109618'];
+  new Chart(document.getElementById('reply-breakdown'), {
+    type: 'bar',
+    data: { labels: data.slowReplies.map(function (r) { return r.sessionId.slice(-6) + ' #' + r.turn + ' (' + fmt(r.seconds) + ' s)'; }),
+            datasets: data.segments.map(function (seg, i) { return { label: seg, data: data.slowReplies.map(function (r) { return r.parts[seg]; }), backgroundColor: segColors[i] }; }) },
+    options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true, title: { display: true, text: 'seconds' } }, y: { stacked: true } } }
+  });
   byChart('by-provider', 'provider', 'ttfa');
   byChart('by-model', 'model', 'response_time');
   document.body.setAttribute('data-charts', String(Chart.instances ? Object.keys(Chart.instances).length : 0));

@@ -2,7 +2,7 @@ import { bin } from 'd3-array';
 import type { Analysis } from '../analysis/analyzer.js';
 import { distribution, type Distribution } from '../analysis/quantiles.js';
 import { NO_LABEL, type LabelKey } from '../analysis/sample-store.js';
-import { METRIC_NAMES, type MetricName } from '../metrics/derive.js';
+import { METRIC_NAMES, SEGMENT_NAMES, type MetricName, type SegmentName } from '../metrics/derive.js';
 import { formatTimestampUs } from '../time/format.js';
 
 /** Everything the HTML report shows, computed in Node (the page only draws). */
@@ -22,8 +22,14 @@ export interface ReportData {
   daily: Record<string, { day: string; count: number; p50: number; p90: number; p95: number }[]>;
   breakdown: { label: LabelKey; name: string; metric: MetricName; count: number; p50: number; p95: number; mean: number }[];
   slowest: { metric: MetricName; seconds: number; sessionId: string; turn: number; start: string; provider: string; model: string }[];
+  /** voice_to_voice broken down: each segment's distribution. */
+  segments: Record<SegmentName, Distribution>;
+  /** The slowest replies, each with its segments (they add up to its voice_to_voice). */
+  slowReplies: { seconds: number; sessionId: string; turn: number; start: string; parts: Record<SegmentName, number> }[];
   anomalies: Record<string, unknown>;
 }
+
+const SLOW_REPLIES = 20;
 
 export const HISTOGRAM_METRICS: readonly MetricName[] = ['ttfa', 'response_time', 'voice_to_voice'];
 const BREAKDOWN_METRICS: readonly MetricName[] = ['ttfa', 'response_time', 'voice_to_voice', 'stt_latency'];
@@ -98,6 +104,25 @@ export function buildReportData(a: Analysis, files: string[], skippedLines: numb
     }
   }
 
+  // A reply's segments sit at the same index of their columns as its voice_to_voice: the
+  // derivation emits all six together or none.
+  const v2v = store.column('voice_to_voice');
+  const v2vValues = v2v.seconds.view(v2v.n);
+  const slowReplies: ReportData['slowReplies'] = Array.from({ length: v2v.n }, (_, i) => i)
+    .sort((x, y) => v2vValues[y]! - v2vValues[x]!)
+    .slice(0, SLOW_REPLIES)
+    .map((i) => {
+      const parts = {} as Record<SegmentName, number>;
+      for (const seg of SEGMENT_NAMES) parts[seg] = store.column(seg).seconds.get(i);
+      return {
+        seconds: v2vValues[i]!,
+        sessionId: v2v.session ? (store.sessions.values[v2v.session.arr[i]!] ?? '') : '',
+        turn: v2v.turn?.arr[i] ?? 0,
+        start: v2v.startUs ? formatTimestampUs(v2v.startUs.arr[i]!) : '',
+        parts,
+      };
+    });
+
   return {
     generated: formatTimestampUs(Date.now() * 1000),
     files,
@@ -114,6 +139,8 @@ export function buildReportData(a: Analysis, files: string[], skippedLines: numb
     daily,
     breakdown,
     slowest,
+    segments: a.breakdown,
+    slowReplies,
     anomalies,
   };
 }

@@ -1,13 +1,12 @@
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AlwaysOnSampler, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { resolveConfig, resolveRedactMode, warnOnce, warnStderr, type EventLogOptions, type Warn } from '../config.js';
+import { resolveConfig, warnOnce, warnStderr, type EventLogOptions, type Warn } from '../config.js';
 import { liveEvents } from '../events/live-bus.js';
 import { endOpenSessions } from '../instrument/session.js';
 import { TRACER_NAME, VoiceEvents } from '../instrument/voice-events.js';
 import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
 import { systemClock, type Clock } from '../time/clock.js';
-import type { RedactMode } from '../events/sanitize.js';
 import { parseDays, scheduleRetention } from '../sink/retention.js';
 import { installExitHooks } from './exit-hooks.js';
 import { METER_NAME } from './meter-provider.js';
@@ -35,8 +34,6 @@ export interface TelemetryOptions extends EventLogOptions, ExportOptions {
   /** Environment to read (default process.env). */
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
-  /** Redaction of event data (`none`, `text`, `all`); default VOICEMODE_EVENT_LOG_REDACT, else none. */
-  redact?: RedactMode;
   /** Delete files dated more than N days ago. Default VOICEMODE_EVENT_LOG_RETENTION_DAYS, else keep all. */
   retentionDays?: number;
   /** Gzip files dated more than M (>= 1) days ago. Default VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS, else never. */
@@ -76,6 +73,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const config = resolveConfig(options, env);
   const jsonl = config.enabled
     ? new JsonlEventProcessor({
+        redact: config.redact,
         writer: new JsonlFileWriter({
           dir: config.dir,
           rotation: config.rotation,
@@ -125,7 +123,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   const voice = new VoiceEvents({
     tracer: provider.getTracer(TRACER_NAME),
-    redact: options.redact ?? resolveRedactMode(env),
+    redact: config.redact,
     ...(options.clock ? { clock: options.clock } : {}),
   });
 

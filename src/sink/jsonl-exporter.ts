@@ -1,5 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { RedactMode } from '../events/sanitize.js';
 import { resolveConfig, type EventLogOptions } from '../config.js';
 import { JsonlFileWriter } from './jsonl-file-writer.js';
 import { spanEventToRecord } from './span-event-record.js';
@@ -12,17 +13,17 @@ import { spanEventToRecord } from './span-event-record.js';
  */
 export class JsonlSpanExporter implements SpanExporter {
   readonly writer: JsonlFileWriter;
+  /** Redaction of events added to spans by other code (ours were redacted when logged). */
+  readonly redact: RedactMode;
 
   constructor(options: EventLogOptions & { writer?: JsonlFileWriter } = {}) {
-    if (options.writer) this.writer = options.writer;
-    else {
-      const cfg = resolveConfig(options);
-      this.writer = new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs });
-    }
+    const cfg = resolveConfig(options);
+    this.redact = cfg.redact;
+    this.writer = options.writer ?? new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs });
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    for (const span of spans) for (const event of span.events) this.writer.write(spanEventToRecord(span, event));
+    for (const span of spans) for (const event of span.events) this.writer.write(spanEventToRecord(span, event, this.redact));
     this.writer.flush().then(
       () => {
         const failure = this.writer.failure; // the events stay queued in the writer and are retried

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,13 +25,17 @@ export interface JsonlFileWriterOptions {
 
 /** The part of a FileHandle the writer uses. */
 export interface AppendHandle {
-  /** `nlink` 0 means the file was removed while open (a handle kept across chunks must then be reopened). */
-  stat(): Promise<{ size: number; nlink?: number }>;
+  /**
+   * `nlink` 0 means the file was removed while open (a handle kept across chunks must then be
+   * reopened); `isFile` and `mode` are checked once per open (only regular files, at most 0600).
+   */
+  stat(): Promise<{ size: number; nlink?: number; mode?: number; isFile?(): boolean }>;
   writev(buffers: Buffer[]): Promise<{ bytesWritten: number }>;
   truncate(length: number): Promise<void>;
+  chmod?(mode: number): Promise<void>;
   close(): Promise<void>;
 }
-export type OpenFile = (path: string, flags: 'a', mode: number) => Promise<AppendHandle>;
+export type OpenFile = (path: string, flags: number, mode: number) => Promise<AppendHandle>;
 
 interface Chunk {
   path: string;
@@ -60,6 +64,14 @@ const MAX_WRITE_BYTES = 1024 * 1024;
 const MAX_WRITE_BUFFERS = 256;
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
+/**
+ * How log files are opened: append, create 0600, and O_NOFOLLOW (a log file planted as a
+ * symlink is refused, not followed: what people said never lands in a file elsewhere) and
+ * O_NONBLOCK (opening a FIFO planted under the name fails or returns at once instead of holding
+ * a thread-pool thread; it is then refused as not a regular file). O_NONBLOCK does nothing to
+ * regular files.
+ */
+const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /**
  * Owns the JSONL files: buffering, batching, daily/hourly rotation, modes, and recovery.
@@ -233,8 +245,14 @@ export class JsonlFileWriter {
   private writeSyncTo(path: string, data: Buffer): void {
     if (data.length === 0) return;
     mkdirSync(this.dir, { recursive: true, mode: DIR_MODE });
-    const fd = openSync(path, 'a', FILE_MODE);
+    let fd: number;
     try {
+      fd = openSync(path, OPEN_FLAGS, FILE_MODE);
+    } catch (err) {
+      throw refusedOpen(path, err);
+    }
+    try {
+      if (!fstatSync(fd).isFile()) throw notRegular(path);
       let off = 0;
       while (off < data.length) off += writeSync(fd, data, off, data.length - off);
     } finally {
@@ -469,11 +487,14 @@ export class JsonlFileWriter {
   /** The open file for `path` and its size now; reopened when the path changed or the file was removed. */
   private async openFor(path: string): Promise<{ fh: AppendHandle; size: number }> {
     for (let attempt = 0; ; attempt++) {
+      let fresh = false;
       if (this.handle?.path !== path) {
         await this.closeHandle();
         this.handle = { path, fh: await this.open(path) };
+        fresh = true;
       }
       const st = await this.handle.fh.stat();
+      if (fresh) await this.checkOpened(path, this.handle.fh, st);
       if (st.nlink !== 0 || attempt > 0) return { fh: this.handle.fh, size: st.size };
       await this.closeHandle(); // removed while open (folder deleted mid-drain): writing there would lose the lines
     }
@@ -486,12 +507,42 @@ export class JsonlFileWriter {
       await this.checkFolderMode();
     }
     try {
-      return await this.openFile(path, 'a', FILE_MODE);
+      try {
+        return await this.openFile(path, OPEN_FLAGS, FILE_MODE);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // The folder vanished while we ran: make it again once.
+        await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+        return await this.openFile(path, OPEN_FLAGS, FILE_MODE);
+      }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      // The folder vanished while we ran: make it again once.
-      await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
-      return await this.openFile(path, 'a', FILE_MODE);
+      throw refusedOpen(path, err);
+    }
+  }
+
+  private readonly modeWarned = new Set<string>();
+
+  /**
+   * A file just opened: only a regular file is written (a FIFO, socket or device under the
+   * log's name is refused: the write fails like any other, warned once, events kept in memory
+   * within the bound and counted if dropped); a pre-existing file others can read is set to
+   * 0600 (fchmod on the open handle, so it is the file we write), or warned about once.
+   */
+  private async checkOpened(path: string, fh: AppendHandle, st: { mode?: number; isFile?(): boolean }): Promise<void> {
+    if (st.isFile && !st.isFile()) {
+      await this.closeHandle();
+      throw notRegular(path);
+    }
+    const mode = st.mode === undefined ? 0 : st.mode & 0o777;
+    if ((mode & 0o077) === 0 || this.modeWarned.has(path)) return;
+    this.modeWarned.add(path);
+    const was = mode.toString(8).padStart(4, '0');
+    try {
+      if (!fh.chmod) throw new Error('chmod not available');
+      await fh.chmod(FILE_MODE);
+      this.warn(`event log file ${path} had mode ${was} (other users could read what people said); set it to 0600`);
+    } catch (err) {
+      this.warn(`event log file ${path} has mode ${was} and could not be set to 0600 (${describe(err)}): other users can read what people said`);
     }
   }
 
@@ -557,6 +608,18 @@ function writtenSince(path: string, preSize: number, length: number, waitMs: num
     if (done >= length || Date.now() >= until) return done;
     Atomics.wait(sleeper, 0, 0, 2); // a synchronous 2 ms sleep: 'exit' handlers cannot await
   }
+}
+
+/** An error naming why a log file was refused (symlink, not a regular file), with its errno code. */
+function refusedOpen(path: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ELOOP') return Object.assign(new Error(`${path} is a symbolic link; it is not followed`), { code });
+  if (code === 'ENXIO') return notRegular(path); // a FIFO without a reader (O_NONBLOCK), a socket
+  return err;
+}
+
+function notRegular(path: string): Error {
+  return new Error(`${path} is not a regular file; nothing is written to it`);
 }
 
 function describe(err: unknown): string {

@@ -1,5 +1,6 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { RedactMode } from '../events/sanitize.js';
 import { resolveConfig, warnOnce, type EventLogOptions } from '../config.js';
 import { liveEvents } from '../events/live-bus.js';
 import type { EventRecord } from '../events/record.js';
@@ -68,15 +69,15 @@ let processors = 0;
  */
 export class JsonlEventProcessor implements SpanProcessor {
   readonly writer: JsonlFileWriter;
+  /** Redaction of events added to spans by other code (ours were redacted when logged). */
+  readonly redact: RedactMode;
   private readonly unsubscribe: () => void;
   private readonly id = ++processors;
 
   constructor(options: EventLogOptions & { writer?: JsonlFileWriter } = {}) {
-    if (options.writer) this.writer = options.writer;
-    else {
-      const cfg = resolveConfig(options);
-      this.writer = new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs });
-    }
+    const cfg = resolveConfig(options);
+    this.redact = cfg.redact;
+    this.writer = options.writer ?? new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs });
     this.unsubscribe = liveEvents.add((span, record, spanEvent) => this.onLiveEvent(span, record, spanEvent));
   }
 
@@ -121,7 +122,7 @@ export class JsonlEventProcessor implements SpanProcessor {
     const base = span.droppedEventsCount;
     if (state.others === undefined && state.lastLive === base + events.length - 1) return; // all were ours (the usual case)
     for (let i = 0; i < events.length; i++) {
-      if (!wasWrittenLive(state, base + i)) this.writer.write(spanEventToRecord(span, events[i]!));
+      if (!wasWrittenLive(state, base + i)) this.writer.write(spanEventToRecord(span, events[i]!, this.redact));
     }
   }
 

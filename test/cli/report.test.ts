@@ -36,6 +36,7 @@ describe('report', () => {
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org)[^\s"']+\.(js|css)/);
     expect(html).toContain('Slowest turns');
     expect(html).toContain('Anomalies');
+    expect(html).toContain("Where a reply's time goes");
   });
 
   it.skipIf(!hasChromium && !process.env.CI)('renders every chart in headless Chromium with no console error', async () => {
@@ -55,7 +56,7 @@ describe('report', () => {
       });
       await page.goto(`file://${out}`);
       await page.waitForSelector('body[data-charts]');
-      expect(await page.getAttribute('body', 'data-charts')).toBe('8');
+      expect(await page.getAttribute('body', 'data-charts')).toBe('9');
       // every canvas has drawn something (non-transparent pixels)
       const painted = await page.$$eval('canvas', (cs) =>
         cs.map((el) => {
@@ -68,7 +69,7 @@ describe('report', () => {
           return n;
         }),
       );
-      expect(painted).toHaveLength(8);
+      expect(painted).toHaveLength(9); // the 9th: the slowest replies stacked by segment
       for (const n of painted) expect(n).toBeGreaterThan(500);
       await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
       if (process.env.VME_SCREENSHOT) await page.screenshot({ path: process.env.VME_SCREENSHOT, fullPage: true });

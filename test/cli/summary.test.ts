@@ -15,6 +15,7 @@ interface Summary {
   turns: number;
   errors: number;
   metrics: Record<string, Dist>;
+  breakdown: Record<string, Dist>;
   incomplete: Record<string, number>;
   groups?: Record<string, Record<string, Dist>>;
   anomalies: { slow_outliers: number; unpaired_starts: number; timestamps_backwards: number; error_bursts: number; outliers?: unknown[]; backwards?: { location: string }[] };
@@ -33,7 +34,20 @@ describe('summary', () => {
   it('--json: exactly one object with the issue-2 metric names, seconds, R-7 quantiles', async () => {
     const s = await json<Summary>(['summary', '--json', join(FIX, 'python-variant.jsonl')]);
     expect(Object.keys(s).slice(0, 5)).toEqual(['files', 'events', 'skipped_lines', 'sessions', 'metrics']);
-    expect(Object.keys(s.metrics)).toEqual(['ttfa', 'tts_playback', 'recording_duration', 'stt_latency', 'response_time', 'voice_to_voice']);
+    expect(Object.keys(s.metrics)).toEqual([
+      'ttfa',
+      'tts_playback',
+      'tts_playback_interrupted',
+      'recording_duration',
+      'endpointing_delay',
+      'stt_latency',
+      'llm_ttft',
+      'llm_duration',
+      'response_time',
+      'voice_to_voice',
+      'barge_in_stop',
+    ]);
+    expect(Object.keys(s.breakdown)).toEqual(['endpointing', 'stt', 'llm', 'tts_wait', 'tts_first_audio']);
     expect(s).toMatchObject({ files: 1, events: 22, skipped_lines: 1, sessions: 2, errors: 1 });
     expect(s.metrics.ttfa).toMatchObject({ count: 3, min: 0.12, max: 0.3, p50: 0.3 });
     expect(s.metrics.tts_playback!.p90).toBeCloseTo(1.9, 9); // [1, 2]: 1 + 0.9 * (2 - 1)
@@ -60,7 +74,7 @@ describe('summary', () => {
     expect(b.skipped_lines).toBe(4);
     expect(b.events).toBeGreaterThan(20_000); // plus the null-session events
     expect(b.metrics.ttfa!.count).toBeGreaterThan(1000);
-    for (const d of Object.values(b.metrics)) expect(d.min!).toBeGreaterThanOrEqual(0);
+    for (const d of Object.values(b.metrics)) if (d.count > 0) expect(d.min!).toBeGreaterThanOrEqual(0); // never negative
   });
 
   it('text output: tables, no colour codes when piped, anomalies line', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,8 @@ import { join } from 'node:path';
  */
 export default function setup(): () => void {
   const root = mkdtempSync(join(tmpdir(), 'vme-test-run-'));
+  // others may pass through (some tests run the CLI as `nobody`); every mkdtemp inside is 0700
+  chmodSync(root, 0o755);
   process.env.TMPDIR = root;
   return () => {
     if (process.env.VME_KEEP_TMP === '1') process.stderr.write(`temp files kept in ${root}\n`);

@@ -11,10 +11,29 @@ const EXPECTED = [
 
 export const capturedWarnings: string[] = [];
 
+/** True for a warning tests provoke by design (see above). */
+export function isExpectedWarning(line: string): boolean {
+  return EXPECTED.some((re) => re.test(line));
+}
+
+/** For a child process's stderr: expected warnings are captured, anything else is printed. */
+export function filterChildStderr(stream: NodeJS.ReadableStream): void {
+  let rest = '';
+  stream.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) if (isExpectedWarning(l)) capturedWarnings.push(l);
+    else process.stderr.write(l + '\n');
+  });
+  stream.on('end', () => {
+    if (rest !== '') process.stderr.write(rest);
+  });
+}
+
 const write = process.stderr.write.bind(process.stderr);
 process.stderr.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
   const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
-  if (text !== undefined && EXPECTED.some((re) => re.test(text))) {
+  if (text !== undefined && isExpectedWarning(text)) {
     capturedWarnings.push(text.trimEnd());
     const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     cb?.();

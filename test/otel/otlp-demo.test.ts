@@ -3,8 +3,9 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALLOWED_PARENTS, deriveMetrics, parseTimestampUs } from '../../src/index.js';
+import { ALLOWED_PARENTS, OPERATION_KINDS, SEGMENT_NAMES, deriveMetrics, parseTimestampUs } from '../../src/index.js';
 import { HISTOGRAMS, LATENCY_BUCKETS_S } from '../../src/sdk/index.js';
+import { GEN_AI_DURATION, GEN_AI_TOKEN_USAGE, SEGMENT_HISTOGRAM } from '../../src/metrics/otel-instruments.js';
 import { lineToRecord, readLines, tempDir } from '../helpers/harness.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { decodeMetrics, decodeSpans, total, type DecodedPoint, type DecodedSpan } from './otlp-json.js';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   dir = join(tempDir('vme-otlp-'), 'logs');
   const r = await run(
     process.execPath,
-    [bin, 'demo', '--dir', dir, '--sessions', '3', '--turns', '4', '--speed', '100', '--seed', '11', '--error-rate', '0.3'],
+    [bin, 'demo', '--dir', dir, '--sessions', '3', '--turns', '4', '--speed', '100', '--seed', '17', '--error-rate', '0.3'],
     {
       env: {
         ...process.env,
@@ -93,7 +94,7 @@ describe('the demo over OTLP/HTTP (JSON) to a loopback receiver', () => {
       if (parent) expect(s.traceId).toBe(parent.traceId);
       expect(s.endNs >= s.startNs).toBe(true);
     }
-    for (const name of ['voice.turn', 'voice.tts', 'voice.recording', 'voice.stt']) {
+    for (const name of ['voice.turn', 'voice.tts', 'voice.recording', 'voice.stt', 'voice.llm']) {
       expect(spans.some((s) => s.name === name), name).toBe(true);
     }
   });
@@ -133,10 +134,14 @@ describe('the demo over OTLP/HTTP (JSON) to a loopback receiver', () => {
   });
 
   it('uses seconds, voice-latency buckets and low-cardinality attributes only', () => {
-    const allowed = new Set(['provider', 'model', 'voice', 'transport', 'outcome', 'event_type', 'stage', 'error_type']);
+    const allowed = new Set(['provider', 'model', 'voice', 'transport', 'outcome', 'event_type', 'stage', 'error_type', 'segment']);
+    // The GenAI semconv metrics use the convention's own attribute names.
+    const genAi = new Set(['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.token.type', 'error.type']);
     for (const p of points) {
-      for (const k of Object.keys(p.attributes)) expect(allowed, `${p.metric} attribute ${k}`).toContain(k);
-      if (p.kind === 'histogram') {
+      const names = p.metric.startsWith('gen_ai.') ? genAi : allowed;
+      for (const k of Object.keys(p.attributes)) expect(names, `${p.metric} attribute ${k}`).toContain(k);
+      if (p.metric === GEN_AI_DURATION) expect(p.explicitBounds![0]).toBe(0.01); // the convention's advised buckets
+      else if (p.kind === 'histogram' && p.metric !== GEN_AI_TOKEN_USAGE) {
         expect(p.unit).toBe('s');
         expect(p.explicitBounds).toEqual([...LATENCY_BUCKETS_S]);
       }
@@ -145,6 +150,57 @@ describe('the demo over OTLP/HTTP (JSON) to a loopback receiver', () => {
     expect(ttfa.attributes).toMatchObject({ provider: 'openai', model: 'tts-1', voice: 'alloy', transport: 'local' });
     const stt = points.filter((p) => p.metric === HISTOGRAMS.stt_latency.name).map((p) => p.attributes.outcome);
     expect(new Set(stt)).toEqual(new Set(['transcribed', 'no_speech']));
+  });
+
+  it('carries the GenAI attributes on every operation span and gen_ai.conversation.id on every span of a session', () => {
+    const ops = spans.filter((s) => s.name !== 'voice.session' && s.name !== 'voice.turn');
+    expect(ops.length).toBeGreaterThan(20);
+    for (const s of spans) expect(s.attributes['gen_ai.conversation.id'], s.name).toBe(s.attributes['session.id']);
+    for (const s of ops) {
+      const kind = Object.values(OPERATION_KINDS).find((k) => k.span === s.name)!;
+      expect(s.attributes['gen_ai.operation.name'], s.name).toBe(kind.genAiOperation);
+      if (kind.genAiOperation === undefined) continue;
+      expect(s.attributes['gen_ai.provider.name'], s.name).toBe(s.attributes['voice.provider']);
+      expect(s.attributes['gen_ai.request.model'], s.name).toBe(s.attributes['voice.model']);
+      expect(s.attributes['gen_ai.provider.name'], s.name).toEqual(expect.any(String));
+    }
+    for (const s of ops.filter((s) => s.name === 'voice.tts')) expect(s.attributes['gen_ai.speech.voice']).toBe('alloy');
+    // LLM spans carry the usage their LLM_COMPLETE line logged.
+    const completes = lines.filter((l) => l.event_type === 'LLM_COMPLETE');
+    expect(completes.length).toBeGreaterThan(5);
+    for (const l of completes) {
+      const span = spans.find((s) => s.spanId === l.span_id)!;
+      const data = l.data as { input_tokens: number; output_tokens: number };
+      expect(span.attributes['gen_ai.usage.input_tokens']).toBe(data.input_tokens);
+      expect(span.attributes['gen_ai.usage.output_tokens']).toBe(data.output_tokens);
+    }
+    // Where the demo failed an operation, its span has status ERROR and error.type.
+    for (const l of lines.filter((l) => String(l.event_type).endsWith('_ERROR'))) {
+      const span = spans.find((s) => s.spanId === l.span_id)!;
+      expect(span.attributes['error.type']).toBe((l.data as { error_type: string }).error_type);
+    }
+  });
+
+  it('records the GenAI semconv histograms and the reply segments, consistent with the JSONL file', () => {
+    const opSpans = (name: string) => spans.filter((s) => s.name === name).length;
+    const byOp = (op: string) => total(points, GEN_AI_DURATION, (a) => a['gen_ai.operation.name'] === op);
+    expect(byOp('chat')).toBe(opSpans('voice.llm'));
+    expect(byOp('text_to_speech')).toBe(opSpans('voice.tts'));
+    expect(byOp('speech_to_text')).toBe(opSpans('voice.stt'));
+    const failedChats = total(points, GEN_AI_DURATION, (a) => a['gen_ai.operation.name'] === 'chat' && a['error.type'] === 'LlmProviderError');
+    expect(failedChats).toBe(lines.filter((l) => l.event_type === 'LLM_ERROR').length);
+    expect(failedChats).toBeGreaterThan(0);
+    const completes = lines.filter((l) => l.event_type === 'LLM_COMPLETE').map((l) => l.data as { input_tokens: number; output_tokens: number });
+    const tokens = points.filter((p) => p.metric === GEN_AI_TOKEN_USAGE);
+    for (const [type, key] of [['input', 'input_tokens'], ['output', 'output_tokens']] as const) {
+      const pts = tokens.filter((p) => p.attributes['gen_ai.token.type'] === type);
+      expect(pts.reduce((a, p) => a + p.value, 0), type).toBe(completes.length);
+      expect(pts.reduce((a, p) => a + p.sum!, 0), type).toBe(completes.reduce((a, d) => a + d[key], 0));
+    }
+    const { samples } = deriveMetrics(lines.map(lineToRecord));
+    const replies = samples.filter((s) => s.metric === 'voice_to_voice').length;
+    expect(replies).toBeGreaterThan(5);
+    for (const segment of SEGMENT_NAMES) expect(total(points, SEGMENT_HISTOGRAM, (a) => a.segment === segment), segment).toBe(replies);
   });
 
   it('counts events by type, errors by stage and type, and ends with no open session', () => {

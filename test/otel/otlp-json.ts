@@ -81,6 +81,8 @@ export interface DecodedPoint {
   kind: 'histogram' | 'sum' | 'gauge';
   attributes: Attrs;
   resource: Attrs;
+  /** Histogram sum of the recorded values. */
+  sum?: number;
   /** Histogram count, or the sum / gauge value. */
   value: number;
   explicitBounds?: number[];
@@ -108,6 +110,7 @@ export function decodeMetrics(body: unknown): DecodedPoint[] {
             attributes: attrs(p.attributes),
             resource,
             value: Number(p.count),
+            sum: Number(p.sum ?? 0),
             explicitBounds: (p.explicitBounds as number[]).map(Number),
             bucketCounts: (p.bucketCounts as unknown[]).map(Number),
           });

@@ -20,7 +20,7 @@ import { dashboardQueries, expandGrafanaVariables } from './dashboard.js';
  */
 export const DIRECT_EXPORTER_RELABEL = `    metric_relabel_configs:
       - source_labels: [__name__]
-        regex: "(voice_.+)_(bucket|sum|count)"
+        regex: "(voice_.+|gen_ai_client_operation_duration)_(bucket|sum|count)"
         target_label: __name__
         replacement: "\${1}_seconds_\${2}"`;
 

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { HISTOGRAMS } from '../../src/sdk/index.js';
+import { GEN_AI_DURATION, GEN_AI_TOKEN_USAGE, SEGMENT_HISTOGRAM } from '../../src/metrics/otel-instruments.js';
 import { DASHBOARD_PATH, dashboardQueries } from './dashboard.js';
 
 /**
@@ -151,11 +152,20 @@ describe('prometheus.yml and Grafana provisioning', () => {
     const exprs = dashboardQueries().map((q) => q.expr).join('\n');
     const names = new Set([...exprs.matchAll(/\b(voice_[a-z_]+)/g)].map((m) => m[1]!));
     const expected = new Set<string>(['voice_events_total', 'voice_errors_total', 'voice_sessions_open']);
-    for (const { name } of Object.values(HISTOGRAMS)) {
+    for (const name of [...Object.values(HISTOGRAMS).map((h) => h.name), SEGMENT_HISTOGRAM]) {
       const base = name.replaceAll('.', '_') + '_seconds';
       for (const s of ['_bucket', '_sum', '_count']) expected.add(base + s);
     }
     for (const n of names) expect(expected, n).toContain(n);
+    // The GenAI semconv metrics: seconds get the unit suffix, a {token} count none.
+    const genAi = new Set([...exprs.matchAll(/\b(gen_ai_[a-z_]+)/g)].map((m) => m[1]!));
+    const genAiExpected = new Set<string>();
+    for (const s of ['_bucket', '_sum', '_count']) {
+      genAiExpected.add(GEN_AI_DURATION.replaceAll('.', '_') + '_seconds' + s);
+      genAiExpected.add(GEN_AI_TOKEN_USAGE.replaceAll('.', '_') + s);
+    }
+    for (const label of ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_token_type']) genAiExpected.add(label);
+    for (const n of genAi) expect(genAiExpected, n).toContain(n);
     // A way from a slow point to its trace: Jaeger links on latency panels, and a Jaeger search table.
     expect(dash.panels.some((p) => (p.fieldConfig?.defaults?.links ?? []).some((l) => l.url.includes(':16686/search')))).toBe(true);
     expect(dash.panels.some((p) => p.datasource.uid === 'jaeger' && p.targets[0]?.queryType === 'search')).toBe(true);

@@ -10,6 +10,7 @@ import { DataError, UsageError } from '../../reader/errors.js';
 import { SessionSorter } from '../../reader/session-sorter.js';
 import { usToHrTime } from '../../time/format.js';
 import { writeOut } from '../format.js';
+import { outputRedactor } from '../redact-output.js';
 import { positiveIntArg } from './summary.js';
 import { addTimeOptions, addVerboseOption, baseFilter, readInputs, type InputOptions } from '../input.js';
 
@@ -91,6 +92,10 @@ export function replayCommand(): Command {
           }
         }
       };
+      // What leaves the machine is redacted like what is printed: secret keys and values always,
+      // VOICEMODE_EVENT_LOG_REDACT=text|all as configured. Done on the way in, so the span plan
+      // (attributes taken from data) only ever sees redacted data.
+      const redact = outputRedactor();
       const sorter = new SessionSorter((evs) => {
         const plan = planSpans(evs);
         if (evs[0]?.sessionId !== null) sessions++;
@@ -99,7 +104,7 @@ export function replayCommand(): Command {
         for (const root of plan) emit(tracer, root, context.active());
       });
       try {
-        await readInputs(paths, opts, baseFilter(opts), (ev) => sorter.push(ev), {
+        await readInputs(paths, opts, baseFilter(opts), (ev) => sorter.push({ ...ev, data: redact.data(ev.data) }), {
           afterChunk: () => (collector.spans.length >= 512 ? exportBatch() : undefined),
         });
         sorter.finish();

@@ -1,9 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LabelKey } from '../../analysis/sample-store.js';
 import { LABEL_KEYS } from '../../analysis/sample-store.js';
-import { METRIC_NAMES } from '../../metrics/derive.js';
+import { METRIC_NAMES, SEGMENT_NAMES } from '../../metrics/derive.js';
+import type { Analysis } from '../../analysis/analyzer.js';
 import { analyzeInputs } from '../analyze-run.js';
-import { DIST_COLUMNS, distRow, iso, makeTable, statsJson, writeOut } from '../format.js';
+import { DIST_COLUMNS, distRow, iso, makeTable, sec, statsJson, writeOut } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';
 import { anomaliesJson, anomaliesOneLine, anomaliesText } from '../render-anomalies.js';
 
@@ -39,6 +40,8 @@ export function summaryCommand(): Command {
           skipped_lines: stats.skippedLines,
           sessions: a.sessions,
           metrics: a.metrics,
+          breakdown: a.breakdown,
+          breakdown_share: breakdownShares(a),
           turns: a.turns,
           errors: a.errors,
           incomplete: a.totals.incomplete,
@@ -63,6 +66,16 @@ export function summaryCommand(): Command {
       const t = makeTable(['metric', ...DIST_COLUMNS]);
       for (const m of METRIC_NAMES) t.push([m, ...distRow(a.metrics[m])]);
       lines.push(t.toString());
+      if (a.metrics.voice_to_voice.count > 0) {
+        lines.push('Where a reply\'s time goes (voice_to_voice = endpointing + stt + llm + tts_wait + tts_first_audio):');
+        const shares = breakdownShares(a);
+        const b = makeTable(['segment', 'mean', 'p95', 'share']);
+        for (const seg of SEGMENT_NAMES) {
+          const d = a.breakdown[seg];
+          b.push([seg, sec(d.mean), sec(d.p95), `${(100 * (shares[seg] ?? 0)).toFixed(1)}%`]);
+        }
+        lines.push(b.toString());
+      }
       if (opts.by && a.groups) {
         lines.push(`\nBy ${opts.by}:`);
         const g = makeTable([opts.by, 'metric', ...DIST_COLUMNS]);
@@ -85,4 +98,15 @@ export function positiveIntArg(name: string) {
     if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
     return n;
   };
+}
+
+/** Each segment's share of the mean voice_to_voice (the segments' means add up to it). */
+export function breakdownShares(a: Analysis): Record<string, number | null> {
+  const total = a.metrics.voice_to_voice.mean;
+  const out: Record<string, number | null> = {};
+  for (const seg of SEGMENT_NAMES) {
+    const mean = a.breakdown[seg].mean;
+    out[seg] = total === null || total === 0 || mean === null ? null : mean / total;
+  }
+  return out;
 }

@@ -78,8 +78,9 @@ export function tailCommand(): Command {
       let st;
       try {
         st = await stat(dir);
-      } catch {
-        throw new UsageError(`no such folder: ${dir}`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no such folder: ${dir}`);
+        throw new DataError(describeOpenError(dir, err));
       }
       if (!st.isDirectory()) throw new UsageError(`not a folder: ${dir} (tail follows a log folder)`);
 

@@ -1,7 +1,7 @@
 import { outputRedactor } from '../redact-output.js';
 import { Command } from 'commander';
 import { TurnAssigner } from '../../analysis/turns.js';
-import { deriveMetrics, METRIC_NAMES, type MetricName } from '../../metrics/derive.js';
+import { deriveMetrics, isSegment, METRIC_NAMES, SEGMENT_NAMES, type MetricName, type MetricSample, type SegmentName } from '../../metrics/derive.js';
 import { DataError } from '../../reader/errors.js';
 import type { FileEvent } from '../../reader/parse-line.js';
 import { iso, micro, outputColumns, sec, useColor, wrapParts, writeOut } from '../format.js';
@@ -46,9 +46,10 @@ export function timelineCommand(): Command {
       const turnNumbers = [...ta.seen].sort((a, b) => a - b);
       const metricsOf = (turn: number): Partial<Record<MetricName, number[]>> => {
         const m: Partial<Record<MetricName, number[]>> = {};
-        for (const s of samples) if (s.turn === turn) (m[s.metric] ??= []).push(micro(s.seconds));
+        for (const s of samples) if (s.turn === turn && !isSegment(s.metric)) (m[s.metric] ??= []).push(micro(s.seconds));
         return m;
       };
+      const repliesOf = (turn: number): ReplyBreakdown[] => replies(samples.filter((s) => s.turn === turn));
       const rel = (us: number): number => (us - startUs) / 1e6;
       const redact = outputRedactor();
 
@@ -66,7 +67,12 @@ export function timelineCommand(): Command {
           duration_s: micro(rel(endUs)),
           events: events.length,
           session_events: events.filter((_, i) => turnOf[i] === undefined).map(ev),
-          turns: turnNumbers.map((t) => ({ turn: t, events: events.filter((_, i) => turnOf[i] === t).map(ev), metrics: metricsOf(t) })),
+          turns: turnNumbers.map((t) => ({
+            turn: t,
+            events: events.filter((_, i) => turnOf[i] === t).map(ev),
+            metrics: metricsOf(t),
+            replies: repliesOf(t),
+          })),
           incomplete: totals.incomplete,
         };
         await writeOut(JSON.stringify(out) + '\n');
@@ -87,10 +93,28 @@ export function timelineCommand(): Command {
         const m = metricsOf(t);
         const parts = METRIC_NAMES.filter((k) => m[k]).map((k) => `${k} ${m[k]!.map((v) => sec(v)).join(', ')}`);
         out.push(wrapParts('  metrics: ', parts.length ? parts : ['(none)'], outputColumns()));
+        for (const r of repliesOf(t)) out.push(`  reply: ${replyLine(r)}`);
       }
       for (const e of sessionLevel.filter((e) => !(e.timestampUs === startUs || e.eventType === 'SESSION_START'))) out.push(line(e));
       const inc = METRIC_NAMES.filter((m) => totals.incomplete[m] > 0).map((m) => `${m} ${totals.incomplete[m]}`);
       if (inc.length) out.push(`Incomplete pairs: ${inc.join(', ')}`);
       await writeOut(out.join('\n') + '\n');
     });
+}
+
+/** One reply's voice_to_voice and its segments (they add up to it). */
+type ReplyBreakdown = { voice_to_voice: number } & Record<SegmentName, number>;
+
+/** Groups a turn's samples into replies: the deriver emits voice_to_voice, then its five segments. */
+function replies(samples: readonly MetricSample[]): ReplyBreakdown[] {
+  const out: ReplyBreakdown[] = [];
+  for (const s of samples) {
+    if (s.metric === 'voice_to_voice') out.push({ voice_to_voice: s.seconds, endpointing: 0, stt: 0, llm: 0, tts_wait: 0, tts_first_audio: 0 });
+    else if (isSegment(s.metric) && out.length > 0) out[out.length - 1]![s.metric] = s.seconds;
+  }
+  return out;
+}
+
+function replyLine(r: ReplyBreakdown): string {
+  return `voice_to_voice ${sec(r.voice_to_voice)} = ` + SEGMENT_NAMES.map((n) => `${n} ${sec(r[n])}`).join(' + ');
 }

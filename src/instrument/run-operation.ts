@@ -1,0 +1,82 @@
+import type { OperationKind } from '../events/operation-kinds.js';
+import { readData, runInScope, type Core } from './core.js';
+import { WATCHED_STREAM, type OperationBase, type OperationPlace } from './operation-base.js';
+import { KIND_HANDLES, type HandleOf, type InputOf } from './kinds.js';
+
+/**
+ * Runs a user's call as an operation span of its kind: the start events, the call inside our
+ * scope, then the closing events; on a throw the kind's *_ERROR event, status ERROR and the
+ * original error rethrown unchanged. A callback that returns an async iterable (a streaming
+ * TTS or LLM) gets the iterable back wrapped: each chunk passes the handle (first audio,
+ * first token), and the span ends when the stream is done.
+ */
+export function runOperation<K extends OperationKind>(
+  core: Core,
+  kind: K,
+  place: OperationPlace,
+  info: InputOf<K>,
+  fn: (op: HandleOf<K>) => unknown,
+): unknown {
+  const safeInfo = readData(info);
+  const op = KIND_HANDLES[kind].create(core, place, safeInfo);
+  op.begin(safeInfo);
+  let result: unknown;
+  try {
+    result = runInScope(place.scope(op.node), op.node.span, () => fn(op));
+  } catch (err) {
+    op.fail(err);
+    return Promise.reject(err);
+  }
+  if (isPromiseLike(result)) {
+    return Promise.resolve(result).then(
+      (value) => {
+        // A promise of a stream (an SDK's `create({ stream: true })`): the operation lasts as long as the stream.
+        if (isAsyncIterable(value)) return wrapStream(op, value);
+        op.succeed(value);
+        return value;
+      },
+      (err: unknown) => {
+        op.fail(err);
+        throw err;
+      },
+    );
+  }
+  if (isAsyncIterable(result)) return wrapStream(op, result);
+  op.succeed(result);
+  return result === undefined ? RESOLVED : Promise.resolve(result);
+}
+
+/** What a synchronous callback without a result gets back: one settled promise, shared (promises are immutable). */
+const RESOLVED: Promise<undefined> = Promise.resolve(undefined);
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return typeof (v as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
+  return v != null && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
+
+function wrapStream<T>(op: OperationBase, source: AsyncIterable<T>): AsyncIterable<T> {
+  // The handle's own op.stream() reports its chunks already.
+  const watched = (source as { [WATCHED_STREAM]?: boolean })[WATCHED_STREAM] === true;
+  return {
+    async *[Symbol.asyncIterator]() {
+      let finished = false;
+      try {
+        for await (const chunk of source) {
+          if (!watched) op.onChunk(chunk);
+          yield chunk;
+        }
+        finished = true;
+        op.succeed(op.streamResult());
+      } catch (err) {
+        finished = true;
+        op.fail(err);
+        throw err;
+      } finally {
+        if (!finished) op.cancel();
+      }
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/harness.js';
+import { cli, FIX, json } from './run.js';
+
+const python = spawnSync('python3', ['--version']).status === 0;
+if (!python && !process.env.CI) console.warn('skipping the independent breakdown recomputation: python3 is not installed');
+
+interface Dist {
+  count: number;
+  mean: number | null;
+}
+
+const dir = join(tempDir('vme-breakdown-'), 'logs');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('summary --json on a demo folder: the LLM stage and the breakdown', () => {
+  it.skipIf(!python && !process.env.CI)('agrees with an independent recomputation from the JSONL (test/fixtures/recompute_breakdown.py)', async () => {
+    const demo = await cli(['demo', '--dir', dir, '--sessions', '3', '--turns', '5', '--speed', '100', '--seed', '17', '--error-rate', '0.3']);
+    expect(demo.code).toBe(0);
+    const s = await json<{ metrics: Record<string, Dist>; breakdown: Record<string, Dist>; breakdown_share: Record<string, number> }>(['summary', '--json', dir]);
+    expect(s.metrics.llm_ttft!.count).toBeGreaterThan(10);
+    expect(s.metrics.llm_duration!.count).toBe(s.metrics.llm_ttft!.count);
+    const py = JSON.parse(execFileSync('python3', [join(FIX, 'recompute_breakdown.py'), dir], { encoding: 'utf8' })) as Record<string, Dist>;
+    expect(py.voice_to_voice!.count).toBe(s.metrics.voice_to_voice!.count);
+    expect(py.voice_to_voice!.count).toBeGreaterThan(10);
+    expect(py.voice_to_voice!.mean).toBeCloseTo(s.metrics.voice_to_voice!.mean!, 6); // summary --json rounds to the µs
+    for (const seg of ['endpointing', 'stt', 'llm', 'tts_wait', 'tts_first_audio']) {
+      expect(s.breakdown[seg]!.count, seg).toBe(py[seg]!.count);
+      expect(s.breakdown[seg]!.mean, seg).toBeCloseTo(py[seg]!.mean!, 6);
+    }
+    // The shares of the mean add up to the whole.
+    expect(Object.values(s.breakdown_share).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5); // shares rounded to 1e-6 each
+  });
+});
