@@ -2,7 +2,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { resolveConfig, warnStderr } from '../config.js';
-import { runDemo } from '../demo/run-demo.js';
+import { runDemo, type DemoOptions } from '../demo/run-demo.js';
+import { liveEvents } from '../events/live-bus.js';
+import { startProgress } from './progress.js';
 
 /**
  * The file that the log folder, or the nearest existing part of its path, is; undefined when
@@ -56,10 +58,19 @@ export function demoCommand(): Command {
     .action(async (opts: { dir?: string; sessions: number; turns: number; seed: number; speed: number; errorRate: number; noSpeechRate: number }) => {
       const dir = resolve(opts.dir ?? resolveConfig().dir);
       const file = await fileInPlaceOfFolder(dir);
-      if (file === undefined) return void (await runDemo(opts));
-      // as for any folder it cannot use: one warning, and the demo runs on without files
-      const source = opts.dir !== undefined ? '--dir' : 'VOICEMODE_EVENT_LOG_DIR';
-      warnStderr(`${file === dir ? '' : `cannot use ${dir}: `}${file} is a file, not a folder (${source} names the folder for the event logs); the demo continues without writing JSONL files`);
-      await runDemo({ ...opts, env: { ...process.env, VOICEMODE_EVENT_LOG_ENABLED: 'false' } });
+      let run: DemoOptions = opts;
+      if (file !== undefined) {
+        // as for any folder it cannot use: one warning, and the demo runs on without files
+        const source = opts.dir !== undefined ? '--dir' : 'VOICEMODE_EVENT_LOG_DIR';
+        warnStderr(`${file === dir ? '' : `cannot use ${dir}: `}${file} is a file, not a folder (${source} names the folder for the event logs); the demo continues without writing JSONL files`);
+        run = { ...opts, env: { ...process.env, VOICEMODE_EVENT_LOG_ENABLED: 'false' } };
+      }
+      const before = liveEvents.emitted;
+      const stop = startProgress((s) => `demo: ${s} s, ${liveEvents.emitted - before} events so far (${opts.sessions} conversation(s) of ${opts.turns} user turn(s) each)`);
+      try {
+        await runDemo(run);
+      } finally {
+        stop();
+      }
     });
 }
