@@ -93,6 +93,18 @@ function expandHome(p: string): string {
 }
 
 export const DEFAULT_LOG_DIR = '~/voicemode_logs';
+/** voicemode's (the production writer's) default folder, read by the CLI beside the spec's. */
+export const VOICEMODE_LOG_DIR = '~/.voicemode/logs/events';
+
+/**
+ * The folders the CLI reads when given no path: $VOICEMODE_EVENT_LOG_DIR when set, else both
+ * the spec's and voicemode's default folders (the caller keeps those that exist).
+ */
+export function defaultReadDirs(env: NodeJS.ProcessEnv = process.env): { dirs: string[]; fromEnv: boolean } {
+  const fromEnv = env.VOICEMODE_EVENT_LOG_DIR?.trim();
+  if (fromEnv) return { dirs: [resolve(expandHome(fromEnv))], fromEnv: true };
+  return { dirs: [DEFAULT_LOG_DIR, VOICEMODE_LOG_DIR].map((d) => resolve(expandHome(d))), fromEnv: false };
+}
 
 export function resolveConfig(
   options: EventLogOptions = {},

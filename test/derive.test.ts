@@ -17,6 +17,8 @@ interface Case {
   samples: Expected;
   incomplete?: Partial<Record<MetricName, number>>;
   backwards?: Partial<Record<MetricName, number>>;
+  unanswered?: number;
+  retried?: number;
 }
 
 /** The spec's conversation: the assistant speaks first, the user answers 34.9 s after the first TTS_START. */
@@ -93,13 +95,57 @@ const cases: Case[] = [
     name: 'missing ends are counted incomplete, never guessed',
     events: [ev(0, 'TTS_START'), ev(1, 'RECORDING_START'), ev(2, 'RECORDING_END'), ev(3, 'STT_START'), ev(4, 'SESSION_END')],
     samples: [['recording_duration', 1.0]],
-    incomplete: { ttfa: 1, stt_latency: 1, response_time: 1, voice_to_voice: 1 },
+    incomplete: { ttfa: 1, stt_latency: 1 },
+    unanswered: 1, // the session (here the conversation) ended before a reply: normal, not incomplete
   },
   {
     name: 'ends without starts give nothing',
     events: [ev(0, 'TTS_FIRST_AUDIO'), ev(1, 'RECORDING_END'), ev(2, 'STT_COMPLETE'), ev(3, 'TTS_PLAYBACK_END')],
     samples: [],
-    incomplete: { response_time: 1, voice_to_voice: 1 },
+    unanswered: 1,
+  },
+  {
+    name: 'a reply pairs across the sessions of one conversation (voicemode: one session per converse call)',
+    events: [
+      ev(0, 'SESSION_START', 'a', { conversation: 'a' }),
+      ev(1, 'RECORDING_END', 'a', { conversation: 'a' }),
+      ev(2, 'SESSION_END', 'a', { conversation: 'a' }),
+      ev(2.5, 'SESSION_START', 'b', { conversation: 'a' }),
+      ev(3, 'TTS_START', 'b', { conversation: 'a' }),
+      ev(3.4, 'TTS_FIRST_AUDIO', 'b', { conversation: 'a' }),
+      ev(3.5, 'TTS_PLAYBACK_START', 'b', { conversation: 'a' }),
+      ev(4, 'RECORDING_START', 'b', { conversation: 'a' }),
+      ev(5, 'RECORDING_END', 'b', { conversation: 'a' }),
+      ev(6, 'SESSION_END', 'b', { conversation: 'a' }),
+    ],
+    samples: [
+      ['response_time', 2.0, 'b'],
+      ['ttfa', 0.4, 'b'],
+      ['voice_to_voice', 2.5, 'b'],
+      ['recording_duration', 1.0, 'b'],
+    ],
+    incomplete: { tts_playback: 1 },
+    unanswered: 1, // b's recording: the input (the conversation) ended
+  },
+  {
+    name: 'a re-recording after STT_NO_SPEECH counts as retried; the silent utterance it replaces is not incomplete',
+    events: [
+      ev(0, 'RECORDING_START'),
+      ev(1, 'RECORDING_END'),
+      ev(1.1, 'STT_START'),
+      ev(1.2, 'STT_NO_SPEECH'),
+      ev(3, 'RECORDING_START'),
+      ev(4, 'RECORDING_END'),
+      ev(5, 'TTS_START'),
+    ],
+    samples: [
+      ['recording_duration', 1.0],
+      ['stt_latency', 0.1],
+      ['recording_duration', 1.0],
+      ['response_time', 1.0],
+    ],
+    incomplete: { ttfa: 1, voice_to_voice: 1 }, // the reply began (TTS_START) but was never heard
+    retried: 1,
   },
   {
     name: 'equal timestamps give zero, not a negative or a missing value',
@@ -151,7 +197,7 @@ const cases: Case[] = [
 ];
 
 describe('metrics derivation', () => {
-  it.each(cases)('$name', ({ events, samples, incomplete = {}, backwards = {} }) => {
+  it.each(cases)('$name', ({ events, samples, incomplete = {}, backwards = {}, unanswered = 0, retried = 0 }) => {
     const result = deriveMetrics(events);
     // The segments of each reply are checked by the breakdown tests (test/breakdown.test.ts).
     const got = result.samples.filter((s) => !isSegment(s.metric)).map((s) => [s.metric, Number(s.seconds.toFixed(6)), s.sessionId]);
@@ -159,6 +205,7 @@ describe('metrics derivation', () => {
     for (const s of result.samples) expect(s.seconds).toBeGreaterThanOrEqual(0);
     expect(Object.fromEntries(Object.entries(result.totals.incomplete).filter(([, n]) => n > 0))).toEqual(incomplete);
     expect(Object.fromEntries(Object.entries(result.totals.backwards).filter(([, n]) => n > 0))).toEqual(backwards);
+    expect([result.totals.unanswered, result.totals.retried]).toEqual([unanswered, retried]);
   });
 
   it('the spec sketch’s first-event-of-each-type rule really gives -34.9 s on the same events', () => {

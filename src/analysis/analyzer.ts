@@ -6,13 +6,17 @@ import { withCapacity } from '../reader/typed-arrays.js';
 import {
   findErrorBursts,
   findOutliers,
+  MAX_LISTED,
   sumCounts,
   type Anomalies,
   type BackwardsStep,
   type ErrorEvent,
+  type UnpairedStart,
 } from './anomalies.js';
+import { ConversationLinker } from './conversations.js';
 import { distribution, type Distribution } from './quantiles.js';
 import { NO_LABEL, SampleStore, type LabelKey } from './sample-store.js';
+import { TheirNumbers, type TheirComparison } from './their-numbers.js';
 import { TurnAssigner } from './turns.js';
 
 /**
@@ -34,8 +38,14 @@ export interface AnalyzerOptions {
 export interface Analysis {
   events: number;
   sessions: number;
+  /** Sessions chained into conversations (analysis/conversations.ts). */
+  conversations: number;
   turns: number;
   errors: number;
+  /** Errors by stage: tts, stt, recording (from *_ERROR), tool (failed or cancelled tool calls), other. */
+  errorsByStage: Record<string, number>;
+  /** voicemode's embedded timings (data.metrics) beside ours. */
+  theirNumbers: TheirComparison[];
   firstUs: number | null;
   lastUs: number | null;
   eventTypes: Record<string, number>;
@@ -206,6 +216,10 @@ export class Analyzer {
   private readonly turnState = new ChurnMap<string, TurnAssigner>();
   private turns = 0;
   private readonly errorEvents: ErrorEvent[] = [];
+  private readonly errorsByStage = new Map<string, number>();
+  private readonly linker: ConversationLinker;
+  private readonly theirs = new TheirNumbers();
+  private readonly unpairedList: UnpairedStart[] = [];
   /** Last timestamp per session and span in file order (backwards detection). */
   private readonly lastInFile = new LastInFile();
   private backwards = 0;
@@ -216,11 +230,29 @@ export class Analyzer {
     const labels: LabelKey[] = [...(opts.labels ?? [])];
     if (opts.by) labels.push(opts.by);
     this.store = new SampleStore({ details: opts.details === true, labels });
-    this.deriver = new MetricsDeriver((s) => this.store.add(s));
+    this.deriver = new MetricsDeriver(
+      (s) => {
+        this.store.add(s);
+        this.theirs.sample(s);
+      },
+      opts.details === true
+        ? (metric, start) => {
+            if (this.unpairedList.length < MAX_LISTED) this.unpairedList.push({ metric, sessionId: start.sessionId, turn: start.turn, us: start.us });
+          }
+        : undefined,
+    );
+    this.linker = new ConversationLinker(
+      (events) => this.addLinked(events),
+      (s) => this.store.add(s),
+      (key) => this.deriver.endConversation(key),
+    );
   }
 
   /** Every event in file (merge) order, before sorting: detects timestamps going backwards. */
   observe(ev: FileEvent): void {
+    // null-session lines without span id (voicemode's speak-only calls, CONCH_RELEASE, ...) come
+    // from several processes appending to one file: their order across processes means nothing
+    if (ev.sessionId === null && ev.spanId === undefined) return;
     const prev = this.lastInFile.check(ev.sessionId, ev.spanId ?? '', ev.timestampUs);
     if (prev !== undefined) {
       this.backwards++;
@@ -239,7 +271,12 @@ export class Analyzer {
   }
 
   /** One session's events (or a run of null-session events), in time order. */
-  addSession(events: readonly FileEvent[]): void {
+  addSession(events: FileEvent[]): void {
+    this.linker.add(events);
+  }
+
+  /** A batch with its conversation assigned. */
+  private addLinked(events: readonly FileEvent[]): void {
     for (const ev of events) {
       this.events++;
       const type = ev.eventType;
@@ -247,25 +284,30 @@ export class Analyzer {
       if (ev.timestampUs < this.firstUs) this.firstUs = ev.timestampUs;
       if (ev.timestampUs > this.lastUs) this.lastUs = ev.timestampUs;
       const sid = ev.sessionId;
-      if (type.endsWith('_ERROR')) {
-        this.errors++;
-        this.errorEvents.push({ us: ev.timestampUs, sessionId: sid, type });
-      }
+      let turn = ev.turn;
       if (sid !== null) {
         this.sessionIds.add(sid);
         let ta = this.turnState.get(sid);
         if (ta === undefined) this.turnState.set(sid, (ta = new TurnAssigner()));
-        ta.assign(type, ev.turn);
+        turn = ta.assign(type, ev.turn);
         if (type === 'SESSION_END') {
           this.turns += ta.seen.size;
           this.turnState.delete(sid);
         }
       }
+      const stage = errorStage(ev);
+      if (stage !== undefined) {
+        this.errors++;
+        this.errorsByStage.set(stage, (this.errorsByStage.get(stage) ?? 0) + 1);
+        this.errorEvents.push({ us: ev.timestampUs, sessionId: sid, type, stage, turn });
+      }
       this.deriver.push(ev);
+      this.theirs.event(ev);
     }
   }
 
   finish(): Analysis {
+    this.linker.finish();
     const totals = this.deriver.finish();
     for (const ta of this.turnState.values()) this.turns += ta.seen.size;
     this.turnState.clear();
@@ -301,8 +343,11 @@ export class Analyzer {
     return {
       events: this.events,
       sessions: this.sessionIds.size,
+      conversations: this.linker.conversations,
       turns: this.turns,
       errors: this.errors,
+      errorsByStage: Object.fromEntries([...this.errorsByStage].sort()),
+      theirNumbers: this.theirs.finish(),
       firstUs: this.events > 0 ? this.firstUs : null,
       lastUs: this.events > 0 ? this.lastUs : null,
       eventTypes,
@@ -317,12 +362,25 @@ export class Analyzer {
         outlierCount: out.count,
         unpairedStarts: { ...totals.incomplete },
         unpairedTotal: sumCounts(totals.incomplete),
+        unpairedList: this.unpairedList.sort((x, y) => x.us - y.us),
+        errorList: this.opts.details === true ? [...this.errorEvents].sort((x, y) => x.us - y.us).slice(0, MAX_LISTED) : [],
         timestampsBackwards: this.backwards,
         backwardsSteps: this.backwardsSteps.map((b) => ({ ...b, file: this.opts.files?.[b.file as number] ?? String(b.file) })),
         errorBursts: findErrorBursts(this.errorEvents),
       },
     };
   }
+}
+
+const ERROR_STAGES: Readonly<Record<string, string>> = { TTS_ERROR: 'tts', STT_ERROR: 'stt', RECORDING_ERROR: 'recording' };
+
+/** The stage an error event belongs to; undefined for events that are no error. */
+export function errorStage(ev: FileEvent): string | undefined {
+  const type = ev.eventType;
+  if (type.endsWith('_ERROR')) return ERROR_STAGES[type] ?? 'other';
+  // voicemode's tool calls: a failed call ends with success false, a cancelled one logs TOOL_CANCELLED
+  if (type === 'TOOL_CANCELLED' || (type === 'TOOL_REQUEST_END' && ev.data.success === false)) return 'tool';
+  return undefined;
 }
 
 export { zeroCounts };

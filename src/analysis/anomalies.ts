@@ -23,6 +23,8 @@ export const MAD_FLOOR_S = 0.001;
 export const OUTLIER_MIN_GROUP = 10;
 export const BURST_GAP_US = 60_000_000;
 export const BURST_MIN = 3;
+/** Anomalies listed one by one, at most (the counts are always complete). */
+export const MAX_LISTED = 1000;
 
 export interface OutlierGroup {
   metric: MetricName;
@@ -48,6 +50,17 @@ export interface ErrorEvent {
   us: number;
   sessionId: string | null;
   type: string;
+  /** tts, stt, recording, tool, other (analyzer.ts errorStage). */
+  stage?: string | undefined;
+  turn?: number | undefined;
+}
+
+/** A start whose end never came (a failed TTS attempt, an STT that failed, ...). */
+export interface UnpairedStart {
+  metric: MetricName;
+  sessionId: string | null;
+  turn: number;
+  us: number;
 }
 
 export interface ErrorBurst {
@@ -73,6 +86,10 @@ export interface Anomalies {
   outlierCount: number;
   unpairedStarts: MetricCounts;
   unpairedTotal: number;
+  /** Each unpaired start (with details; the first MAX_LISTED), in time order. */
+  unpairedList: UnpairedStart[];
+  /** Each error event (with details; the first MAX_LISTED), in time order. */
+  errorList: ErrorEvent[];
   timestampsBackwards: number;
   backwardsSteps: BackwardsStep[];
   errorBursts: ErrorBurst[];

@@ -66,10 +66,22 @@ function lookup(ev: EventRecord, path: readonly string[]): unknown {
   return v;
 }
 
-/** A value matches when its text equals the condition's value (`null` for null, JSON for objects). */
+/** The keys a `--where` path can start with: the line's top-level keys. */
+export const TOP_LEVEL_KEYS: readonly string[] = [...TOP_LEVEL.keys()];
+
+export function isTopLevelKey(key: string): boolean {
+  return TOP_LEVEL.has(key);
+}
+
+/**
+ * A value matches when its text equals the condition's value (`null` for null, JSON for
+ * objects). A line without the key matches no condition on it, whatever the operator: `!=`
+ * means "has the key, with another value" (docs/cli.md).
+ */
 export function matchesWhere(ev: EventRecord, c: WhereCondition): boolean {
   const v = lookup(ev, c.path);
-  const text = v === undefined ? undefined : v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (v === undefined) return false;
+  const text = v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   const eq = text === c.value;
   return c.op === '=' ? eq : !eq;
 }

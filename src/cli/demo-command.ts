@@ -53,9 +53,10 @@ export function demoCommand(): Command {
     .option('--seed <n>', 'random seed: the same seed gives the same event sequence', nonNegativeInt, 42)
     .option('--speed <x>', 'divide every simulated delay by x (e.g. 50 for a fast run)', positiveNumber, 1)
     .option('--error-rate <p>', 'probability that a TTS attempt fails (it is retried once)', probability, 0.08)
-    .option('--no-speech-rate <p>', 'probability of an empty transcript (the user is recorded again)', probability, 0.1)
+    .option('--no-speech-rate <p>', 'probability that the VAD hears no speech (the user is recorded again)', probability, 0.1)
+    .option('--barge-in-rate <p>', 'probability that the user talks over a reply (a barge-in cuts it short)', probability, 0.1)
     .addHelpText('after', '\nExample:\n  $ voicemode-events demo --dir ./logs --sessions 3 --turns 5 --speed 20\n')
-    .action(async (opts: { dir?: string; sessions: number; turns: number; seed: number; speed: number; errorRate: number; noSpeechRate: number }) => {
+    .action(async (opts: { dir?: string; sessions: number; turns: number; seed: number; speed: number; errorRate: number; noSpeechRate: number; bargeInRate: number }) => {
       const dir = resolve(opts.dir ?? resolveConfig().dir);
       const file = await fileInPlaceOfFolder(dir);
       let run: DemoOptions = opts;

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { compileFilter, parseTimeArg, type EventFilter } from '../analysis/filter.js';
-import { discoverFiles, type SourceFile } from '../reader/discover.js';
+import { defaultInputs, discoverFiles, type SourceFile } from '../reader/discover.js';
 import { DataError, UsageError } from '../reader/errors.js';
 import type { FileEvent } from '../reader/parse-line.js';
 import { readEvents, type ReadStats } from '../reader/read-events.js';
@@ -91,7 +91,13 @@ export async function readInputs(
   onEvent: (ev: FileEvent) => boolean | void,
   extra: { keepRaw?: boolean; compact?: boolean; afterChunk?: () => Promise<void> | void } = {},
 ): Promise<RunInput> {
-  const files = await discoverFiles(paths, process.env, warnLine);
+  let inputs = paths;
+  if (inputs.length === 0) {
+    inputs = await defaultInputs();
+    // stderr, so that --json output stays one object
+    warnLine(`reading ${inputs.join(' and ')}`);
+  }
+  const files = await discoverFiles(inputs, process.env, warnLine);
   const pred = compileFilter(filter);
   const total = files.reduce((s, f) => s + f.size, 0);
   const bar = progressBar(total, opts.json === true);

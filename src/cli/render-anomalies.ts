@@ -2,6 +2,7 @@ import type { Analysis } from '../analysis/analyzer.js';
 import { BURST_GAP_US, BURST_MIN, OUTLIER_K } from '../analysis/anomalies.js';
 import { METRIC_NAMES } from '../metrics/derive.js';
 import { iso, makeTable, sec } from './format.js';
+import { printable } from './render-conversations.js';
 
 /** Anomalies as JSON (snake_case, ISO times). `details` adds the lists. */
 export function anomaliesJson(a: Analysis, details: boolean): Record<string, unknown> {
@@ -29,6 +30,9 @@ export function anomaliesJson(a: Analysis, details: boolean): Record<string, unk
       start: iso(o.startUs),
     }));
     out.unpaired_by_metric = an.unpairedStarts;
+    out.unpaired = an.unpairedList.map((u) => ({ metric: u.metric, session_id: u.sessionId, turn: u.turn, timestamp: iso(u.us) }));
+    out.errors = an.errorList.map((e) => ({ event_type: e.type, stage: e.stage ?? null, session_id: e.sessionId, turn: e.turn ?? null, timestamp: iso(e.us) }));
+    out.normal = { unanswered: a.totals.unanswered, retried: a.totals.retried };
     out.backwards = an.backwardsSteps.map((b) => ({
       session_id: b.sessionId,
       event_type: b.eventType,
@@ -56,7 +60,7 @@ export function anomaliesText(a: Analysis, limit: number): string {
     parts.push(`\nSlow outliers (value > median + ${OUTLIER_K} x 1.4826 x MAD for the metric and provider):`);
     const t = makeTable(['metric', 'provider', 'value', 'threshold', 'median', 'session', 'turn', 'start']);
     for (const o of an.outliers.slice(0, limit)) {
-      t.push([o.metric, o.provider, sec(o.seconds), sec(o.threshold), sec(o.median), o.sessionId ?? '-', String(o.turn ?? '-'), iso(o.startUs) ?? '-']);
+      t.push([o.metric, o.provider, sec(o.seconds), sec(o.threshold), sec(o.median), printable(o.sessionId ?? '-'), String(o.turn ?? '-'), iso(o.startUs) ?? '-']);
     }
     parts.push(t.toString());
     if (an.outliers.length > limit) parts.push(`... and ${an.outliers.length - limit} more (--limit)`);
@@ -68,11 +72,27 @@ export function anomaliesText(a: Analysis, limit: number): string {
           .map((m) => `${m} ${an.unpairedStarts[m]}`)
           .join(', '),
     );
+    if (an.unpairedList.length > 0) {
+      const t = makeTable(['metric', 'session', 'turn', 'start']);
+      for (const u of an.unpairedList.slice(0, limit)) t.push([u.metric, printable(u.sessionId ?? '-'), String(u.turn), iso(u.us) ?? '']);
+      parts.push(t.toString());
+      if (an.unpairedList.length > limit) parts.push(`... and ${an.unpairedList.length - limit} more (--limit)`);
+    }
+  }
+  if (an.errorList.length > 0) {
+    parts.push('\nErrors (*_ERROR events, failed or cancelled tool calls):');
+    const t = makeTable(['event', 'stage', 'session', 'turn', 'timestamp']);
+    for (const e of an.errorList.slice(0, limit)) t.push([printable(e.type), e.stage ?? '-', printable(e.sessionId ?? '-'), String(e.turn ?? '-'), iso(e.us) ?? '']);
+    parts.push(t.toString());
+    if (an.errorList.length > limit) parts.push(`... and ${an.errorList.length - limit} more (--limit)`);
+  }
+  if (a.totals.unanswered + a.totals.retried > 0) {
+    parts.push(`\nNot anomalies (normal in a conversation): ${a.totals.unanswered} unanswered (the conversation ended first), ${a.totals.retried} retried (recorded again after no speech)`);
   }
   if (an.backwardsSteps.length > 0) {
     parts.push('\nTimestamps going backwards (file order, same session and operation):');
     const t = makeTable(['session', 'event', 'where', 'timestamp', 'previous']);
-    for (const b of an.backwardsSteps.slice(0, limit)) t.push([b.sessionId ?? '-', b.eventType, `${b.file}:${b.line}`, iso(b.us) ?? '', iso(b.previousUs) ?? '']);
+    for (const b of an.backwardsSteps.slice(0, limit)) t.push([printable(b.sessionId ?? '-'), printable(b.eventType), `${b.file}:${b.line}`, iso(b.us) ?? '', iso(b.previousUs) ?? '']);
     parts.push(t.toString());
   }
   if (an.errorBursts.length > 0) {

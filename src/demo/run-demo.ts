@@ -15,6 +15,8 @@ export interface DemoOptions {
   /** Probability of a TTS error on an attempt (then retried once). */
   errorRate?: number;
   noSpeechRate?: number;
+  /** Probability that the user talks over a reply. */
+  bargeInRate?: number;
   env?: NodeJS.ProcessEnv;
   out?: NodeJS.WritableStream;
 }
@@ -58,6 +60,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         speed: options.speed,
         ...(options.errorRate === undefined ? {} : { errorRate: options.errorRate }),
         ...(options.noSpeechRate === undefined ? {} : { noSpeechRate: options.noSpeechRate }),
+        ...(options.bargeInRate === undefined ? {} : { bargeInRate: options.bargeInRate }),
       }).then((s) => s.metrics()),
     ),
   );

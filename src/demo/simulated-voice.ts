@@ -38,6 +38,10 @@ export interface SimulatedDelays {
   /** The LLM's time to first token, and the time per further token. */
   llmTtftS: [number, number];
   tokenS: [number, number];
+  /** Silence the VAD waits after the user stops before the recording ends. */
+  endpointingS: [number, number];
+  /** How long the assistant keeps talking after the user starts speaking over it. */
+  bargeInStopS: [number, number];
 }
 
 export const DEFAULT_DELAYS: SimulatedDelays = {
@@ -46,7 +50,13 @@ export const DEFAULT_DELAYS: SimulatedDelays = {
   sttS: [0.2, 1.5],
   llmTtftS: [0.2, 1.5],
   tokenS: [0.01, 0.03],
+  endpointingS: [0.2, 0.8],
+  bargeInStopS: [0.1, 0.4],
 };
+
+/** Seconds of audio in each simulated TTS chunk (16 kHz, 16-bit mono). */
+export const CHUNK_AUDIO_S = 0.25;
+const CHUNK_BYTES = 16_000 * 2 * CHUNK_AUDIO_S;
 
 /** One simulated conversation partner. Every random draw happens in call order, so runs repeat. */
 export class SimulatedVoice {
@@ -77,22 +87,57 @@ export class SimulatedVoice {
     if (plan.fails) throw new TtsProviderError('simulated provider error: 503 Service Unavailable');
     for (let i = 0; i < plan.chunks; i++) {
       if (i > 0) await this.wait(plan.chunkS);
-      yield new Uint8Array(320);
+      yield new Uint8Array(CHUNK_BYTES);
     }
   }
 
-  async record(): Promise<{ samples: number; seconds: number }> {
-    const seconds = this.rand.between(...this.delays.recordingS);
-    await this.wait(seconds);
+  /** Draws what the user will say next: silence or an utterance, its timing and its transcript. */
+  planUtterance(): { empty: boolean; speechStartS: number; speechS: number; endpointingS: number; sttS: number; text: string } {
+    const speechS = this.rand.between(...this.delays.recordingS);
+    const speechStartS = this.rand.between(0.05, 0.4);
+    const endpointingS = this.rand.between(...this.delays.endpointingS);
+    const sttS = this.rand.between(...this.delays.sttS);
+    const empty = this.rand.chance(this.noSpeechRate);
+    const text = this.rand.pick(UTTERANCES);
+    return { empty, speechStartS, speechS, endpointingS, sttS, text };
+  }
+
+  /**
+   * The microphone with a VAD: the user starts speaking, speaks, stops; the recording ends
+   * after the endpointing silence. `speaking` runs when the VAD hears speech start (the
+   * barge-in hook). Silence: no speech events, the recording times out.
+   */
+  async record(
+    plan: ReturnType<SimulatedVoice['planUtterance']>,
+    vad: { speechStart(): void; speechEnd(): void },
+    speaking?: () => Promise<void>,
+  ): Promise<{ samples: number; seconds: number }> {
+    if (plan.empty) {
+      await this.wait(plan.speechStartS + plan.speechS + plan.endpointingS);
+    } else {
+      if (!speaking) await this.wait(plan.speechStartS); // a barge-in: already speaking as the mic opens
+      vad.speechStart();
+      await speaking?.();
+      await this.wait(plan.speechS);
+      vad.speechEnd();
+      await this.wait(plan.endpointingS);
+    }
+    const seconds = plan.speechStartS + plan.speechS + plan.endpointingS;
     return { samples: Math.round(seconds * 16000), seconds };
   }
 
-  async transcribe(): Promise<string> {
-    const seconds = this.rand.between(...this.delays.sttS);
-    const empty = this.rand.chance(this.noSpeechRate);
-    const text = this.rand.pick(UTTERANCES);
-    await this.wait(seconds);
-    return empty ? '' : text;
+  async transcribe(plan: ReturnType<SimulatedVoice['planUtterance']>): Promise<string> {
+    await this.wait(plan.sttS);
+    return plan.empty ? '' : plan.text;
+  }
+
+  /** The user's reaction time before the assistant stops: barge_in_stop. */
+  bargeInStop(): Promise<void> {
+    return this.wait(this.rand.between(...this.delays.bargeInStopS));
+  }
+
+  chance(p: number): boolean {
+    return this.rand.chance(p);
   }
 
   /** Draws everything one LLM call will do, up front: 20-80 tokens of a reply, its time to first token, whether it fails. */

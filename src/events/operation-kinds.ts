@@ -17,10 +17,11 @@ export interface OperationMetricDef {
   readonly histogram: string;
   readonly description: string;
   /**
-   * When the end event's data says `interrupted: true` (a barge-in cut it short), the sample is
-   * recorded under this name instead, so cut-short values do not drag the complete ones down.
+   * When the operation logged the `by` event before this metric's end (a barge-in cut it short),
+   * the sample is recorded under this name instead, so cut-short values do not drag the complete
+   * ones down. (An event type, not a data flag: the CLI's fast reader keeps types, not all data.)
    */
-  readonly interruptedAs?: { readonly name: string; readonly histogram: string; readonly description: string };
+  readonly interruptedAs?: { readonly by: string; readonly name: string; readonly histogram: string; readonly description: string };
   /** A newer start replaces an open one silently (the last SPEECH_END of a recording counts), instead of counting it incomplete. */
   readonly latestStartWins?: boolean;
   /** Events that withdraw an open start silently (the user spoke again after a SPEECH_END). */
@@ -63,6 +64,7 @@ export const OPERATION_KINDS = {
         histogram: 'voice.tts.playback.duration',
         description: 'TTS_PLAYBACK_START to TTS_PLAYBACK_END of a playback that was not interrupted',
         interruptedAs: {
+          by: 'TTS_INTERRUPTED',
           name: 'tts_playback_interrupted',
           histogram: 'voice.tts.playback.interrupted_duration',
           description: 'TTS_PLAYBACK_START to TTS_PLAYBACK_END of a playback cut short by a barge-in',

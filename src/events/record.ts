@@ -13,4 +13,9 @@ export interface EventRecord {
   spanId?: string | undefined;
   /** Turn number when known (our lines carry it; older logs are assigned turns by rule). */
   turn?: number | undefined;
+  /**
+   * Conversation key assigned by the reader when sessions are chained (voicemode's one session
+   * per converse call, analysis/conversations.ts); absent: the session is the conversation.
+   */
+  conversation?: string | undefined;
 }

@@ -32,6 +32,13 @@ import { OPERATION_KINDS, operationKinds, type OperationMetricDef, type Operatio
  *   opens none. `barge_in_stop` runs from the latest SPEECH_START, when it came after the latest
  *   TTS_START, to TTS_INTERRUPTED; a playback cut short is `tts_playback_interrupted`, not
  *   `tts_playback`.
+ * - Conversations: when the reader assigns `conversation` (voicemode's production logs, one
+ *   session per converse call, analysis/conversations.ts), the reply state (the pending
+ *   RECORDING_END and utterance) is kept per conversation, so a reply pairs with the next
+ *   call's TTS, and SESSION_END does not close it. A reply still awaited when its conversation
+ *   ends (SESSION_END without conversation key, else the input's end) is `unanswered`, not
+ *   incomplete. After STT_NO_SPEECH the next RECORDING_START counts as `retried`, and the
+ *   no-speech utterance it replaces is not incomplete.
  * - Nothing is guessed: a start with no end (an error in between, a newer start of the same
  *   operation, the session ending, the input ending) counts as incomplete. An end earlier
  *   than its start (clock trouble in a file) is never reported as a negative value: it is
@@ -42,8 +49,10 @@ import { OPERATION_KINDS, operationKinds, type OperationMetricDef, type Operatio
  */
 
 export type ReplyMetricName = 'response_time' | 'voice_to_voice' | 'barge_in_stop';
-export type MetricName = OperationMetricName | ReplyMetricName;
-/** Operation metrics in the kind table's order (each followed by its interrupted variant), then the reply metrics. */
+/** Assistant time in voicemode's logs: between tool calls (analysis/conversations.ts), waiting for the conch. */
+export type AssistantMetricName = 'assistant_think' | 'conch_wait';
+export type MetricName = OperationMetricName | ReplyMetricName | AssistantMetricName;
+/** Operation metrics in the kind table's order, then the reply metrics, then assistant time. */
 export const METRIC_NAMES: readonly MetricName[] = [
   ...operationKinds().flatMap(([, def]) =>
     def.metrics.flatMap((m: OperationMetricDef) => [m.name, ...(m.interruptedAs ? [m.interruptedAs.name] : [])] as OperationMetricName[]),
@@ -51,6 +60,8 @@ export const METRIC_NAMES: readonly MetricName[] = [
   'response_time',
   'voice_to_voice',
   'barge_in_stop',
+  'assistant_think',
+  'conch_wait',
 ];
 
 /** The parts of a reply's voice_to_voice, in order (see above). */
@@ -97,6 +108,7 @@ export function zeroCounts(): MetricCounts {
 interface OpenStart {
   us: number;
   turn: number;
+  sessionId: string | null;
   labels: SampleLabels;
   traceId?: string | undefined;
   spanId?: string | undefined;
@@ -122,8 +134,9 @@ function roleOf(type: string): Role {
 }
 /** Metrics whose newer start replaces an open one silently. */
 const LATEST_START_WINS = new Set<MetricName>();
-/** A sample whose end event says `interrupted: true` is recorded under this name instead. */
+/** A sample of an operation that logged an interruption event (TTS_INTERRUPTED) is recorded under this name instead. */
 const INTERRUPTED_AS = new Map<MetricName, MetricName>();
+const INTERRUPTIONS = new Set<string>();
 for (const [, def] of operationKinds()) {
   for (const m of def.metrics as readonly OperationMetricDef[]) {
     const name = m.name as MetricName;
@@ -132,11 +145,17 @@ for (const [, def] of operationKinds()) {
     roleOf(def.errorEvent).closes.push(name);
     for (const type of m.withdrawnBy ?? []) roleOf(type).withdraws.push(name);
     if (m.latestStartWins) LATEST_START_WINS.add(name);
-    if (m.interruptedAs) INTERRUPTED_AS.set(name, m.interruptedAs.name as MetricName);
+    if (m.interruptedAs) {
+      INTERRUPTED_AS.set(name, m.interruptedAs.name as MetricName);
+      INTERRUPTIONS.add(m.interruptedAs.by);
+    }
   }
 }
+// voicemode's conch (one speaker at a time): the wait for it, paired like an operation
+roleOf('CONCH_WAIT_START').starts.push('conch_wait');
+roleOf('CONCH_WAIT_END').ends.push('conch_wait');
 // Events the reply model reacts to, even where they pair no operation metric.
-for (const type of ['SPEECH_START', 'SPEECH_END', 'TTS_INTERRUPTED', 'SESSION_END']) roleOf(type);
+for (const type of ['SPEECH_START', 'SPEECH_END', 'TTS_INTERRUPTED', 'SESSION_END', 'STT_NO_SPEECH']) roleOf(type);
 
 const TTS_START = OPERATION_KINDS.tts.metrics[0].start;
 
@@ -159,6 +178,7 @@ interface HeardCandidate {
 
 /** A user's utterance waiting to be answered (from its RECORDING_END). */
 interface PendingReply {
+  sessionId: string | null;
   speechEndUs: number | undefined;
   recordingEndUs: number;
   turn: number;
@@ -175,6 +195,20 @@ interface PendingReply {
   tts: Map<string, HeardCandidate>;
 }
 
+/** A user's reply state: per session, or per conversation when the reader assigns one. */
+class ReplyState {
+  /** The latest RECORDING_END still waiting for its TTS_START. */
+  pendingResponse: OpenStart | undefined;
+  /** The latest utterance still waiting to be heard (voice_to_voice and its breakdown). */
+  reply: PendingReply | undefined;
+  /** The last SPEECH_END since the last RECORDING_START (M0 of the next reply). */
+  speechEndUs: number | undefined;
+  /** The last recording heard no speech: the next RECORDING_START is a retry. */
+  noSpeech = false;
+  /** A retry is recording: the no-speech utterance it replaces is not incomplete. */
+  retrying = false;
+}
+
 class SessionState {
   /**
    * Open operation starts per metric, keyed by span id (span mode) or '' (order mode: lines
@@ -182,12 +216,13 @@ class SessionState {
    * holds instead of building a `${metric}|${spanId}` key per event.
    */
   readonly open = new Map<MetricName, Map<string, OpenStart>>();
-  /** The latest RECORDING_END still waiting for its TTS_START. */
-  pendingResponse: OpenStart | undefined;
-  /** The latest utterance still waiting to be heard (voice_to_voice and its breakdown). */
-  reply: PendingReply | undefined;
-  /** The last SPEECH_END since the last RECORDING_START or SPEECH_START (M0 of the next reply). */
-  speechEndUs: number | undefined;
+  /** Reply state of a session without conversation key. */
+  readonly replies = new ReplyState();
+  /** Turn assigned by rule, for lines that carry none. */
+  ruleTurn = 0;
+  /** Labels of the latest TTS_START: playback events carry none, their samples take these. */
+  ttsLabels: SampleLabels = {};
+  lastUs = Number.NEGATIVE_INFINITY;
   /** Whether the app reports voice activity in this session (any SPEECH_* seen). */
   vad = false;
   /** A SPEECH_START since the last RECORDING_START. */
@@ -195,11 +230,8 @@ class SessionState {
   /** The latest SPEECH_START and TTS_START (barge_in_stop: the user spoke while the assistant did). */
   speechStartUs = Number.NEGATIVE_INFINITY;
   ttsStartUs = Number.NEGATIVE_INFINITY;
-  /** Turn assigned by rule, for lines that carry none. */
-  ruleTurn = 0;
-  /** Labels of the latest TTS_START: playback events carry none, their samples take these. */
-  ttsLabels: SampleLabels = {};
-  lastUs = Number.NEGATIVE_INFINITY;
+  /** Operations (span keys) that logged an interruption: their remaining pairs are the interrupted variants. */
+  interrupted: Set<string> | undefined;
 
   openOf(metric: MetricName): Map<string, OpenStart> {
     let m = this.open.get(metric);
@@ -218,11 +250,16 @@ export interface DerivationTotals {
   backwards: MetricCounts;
   /** Events whose timestamp is earlier than the previous event of the same session. */
   timestampsBackwards: number;
+  /** Replies still awaited when their conversation ended (normal, not incomplete). */
+  unanswered: number;
+  /** Re-recordings after STT_NO_SPEECH (normal). */
+  retried: number;
   /** Recordings in which the app's VAD reported no speech: no endpointing, no reply expected. */
   noSpeechRecordings: number;
 }
 
 export type SampleListener = (sample: MetricSample) => void;
+export type IncompleteListener = (metric: MetricName, start: { readonly us: number; readonly turn: number; readonly sessionId: string | null }) => void;
 
 /** Shared by every start without labels (most of them): never mutated, one allocation less per event. */
 const NO_LABELS: SampleLabels = Object.freeze({});
@@ -250,9 +287,15 @@ function withTtsLabels(tts: SampleLabels, own: SampleLabels): SampleLabels {
  */
 export class MetricsDeriver {
   private readonly sessions = new Map<string | null, SessionState>();
-  readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0, noSpeechRecordings: 0 };
+  /** Reply state per conversation key (events that carry one); closed by finish(). */
+  private readonly conversations = new Map<string, ReplyState>();
+  readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0, unanswered: 0, retried: 0, noSpeechRecordings: 0 };
 
-  constructor(private readonly onSample: SampleListener) {}
+  constructor(
+    private readonly onSample: SampleListener,
+    /** Told of each start counted incomplete (the anomalies list them). */
+    private readonly onIncomplete?: IncompleteListener,
+  ) {}
 
   /** Number of sessions with state held (open sessions). */
   get openSessions(): number {
@@ -264,8 +307,9 @@ export class MetricsDeriver {
     let n = 0;
     for (const st of this.sessions.values()) {
       for (const open of st.open.values()) n += open.size;
-      n += st.reply?.tts.size ?? 0;
+      n += st.replies.reply?.tts.size ?? 0;
     }
+    for (const rs of this.conversations.values()) n += rs.reply?.tts.size ?? 0;
     return n;
   }
 
@@ -283,25 +327,35 @@ export class MetricsDeriver {
     const role = ROLES.get(type);
     if (role === undefined) return;
 
+    const conv = ev.conversation;
+    let rs = st.replies;
+    if (conv !== undefined) {
+      rs = this.conversations.get(conv) ?? new ReplyState();
+      this.conversations.set(conv, rs);
+    }
     if (type === 'RECORDING_START') {
       st.ruleTurn++;
-      st.speechEndUs = undefined;
       st.spokeInRecording = false;
+      rs.speechEndUs = undefined;
+      rs.retrying = rs.noSpeech;
+      if (rs.noSpeech) this.totals.retried++;
+      rs.noSpeech = false;
     }
     const turn = ev.turn ?? st.ruleTurn;
     const key = ev.spanId || '';
 
-    let labels: SampleLabels | undefined;
     for (const metric of role.withdraws) st.open.get(metric)?.delete(key);
+    let labels: SampleLabels | undefined;
     for (const metric of role.starts) {
       const open = st.openOf(metric);
-      if (open.has(key) && !LATEST_START_WINS.has(metric)) this.totals.incomplete[metric]++; // a newer start replaces it
+      const replaced = open.get(key);
+      if (replaced !== undefined && !LATEST_START_WINS.has(metric)) this.unpaired(metric, replaced); // a newer start replaces it
       if (labels === undefined) {
         labels = labelsOf(ev.data);
         if (type === TTS_START) st.ttsLabels = labels;
         else if (type === 'TTS_PLAYBACK_START') labels = withTtsLabels(st.ttsLabels, labels);
       }
-      open.set(key, { us: ev.timestampUs, turn, labels, traceId: ev.traceId, spanId: ev.spanId });
+      open.set(key, { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels, traceId: ev.traceId, spanId: ev.spanId });
     }
 
     let ended: OpenStart | undefined;
@@ -311,7 +365,7 @@ export class MetricsDeriver {
       if (start !== undefined) {
         open!.delete(key);
         ended ??= start; // the operation's main pair (first in the table) gives the reply its labels
-        this.emit(ev.data.interrupted === true ? (INTERRUPTED_AS.get(metric) ?? metric) : metric, start, ev, turn);
+        this.emit(st.interrupted?.has(key) ? (INTERRUPTED_AS.get(metric) ?? metric) : metric, start, ev, turn);
       }
     }
 
@@ -320,34 +374,41 @@ export class MetricsDeriver {
         // The app's VAD heard no speech in this recording: nothing to answer, nothing to guess.
         this.totals.noSpeechRecordings++;
       } else {
-        const pending: OpenStart = { us: ev.timestampUs, turn, labels: NO_LABELS, traceId: ev.traceId, spanId: ev.spanId };
-        if (st.pendingResponse) this.totals.incomplete.response_time++;
-        st.pendingResponse = pending;
-        this.openReply(st, ev, turn, ended?.labels ?? NO_LABELS);
+        const pending: OpenStart = { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels: NO_LABELS, traceId: ev.traceId, spanId: ev.spanId };
+        // a retry after no speech replaces the silent utterance: that one is not incomplete
+        if (rs.pendingResponse && !rs.retrying) this.unpaired('response_time', rs.pendingResponse);
+        rs.pendingResponse = pending;
+        this.openReply(rs, ev, turn, ended?.labels ?? NO_LABELS);
       }
+      rs.retrying = false;
     } else if (type === TTS_START) {
       st.ttsStartUs = ev.timestampUs;
-      if (st.pendingResponse) {
-        const start = st.pendingResponse;
-        st.pendingResponse = undefined;
+      if (rs.pendingResponse) {
+        const start = rs.pendingResponse;
+        rs.pendingResponse = undefined;
         this.emit('response_time', { ...start, labels: labels ?? labelsOf(ev.data) }, ev, turn);
       }
     } else if (type === 'SPEECH_START') {
       st.vad = true;
       st.spokeInRecording = true;
       st.speechStartUs = ev.timestampUs;
-      st.speechEndUs = undefined; // the user spoke again: an earlier end of speech is not the end
+      rs.speechEndUs = undefined; // the user spoke again: an earlier end of speech is not the end
     } else if (type === 'SPEECH_END') {
       st.vad = true;
-      st.speechEndUs = ev.timestampUs;
+      rs.speechEndUs = ev.timestampUs;
     } else if (type === 'TTS_INTERRUPTED') {
       // barge_in_stop: from the user starting to speak while the assistant did, to the assistant stopping.
       if (st.speechStartUs >= st.ttsStartUs) {
-        const start: OpenStart = { us: st.speechStartUs, turn, labels: st.ttsLabels, traceId: ev.traceId, spanId: ev.spanId };
+        const start: OpenStart = { us: st.speechStartUs, turn, sessionId: ev.sessionId, labels: st.ttsLabels, traceId: ev.traceId, spanId: ev.spanId };
         this.emit('barge_in_stop', start, ev, turn);
-      } else this.totals.incomplete.barge_in_stop++; // interrupted without a SPEECH_START during the TTS
+      } else this.unpaired('barge_in_stop', { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels: NO_LABELS }); // no SPEECH_START during the TTS
+    } else if (type === 'STT_NO_SPEECH') {
+      rs.noSpeech = true;
     }
-    if (st.reply !== undefined) this.advanceReply(st, st.reply, ev, key, ended, labels);
+    if (rs.reply !== undefined) this.advanceReply(st, rs, rs.reply, ev, key, ended, labels);
+
+    if (INTERRUPTIONS.has(type)) (st.interrupted ??= new Set()).add(key);
+    else if (role.ends.length > 0) st.interrupted?.delete(key);
 
     const closes = role.closes;
     if (closes.length > 0) this.closeOnError(st, closes, ev.spanId);
@@ -362,20 +423,33 @@ export class MetricsDeriver {
   closeSpan(sessionId: string | null, spanId: string): void {
     const st = this.sessions.get(sessionId);
     if (st === undefined) return;
-    for (const [metric, open] of st.open) if (open.delete(spanId)) this.totals.incomplete[metric]++;
+    for (const [metric, open] of st.open) this.closeOpen(open, metric, spanId);
+    st.interrupted?.delete(spanId);
     // A reply candidate stays (its playback may still be marked on the turn or session): they are capped instead.
   }
 
   /** Ends the input: every start still open counts as incomplete. Returns the totals. */
   finish(): DerivationTotals {
     for (const [id, st] of this.sessions) this.endSession(id, st);
+    for (const rs of this.conversations.values()) this.endReplies(rs);
+    this.conversations.clear();
     return this.totals;
   }
 
-  private openReply(st: SessionState, ev: EventRecord, turn: number, recordingLabels: SampleLabels): void {
-    if (st.reply) this.totals.incomplete.voice_to_voice++; // the user spoke again before hearing a reply
-    st.reply = {
-      speechEndUs: st.speechEndUs,
+  /** The reader says a conversation can no longer continue: its awaited reply is unanswered. */
+  endConversation(key: string): void {
+    const rs = this.conversations.get(key);
+    if (rs === undefined) return;
+    this.endReplies(rs);
+    this.conversations.delete(key);
+  }
+
+  private openReply(rs: ReplyState, ev: EventRecord, turn: number, recordingLabels: SampleLabels): void {
+    // the user spoke again before hearing a reply (unless it is a retry after no speech)
+    if (rs.reply && !rs.retrying) this.unpairedReply(rs.reply);
+    rs.reply = {
+      sessionId: ev.sessionId,
+      speechEndUs: rs.speechEndUs,
       recordingEndUs: ev.timestampUs,
       turn,
       traceId: ev.traceId,
@@ -388,12 +462,13 @@ export class MetricsDeriver {
       llmLabels: NO_LABELS,
       tts: new Map(),
     };
-    st.speechEndUs = undefined;
+    rs.speechEndUs = undefined;
   }
 
   /** Moves a pending reply along its milestones; completes it when a TTS operation is heard. */
   private advanceReply(
     st: SessionState,
+    rs: ReplyState,
     reply: PendingReply,
     ev: EventRecord,
     key: string,
@@ -440,7 +515,7 @@ export class MetricsDeriver {
     // Heard: first audio and playback both seen, or a playback that ended without a first-audio mark.
     const playbackUs = tts.playbackUs;
     if (playbackUs === undefined || (tts.firstAudioUs === undefined && type !== 'TTS_PLAYBACK_END')) return;
-    st.reply = undefined;
+    rs.reply = undefined;
     this.completeReply(st, reply, tts, Math.max(playbackUs, tts.firstAudioUs ?? playbackUs), ev.sessionId);
   }
 
@@ -506,14 +581,42 @@ export class MetricsDeriver {
   }
 
   private closeOnError(st: SessionState, metrics: readonly MetricName[], spanId: string | undefined): void {
-    for (const metric of metrics) if (st.open.get(metric)?.delete(spanId || '')) this.totals.incomplete[metric]++;
+    for (const metric of metrics) {
+      const open = st.open.get(metric);
+      if (open !== undefined) this.closeOpen(open, metric, spanId || '');
+    }
+  }
+
+  private closeOpen(open: Map<string, OpenStart>, metric: MetricName, key: string): void {
+    const start = open.get(key);
+    if (start === undefined) return;
+    open.delete(key);
+    this.unpaired(metric, start);
+  }
+
+  /** A start that will never get its end. */
+  private unpaired(metric: MetricName, start: OpenStart): void {
+    this.totals.incomplete[metric]++;
+    this.onIncomplete?.(metric, start);
+  }
+
+  private unpairedReply(reply: PendingReply): void {
+    this.totals.incomplete.voice_to_voice++;
+    this.onIncomplete?.('voice_to_voice', { us: reply.recordingEndUs, turn: reply.turn, sessionId: reply.sessionId });
   }
 
   private endSession(id: string | null, st: SessionState): void {
-    for (const [metric, open] of st.open) this.totals.incomplete[metric] += open.size;
-    if (st.pendingResponse) this.totals.incomplete.response_time++;
-    if (st.reply) this.totals.incomplete.voice_to_voice++;
+    for (const [metric, open] of st.open) for (const start of open.values()) this.unpaired(metric, start);
+    this.endReplies(st.replies);
     this.sessions.delete(id);
+  }
+
+  /** The conversation ended: a reply still awaited is unanswered; one begun but never heard is incomplete. */
+  private endReplies(rs: ReplyState): void {
+    if (rs.pendingResponse) this.totals.unanswered++;
+    else if (rs.reply) this.unpairedReply(rs.reply);
+    rs.pendingResponse = undefined;
+    rs.reply = undefined;
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import { warnOnce } from '../config.js';
 import { liveEvents } from '../events/live-bus.js';
 import { liveOperations, type OperationEnd } from '../events/operation-bus.js';
-import { OPERATION_KINDS, kindOfErrorEvent, operationKinds } from '../events/operation-kinds.js';
+import { OPERATION_KINDS, kindOfErrorEvent, operationKinds, type OperationMetricDef } from '../events/operation-kinds.js';
 import type { EventRecord } from '../events/record.js';
 import {
   ATTR_ERROR_TYPE,
@@ -9,7 +10,7 @@ import {
   ATTR_GEN_AI_OPERATION,
   ATTR_GEN_AI_PROVIDER,
 } from '../events/span-attributes.js';
-import { isSegment, type MetricName, type MetricSample } from './derive.js';
+import { isSegment, METRIC_NAMES, type MetricName, type MetricSample } from './derive.js';
 import { liveSamples } from './sample-bus.js';
 
 /**
@@ -23,21 +24,48 @@ import { liveSamples } from './sample-bus.js';
  */
 
 /** OTel name of each derived metric (unit `s`): the operation metrics from the kind table, then the reply metrics. */
-export const HISTOGRAMS: Readonly<Record<MetricName, { name: string; description: string }>> = {
-  ...(Object.fromEntries(
-    operationKinds().flatMap(([, def]) => def.metrics.map((m) => [m.name, { name: m.histogram, description: m.description }])),
-  ) as Record<Exclude<MetricName, 'response_time' | 'voice_to_voice'>, { name: string; description: string }>),
-  response_time: { name: 'voice.turn.response_time', description: 'RECORDING_END to the next TTS_START in the session' },
-  voice_to_voice: {
-    name: 'voice.turn.voice_to_voice',
-    description: "The user's end of speech (SPEECH_END, else RECORDING_END) to the moment the reply is heard",
-  },
-};
+export const HISTOGRAMS: Readonly<Record<MetricName, { name: string; description: string }>> = histogramTable();
+
+function histogramTable(): Record<MetricName, { name: string; description: string }> {
+  const byName = new Map<string, { name: string; description: string }>([
+    ['response_time', { name: 'voice.turn.response_time', description: 'RECORDING_END to the next TTS_START in the session' }],
+    [
+      'voice_to_voice',
+      { name: 'voice.turn.voice_to_voice', description: "The user's end of speech (SPEECH_END, else RECORDING_END) to the moment the reply is heard" },
+    ],
+    [
+      'barge_in_stop',
+      { name: 'voice.turn.barge_in_stop', description: "The user's SPEECH_START during the assistant's TTS to TTS_INTERRUPTED" },
+    ],
+    ['assistant_think', { name: 'voice.assistant.think', description: 'TOOL_REQUEST_END to the next TOOL_REQUEST_START in the conversation' }],
+    ['conch_wait', { name: 'voice.conch.wait', description: 'CONCH_WAIT_START to CONCH_WAIT_END' }],
+  ]);
+  for (const [, def] of operationKinds()) {
+    for (const m of def.metrics as readonly OperationMetricDef[]) {
+      byName.set(m.name, { name: m.histogram, description: m.description });
+      if (m.interruptedAs) byName.set(m.interruptedAs.name, { name: m.interruptedAs.histogram, description: m.interruptedAs.description });
+    }
+  }
+  const table = {} as Record<MetricName, { name: string; description: string }>;
+  for (const metric of METRIC_NAMES) {
+    const def = byName.get(metric);
+    if (def === undefined) throw new Error(`no histogram for metric ${metric}`); // a kind table edit missed here: fails every test at load
+    table[metric] = def;
+  }
+  return table;
+}
 
 /** The parts of voice_to_voice, one histogram with attribute `segment` (endpointing, stt, llm, tts_wait, tts_first_audio). */
 export const SEGMENT_HISTOGRAM = 'voice.turn.segment';
 /** OpenTelemetry GenAI client metrics (semantic-conventions-genai). */
 export const GEN_AI_DURATION = 'gen_ai.client.operation.duration';
+/** Usage counters (attributes provider and model only), and barge-ins per provider. */
+export const USAGE_COUNTERS = {
+  ttsCharacters: 'voice.tts.characters',
+  ttsAudio: 'voice.tts.audio_duration',
+  sttAudio: 'voice.stt.audio_duration',
+  interruptions: 'voice.tts.interruptions',
+} as const;
 export const GEN_AI_TOKEN_USAGE = 'gen_ai.client.token.usage';
 /** The GenAI conventions' advised boundaries for gen_ai.client.operation.duration (s). */
 const GEN_AI_DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
@@ -82,6 +110,10 @@ export function installVoiceInstruments(meter: Meter): () => void {
     description: 'GenAI operation duration (the wrapped call), by gen_ai.operation.name',
     advice: { explicitBucketBoundaries: GEN_AI_DURATION_BUCKETS },
   });
+  const ttsCharacters = meter.createCounter(USAGE_COUNTERS.ttsCharacters, { unit: '{character}', description: 'Characters sent to TTS' });
+  const ttsAudio = meter.createCounter(USAGE_COUNTERS.ttsAudio, { unit: 's', description: 'Seconds of audio TTS made (op.audio)' });
+  const sttAudio = meter.createCounter(USAGE_COUNTERS.sttAudio, { unit: 's', description: 'Seconds of audio sent to STT' });
+  const interruptions = meter.createCounter(USAGE_COUNTERS.interruptions, { unit: '{interruption}', description: 'TTS operations cut short by a barge-in' });
   const tokenUsage = meter.createHistogram(GEN_AI_TOKEN_USAGE, {
     unit: '{token}',
     description: 'Input and output tokens per LLM call (gen_ai.token.type)',
@@ -149,7 +181,15 @@ export function installVoiceInstruments(meter: Meter): () => void {
       setImmediate(drain).unref();
     }
   };
+  // Runs outside any listener's guard (setImmediate): a fault here must not reach the app.
   const drain = (): void => {
+    try {
+      record();
+    } catch (err) {
+      warnOnce(`internal error recording metrics (the app continues): ${(err as Error)?.stack ?? String(err)}`);
+    }
+  };
+  const record = (): void => {
     scheduled = false;
     for (const op of finishedOps.splice(0)) recordOperation(op);
     for (const { sample, noSpeech } of queued.splice(0)) {
@@ -181,6 +221,7 @@ export function installVoiceInstruments(meter: Meter): () => void {
     schedule();
   });
   const recordOperation = (op: OperationEnd): void => {
+    recordUsage(op);
     const name = OPERATION_KINDS[op.kind].genAiOperation;
     if (name === undefined) return; // a recording is no model call
     const attrs: Attributes = { [ATTR_GEN_AI_OPERATION]: name };
@@ -189,6 +230,15 @@ export function installVoiceInstruments(meter: Meter): () => void {
     if (op.inputTokens !== undefined || op.outputTokens !== undefined) recordTokens(op, attrs);
     if (op.errorType) attrs[ATTR_ERROR_TYPE] = label(op.errorType, '');
     genAiDuration.record(op.seconds, attrs);
+  };
+  const recordUsage = (op: OperationEnd): void => {
+    if (op.characters === undefined && op.audioS === undefined && !op.interrupted) return;
+    const attrs: Attributes = {};
+    if (op.provider) attrs.provider = label(op.provider, '');
+    if (op.model) attrs.model = label(op.model, '');
+    if (op.characters !== undefined) ttsCharacters.add(op.characters, attrs);
+    if (op.audioS !== undefined) (op.kind === 'stt' ? sttAudio : ttsAudio).add(op.audioS, attrs);
+    if (op.interrupted) interruptions.add(1, attrs);
   };
   const recordTokens = (op: OperationEnd, attrs: Attributes): void => {
     if (op.inputTokens !== undefined) tokenUsage.record(op.inputTokens, { ...attrs, 'gen_ai.token.type': 'input' });

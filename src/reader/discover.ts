@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { resolveConfig } from '../config.js';
+import { defaultReadDirs, resolveConfig } from '../config.js';
 import { DataError, UsageError } from './errors.js';
 import { describeOpenError, fileKind, NotRegularFileError, openRegular } from './regular-file.js';
 
@@ -34,6 +34,31 @@ async function probe(path: string): Promise<{ gz: boolean; size: number }> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The folders to read when the user gives no path: $VOICEMODE_EVENT_LOG_DIR, else those of
+ * ~/voicemode_logs (the spec's) and ~/.voicemode/logs/events (voicemode's) that exist — the ones
+ * holding logs when at least one does. Throws a UsageError naming both when neither exists.
+ */
+export async function defaultInputs(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const { dirs, fromEnv } = defaultReadDirs(env);
+  if (fromEnv) return dirs;
+  const existing: string[] = [];
+  const withLogs: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      if (!(await stat(dir)).isDirectory()) continue;
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    existing.push(dir);
+    if (names.some((n) => LOG_FILE_RE.test(n))) withLogs.push(dir);
+  }
+  if (existing.length === 0) throw new UsageError(`no log folder: neither ${dirs.join(' nor ')} exists (give a path, or set VOICEMODE_EVENT_LOG_DIR)`);
+  return withLogs.length > 0 ? withLogs : existing;
 }
 
 /**

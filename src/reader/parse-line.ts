@@ -20,6 +20,41 @@ export interface FileEvent extends EventRecord {
   line: number;
   /** The original line, only when the caller asked for it (query). */
   raw?: string | undefined;
+  /** The line held NaN / Infinity / -Infinity (Python's json.dumps writes them): read as null. */
+  nonFinite?: true | undefined;
+}
+
+/**
+ * Python's `json.dumps` writes the bare tokens `NaN`, `Infinity` and `-Infinity`, which JSON
+ * does not have. Returns the line with each such token outside strings replaced by `null`, or
+ * undefined when there is none (then the line is simply malformed). Only called after
+ * JSON.parse failed, so well-formed lines pay nothing.
+ */
+export function nonFiniteAsNull(text: string): string | undefined {
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      continue;
+    }
+    let len = 0;
+    if (c === 78 /* N */ && text.startsWith('NaN', i)) len = 3;
+    else if (c === 73 /* I */ && text.startsWith('Infinity', i)) len = 8;
+    else if (c === 45 /* - */ && text.startsWith('-Infinity', i)) len = 9;
+    if (len === 0) continue;
+    out += text.slice(from, i) + 'null';
+    from = i + len;
+    i += len - 1;
+  }
+  return from === 0 ? undefined : out + text.slice(from);
 }
 
 let cachedPrefix = '';
@@ -109,10 +144,18 @@ export function parseLine(text: string, file: number, line: number, keepRaw = fa
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.length > NESTING_CHECK_FROM && nestsDeeperThan(text, MAX_NESTING)) return undefined;
   let obj: unknown;
+  let nonFinite: true | undefined;
   try {
     obj = JSON.parse(text);
   } catch {
-    return undefined;
+    const lenient = nonFiniteAsNull(text);
+    if (lenient === undefined) return undefined;
+    try {
+      obj = JSON.parse(lenient);
+      nonFinite = true;
+    } catch {
+      return undefined;
+    }
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
   const o = obj as Record<string, unknown>;
@@ -138,6 +181,7 @@ export function parseLine(text: string, file: number, line: number, keepRaw = fa
     line,
     raw: keepRaw ? text : undefined,
   };
+  if (nonFinite) ev.nonFinite = true;
   return ev;
 }
 

@@ -6,7 +6,19 @@ import { isBlank, parseLine } from './parse-line.js';
 import { ByteInterner } from './byte-interner.js';
 import { READ_FLAGS, STREAM_READ_FLAGS } from './regular-file.js';
 import { latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
-import { STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import { DATA_NUMBERS, FULL_DATA_TYPES, METRICS_NUMBERS, NUM_STRIDE, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+
+/** The value of an own key, or undefined (data comes from the input: no inherited members). */
+function own(from: unknown, key: string): unknown {
+  return typeof from === 'object' && from !== null ? Object.getOwnPropertyDescriptor(from, key)?.value : undefined;
+}
+
+function asNumber(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : Number.NaN;
+}
+
+/** Lengths of the FULL_DATA_TYPES names: most lines are ruled out by their type's length alone. */
+const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
 
 /**
  * Worker thread of the compact reader (summary, anomalies, report). It reads raw bytes (no
@@ -137,6 +149,9 @@ class Batch {
   lines = 0;
   readonly skipped: number[] = [];
   readonly long: number[] = [];
+  nums = new Float64Array(NUM_STRIDE * 64);
+  numsN = 0;
+  nonFinite = 0;
   /** The string table was started afresh for this batch. */
   readonly reset: boolean;
 
@@ -182,6 +197,15 @@ class Batch {
       ints[o + 3] = scanner.spanStart < 0 ? -1 : spanTable.fromBytes(buf, scanner.spanStart, scanner.spanEnd);
       ints[o + 4] = scanner.hasLabels ? labelId(buf, scanner.labels) : -1;
       ints[o + 5] = line;
+      // the few types whose data the analysis reads, on lines of other writers (no span_id; our
+      // own lines need none of it): their data object only, parsed here
+      if (scanner.dataStart >= 0 && scanner.spanStart < 0 && FULL_DATA_LENGTHS.has(scanner.typeEnd - scanner.typeStart) && FULL_DATA_TYPES.has(buf.toString('latin1', scanner.typeStart, scanner.typeEnd))) {
+        try {
+          this.addNumbers(k, JSON.parse(buf.toString('utf8', scanner.dataStart, scanner.dataEnd)));
+        } catch {
+          // the scanner validated these bytes as JSON: unreachable; the event keeps its labels
+        }
+      }
       return;
     }
     // the reference path: exactly the in-thread reader's handling of this line
@@ -204,6 +228,23 @@ class Batch {
     const lk = labelKeyOf(ev.data);
     ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
     ints[o + 5] = line;
+    if (ev.spanId === undefined && FULL_DATA_TYPES.has(ev.eventType)) this.addNumbers(k, ev.data);
+    if (ev.nonFinite) this.nonFinite++;
+  }
+
+  /** The numbers the analysis reads of event `k`'s data (see DATA_NUMBERS). */
+  private addNumbers(k: number, data: unknown): void {
+    if (this.nums.length < (this.numsN + 1) * NUM_STRIDE) {
+      const bigger = new Float64Array(this.nums.length * 2);
+      bigger.set(this.nums);
+      this.nums = bigger;
+    }
+    const nums = this.nums;
+    let o = this.numsN++ * NUM_STRIDE;
+    nums[o++] = k;
+    for (const key of DATA_NUMBERS) nums[o++] = asNumber(own(data, key));
+    const metrics = own(data, 'metrics');
+    for (const key of METRICS_NUMBERS) nums[o++] = asNumber(own(metrics, key));
   }
 
   async post(bytes: number): Promise<void> {
@@ -220,10 +261,13 @@ class Batch {
       lines: this.lines,
       skipped: this.skipped,
       long: this.long,
+      nums: this.nums,
+      numsN: this.numsN,
+      nonFinite: this.nonFinite,
       bytes,
     };
     table.out = [];
-    port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer]);
+    port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer, this.nums.buffer as ArrayBuffer]);
   }
 }
 

@@ -9,7 +9,7 @@ import type { SourceFile } from './discover.js';
 import { DataError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { isBlank, parseLine, type FileEvent } from './parse-line.js';
-import { STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
 /** Young generation of each parse worker, MB (see where the workers start). */
 const WORKER_YOUNG_GEN_MB = 6;
@@ -42,7 +42,8 @@ export interface ReadOptions {
   afterChunk?: () => Promise<void> | void;
   /**
    * Parse in worker threads (one per file being read) and hand over only what the metrics
-   * need: `data` then holds just provider/model/voice/transport. Same malformed-line rule.
+   * need: `data` then holds just provider/model/voice/transport (the whole `data` for the
+   * FULL_DATA_TYPES of worker-protocol.ts). Same malformed-line rule.
    * Used by summary, anomalies and report; leaves the main thread to the derivation.
    */
   compact?: boolean;
@@ -68,6 +69,8 @@ export interface ReadStats {
   longLines: number;
   /** Files given up part-way (see ReadOptions.onFileError). */
   unreadableFiles: number;
+  /** Lines read with NaN / Infinity / -Infinity taken as null (parse-line.ts). */
+  nonFiniteLines: number;
   bytes: number;
 }
 
@@ -261,7 +264,26 @@ class WorkerCursor extends Cursor {
           raw: undefined,
         };
       }
+      // the numbers the analysis reads of a few event types, back into their data (with the labels)
+      const nums = m.nums;
+      for (let j = 0; j < m.numsN; j++) {
+        let o = j * NUM_STRIDE;
+        const ev = out[nums[o++]!]!;
+        const data: Record<string, unknown> = { ...ev.data };
+        for (const key of DATA_NUMBERS) {
+          const v = nums[o++]!;
+          if (!Number.isNaN(v)) data[key] = key === 'success' ? v === 1 : v;
+        }
+        let metrics: Record<string, number> | undefined;
+        for (const key of METRICS_NUMBERS) {
+          const v = nums[o++]!;
+          if (!Number.isNaN(v)) (metrics ??= {})[key] = v;
+        }
+        if (metrics !== undefined) data.metrics = metrics;
+        ev.data = data;
+      }
       this.stats.events += n;
+      this.stats.nonFiniteLines += m.nonFinite;
       this.batch = out;
     }
     return this.batch.length > 0;
@@ -341,6 +363,7 @@ class FileCursor extends Cursor {
       this.opts.onSkip?.(this.index, this.lineNo);
     } else {
       this.stats.events++;
+      if (ev.nonFinite) this.stats.nonFiniteLines++;
       this.batch.push(ev);
     }
   }
@@ -366,7 +389,7 @@ export async function readEvents(
   onEvent: (ev: FileEvent) => boolean | void,
   opts: ReadOptions = {},
 ): Promise<ReadStats> {
-  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, bytes: 0 };
+  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, bytes: 0 };
   const pending: Cursor[] = files.map((f, i) => (opts.compact ? new WorkerCursor(f, i, opts, stats) : new FileCursor(f, i, opts, stats)));
   // a file that cannot even be peeked at is read first, where its error is reported
   await Promise.all(pending.map((c) => c.peek().catch(() => undefined)));

@@ -56,6 +56,9 @@ export class LineScanner {
   /** provider, model, voice, transport inside `data`: start/end pairs, -1 when absent or not a string. */
   readonly labels = new Int32Array(8);
   hasLabels = false;
+  /** The `data` object's bytes (braces included) when it is an object; -1 otherwise. */
+  dataStart = -1;
+  dataEnd = -1;
 
   // per-line field positions
   private tsKind = K_ABSENT;
@@ -85,6 +88,7 @@ export class LineScanner {
     this.typeKind = K_ABSENT;
     this.sidKind = K_ABSENT;
     this.dataKind = K_ABSENT;
+    this.dataStart = this.dataEnd = -1;
     this.turnKind = K_ABSENT;
     this.spanKind = K_ABSENT;
     this.clearLabels();
@@ -191,9 +195,11 @@ export class LineScanner {
       this.clearLabels(); // a later `data` replaces an earlier one
       if (c === 123) {
         this.dataKind = K_OBJECT;
-        return this.dataObject(i);
+        this.dataStart = i;
+        return (this.dataEnd = this.dataObject(i));
       }
       this.dataKind = c === 110 ? K_NULL : K_OTHER;
+      this.dataStart = this.dataEnd = -1;
       return this.value(i, 0);
     }
     if (klen === 4 && buf[ks] === 116 && this.keyIs(ks, 'turn')) {

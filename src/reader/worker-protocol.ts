@@ -29,6 +29,34 @@ export interface WorkerInput {
  */
 export const STRIDE = 6;
 
+/**
+ * The numbers the analysis reads from FULL_DATA_TYPES events: keys of `data`, then keys of
+ * `data.metrics`. They cross as one Float64Array (NaN: absent or not a number; a boolean as 1/0),
+ * not as objects: cloning objects per event cost more than parsing them.
+ */
+export const DATA_NUMBERS: readonly string[] = ['pid', 'seconds', 'success', 'duration', 'duration_s'];
+export const METRICS_NUMBERS: readonly string[] = ['ttfa_ms', 'request_time_ms'];
+/** Float64s per entry of `nums`: the event's index in the batch, then one per key above. */
+export const NUM_STRIDE = 1 + DATA_NUMBERS.length + METRICS_NUMBERS.length;
+
+/**
+ * Event types whose `data` the analysis reads (conversations, assistant time, voicemode's
+ * embedded timings, tool failures) on lines without span_id (other writers: voicemode, the
+ * spec's logger); every other event crosses from the worker with its labels only.
+ */
+export const FULL_DATA_TYPES: ReadonlySet<string> = new Set([
+  'TIME_SINCE_LAST_SESSION',
+  'TOOL_REQUEST_END',
+  'TOOL_CANCELLED',
+  'TTS_PLAYBACK_END',
+  'STT_COMPLETE',
+  'RECORDING_END',
+  'CONCH_WAIT_START',
+  'CONCH_WAIT_END',
+  'CONCH_ACQUIRE',
+  'CONCH_RELEASE',
+]);
+
 export type WorkerMessage =
   | {
       kind: 'batch';
@@ -45,6 +73,11 @@ export type WorkerMessage =
       skipped: number[];
       /** Batch-relative lines of the lines over `maxLineBytes` (skipped, not parsed). */
       long: number[];
+      /** The numbers of the FULL_DATA_TYPES events (NUM_STRIDE per entry, `numsN` entries). */
+      nums: Float64Array;
+      numsN: number;
+      /** Events of this batch read with NaN / Infinity taken as null. */
+      nonFinite: number;
       bytes: number;
     }
   | { kind: 'end'; bytes: number }

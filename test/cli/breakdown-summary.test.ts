@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/harness.js';
@@ -33,5 +33,26 @@ describe('summary --json on a demo folder: the LLM stage and the breakdown', () 
     }
     // The shares of the mean add up to the whole.
     expect(Object.values(s.breakdown_share).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5); // shares rounded to 1e-6 each
+  });
+
+  it('a demo with --barge-in-rate 0.3: interruptions equal the TTS_INTERRUPTED lines, recounted from the raw file', async () => {
+    const bargeDir = join(dir, '..', 'barge');
+    const demo = await cli(['demo', '--dir', bargeDir, '--sessions', '3', '--turns', '6', '--speed', '100', '--seed', '4', '--barge-in-rate', '0.3']);
+    expect(demo.code).toBe(0);
+    const raw = readdirSync(bargeDir).flatMap((f) => readFileSync(join(bargeDir, f), 'utf8').split('\n').filter((l) => l !== ''));
+    const count = (type: string) => raw.filter((l) => (JSON.parse(l) as { event_type: string }).event_type === type).length;
+    const cut = count('TTS_INTERRUPTED');
+    expect(cut).toBeGreaterThan(0);
+    const s = await json<{
+      metrics: Record<string, Dist>;
+      interruptions: { count: number; replies: number; rate: number };
+      no_speech_recordings: number;
+    }>(['summary', '--json', bargeDir]);
+    expect(s.interruptions.count).toBe(cut);
+    expect(s.interruptions.replies).toBe(count('TTS_START') - count('TTS_ERROR'));
+    expect(s.interruptions.rate).toBeCloseTo(cut / s.interruptions.replies, 12);
+    expect(s.metrics.barge_in_stop!.count).toBe(cut);
+    expect(s.metrics.tts_playback_interrupted!.count).toBe(cut);
+    expect(s.metrics.endpointing_delay!.count).toBe(count('SPEECH_END'));
   });
 });

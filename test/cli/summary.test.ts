@@ -46,6 +46,8 @@ describe('summary', () => {
       'response_time',
       'voice_to_voice',
       'barge_in_stop',
+      'assistant_think',
+      'conch_wait',
     ]);
     expect(Object.keys(s.breakdown)).toEqual(['endpointing', 'stt', 'llm', 'tts_wait', 'tts_first_audio']);
     expect(s).toMatchObject({ files: 1, events: 22, skipped_lines: 1, sessions: 2, errors: 1 });

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALLOWED_PARENTS, OPERATION_KINDS, SEGMENT_NAMES, deriveMetrics, parseTimestampUs } from '../../src/index.js';
 import { HISTOGRAMS, LATENCY_BUCKETS_S } from '../../src/sdk/index.js';
-import { GEN_AI_DURATION, GEN_AI_TOKEN_USAGE, SEGMENT_HISTOGRAM } from '../../src/metrics/otel-instruments.js';
+import { GEN_AI_DURATION, GEN_AI_TOKEN_USAGE, SEGMENT_HISTOGRAM, USAGE_COUNTERS } from '../../src/metrics/otel-instruments.js';
 import { lineToRecord, readLines, tempDir } from '../helpers/harness.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { decodeMetrics, decodeSpans, total, type DecodedPoint, type DecodedSpan } from './otlp-json.js';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   dir = join(tempDir('vme-otlp-'), 'logs');
   const r = await run(
     process.execPath,
-    [bin, 'demo', '--dir', dir, '--sessions', '3', '--turns', '4', '--speed', '100', '--seed', '17', '--error-rate', '0.3'],
+    [bin, 'demo', '--dir', dir, '--sessions', '3', '--turns', '4', '--speed', '100', '--seed', '22', '--error-rate', '0.3'],
     {
       env: {
         ...process.env,
@@ -201,6 +201,31 @@ describe('the demo over OTLP/HTTP (JSON) to a loopback receiver', () => {
     const replies = samples.filter((s) => s.metric === 'voice_to_voice').length;
     expect(replies).toBeGreaterThan(5);
     for (const segment of SEGMENT_NAMES) expect(total(points, SEGMENT_HISTOGRAM, (a) => a.segment === segment), segment).toBe(replies);
+  });
+
+  it('marks barge-ins on the TTS and turn spans, and counts usage and interruptions (counters decoded)', () => {
+    const interrupted = lines.filter((l) => l.event_type === 'TTS_INTERRUPTED');
+    expect(interrupted.length).toBeGreaterThan(0);
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const cutTurns = new Set<string>();
+    for (const l of interrupted) {
+      const tts = byId.get(l.span_id as string)!;
+      expect(tts.attributes['voice.interrupted']).toBe(true);
+      const turn = byId.get(tts.parentSpanId!)!;
+      expect(turn.attributes['turn.interrupted']).toBe(true);
+      expect(turn.attributes['gen_ai.agent.invocation.end_reason']).toBe('interrupted');
+      cutTurns.add(turn.spanId);
+      expect(tts.endNs <= turn.endNs).toBe(true); // the turn waited for its TTS to stop
+    }
+    for (const t of spans.filter((s) => s.name === 'voice.turn' && !cutTurns.has(s.spanId))) {
+      expect(t.attributes['gen_ai.agent.invocation.end_reason']).toBe('completed');
+    }
+    expect(total(points, USAGE_COUNTERS.interruptions)).toBe(interrupted.length);
+    const data = (type: string) => lines.filter((l) => l.event_type === type).map((l) => l.data as Record<string, number>);
+    expect(total(points, USAGE_COUNTERS.ttsCharacters)).toBe(data('TTS_START').reduce((a, d) => a + d.characters!, 0));
+    expect(total(points, USAGE_COUNTERS.sttAudio)).toBeCloseTo(data('STT_START').reduce((a, d) => a + d.audio_s!, 0), 6);
+    expect(total(points, USAGE_COUNTERS.ttsAudio)).toBeGreaterThan(0);
+    for (const s of spans.filter((s) => s.name === 'voice.stt')) expect(s.attributes['voice.stt.audio_s']).toEqual(expect.any(Number));
   });
 
   it('counts events by type, errors by stage and type, and ends with no open session', () => {

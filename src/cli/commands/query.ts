@@ -1,6 +1,6 @@
 import { outputRedactor } from '../redact-output.js';
 import { Command } from 'commander';
-import { globToRegExp, parseWhere, type WhereCondition } from '../../analysis/filter.js';
+import { globToRegExp, isTopLevelKey, parseWhere, TOP_LEVEL_KEYS, type WhereCondition } from '../../analysis/filter.js';
 import { UsageError } from '../../reader/errors.js';
 import { addTimeOptions, addVerboseOption, baseFilter, readInputs, type InputOptions } from '../input.js';
 import { positiveIntArg } from './summary.js';
@@ -33,6 +33,13 @@ export function queryCommand(): Command {
       for (const w of opts.where) {
         const c = parseWhere(w);
         if (!c) throw new UsageError(`--where ${JSON.stringify(w)}: expected key.path=value or key.path!=value`);
+        if (!isTopLevelKey(c.path[0]!)) {
+          // it matches nothing: say why, and what was probably meant
+          process.stderr.write(
+            `voicemode-events: --where ${JSON.stringify(w)} matches no line: top-level keys are ` +
+              `${TOP_LEVEL_KEYS.filter((k) => k !== 'data').join('/')}; event fields are under data (data.${c.path.join('.')})\n`,
+          );
+        }
         where.push(c);
       }
       const filter = { ...baseFilter(opts), type: opts.type ? globToRegExp(opts.type) : undefined, where };

@@ -7,6 +7,7 @@ import { analyzeInputs } from '../analyze-run.js';
 import { DIST_COLUMNS, distRow, iso, makeTable, sec, statsJson, writeOut } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';
 import { anomaliesJson, anomaliesOneLine, anomaliesText } from '../render-anomalies.js';
+import { conversationsJson, conversationsText } from '../render-conversations.js';
 
 interface SummaryOptions extends InputOptions {
   by?: LabelKey;
@@ -48,6 +49,10 @@ export function summaryCommand(): Command {
           first_event: iso(a.firstUs),
           last_event: iso(a.lastUs),
           event_types: a.eventTypes,
+          non_finite_lines: stats.nonFiniteLines,
+          interruptions: interruptions(a),
+          no_speech_recordings: a.totals.noSpeechRecordings,
+          ...conversationsJson(a),
           unreadable_files: stats.unreadableFiles,
         };
         if (opts.by) {
@@ -63,6 +68,13 @@ export function summaryCommand(): Command {
         `Files: ${files.length}   Events: ${a.events}   Skipped lines: ${stats.skippedLines}   Sessions: ${a.sessions}   Turns: ${a.turns}   Errors: ${a.errors}`,
       );
       if (a.firstUs !== null) lines.push(`From ${iso(a.firstUs)} to ${iso(a.lastUs)}`);
+      if (stats.nonFiniteLines > 0) lines.push(`Lines with NaN / Infinity (read as null): ${stats.nonFiniteLines}`);
+      lines.push(conversationsText(a).trimEnd());
+      const cut = interruptions(a);
+      if (cut.count > 0 || a.totals.noSpeechRecordings > 0) {
+        const rate = cut.rate === null ? '-' : `${(100 * cut.rate).toFixed(1)}%`;
+        lines.push(`Barge-ins: ${cut.count} of ${cut.replies} replies (${rate})   Recordings with no speech (VAD): ${a.totals.noSpeechRecordings}`);
+      }
       const t = makeTable(['metric', ...DIST_COLUMNS]);
       for (const m of METRIC_NAMES) t.push([m, ...distRow(a.metrics[m])]);
       lines.push(t.toString());
@@ -109,4 +121,14 @@ export function breakdownShares(a: Analysis): Record<string, number | null> {
     out[seg] = total === null || total === 0 || mean === null ? null : mean / total;
   }
   return out;
+}
+
+/**
+ * Barge-ins: TTS operations cut short (TTS_INTERRUPTED) out of the TTS operations that did not
+ * fail (TTS_START minus TTS_ERROR: a failed attempt was never a reply to cut short).
+ */
+export function interruptions(a: Analysis): { count: number; replies: number; rate: number | null } {
+  const count = a.eventTypes.TTS_INTERRUPTED ?? 0;
+  const replies = Math.max(0, (a.eventTypes.TTS_START ?? 0) - (a.eventTypes.TTS_ERROR ?? 0));
+  return { count, replies, rate: replies > 0 ? count / replies : null };
 }
