@@ -31,6 +31,14 @@ export function wrapParts(head: string, parts: string[], columns: number, sep = 
   return lines.join('\n');
 }
 
+/** Every line of `text` longer than `columns` wrapped at spaces, continuation lines indented by two (tables fit already). */
+export function wrapLines(text: string, columns: number): string {
+  return text
+    .split('\n')
+    .map((l) => ([...l].length <= columns ? l : wrapParts('', [l], columns, '').replace(/\n/g, '\n  ')))
+    .join('\n');
+}
+
 /** A computed number rounded to the microsecond (seconds) for JSON: 0.2999999999999993 -> 0.3. */
 export function micro(v: number): number {
   return Number.isInteger(v) ? v : Math.round(v * 1e6) / 1e6;
