@@ -193,7 +193,7 @@ describe('barge-in through the API', () => {
     const recorded = data('RECORDING_END')[0]!.duration!;
     expect(data('STT_START').map((d) => d.audio_s)).toEqual([recorded, 2.5]);
     const spans = h.spans.getFinishedSpans();
-    expect(spans.find((x) => x.name === SPAN_TTS)!.attributes).toMatchObject({ 'voice.tts.characters': 4, 'voice.tts.audio_s': 1.5 });
+    expect(spans.find((x) => x.name === SPAN_TTS)!.attributes).toMatchObject({ 'voice.text_length': 4, 'voice.tts.audio_s': 1.5 });
     expect(spans.filter((x) => x.name === 'voice.stt').map((x) => x.attributes['voice.stt.audio_s'])).toEqual([recorded, 2.5]);
   });
 });

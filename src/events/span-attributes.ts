@@ -33,7 +33,6 @@ export const ATTR_TRANSPORT = 'voice.transport';
 export const ATTR_TEXT_LENGTH = 'voice.text_length';
 export const ATTR_CANCELLED = 'voice.cancelled';
 export const ATTR_INTERRUPTED = 'voice.interrupted';
-export const ATTR_TTS_CHARACTERS = 'voice.tts.characters';
 export const ATTR_TTS_AUDIO_S = 'voice.tts.audio_s';
 export const ATTR_STT_AUDIO_S = 'voice.stt.audio_s';
 export const ATTR_TURN_INTERRUPTED = 'turn.interrupted';

@@ -125,18 +125,19 @@ interface Role {
   closes: MetricName[];
   /** Open starts this event withdraws without counting them (SPEECH_START after a SPEECH_END). */
   withdraws: MetricName[];
+  /** An interruption (TTS_INTERRUPTED): the operation's remaining pairs are the interrupted variants. */
+  interrupts: boolean;
 }
 const ROLES = new Map<string, Role>();
 function roleOf(type: string): Role {
   let role = ROLES.get(type);
-  if (role === undefined) ROLES.set(type, (role = { starts: [], ends: [], closes: [], withdraws: [] }));
+  if (role === undefined) ROLES.set(type, (role = { starts: [], ends: [], closes: [], withdraws: [], interrupts: false }));
   return role;
 }
 /** Metrics whose newer start replaces an open one silently. */
 const LATEST_START_WINS = new Set<MetricName>();
 /** A sample of an operation that logged an interruption event (TTS_INTERRUPTED) is recorded under this name instead. */
 const INTERRUPTED_AS = new Map<MetricName, MetricName>();
-const INTERRUPTIONS = new Set<string>();
 for (const [, def] of operationKinds()) {
   for (const m of def.metrics as readonly OperationMetricDef[]) {
     const name = m.name as MetricName;
@@ -147,7 +148,7 @@ for (const [, def] of operationKinds()) {
     if (m.latestStartWins) LATEST_START_WINS.add(name);
     if (m.interruptedAs) {
       INTERRUPTED_AS.set(name, m.interruptedAs.name as MetricName);
-      INTERRUPTIONS.add(m.interruptedAs.by);
+      roleOf(m.interruptedAs.by).interrupts = true;
     }
   }
 }
@@ -407,8 +408,8 @@ export class MetricsDeriver {
     }
     if (rs.reply !== undefined) this.advanceReply(st, rs, rs.reply, ev, key, ended, labels);
 
-    if (INTERRUPTIONS.has(type)) (st.interrupted ??= new Set()).add(key);
-    else if (role.ends.length > 0) st.interrupted?.delete(key);
+    if (role.interrupts) (st.interrupted ??= new Set()).add(key);
+    else if (st.interrupted !== undefined && role.ends.length > 0) st.interrupted.delete(key);
 
     const closes = role.closes;
     if (closes.length > 0) this.closeOnError(st, closes, ev.spanId);

@@ -3,27 +3,17 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConversation } from '../../src/demo/conversation.js';
-import { startTelemetry, type Telemetry } from '../../src/sdk/index.js';
+import { HISTOGRAMS, startTelemetry, type Telemetry } from '../../src/sdk/index.js';
 import { tempDir } from '../helpers/harness.js';
 import { freePort, sleep } from './net.js';
-import { dashboardQueries, expandGrafanaVariables } from './dashboard.js';
 
 /**
  * A real Prometheus (Debian package, 2.42) scrapes the package's own /metrics endpoint
  * (VOICEMODE_PROMETHEUS_PORT / the `metrics.prometheus` option) while simulated conversations
- * run; then every PromQL expression of the Grafana dashboard must return data.
- *
- * The dashboard uses the collector path's names (`..._seconds_bucket`: the collector's
- * prometheus exporter appends the unit). The SDK's direct exporter does not, so this scrape
- * config bridges it the way docs/observability.md tells users to: one metric_relabel_configs
- * rule that renames voice_*_bucket|sum|count to voice_*_seconds_bucket|sum|count.
+ * run, with no relabelling: what it stores are the names @opentelemetry/exporter-prometheus
+ * serves. The Grafana dashboard uses the collector's names instead (unit suffix `_seconds`);
+ * test/stack/demo.test.ts runs every dashboard query against the real collector.
  */
-export const DIRECT_EXPORTER_RELABEL = `    metric_relabel_configs:
-      - source_labels: [__name__]
-        regex: "(voice_.+|gen_ai_client_operation_duration)_(bucket|sum|count)"
-        target_label: __name__
-        replacement: "\${1}_seconds_\${2}"`;
-
 const hasPrometheus = spawnSync('prometheus', ['--version']).status === 0;
 if (!hasPrometheus && process.env.CI) throw new Error('prometheus binary missing in CI (.ci/run installs the Debian package)');
 if (!hasPrometheus) console.warn('SKIP test/otel/prometheus.test.ts: no `prometheus` binary (apt-get install prometheus)');
@@ -71,7 +61,6 @@ scrape_configs:
   - job_name: voicemode
     static_configs:
       - targets: ["127.0.0.1:${exporterPort}"]
-${DIRECT_EXPORTER_RELABEL}
 `,
   );
   promUrl = `http://127.0.0.1:${promPort}`;
@@ -98,7 +87,7 @@ ${DIRECT_EXPORTER_RELABEL}
   let seed = 1;
   while (Date.now() / 1000 - windowStart < 6) {
     await Promise.all(
-      [0, 1, 2].map(() => runConversation(telemetry!.voice, { turns: 2, seed: seed++, speed: 40, errorRate: 0.3 })),
+      [0, 1, 2].map(() => runConversation(telemetry!.voice, { turns: 2, seed: seed++, speed: 40, errorRate: 0.3, bargeInRate: 0.5 })),
     );
   }
   await sleep(2500);
@@ -113,44 +102,35 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasPrometheus)('Prometheus scrapes /metrics; every dashboard query returns data', () => {
-  it('serves the direct exporter names without the unit suffix (the reason for the relabel rule)', async () => {
+describe.skipIf(!hasPrometheus)('Prometheus scrapes the direct /metrics endpoint', () => {
+  it('stores every histogram under the direct exporter name, without the unit suffix the collector adds', async () => {
     const text = await (await fetch(telemetry!.exports.meters!.prometheus!.url)).text();
-    expect(text).toContain('voice_tts_time_to_first_audio_bucket{');
-    expect(text).not.toContain('voice_tts_time_to_first_audio_seconds_bucket');
     expect(text).toMatch(/voice_events_total\{/);
     expect(text).toMatch(/voice_sessions_open/);
-    const names = await query('/api/v1/label/__name__/values', {});
-    expect(names.data as unknown as string[]).toContain('voice_tts_time_to_first_audio_seconds_bucket');
-  });
-
-  const queries = dashboardQueries();
-  it('the dashboard has PromQL for every panel kind the issue asks for', () => {
-    const all = queries.map((q) => q.expr).join('\n');
-    for (const m of [
-      'voice_tts_time_to_first_audio_seconds_bucket',
-      'voice_turn_response_time_seconds_bucket',
-      'voice_turn_voice_to_voice_seconds_bucket',
-      'voice_stt_duration_seconds_bucket',
-      'voice_errors_total',
-      'voice_sessions_open',
-    ]) {
-      expect(all).toContain(m);
+    const names = (await query('/api/v1/label/__name__/values', {})).data as unknown as string[];
+    // runConversation has no LLM stage: a histogram without samples has no series.
+    let present = 0;
+    for (const { name } of Object.values(HISTOGRAMS)) {
+      const base = name.replaceAll('.', '_');
+      expect(names, `${base}_seconds_bucket is the collector's name`).not.toContain(`${base}_seconds_bucket`);
+      if (!names.includes(`${base}_bucket`)) continue;
+      present++;
+      for (const suffix of ['_sum', '_count']) expect(names, base + suffix).toContain(base + suffix);
     }
-    expect(queries.length).toBeGreaterThan(15);
+    expect(present).toBeGreaterThanOrEqual(6);
   });
 
-  it.each(queries.map((q) => [`${q.panel} / ${q.refId}`, q.expr]))('%s returns data', async (_name, expr) => {
+  it('answers PromQL over the scraped histograms (p95 TTFA over the run)', async () => {
     const now = Date.now() / 1000;
     const r = await query('/api/v1/query_range', {
-      query: expandGrafanaVariables(expr),
+      query: 'histogram_quantile(0.95, sum by (le) (rate(voice_tts_time_to_first_audio_bucket[5s])))',
       start: String(windowStart),
       end: String(now),
       step: '1',
     });
     expect(r.status, r.error).toBe('success');
     const values = r.data.result.flatMap((s) => s.values ?? []).filter(([, v]) => v !== 'NaN');
-    expect(r.data.result.length, `series for ${expr}`).toBeGreaterThan(0);
-    expect(values.length, `non-NaN points for ${expr}`).toBeGreaterThan(0);
+    expect(values.length).toBeGreaterThan(0);
+    for (const [, v] of values) expect(Number(v)).toBeGreaterThan(0);
   });
 });

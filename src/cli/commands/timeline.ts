@@ -72,6 +72,7 @@ export function timelineCommand(): Command {
             events: events.filter((_, i) => turnOf[i] === t).map(ev),
             metrics: metricsOf(t),
             replies: repliesOf(t),
+            interrupted: events.some((e, i) => turnOf[i] === t && e.eventType === 'TTS_INTERRUPTED'),
           })),
           incomplete: totals.incomplete,
         };
@@ -94,6 +95,7 @@ export function timelineCommand(): Command {
         const parts = METRIC_NAMES.filter((k) => m[k]).map((k) => `${k} ${m[k]!.map((v) => sec(v)).join(', ')}`);
         out.push(wrapParts('  metrics: ', parts.length ? parts : ['(none)'], outputColumns()));
         for (const r of repliesOf(t)) out.push(`  reply: ${replyLine(r)}`);
+        if (events.some((e, i) => turnOf[i] === t && e.eventType === 'TTS_INTERRUPTED')) out.push('  interrupted: the user talked over the reply (barge-in)');
       }
       for (const e of sessionLevel.filter((e) => !(e.timestampUs === startUs || e.eventType === 'SESSION_START'))) out.push(line(e));
       const inc = METRIC_NAMES.filter((m) => totals.incomplete[m] > 0).map((m) => `${m} ${totals.incomplete[m]}`);

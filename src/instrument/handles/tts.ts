@@ -6,7 +6,6 @@ import {
   ATTR_INTERRUPTED,
   ATTR_TEXT_LENGTH,
   ATTR_TTS_AUDIO_S,
-  ATTR_TTS_CHARACTERS,
   ATTR_VOICE,
 } from '../../events/span-attributes.js';
 import { readData } from '../core.js';
@@ -88,10 +87,8 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
 
   protected override onEnd(): void {
     this.place.shared.tts.delete(this);
-    const attrs: Attributes = {};
-    if (this.characters !== undefined) attrs[ATTR_TTS_CHARACTERS] = this.characters;
-    if (this.audioS !== undefined) attrs[ATTR_TTS_AUDIO_S] = this.audioS;
-    this.node.span.setAttributes(attrs);
+    // (The characters are on the span from its start, as voice.text_length.)
+    if (this.audioS !== undefined) this.node.span.setAttribute(ATTR_TTS_AUDIO_S, this.audioS);
   }
 
   protected override figures(): OperationFigures {
