@@ -197,3 +197,105 @@ describe('barge-in through the API', () => {
     expect(spans.filter((x) => x.name === 'voice.stt').map((x) => x.attributes['voice.stt.audio_s'])).toEqual([recorded, 2.5]);
   });
 });
+
+describe('found in the second review', () => {
+  it('an interruption in a session that had no TTS_START or SPEECH_START is counted, never an Infinity sample', () => {
+    const { samples, totals } = deriveMetrics([ev(0, 'TTS_INTERRUPTED', 't1')]);
+    expect(samples.filter((s) => s.metric === 'barge_in_stop')).toEqual([]);
+    expect(totals.incomplete.barge_in_stop).toBe(1);
+  });
+
+  it('a recording with only a SPEECH_END (the user was already talking) is speech, and gets its reply', () => {
+    const events = [
+      ev(0, 'RECORDING_START', 'r1'),
+      ev(0.1, 'SPEECH_START', 'r1'),
+      ev(0.5, 'SPEECH_END', 'r1'),
+      ev(0.8, 'RECORDING_END', 'r1'),
+      ev(1.0, 'TTS_START', 't1'),
+      ev(1.2, 'TTS_FIRST_AUDIO', 't1'),
+      ev(1.2, 'TTS_PLAYBACK_START', 't1'),
+      ev(2.0, 'RECORDING_START', 'r2'),
+      ev(2.5, 'SPEECH_END', 'r2'),
+      ev(3.0, 'RECORDING_END', 'r2'),
+      ev(3.1, 'TTS_START', 't2'),
+    ];
+    const { totals } = deriveMetrics(events);
+    expect(values(events, 'response_time')).toEqual([0.2, 0.1]);
+    expect(totals.noSpeechRecordings).toBe(0);
+  });
+
+  it('a VAD-silent recording and its STT_NO_SPEECH make no retry that would hide an earlier unanswered utterance', () => {
+    const events = [
+      ev(0, 'RECORDING_START', 'r1'),
+      ev(0.1, 'SPEECH_START', 'r1'),
+      ev(0.5, 'SPEECH_END', 'r1'),
+      ev(0.8, 'RECORDING_END', 'r1'), // never answered
+      ev(1.0, 'RECORDING_START', 'r2'),
+      ev(2.0, 'RECORDING_END', 'r2'), // silent
+      ev(2.5, 'STT_NO_SPEECH', 's2'),
+      ev(3.0, 'RECORDING_START', 'r3'),
+      ev(3.1, 'SPEECH_START', 'r3'),
+      ev(3.5, 'SPEECH_END', 'r3'),
+      ev(3.8, 'RECORDING_END', 'r3'),
+      ev(4.0, 'TTS_START', 't1'),
+    ];
+    const { totals } = deriveMetrics(events);
+    expect(totals.noSpeechRecordings).toBe(1);
+    expect(totals.retried).toBe(0);
+    expect(totals.incomplete.response_time).toBe(1); // r1's reply never came
+  });
+
+  it('a barge-in before the first audio withdraws the TTFA (not an incomplete pair); without span ids the flag does not leak to the next TTS', () => {
+    const early = [ev(0, 'TTS_START', 't1'), ev(0.1, 'SPEECH_START', 'r1'), ev(0.2, 'TTS_INTERRUPTED', 't1')];
+    expect(deriveMetrics(early).totals.incomplete.ttfa).toBe(0);
+    const noSpans = [
+      ev(0, 'TTS_START'),
+      ev(0.1, 'TTS_INTERRUPTED'),
+      ev(1.0, 'TTS_START'),
+      ev(1.2, 'TTS_PLAYBACK_START'),
+      ev(2.0, 'TTS_PLAYBACK_END'),
+    ];
+    expect(values(noSpans, 'tts_playback')).toEqual([0.8]);
+    expect(values(noSpans, 'tts_playback_interrupted')).toEqual([]);
+  });
+
+  it('LLM set() data with a __proto__ key stays data; saved() and interrupt() take hostile data without throwing', async () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    await h.voice.session(async (s) => {
+      await s.llm({}, (op) => {
+        op.set(JSON.parse('{"__proto__":{"polluted":1},"k":2}'));
+        return 'hello';
+      });
+      await s.record({}, (op) => op.saved('/tmp/x.wav', revoked.proxy as never));
+    });
+    await h.flush();
+    const complete = h.lines().find((l) => l.event_type === 'LLM_COMPLETE')!.data as Record<string, unknown>;
+    expect(complete.text).toBe('hello');
+    expect(complete.k).toBe(2);
+    expect(Object.prototype.hasOwnProperty.call(complete, '__proto__')).toBe(true);
+    expect(h.lines().some((l) => l.event_type === 'RECORDING_SAVED')).toBe(true);
+  });
+
+  it('bargeIn() skips a TTS already cut short; a turn waiting for its TTS reports ended and takes no new operation', async () => {
+    await h.voice.session(async (s) => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const t = s.startTurn();
+      const playing = t.tts({ text: 'x' }, async (op) => {
+        op.firstAudio();
+        op.playbackStart();
+        await gate;
+      });
+      await sleep(1);
+      expect(s.bargeIn()).toBe(true);
+      expect(s.bargeIn()).toBe(false); // nothing left to stop
+      t.end();
+      expect(t.ended).toBe(true);
+      release();
+      await playing;
+    });
+    await h.flush();
+    expect(h.lines().filter((l) => l.event_type === 'TTS_INTERRUPTED')).toHaveLength(1);
+  });
+});

@@ -1,3 +1,4 @@
+import { kindOfErrorEvent } from '../events/operation-kinds.js';
 import { METRIC_NAMES, MetricsDeriver, SEGMENT_NAMES, zeroCounts, type DerivationTotals, type MetricName, type SegmentName } from '../metrics/derive.js';
 import { putData } from '../events/own-keys.js';
 import { ChurnMap } from '../reader/churn-map.js';
@@ -42,7 +43,7 @@ export interface Analysis {
   conversations: number;
   turns: number;
   errors: number;
-  /** Errors by stage: tts, stt, recording (from *_ERROR), tool (failed or cancelled tool calls), other. */
+  /** Errors by stage: tts, stt, recording, llm (from *_ERROR), tool (failed or cancelled tool calls), other. */
   errorsByStage: Record<string, number>;
   /** voicemode's embedded timings (data.metrics) beside ours. */
   theirNumbers: TheirComparison[];
@@ -372,12 +373,11 @@ export class Analyzer {
   }
 }
 
-const ERROR_STAGES: Readonly<Record<string, string>> = { TTS_ERROR: 'tts', STT_ERROR: 'stt', RECORDING_ERROR: 'recording' };
 
 /** The stage an error event belongs to; undefined for events that are no error. */
 export function errorStage(ev: FileEvent): string | undefined {
   const type = ev.eventType;
-  if (type.endsWith('_ERROR')) return ERROR_STAGES[type] ?? 'other';
+  if (type.endsWith('_ERROR')) return kindOfErrorEvent(type) ?? 'other'; // the stage of the kind table, as the live voice.errors counter
   // voicemode's tool calls: a failed call ends with success false, a cancelled one logs TOOL_CANCELLED
   if (type === 'TOOL_CANCELLED' || (type === 'TOOL_REQUEST_END' && ev.data.success === false)) return 'tool';
   return undefined;

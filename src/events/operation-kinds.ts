@@ -56,6 +56,7 @@ export const OPERATION_KINDS = {
         end: ['TTS_FIRST_AUDIO'],
         histogram: 'voice.tts.time_to_first_audio',
         description: 'TTS_START to TTS_FIRST_AUDIO of the same TTS operation',
+        withdrawnBy: ['TTS_INTERRUPTED'], // cut before any audio: no TTFA to wait for, not an anomaly
       },
       {
         name: 'tts_playback',

@@ -75,6 +75,8 @@ export function watchedStream<T>(source: AsyncIterable<T>, onChunk: (chunk: T) =
 /** Something that can be cut short by a barge-in: a TTS operation. */
 export interface Interruptible {
   readonly playing: boolean;
+  /** Already cut short: a second barge-in has nothing to stop. */
+  readonly interrupted: boolean;
   interrupt(data?: Record<string, unknown>): void;
 }
 

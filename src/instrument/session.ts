@@ -212,6 +212,7 @@ export class SessionImpl extends Host implements Session {
     let target: Interruptible | undefined;
     let latest: Interruptible | undefined;
     for (const op of this.shared.tts) {
+      if (op.interrupted) continue;
       latest = op;
       if (op.playing) target = op;
     }
@@ -273,6 +274,12 @@ class TurnImpl extends Host implements Turn {
   hasOpener = false;
   private readonly stats = new StatsAccumulator();
   private readonly state: TurnState = { running: 0, interrupted: false, onIdle: undefined };
+  /** end() was called while operations still ran: no new operation joins; the span ends with the last one. */
+  private closing = false;
+
+  override get ended(): boolean {
+    return this.closing || this.node.ended;
+  }
 
   constructor(
     protected readonly core: Core,
@@ -333,6 +340,7 @@ class TurnImpl extends Host implements Turn {
   close(sessionClosing: boolean): void {
     if (this.node.ended) return;
     if (this.state.running > 0 && !sessionClosing) {
+      this.closing = true;
       this.state.onIdle ??= () => this.finish('completed');
       return;
     }

@@ -226,8 +226,10 @@ class SessionState {
   lastUs = Number.NEGATIVE_INFINITY;
   /** Whether the app reports voice activity in this session (any SPEECH_* seen). */
   vad = false;
-  /** A SPEECH_START since the last RECORDING_START. */
+  /** Speech (SPEECH_START or SPEECH_END) since the last RECORDING_START. */
   spokeInRecording = false;
+  /** The last recording was silent by the VAD: counted once, so its STT_NO_SPEECH makes no retry. */
+  vadSilent = false;
   /** The latest SPEECH_START and TTS_START (barge_in_stop: the user spoke while the assistant did). */
   speechStartUs = Number.NEGATIVE_INFINITY;
   ttsStartUs = Number.NEGATIVE_INFINITY;
@@ -337,6 +339,7 @@ export class MetricsDeriver {
     if (type === 'RECORDING_START') {
       st.ruleTurn++;
       st.spokeInRecording = false;
+      st.vadSilent = false;
       rs.speechEndUs = undefined;
       rs.retrying = rs.noSpeech;
       if (rs.noSpeech) this.totals.retried++;
@@ -374,6 +377,7 @@ export class MetricsDeriver {
       if (st.vad && !st.spokeInRecording) {
         // The app's VAD heard no speech in this recording: nothing to answer, nothing to guess.
         this.totals.noSpeechRecordings++;
+        st.vadSilent = true;
       } else {
         const pending: OpenStart = { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels: NO_LABELS, traceId: ev.traceId, spanId: ev.spanId };
         // a retry after no speech replaces the silent utterance: that one is not incomplete
@@ -384,6 +388,7 @@ export class MetricsDeriver {
       rs.retrying = false;
     } else if (type === TTS_START) {
       st.ttsStartUs = ev.timestampUs;
+      st.interrupted?.delete(key); // a new TTS operation (lines without span ids share the key '')
       if (rs.pendingResponse) {
         const start = rs.pendingResponse;
         rs.pendingResponse = undefined;
@@ -396,15 +401,16 @@ export class MetricsDeriver {
       rs.speechEndUs = undefined; // the user spoke again: an earlier end of speech is not the end
     } else if (type === 'SPEECH_END') {
       st.vad = true;
+      st.spokeInRecording = true; // the user was already talking when the recording began
       rs.speechEndUs = ev.timestampUs;
     } else if (type === 'TTS_INTERRUPTED') {
       // barge_in_stop: from the user starting to speak while the assistant did, to the assistant stopping.
-      if (st.speechStartUs >= st.ttsStartUs) {
+      if (Number.isFinite(st.ttsStartUs) && st.speechStartUs >= st.ttsStartUs) {
         const start: OpenStart = { us: st.speechStartUs, turn, sessionId: ev.sessionId, labels: st.ttsLabels, traceId: ev.traceId, spanId: ev.spanId };
         this.emit('barge_in_stop', start, ev, turn);
       } else this.unpaired('barge_in_stop', { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels: NO_LABELS }); // no SPEECH_START during the TTS
     } else if (type === 'STT_NO_SPEECH') {
-      rs.noSpeech = true;
+      if (!st.vadSilent) rs.noSpeech = true; // a VAD-silent recording is counted already, and replaced nothing
     }
     if (rs.reply !== undefined) this.advanceReply(st, rs, rs.reply, ev, key, ended, labels);
 

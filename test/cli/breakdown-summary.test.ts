@@ -20,7 +20,16 @@ describe('summary --json on a demo folder: the LLM stage and the breakdown', () 
   it.skipIf(!python && !process.env.CI)('agrees with an independent recomputation from the JSONL (test/fixtures/recompute_breakdown.py)', async () => {
     const demo = await cli(['demo', '--dir', dir, '--sessions', '3', '--turns', '5', '--speed', '100', '--seed', '17', '--error-rate', '0.3']);
     expect(demo.code).toBe(0);
-    const s = await json<{ metrics: Record<string, Dist>; breakdown: Record<string, Dist>; breakdown_share: Record<string, number> }>(['summary', '--json', dir]);
+    const s = await json<{
+      metrics: Record<string, Dist>;
+      breakdown: Record<string, Dist>;
+      breakdown_share: Record<string, number>;
+      errors_by_stage: Record<string, number>;
+    }>(['summary', '--json', dir]);
+    // LLM errors count for stage llm, as the live voice.errors counter does
+    const raw = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.includes('"LLM_ERROR"')));
+    expect(raw.length).toBeGreaterThan(0);
+    expect(s.errors_by_stage.llm).toBe(raw.length);
     expect(s.metrics.llm_ttft!.count).toBeGreaterThan(10);
     expect(s.metrics.llm_duration!.count).toBe(s.metrics.llm_ttft!.count);
     const py = JSON.parse(execFileSync('python3', [join(FIX, 'recompute_breakdown.py'), dir], { encoding: 'utf8' })) as Record<string, Dist>;

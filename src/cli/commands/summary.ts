@@ -73,7 +73,7 @@ export function summaryCommand(): Command {
       const cut = interruptions(a);
       if (cut.count > 0 || a.totals.noSpeechRecordings > 0) {
         const rate = cut.rate === null ? '-' : `${(100 * cut.rate).toFixed(1)}%`;
-        lines.push(`Barge-ins: ${cut.count} of ${cut.replies} replies (${rate})   Recordings with no speech (VAD): ${a.totals.noSpeechRecordings}`);
+        lines.push(`Barge-ins: ${cut.count} of ${cut.replies} TTS operations (${rate})   Recordings with no speech (VAD): ${a.totals.noSpeechRecordings}`);
       }
       const t = makeTable(['metric', ...DIST_COLUMNS]);
       for (const m of METRIC_NAMES) t.push([m, ...distRow(a.metrics[m])]);

@@ -5,6 +5,7 @@ import {
   ATTR_GEN_AI_OUTPUT_TOKENS,
 } from '../../events/span-attributes.js';
 import type { OperationFigures } from '../../events/operation-bus.js';
+import { putData } from '../../events/sanitize.js';
 import { readData } from '../core.js';
 import { OperationBase, watchedStream, type Operation, type OperationInfo } from '../operation-base.js';
 
@@ -103,7 +104,7 @@ export class LlmHandle extends OperationBase implements LlmOperation {
     if (this.tokens.input_tokens !== undefined) data.input_tokens = this.tokens.input_tokens;
     if (this.tokens.output_tokens !== undefined) data.output_tokens = this.tokens.output_tokens;
     if (finishReason !== undefined) data.finish_reason = finishReason;
-    Object.assign(data, this.extra);
+    for (const key in this.extra) putData(data, key, this.extra[key]); // a `__proto__` key stays data
     const attrs: Attributes = {};
     if (this.tokens.input_tokens !== undefined) attrs[ATTR_GEN_AI_INPUT_TOKENS] = this.tokens.input_tokens;
     if (this.tokens.output_tokens !== undefined) attrs[ATTR_GEN_AI_OUTPUT_TOKENS] = this.tokens.output_tokens;

@@ -1,3 +1,4 @@
+import { readData } from '../core.js';
 import { OperationBase, type Operation, type OperationInfo } from '../operation-base.js';
 
 export type RecordingInput = OperationInfo;
@@ -40,6 +41,6 @@ export class RecordingHandle extends OperationBase implements RecordingOperation
   }
 
   saved(path: string, data?: Record<string, unknown>): void {
-    this.emit('RECORDING_SAVED', { path, ...data });
+    this.emit('RECORDING_SAVED', { path, ...readData(data) });
   }
 }

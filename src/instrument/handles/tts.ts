@@ -52,12 +52,16 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
   private playbackStarted = false;
   private playbackEnded = false;
   private playbackStartUs = 0;
-  private interrupted = false;
+  private cut = false;
   private characters: number | undefined;
   private audioS: number | undefined;
 
   get playing(): boolean {
     return this.playbackStarted && !this.playbackEnded;
+  }
+
+  get interrupted(): boolean {
+    return this.cut;
   }
 
   protected override addSpanAttributes(info: TtsInput, attrs: Attributes): void {
@@ -92,12 +96,12 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
   }
 
   protected override figures(): OperationFigures {
-    return { characters: this.characters, audioS: this.audioS, interrupted: this.interrupted };
+    return { characters: this.characters, audioS: this.audioS, interrupted: this.cut };
   }
 
   interrupt(data?: Record<string, unknown>): void {
-    if (this.interrupted || this.node.ended) return;
-    this.interrupted = true;
+    if (this.cut || this.node.ended) return;
+    this.cut = true;
     const nowUs = this.core.clock.nowUs();
     const playedS = this.playbackStarted && !this.playbackEnded ? Math.max(0, nowUs - this.playbackStartUs) / 1e6 : 0;
     this.emit('TTS_INTERRUPTED', { played_s: playedS, ...readData(data) });
@@ -144,7 +148,7 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
   }
 
   playbackStart(data?: Record<string, unknown>): void {
-    if (this.playbackStarted || this.interrupted) return;
+    if (this.playbackStarted || this.cut) return;
     this.playbackStarted = true;
     this.playbackStartUs = this.core.clock.nowUs();
     this.emit('TTS_PLAYBACK_START', data);
