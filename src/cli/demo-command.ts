@@ -1,5 +1,22 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { runDemo } from '../demo/run-demo.js';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { resolveConfig, warnStderr } from '../config.js';
+import { runDemo, type DemoOptions } from '../demo/run-demo.js';
+import { liveEvents } from '../events/live-bus.js';
+import { startProgress } from './progress.js';
+
+/**
+ * The file that the log folder, or the nearest existing part of its path, is; undefined when
+ * there is none. Said plainly to the user (the writer would only report EEXIST / ENOTDIR).
+ */
+async function fileInPlaceOfFolder(dir: string): Promise<string | undefined> {
+  for (let p = resolve(dir); ; p = dirname(p)) {
+    const st = await stat(p).catch(() => undefined);
+    if (st?.isFile()) return p;
+    if (st !== undefined || dirname(p) === p) return undefined;
+  }
+}
 
 function positiveInt(name: string, max: number) {
   return (raw: string): number => {
@@ -40,6 +57,21 @@ export function demoCommand(): Command {
     .option('--barge-in-rate <p>', 'probability that the user talks over a reply (a barge-in cuts it short)', probability, 0.1)
     .addHelpText('after', '\nExample:\n  $ voicemode-events demo --dir ./logs --sessions 3 --turns 5 --speed 20\n')
     .action(async (opts: { dir?: string; sessions: number; turns: number; seed: number; speed: number; errorRate: number; noSpeechRate: number; bargeInRate: number }) => {
-      await runDemo(opts);
+      const dir = resolve(opts.dir ?? resolveConfig().dir);
+      const file = await fileInPlaceOfFolder(dir);
+      let run: DemoOptions = opts;
+      if (file !== undefined) {
+        // as for any folder it cannot use: one warning, and the demo runs on without files
+        const source = opts.dir !== undefined ? '--dir' : 'VOICEMODE_EVENT_LOG_DIR';
+        warnStderr(`${file === dir ? '' : `cannot use ${dir}: `}${file} is a file, not a folder (${source} names the folder for the event logs); the demo continues without writing JSONL files`);
+        run = { ...opts, env: { ...process.env, VOICEMODE_EVENT_LOG_ENABLED: 'false' } };
+      }
+      const before = liveEvents.emitted;
+      const stop = startProgress((s) => `demo: ${s} s, ${liveEvents.emitted - before} events so far (${opts.sessions} conversation(s) of ${opts.turns} user turn(s) each)`);
+      try {
+        await runDemo(run);
+      } finally {
+        stop();
+      }
     });
 }

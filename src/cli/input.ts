@@ -2,9 +2,15 @@ import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { compileFilter, parseTimeArg, type EventFilter } from '../analysis/filter.js';
 import { defaultInputs, discoverFiles, type SourceFile } from '../reader/discover.js';
-import { UsageError } from '../reader/errors.js';
+import { DataError, UsageError } from '../reader/errors.js';
 import type { FileEvent } from '../reader/parse-line.js';
 import { readEvents, type ReadStats } from '../reader/read-events.js';
+import { escapeControl } from './terminal-text.js';
+
+/** One warning line on stderr (paths and messages can hold anything: control characters escaped). */
+export function warnLine(message: string): void {
+  process.stderr.write(`voicemode-events: ${escapeControl(message)}\n`);
+}
 
 /** Options shared by the reading commands. */
 export interface InputOptions {
@@ -13,6 +19,7 @@ export interface InputOptions {
   until?: string;
   verbose?: boolean;
   json?: boolean;
+  strict?: boolean;
 }
 
 export function addTimeOptions(cmd: Command): Command {
@@ -21,8 +28,11 @@ export function addTimeOptions(cmd: Command): Command {
     .option('--until <time>', 'only events at or before this time (same forms as --since)');
 }
 
+/** Options of every command that reads log files: --verbose, --strict. */
 export function addVerboseOption(cmd: Command): Command {
-  return cmd.addOption(new Option('-v, --verbose', 'report each skipped (malformed) line as file:line on stderr'));
+  return cmd
+    .addOption(new Option('-v, --verbose', 'report each skipped (malformed) line as file:line on stderr'))
+    .addOption(new Option('--strict', 'exit 1 when a file cannot be read to its end (a truncated .gz); by default it is skipped with a warning'));
 }
 
 function timeArg(name: string, raw: string | undefined): number | undefined {
@@ -85,9 +95,9 @@ export async function readInputs(
   if (inputs.length === 0) {
     inputs = await defaultInputs();
     // stderr, so that --json output stays one object
-    process.stderr.write(`voicemode-events: reading ${inputs.join(' and ')}\n`);
+    warnLine(`reading ${inputs.join(' and ')}`);
   }
-  const files = await discoverFiles(inputs);
+  const files = await discoverFiles(inputs, process.env, warnLine);
   const pred = compileFilter(filter);
   const total = files.reduce((s, f) => s + f.size, 0);
   const bar = progressBar(total, opts.json === true);
@@ -98,9 +108,12 @@ export async function readInputs(
       afterChunk: extra.afterChunk,
       onProgress: bar ? (b) => bar.update(b) : undefined,
       onSkip: opts.verbose
-        ? (file, line) => process.stderr.write(`voicemode-events: skipped malformed line ${files[file]?.path}:${line}\n`)
+        ? (file, line, long) => warnLine(`skipped ${long ? 'over-long (> 8 MiB)' : 'malformed'} line ${files[file]?.path}:${line}`)
         : undefined,
+      // a truncated .gz must not cost the analysis of every other file: one warning each
+      onFileError: (_file, message) => warnLine(`${message}; the rest of this file is skipped${opts.strict ? '' : ' (exit 1 with --strict)'}`),
     });
+    if (opts.strict && stats.unreadableFiles > 0) throw new DataError(`${stats.unreadableFiles} file(s) could not be read to the end (--strict)`);
     return { files, stats };
   } finally {
     bar?.stop();

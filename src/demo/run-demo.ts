@@ -49,7 +49,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const serviceName = env.OTEL_SERVICE_NAME?.trim() || 'voicemode-demo';
   const telemetry = startTelemetry({ dir: config.dir, enabled, env, serviceName });
   out.write(
-    `Running ${options.sessions} simulated conversation(s) of ${options.turns} turn(s), seed ${options.seed}, speed x${options.speed}\n`,
+    // the table counts the opening greeting as a turn too
+    `Running ${options.sessions} simulated conversation(s): a greeting and ${options.turns} user turn(s) each, seed ${options.seed}, speed x${options.speed}\n`,
   );
   const sessions = await Promise.all(
     Array.from({ length: options.sessions }, (_, i) =>

@@ -1,7 +1,8 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { defaultReadDirs, resolveConfig } from '../config.js';
 import { DataError, UsageError } from './errors.js';
+import { describeOpenError, fileKind, NotRegularFileError, openRegular } from './regular-file.js';
 
 /** One input file of a run. */
 export interface SourceFile {
@@ -23,12 +24,13 @@ function dateKey(path: string): string {
   return m?.[1] ?? '';
 }
 
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
+/** Size and gzip magic of a regular file (throws NotRegularFileError for anything else, without blocking). */
+async function probe(path: string): Promise<{ gz: boolean; size: number }> {
+  const { fh, size } = await openRegular(path);
   try {
     const buf = Buffer.alloc(2);
     const { bytesRead } = await fh.read(buf, 0, 2, 0);
-    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+    return { gz: bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b, size };
   } finally {
     await fh.close();
   }
@@ -63,9 +65,16 @@ export async function defaultInputs(env: NodeJS.ProcessEnv = process.env): Promi
  * Files and folders to the list of log files, in date order. No path means the configured
  * log folder ($VOICEMODE_EVENT_LOG_DIR or ~/voicemode_logs). A folder contributes its
  * `voicemode_events*.jsonl[.gz]` files (not sub-folders); a file is taken whatever its name.
- * A missing path is a usage error; a folder without logs is a data error.
+ * A missing path is a usage error; a folder without logs is a data error. Only regular files
+ * are read: a FIFO, socket or device named like a log file in a folder is skipped with one
+ * warning each (opening a FIFO would hang the command); named on the command line, it is a
+ * usage error. An unreadable file or folder is "permission denied" with its path.
  */
-export async function discoverFiles(paths: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<SourceFile[]> {
+export async function discoverFiles(
+  paths: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = () => undefined,
+): Promise<SourceFile[]> {
   const inputs = paths.length > 0 ? paths.map((p) => resolve(p)) : [resolveConfig({}, env).dir];
   const seen = new Set<string>();
   const found: SourceFile[] = [];
@@ -73,24 +82,40 @@ export async function discoverFiles(paths: readonly string[], env: NodeJS.Proces
     let st;
     try {
       st = await stat(input);
-    } catch {
-      throw new UsageError(`no such file or folder: ${input}`);
+    } catch (err) {
+      // a path that is not there is the command line's fault; one we may not read is the data's
+      const code = (err as NodeJS.ErrnoException).code;
+      throw code === 'ENOENT' || code === 'ENOTDIR' ? new UsageError(describeOpenError(input, err)) : new DataError(describeOpenError(input, err));
     }
     const candidates: string[] = [];
     if (st.isDirectory()) {
-      const names = (await readdir(input)).filter((n) => LOG_FILE_RE.test(n));
+      let all: string[];
+      try {
+        all = await readdir(input);
+      } catch (err) {
+        throw new DataError(describeOpenError(input, err));
+      }
+      const names = all.filter((n) => LOG_FILE_RE.test(n));
       if (names.length === 0) throw new DataError(`no event logs (voicemode_events*.jsonl or .jsonl.gz) in ${input}`);
       for (const n of names) candidates.push(join(input, n));
     } else if (st.isFile()) {
       candidates.push(input);
     } else {
-      throw new UsageError(`not a file or folder: ${input}`);
+      throw new UsageError(`not a file or folder: ${input} (${fileKind(st)})`);
     }
     for (const path of candidates) {
       if (seen.has(path)) continue;
       seen.add(path);
-      const s = await stat(path);
-      found.push({ path, gz: await isGzip(path), size: s.size });
+      try {
+        const { gz, size } = await probe(path);
+        found.push({ path, gz, size });
+      } catch (err) {
+        if (err instanceof NotRegularFileError) {
+          warn(err.message);
+          continue;
+        }
+        throw new DataError(describeOpenError(path, err));
+      }
     }
   }
   return found.sort((a, b) => {

@@ -4,6 +4,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
 import { ByteInterner } from './byte-interner.js';
+import { READ_FLAGS, STREAM_READ_FLAGS } from './regular-file.js';
 import { latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import { DATA_NUMBERS, FULL_DATA_TYPES, METRICS_NUMBERS, NUM_STRIDE, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
@@ -147,6 +148,7 @@ class Batch {
   n = 0;
   lines = 0;
   readonly skipped: number[] = [];
+  readonly long: number[] = [];
   nums = new Float64Array(NUM_STRIDE * 64);
   numsN = 0;
   nonFinite = 0;
@@ -172,6 +174,11 @@ class Batch {
       this.ints = ints;
     }
     return this.n++;
+  }
+
+  /** A line over the length bound: counted, never looked at. */
+  longLine(): void {
+    this.long.push(++this.lines);
   }
 
   /** One line (without its `\n`). */
@@ -253,6 +260,7 @@ class Batch {
       spans: spanTable.out,
       lines: this.lines,
       skipped: this.skipped,
+      long: this.long,
       nums: this.nums,
       numsN: this.numsN,
       nonFinite: this.nonFinite,
@@ -263,17 +271,19 @@ class Batch {
   }
 }
 
+const MAX_LINE = input.maxLineBytes;
+
 /** Plain file: this worker's chunks, read by position; each holds the lines that start in it. */
 async function readChunks(): Promise<void> {
   const { chunkBytes: C, size, index, workers } = input;
-  const fh: FileHandle = await open(input.path, 'r');
+  const fh: FileHandle = await open(input.path, READ_FLAGS);
   const OVER = 64 * 1024;
   try {
     for (let k = index; k * C < size; k += workers) {
       const from = k * C;
       const to = Math.min(size, from + C);
       // one byte before the chunk (was it a line start?) and some bytes after (its last line's end)
-      const readFrom = from === 0 ? 0 : from - 1;
+      let readFrom = from === 0 ? 0 : from - 1;
       let readTo = Math.min(size, to + OVER);
       let buf = Buffer.allocUnsafe(readTo - readFrom);
       await readFully(fh, buf, readFrom);
@@ -284,11 +294,11 @@ async function readChunks(): Promise<void> {
         const nl = buf.indexOf(10);
         p = nl < 0 ? buf.length : nl + 1;
       }
-      const limit = to - readFrom; // lines must start before this buffer index
+      let limit = to - readFrom; // lines must start before this buffer index
       while (p < limit) {
         let nl = buf.indexOf(10, p);
-        while (nl < 0 && readFrom + buf.length < size) {
-          // a line longer than the overlap: read on
+        while (nl < 0 && readFrom + buf.length < size && buf.length - p <= MAX_LINE) {
+          // a line longer than the overlap: read on (up to the bound)
           const more = Buffer.allocUnsafe(Math.min(size, readTo + Math.max(OVER, buf.length)) - readTo);
           await readFully(fh, more, readTo);
           readTo += more.length;
@@ -297,6 +307,19 @@ async function readChunks(): Promise<void> {
           nl = buf.indexOf(10, old);
         }
         const e = nl < 0 ? buf.length : nl;
+        if (e - p > MAX_LINE) {
+          // too long: find its end without keeping its bytes, then go on from the next line
+          batch.longLine();
+          const next = nl >= 0 ? readFrom + nl + 1 : await nextLineStart(fh, readFrom + buf.length, size);
+          if (next >= to) break;
+          readFrom = next;
+          readTo = Math.min(size, to + OVER);
+          buf = Buffer.allocUnsafe(readTo - readFrom);
+          await readFully(fh, buf, readFrom);
+          p = 0;
+          limit = to - readFrom;
+          continue;
+        }
         batch.line(buf, p, e);
         p = e + 1;
       }
@@ -305,6 +328,19 @@ async function readChunks(): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** The file position after the next newline at or after `pos` (the file size if none), read through a small buffer. */
+async function nextLineStart(fh: FileHandle, pos: number, size: number): Promise<number> {
+  const scratch = Buffer.allocUnsafe(1 << 20);
+  while (pos < size) {
+    const n = Math.min(scratch.length, size - pos);
+    await readFully(fh, scratch.subarray(0, n), pos);
+    const i = scratch.indexOf(10);
+    if (i >= 0 && i < n) return pos + i + 1;
+    pos += n;
+  }
+  return size;
 }
 
 async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
@@ -316,36 +352,74 @@ async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise
   }
 }
 
-/** Gzip file: one stream, decompressed chunk by chunk; a line cut by a chunk is carried over. */
+/**
+ * Gzip file: one stream, decompressed chunk by chunk; a line cut by a chunk is carried over
+ * (as a list of parts, not re-concatenated per chunk: linear in the line's length), and a line
+ * over the bound is dropped as it arrives.
+ */
 async function readGzip(): Promise<void> {
-  const raw = createReadStream(input.path, { highWaterMark: input.chunkBytes });
+  const raw = createReadStream(input.path, { highWaterMark: input.chunkBytes, flags: STREAM_READ_FLAGS });
   const gunzip = createGunzip({ chunkSize: input.chunkBytes });
   raw.on('error', (e) => gunzip.destroy(e));
   const s = raw.pipe(gunzip);
-  let carry: Buffer | undefined;
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  let skipping = false; // inside a line over the bound
   let sentBytes = 0;
   for await (const chunk of s) {
-    const buf: Buffer = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    const last = buf.lastIndexOf(10);
-    if (last < 0) {
-      carry = buf;
+    const c = chunk as Buffer;
+    const first = c.indexOf(10);
+    if (first < 0) {
+      if (!skipping) {
+        carry.push(c);
+        carryBytes += c.length;
+        if (carryBytes > MAX_LINE) {
+          carry = [];
+          carryBytes = 0;
+          skipping = true;
+        }
+      }
       continue;
     }
+    const last = c.lastIndexOf(10);
     const batch = new Batch(last);
-    let p = 0;
+    // the line carried over
+    if (skipping || carryBytes + first > MAX_LINE) batch.longLine();
+    else if (carry.length > 0) {
+      carry.push(c.subarray(0, first));
+      const line = Buffer.concat(carry);
+      batch.line(line, 0, line.length);
+    } else batch.line(c, 0, first);
+    carry = [];
+    carryBytes = 0;
+    skipping = false;
+    let p = first + 1;
     while (p <= last) {
-      const nl = buf.indexOf(10, p);
-      batch.line(buf, p, nl);
+      const nl = c.indexOf(10, p);
+      if (nl - p > MAX_LINE) batch.longLine();
+      else batch.line(c, p, nl);
       p = nl + 1;
     }
-    carry = last + 1 < buf.length ? buf.subarray(last + 1) : undefined;
+    if (last + 1 < c.length) {
+      carry.push(c.subarray(last + 1));
+      carryBytes = c.length - last - 1;
+      if (carryBytes > MAX_LINE) {
+        carry = [];
+        carryBytes = 0;
+        skipping = true;
+      }
+    }
     const bytes = raw.bytesRead - sentBytes;
     sentBytes = raw.bytesRead;
     await batch.post(bytes);
   }
-  if (carry !== undefined && carry.length > 0) {
-    const batch = new Batch(carry.length);
-    batch.line(carry, 0, carry.length);
+  if (skipping || carry.length > 0) {
+    const batch = new Batch(carryBytes);
+    if (skipping) batch.longLine();
+    else {
+      const line = Buffer.concat(carry);
+      batch.line(line, 0, line.length);
+    }
     await batch.post(0);
   }
   port.postMessage({ kind: 'end', bytes: raw.bytesRead - sentBytes } satisfies WorkerMessage);

@@ -2,11 +2,12 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
+import { describeOpenError, READ_FLAGS, STREAM_READ_FLAGS } from './regular-file.js';
 import { constants as zc, createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { SourceFile } from './discover.js';
 import { DataError } from './errors.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { isBlank, parseLine, type FileEvent } from './parse-line.js';
 import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
@@ -27,8 +28,14 @@ const WORKER_YOUNG_GEN_MB = 6;
 export interface ReadOptions {
   /** Keep each line's original text on the event (`query`). */
   keepRaw?: boolean;
-  /** Called for each malformed line (file index, 1-based line number). */
-  onSkip?: (file: number, line: number) => void;
+  /** Called for each malformed line (file index, 1-based line number; `long` for a line over `maxLineBytes`). */
+  onSkip?: (file: number, line: number, long?: boolean) => void;
+  /**
+   * Lines longer than this many bytes are skipped and counted (in `skippedLines` and
+   * `longLines`) without being held in memory. Default 8 MiB (DEFAULT_MAX_LINE_BYTES): our
+   * lines are at most a few hundred KiB (data is bounded when logged).
+   */
+  maxLineBytes?: number;
   /** Called with the number of input bytes (compressed for .gz) read so far across files. */
   onProgress?: (bytesRead: number) => void;
   /** Awaited after each chunk: lets a consumer apply back-pressure (stdout) or stop. */
@@ -44,6 +51,13 @@ export interface ReadOptions {
   parseWorkers?: number;
   /** Strings a parse worker's table holds before it starts afresh (default 8192; for tests). */
   workerTableReset?: number;
+  /**
+   * A file that cannot be read to its end (a truncated or corrupt .gz, a read error): without
+   * this callback the read fails with a DataError; with it, the file's events read so far are
+   * kept, the rest of it is skipped, the callback gets the message, `unreadableFiles` counts
+   * it, and the other files are read.
+   */
+  onFileError?: (file: number, message: string) => void;
 }
 
 export interface ReadStats {
@@ -51,6 +65,10 @@ export interface ReadStats {
   /** Well-formed events read (before any filter). */
   events: number;
   skippedLines: number;
+  /** Of the skipped lines, those longer than `maxLineBytes`. */
+  longLines: number;
+  /** Files given up part-way (see ReadOptions.onFileError). */
+  unreadableFiles: number;
   /** Lines read with NaN / Infinity / -Infinity taken as null (parse-line.ts). */
   nonFiniteLines: number;
   bytes: number;
@@ -58,7 +76,7 @@ export interface ReadStats {
 
 /** The time of the first well-formed line in the file's first 64 KiB (cheap; no stream opened). */
 async function peekFirstUs(file: SourceFile, index: number): Promise<number> {
-    const fh = await open(file.path, 'r');
+    const fh = await open(file.path, READ_FLAGS);
     let buf: Buffer;
     try {
       const b = Buffer.alloc(PEEK_BYTES);
@@ -146,6 +164,7 @@ class WorkerCursor extends Cursor {
         workers: n,
         size: this.file.size,
         tableReset: this.opts.workerTableReset,
+        maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
       };
       const pw: ParseWorker = {
         // A small young generation: the worker's objects are short-lived, and each isolate's
@@ -218,6 +237,11 @@ class WorkerCursor extends Cursor {
         this.stats.skippedLines++;
         this.opts.onSkip?.(this.index, lineOffset + line);
       }
+      for (const line of m.long) {
+        this.stats.skippedLines++;
+        this.stats.longLines++;
+        this.opts.onSkip?.(this.index, lineOffset + line, true);
+      }
       const { ts, ints, spans, n } = m;
       const empty: Record<string, unknown> = {};
       const out: FileEvent[] = new Array(n);
@@ -281,21 +305,24 @@ function defaultParseWorkers(): number {
 class FileCursor extends Cursor {
   done = false;
   private raw: ReadStream | undefined;
-  private iter: AsyncIterator<Buffer | string> | undefined;
-  private readonly decoder = new StringDecoder('utf8');
-  private rest = '';
+  private iter: AsyncIterator<Buffer> | undefined;
+  private readonly lines = new LineSplitter(
+    (line) => this.line(line),
+    () => this.long(),
+    this.opts.maxLineBytes,
+  );
   private lineNo = 0;
   bytesRead = 0;
 
   private openStream(): void {
-    this.raw = createReadStream(this.file.path, { highWaterMark: CHUNK });
+    this.raw = createReadStream(this.file.path, { highWaterMark: CHUNK, flags: STREAM_READ_FLAGS });
     let s: Readable = this.raw;
     if (this.file.gz) {
       const gunzip = createGunzip({ chunkSize: CHUNK });
       this.raw.on('error', (e) => gunzip.destroy(e));
       s = this.raw.pipe(gunzip);
     }
-    this.iter = s[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+    this.iter = s[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
 
   /** Reads and parses the next chunk into `batch`. Returns false at the end of the file. */
@@ -304,7 +331,7 @@ class FileCursor extends Cursor {
     this.pos = 0;
     while (!this.done && this.batch.length === 0) {
       if (this.iter === undefined) this.openStream();
-      let r: IteratorResult<Buffer | string>;
+      let r: IteratorResult<Buffer>;
       try {
         r = await this.iter!.next();
       } catch (err) {
@@ -312,21 +339,11 @@ class FileCursor extends Cursor {
         const msg = (err as Error).message ?? String(err);
         throw new DataError(this.file.gz ? `corrupt gzip file ${this.file.path}: ${msg}` : `cannot read ${this.file.path}: ${msg}`);
       }
-      let text: string;
       if (r.done) {
         this.done = true;
-        text = this.rest + this.decoder.end();
-        this.rest = '';
-        if (text !== '') this.parseLines(text, true);
+        this.lines.end();
       } else {
-        text = this.rest + (typeof r.value === 'string' ? r.value : this.decoder.write(r.value));
-        const last = text.lastIndexOf('\n');
-        if (last < 0) {
-          this.rest = text;
-        } else {
-          this.rest = text.slice(last + 1);
-          this.parseLines(text.slice(0, last), false);
-        }
+        this.lines.push(r.value);
       }
       const bytes = this.raw?.bytesRead ?? 0;
       this.stats.bytes += bytes - this.bytesRead;
@@ -335,35 +352,27 @@ class FileCursor extends Cursor {
     return this.batch.length > 0;
   }
 
-  private parseLines(text: string, final: boolean): void {
-    const keepRaw = this.opts.keepRaw === true;
-    let start = 0;
-    const n = text.length;
-    while (start <= n) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) {
-        if (start === n && !final) break;
-        end = n;
-      }
-      this.lineNo++;
-      let line = text.slice(start, end);
-      start = end + 1;
-      if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-      if (line.length === 0 || isBlank(line)) {
-        if (end === n) break;
-        continue;
-      }
-      const ev = parseLine(line, this.index, this.lineNo, keepRaw);
-      if (ev === undefined) {
-        this.stats.skippedLines++;
-        this.opts.onSkip?.(this.index, this.lineNo);
-      } else {
-        this.stats.events++;
-        if (ev.nonFinite) this.stats.nonFiniteLines++;
-        this.batch.push(ev);
-      }
-      if (end === n) break;
+  private line(text: string): void {
+    this.lineNo++;
+    let line = text;
+    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    if (line.length === 0 || isBlank(line)) return;
+    const ev = parseLine(line, this.index, this.lineNo, this.opts.keepRaw === true);
+    if (ev === undefined) {
+      this.stats.skippedLines++;
+      this.opts.onSkip?.(this.index, this.lineNo);
+    } else {
+      this.stats.events++;
+      if (ev.nonFinite) this.stats.nonFiniteLines++;
+      this.batch.push(ev);
     }
+  }
+
+  private long(): void {
+    this.lineNo++;
+    this.stats.skippedLines++;
+    this.stats.longLines++;
+    this.opts.onSkip?.(this.index, this.lineNo, true);
   }
 
   close(): void {
@@ -380,16 +389,29 @@ export async function readEvents(
   onEvent: (ev: FileEvent) => boolean | void,
   opts: ReadOptions = {},
 ): Promise<ReadStats> {
-  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, nonFiniteLines: 0, bytes: 0 };
+  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, bytes: 0 };
   const pending: Cursor[] = files.map((f, i) => (opts.compact ? new WorkerCursor(f, i, opts, stats) : new FileCursor(f, i, opts, stats)));
-  await Promise.all(pending.map((c) => c.peek()));
+  // a file that cannot even be peeked at is read first, where its error is reported
+  await Promise.all(pending.map((c) => c.peek().catch(() => undefined)));
   // date order first (from discovery), then by first timestamp inside the same date key
   pending.sort((a, b) => a.firstUs - b.firstUs || a.index - b.index);
   const active: Cursor[] = [];
   let stopped = false;
 
+  /** The cursor's next batch; false at its end, or when it fails and failures are skipped (onFileError). */
+  const fill = async (c: Cursor): Promise<boolean> => {
+    try {
+      return await c.fill();
+    } catch (err) {
+      c.close();
+      if (!opts.onFileError) throw err instanceof DataError ? err : new DataError(describeOpenError(c.file.path, err));
+      stats.unreadableFiles++;
+      opts.onFileError(c.index, err instanceof DataError ? err.message : describeOpenError(c.file.path, err));
+      return false;
+    }
+  };
   const activate = async (c: Cursor): Promise<void> => {
-    if (await c.fill()) active.push(c);
+    if (await fill(c)) active.push(c);
     await afterChunk();
   };
   const afterChunk = async (): Promise<void> => {
@@ -440,7 +462,7 @@ export async function readEvents(
       min.pos = pos;
       if (stopped) break;
       if (pos >= n) {
-        if (!(await min.fill())) active.splice(active.indexOf(min), 1);
+        if (!(await fill(min))) active.splice(active.indexOf(min), 1);
         await afterChunk();
       }
     }

@@ -17,6 +17,8 @@ export interface WorkerInput {
   size: number;
   /** Strings the worker's table holds before it starts afresh (default 8192; tests use less). */
   tableReset?: number | undefined;
+  /** Lines longer than this are skipped without being held (ReadOptions.maxLineBytes). */
+  maxLineBytes: number;
 }
 
 /**
@@ -69,6 +71,8 @@ export type WorkerMessage =
       lines: number;
       /** Batch-relative lines of the malformed lines. */
       skipped: number[];
+      /** Batch-relative lines of the lines over `maxLineBytes` (skipped, not parsed). */
+      long: number[];
       /** The numbers of the FULL_DATA_TYPES events (NUM_STRIDE per entry, `numsN` entries). */
       nums: Float64Array;
       numsN: number;

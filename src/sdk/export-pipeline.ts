@@ -91,6 +91,7 @@ export function startExportPipeline(config: {
   const monitor = new OutageMonitor(warn, options.notice ?? noticeStderr, (signal) =>
     signal === 'traces' ? `up to ${queue} spans wait in memory, newer ones are dropped` : 'metrics keep aggregating in memory',
   );
+  monitor.background.limit.traces = queue; // spans in flight at most: as many as may wait in the queue
   const timeoutMs = options.shutdownTimeoutMillis ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   let finalDeadline: number | undefined;
   const spanProcessors = otlp.traces ? [createOtlpSpanProcessor(otlp.traces, monitor, batch)] : [];
@@ -113,10 +114,11 @@ export function startExportPipeline(config: {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
-          if (final) monitor.closed = true;
+          if (final) monitor.closeForExit();
           resolve();
         }, Math.max(0, until - Date.now()));
-        timer.unref();
+        // ref'd: the export requests do not hold the process (background-agent.ts), so whoever
+        // waits for a flush or a shutdown must, until it is done or the deadline passes
       });
       return Promise.race([work.then(() => undefined, () => undefined), deadline]).finally(() => clearTimeout(timer));
     },

@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { warnOnce, type Warn } from '../config.js';
 import { installVoiceInstruments } from '../metrics/otel-instruments.js';
-import { observeExport, type OutageMonitor, type SignalTarget } from './otlp.js';
+import { type OutageMonitor, type SignalTarget } from './otlp.js';
 
 /**
  * The metrics side: a MeterProvider whose readers are an OTLP push (PeriodicExportingMetricReader)
@@ -72,7 +72,7 @@ export class ObservedMetricExporter implements PushMetricExporter {
   ) {}
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    observeExport(this.monitor, 'metrics', this.url, (done) => this.inner.export(metrics, done), resultCallback);
+    this.monitor.background.run('metrics', this.url, 1, (done) => this.inner.export(metrics, done), resultCallback);
   }
 
   forceFlush(): Promise<void> {
@@ -119,7 +119,7 @@ export function startMeterPipeline(config: MeterPipelineConfig): MeterPipeline |
     const interval = options.exportIntervalMillis ?? positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL) ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS;
     const timeout = Math.min(options.exportTimeoutMillis ?? positiveInt(env.OTEL_METRIC_EXPORT_TIMEOUT) ?? interval, interval);
     const t = config.otlp;
-    const exporter = new OTLPMetricExporter({ url: t.url, headers: t.headers, timeoutMillis: t.timeoutMillis });
+    const exporter = new OTLPMetricExporter({ url: t.url, headers: t.headers, timeoutMillis: t.timeoutMillis, httpAgentOptions: config.monitor.agents.factory });
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: new ObservedMetricExporter(exporter, config.monitor, t.url),

@@ -3,6 +3,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { BatchSpanProcessor as BatchSpanProcessorType, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { warnStderr, type Warn } from '../config.js';
+import { BackgroundAgents } from './background-agent.js';
 
 /**
  * OTLP/HTTP (JSON) export of spans, and what every OTLP exporter of ours shares: where to
@@ -153,6 +154,16 @@ export class OutageMonitor {
    * round of network retries that would keep a finished process alive.
    */
   closed = false;
+  /** The exporters' HTTP agents: requests that never hold the process, aborted by closeForExit(). */
+  readonly agents = new BackgroundAgents();
+  /** Exports in flight, answered at once to the SDK (see BackgroundExports). */
+  readonly background = new BackgroundExports(this);
+
+  /** The exit deadline passed: later exports fail at once and those in flight are ended. */
+  closeForExit(): void {
+    this.closed = true;
+    this.agents.abort();
+  }
 
   constructor(
     private readonly warn: Warn = warnStderr,
@@ -224,6 +235,63 @@ export function observeExport(
   }
 }
 
+/**
+ * Exports run in the background of the app. The SDK's processors start a ref'd timer for each
+ * export until its callback (BatchSpanProcessor: the export timeout, 30 s), so an export to a
+ * hanging collector kept an app that had finished from ending, batch after batch (30-70 s).
+ * Here the SDK's callback gets SUCCESS at once and the request goes on on its own (its socket
+ * does not hold the process: background-agent.ts); its real result goes to the OutageMonitor.
+ * Memory stays bounded: at most `limit.traces` spans (the span queue's size: the queue bound,
+ * doubled) and `limit.metrics` metric exports are in flight; beyond that an export is dropped
+ * and reported as a failed export (one warning per outage), as a full span queue drops spans.
+ * `settled()` waits for those in flight; flush and shutdown await it under the exit deadline.
+ */
+export class BackgroundExports {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly items: Record<Signal, number> = { traces: 0, metrics: 0 };
+  readonly limit: Record<Signal, number> = { traces: DEFAULT_MAX_QUEUE_SIZE, metrics: 8 };
+  /** Exports dropped because the limit was reached. */
+  dropped = 0;
+
+  constructor(private readonly monitor: OutageMonitor) {}
+
+  /** Runs one export of `items` (spans, or 1 for a metric export) in the background; `resultCallback` is the SDK's. */
+  run(signal: Signal, url: string, items: number, run: (done: (result: ExportResult) => void) => void, resultCallback: (result: ExportResult) => void): void {
+    if (this.items[signal] > 0 && this.items[signal] + items > this.limit[signal]) {
+      this.dropped++;
+      const error = new Error(`export dropped: ${this.items[signal]} ${signal === 'traces' ? 'spans' : 'exports'} still in flight`);
+      observeExport(this.monitor, signal, url, (done) => done({ code: ExportResultCode.FAILED, error }), resultCallback);
+      return;
+    }
+    this.items[signal] += items;
+    let settle!: () => void;
+    const p = new Promise<void>((r) => (settle = r));
+    this.inFlight.add(p);
+    void p.then(() => {
+      this.inFlight.delete(p);
+      this.items[signal] -= items;
+    });
+    observeExport(this.monitor, signal, url, run, () => settle());
+    resultCallback({ code: ExportResultCode.SUCCESS });
+  }
+
+  /**
+   * Resolves when the exports in flight now have ended (not those started later: a periodic
+   * metric export must not keep a flush waiting). Whoever waits
+   * for them holds the process meanwhile (a timer): their sockets do not, and a process whose
+   * loop ran dry under a pending `await` would end with exit code 13.
+   */
+  async settled(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    const hold = setInterval(() => undefined, 1 << 30);
+    try {
+      await Promise.all([...this.inFlight]);
+    } finally {
+      clearInterval(hold);
+    }
+  }
+}
+
 /** A SpanExporter that reports each export's result to the monitor and changes nothing else. */
 export class ObservedSpanExporter implements SpanExporter {
   constructor(
@@ -233,7 +301,7 @@ export class ObservedSpanExporter implements SpanExporter {
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    observeExport(this.monitor, 'traces', this.url, (done) => this.inner.export(spans, done), resultCallback);
+    this.monitor.background.run('traces', this.url, spans.length, (done) => this.inner.export(spans, done), resultCallback);
   }
 
   shutdown(): Promise<void> {
@@ -264,7 +332,7 @@ export function createOtlpSpanProcessor(
   monitor: OutageMonitor,
   batch: BatchOptions = {},
 ): BatchSpanProcessorType {
-  const exporter = new OTLPTraceExporter({ url: target.url, headers: target.headers, timeoutMillis: target.timeoutMillis });
+  const exporter = new OTLPTraceExporter({ url: target.url, headers: target.headers, timeoutMillis: target.timeoutMillis, httpAgentOptions: monitor.agents.factory });
   const config: BatchOptions = {};
   for (const [k, v] of Object.entries(batch) as [keyof BatchOptions, number | undefined][]) if (v !== undefined) config[k] = v;
   return new BatchSpanProcessor(new ObservedSpanExporter(exporter, monitor, target.url), config);

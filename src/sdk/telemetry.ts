@@ -6,7 +6,7 @@ import { endOpenSessions } from '../instrument/session.js';
 import { TRACER_NAME, VoiceEvents } from '../instrument/voice-events.js';
 import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
-import type { Clock } from '../time/clock.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { parseDays, scheduleRetention } from '../sink/retention.js';
 import { installExitHooks } from './exit-hooks.js';
 import { METER_NAME } from './meter-provider.js';
@@ -93,7 +93,11 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   });
   // The JSONL files completely; spans and the last metric collection over OTLP within the exit budget.
   const flushAll = async (final = false): Promise<void> => {
-    const exported = exports.bounded(Promise.all([provider.forceFlush(), exports.forceFlush()]), final);
+    // exports answer the SDK at once and run in the background (sdk/otlp.ts): wait for them too
+    const exported = exports.bounded(
+      Promise.all([provider.forceFlush(), exports.forceFlush()]).then(() => exports.monitor.background.settled()),
+      final,
+    );
     await Promise.all([jsonl?.forceFlush().catch(() => undefined), exported]);
   };
   if (options.register !== false) provider.register();
@@ -110,6 +114,8 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
           retentionDays: options.retentionDays ?? parseDays('VOICEMODE_EVENT_LOG_RETENTION_DAYS', env.VOICEMODE_EVENT_LOG_RETENTION_DAYS, 0, warnOnce),
           compressAfterDays:
             options.compressAfterDays ?? parseDays('VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS', env.VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS, 1, warnOnce),
+          // the writer names its file from the events' clock: that file is live whatever Date.now() says
+          writerNowMs: () => (options.clock ?? systemClock).nowUs() / 1000,
         },
         warn,
       )
@@ -146,7 +152,10 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
         uninstall();
         stopRetention();
         await flushAll(true);
-        await exports.bounded(Promise.all([provider.shutdown(), exports.shutdown()]), true);
+        await exports.bounded(
+          Promise.all([provider.shutdown(), exports.shutdown()]).then(() => exports.monitor.background.settled()),
+          true,
+        );
       })();
       return stopped;
     },

@@ -73,11 +73,11 @@ describe('timeline', () => {
     const r = await cli(['timeline', '--session', 'conv_1750672800_5e1f00', join(FIX, 'ours-spec-case.jsonl')]);
     expect(r.code).toBe(0);
     const out = r.stdout;
-    expect(out).toMatch(/Session conv_1750672800_5e1f00 .*duration 38\.100s .*turns 2/);
+    expect(out).toMatch(/Session conv_1750672800_5e1f00\s[\s\S]*duration 38\.100s .*turns 2/); // a second line when over 100 columns
     expect(out).toMatch(/Turn 0\n/);
     expect(out).toMatch(/\+34\.900s\s+RECORDING_END/);
     expect(out).toMatch(/metrics: ttfa 0\.400s; tts_playback 2\.550s/);
-    expect(out).toMatch(/metrics: ttfa 0\.300s; tts_playback 1\.500s; recording_duration 31\.800s; stt_latency 0\.600s; response_time 1\.200s; voice_to_voice 1\.600s/);
+    expect(out).toMatch(/metrics: ttfa 0\.300s; tts_playback 1\.500s; recording_duration 31\.800s; stt_latency 0\.600s;\n\s+response_time 1\.200s; voice_to_voice 1\.600s/); // wrapped at 100
   });
 
   it('--json, and Python logs get turns by rule', async () => {

@@ -153,7 +153,7 @@ describe('errors: one line on stderr, exit 2 for usage, 1 for data, never a stac
         const gz = gzipSync(readFileSync(join(FIX, 'ours-spec-case.jsonl')));
         gz.fill(0x55, 40, 120); // garbage inside the deflate stream
         writeFileSync(p, gz);
-        return ['summary', p];
+        return ['summary', '--strict', p];
       },
       code: 1,
       message: /corrupt gzip file/,

@@ -63,7 +63,7 @@ describe('tail', () => {
     await new Promise((resolve) => child.on('close', resolve));
     expect(out).toMatch(/TTS_PLAYBACK_START/);
     expect(out).not.toMatch(/RECORDING_END/);
-    expect(out).toMatch(/turn 1 of conv_1750672800_5e1f00: .*response_time 1\.200s/);
+    expect(out).toMatch(/turn 1 of conv_1750672800_5e1f00: [\s\S]*response_time 1\.200s/); // wrapped to 100 columns
   });
 });
 

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FLUSH_INTERVAL_MS } from '../../src/index.js';
 import { tempDir } from '../helpers/harness.js';
+import { filterChildStderr } from '../helpers/quiet-warnings.js';
 
 const dist = resolve('dist');
 const child = resolve('test/fixtures/logging-child.mjs');
@@ -27,7 +28,8 @@ function linesOf(dir: string): { parsed: Record<string, unknown>[]; torn: number
 describe('SIGKILL mid-session', () => {
   it(`loses at most the last flush interval (${DEFAULT_FLUSH_INTERVAL_MS} ms), and the file stays readable`, async () => {
     const dir = join(tempDir(), 'logs');
-    const p = spawn(process.execPath, [child, dist, 'stream', dir, 'killed'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [child, dist, 'stream', dir, 'killed'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    filterChildStderr(p.stderr);
     const reports: { at: number; total: number }[] = [];
     let buf = '';
     p.stdout.on('data', (d: Buffer) => {
@@ -58,7 +60,8 @@ describe('several processes appending to the same daily file', () => {
     const runs = ['p1', 'p2', 'p3', 'p4'].map(
       (id) =>
         new Promise<number | null>((res) => {
-          const p = spawn(process.execPath, [child, dist, 'bulk', dir, id, '50000'], { stdio: 'inherit' });
+          const p = spawn(process.execPath, [child, dist, 'bulk', dir, id, '50000'], { stdio: ['ignore', 'inherit', 'pipe'] });
+          filterChildStderr(p.stderr);
           p.on('close', res);
         }),
     );
@@ -90,7 +93,8 @@ describe('process.exit() while a chunk is being written', () => {
       await Promise.all(
         runs.slice(batch, batch + 6).map(async (ms) => {
           const dir = join(tempDir(), 'logs');
-          const p = spawn(process.execPath, [child, dist, 'exit-at', dir, `exit-${ms}`, String(ms)], { stdio: 'inherit' });
+          const p = spawn(process.execPath, [child, dist, 'exit-at', dir, `exit-${ms}`, String(ms)], { stdio: ['ignore', 'inherit', 'pipe'] });
+          filterChildStderr(p.stderr);
           expect(await new Promise((r) => p.on('close', r))).toBe(0);
           const ids = linesOf(dir).parsed.filter((l) => l.event_type === 'TOOL_REQUEST_START').map((l) => (l.data as { i: number }).i);
           duplicates += ids.length - new Set(ids).size;

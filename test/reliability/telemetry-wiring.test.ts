@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,6 +44,8 @@ describe('startTelemetry reliability wiring', () => {
     const recent = join(dir, `voicemode_events_${new Date().toISOString().slice(0, 10)}.jsonl`);
     writeFileSync(old, '{}\n');
     writeFileSync(recent, '{}\n');
+    // last written on its date, as a real file is (retention spares files written in the last hour)
+    utimesSync(old, new Date('2020-01-01T23:00:00Z'), new Date('2020-01-01T23:00:00Z'));
     telemetry({ dir, env: { VOICEMODE_EVENT_LOG_RETENTION_DAYS: '30' } });
     const t0 = Date.now();
     while (existsSync(old) && Date.now() - t0 < 3000) await sleep(20);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { analyzeInputs } from '../analyze-run.js';
-import { writeOut } from '../format.js';
+import { statsJson, writeOut } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';
 import { anomaliesJson, anomaliesText } from '../render-anomalies.js';
 import { positiveIntArg } from './summary.js';
@@ -23,7 +23,7 @@ export function anomaliesCommand(): Command {
     .action(async (paths: string[], opts: AnomaliesOptions) => {
       const { stats, analysis } = await analyzeInputs(paths, opts, baseFilter(opts), { details: true });
       if (opts.json) {
-        await writeOut(JSON.stringify({ events: analysis.events, skipped_lines: stats.skippedLines, ...anomaliesJson(analysis, true) }) + '\n');
+        await writeOut(statsJson({ events: analysis.events, skipped_lines: stats.skippedLines, ...anomaliesJson(analysis, true) }) + '\n');
       } else {
         await writeOut(anomaliesText(analysis, opts.limit));
       }

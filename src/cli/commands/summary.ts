@@ -4,7 +4,7 @@ import { LABEL_KEYS } from '../../analysis/sample-store.js';
 import { METRIC_NAMES, SEGMENT_NAMES } from '../../metrics/derive.js';
 import type { Analysis } from '../../analysis/analyzer.js';
 import { analyzeInputs } from '../analyze-run.js';
-import { DIST_COLUMNS, distRow, iso, makeTable, sec, writeOut } from '../format.js';
+import { DIST_COLUMNS, distRow, iso, makeTable, sec, statsJson, writeOut, outputColumns, wrapLines } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';
 import { anomaliesJson, anomaliesOneLine, anomaliesText } from '../render-anomalies.js';
 import { conversationsJson, conversationsText } from '../render-conversations.js';
@@ -53,13 +53,14 @@ export function summaryCommand(): Command {
           interruptions: interruptions(a),
           no_speech_recordings: a.totals.noSpeechRecordings,
           ...conversationsJson(a),
+          unreadable_files: stats.unreadableFiles,
         };
         if (opts.by) {
           out.by = opts.by;
           out.groups = a.groups;
         }
         out.anomalies = anomaliesJson(a, opts.anomalies === true);
-        await writeOut(JSON.stringify(out) + '\n');
+        await writeOut(statsJson(out) + '\n');
         return;
       }
       const lines: string[] = [];
@@ -97,7 +98,7 @@ export function summaryCommand(): Command {
       }
       const inc = METRIC_NAMES.filter((m) => a.totals.incomplete[m] > 0).map((m) => `${m} ${a.totals.incomplete[m]}`);
       lines.push(`Incomplete pairs (start without its end): ${inc.length ? inc.join(', ') : 'none'}`);
-      await writeOut(lines.join('\n') + '\n');
+      await writeOut(wrapLines(lines.join('\n'), outputColumns()) + '\n');
       if (opts.anomalies) await writeOut('\n' + anomaliesText(a, 50));
       else await writeOut(anomaliesOneLine(a) + (a.anomalies.outlierCount + a.anomalies.errorBursts.length > 0 ? ' (details: --anomalies)' : '') + '\n');
     });

@@ -1,14 +1,17 @@
 import { outputRedactor } from '../redact-output.js';
 import { Command, InvalidArgumentError } from 'commander';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { TurnAssigner } from '../../analysis/turns.js';
 import { resolveConfig } from '../../config.js';
 import { METRIC_NAMES, MetricsDeriver, type MetricName, type MetricSample } from '../../metrics/derive.js';
 import { DataError, UsageError } from '../../reader/errors.js';
+import { LineSplitter } from '../../reader/line-splitter.js';
 import { isBlank, parseLine, type FileEvent } from '../../reader/parse-line.js';
-import { iso, sec } from '../format.js';
+import { describeOpenError, NotRegularFileError, openRegular } from '../../reader/regular-file.js';
+import { fit, iso, micro, outputColumns, sec, wrapParts } from '../format.js';
+import { warnLine } from '../input.js';
+import { escapeControl, escapeJsonText } from '../terminal-text.js';
 
 interface TailOptions {
   json?: boolean;
@@ -16,10 +19,33 @@ interface TailOptions {
   interval: number;
 }
 
-/** Plain (not .gz) log files of a folder, newest last (by the date in the name, then name). */
-async function logFiles(dir: string): Promise<string[]> {
-  const names = (await readdir(dir)).filter((n) => /^voicemode_events(?:_[0-9A-Za-z:T-]+)?\.jsonl$/.test(n));
-  return names.sort().map((n) => join(dir, n));
+/**
+ * Plain (not .gz) log files of a folder, newest last (by the date in the name, then name).
+ * Only regular files: a FIFO or device named like a log file is skipped, with one warning
+ * per path (`warned`), as opening it would hang the command.
+ */
+async function logFiles(dir: string, warned: Set<string>): Promise<string[]> {
+  let all: string[];
+  try {
+    all = await readdir(dir);
+  } catch (err) {
+    throw new DataError(describeOpenError(dir, err));
+  }
+  const out: string[] = [];
+  for (const n of all.filter((n) => /^voicemode_events(?:_[0-9A-Za-z:T-]+)?\.jsonl$/.test(n)).sort()) {
+    const path = join(dir, n);
+    try {
+      if (!(await stat(path)).isFile()) {
+        if (!warned.has(path)) warnLine(`${path} is not a regular file; skipped`);
+        warned.add(path);
+        continue;
+      }
+    } catch {
+      continue; // removed meanwhile
+    }
+    out.push(path);
+  }
+  return out;
 }
 
 function nonNegInt(name: string) {
@@ -52,25 +78,27 @@ export function tailCommand(): Command {
       let st;
       try {
         st = await stat(dir);
-      } catch {
-        throw new UsageError(`no such folder: ${dir}`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no such folder: ${dir}`);
+        throw new DataError(describeOpenError(dir, err));
       }
       if (!st.isDirectory()) throw new UsageError(`not a folder: ${dir} (tail follows a log folder)`);
 
       const redact = outputRedactor();
+      // DEL and C1 (left raw by JSON.stringify) escaped on every line; C0 where content is put in
       const out = (s: string): void => {
-        process.stdout.write(s + '\n');
+        process.stdout.write(escapeJsonText(s) + '\n');
       };
       // per session: samples of the current turn, to print when the turn completes
       const turnOfSession = new Map<string | null, { assigner: TurnAssigner; turn: number | undefined; samples: MetricSample[] }>();
       const printTurn = (sessionId: string | null, turn: number, samples: MetricSample[]): void => {
         if (samples.length === 0) return;
         const metrics: Partial<Record<MetricName, number[]>> = {};
-        for (const m of METRIC_NAMES) for (const s of samples) if (s.metric === m) (metrics[m] ??= []).push(s.seconds);
+        for (const m of METRIC_NAMES) for (const s of samples) if (s.metric === m) (metrics[m] ??= []).push(micro(s.seconds));
         if (opts.json) out(JSON.stringify({ kind: 'turn_metrics', session_id: sessionId, turn, metrics }));
         else {
           const parts = METRIC_NAMES.filter((m) => metrics[m]).map((m) => `${m} ${metrics[m]!.map(sec).join(', ')}`);
-          out(`  turn ${turn} of ${sessionId ?? '(no session)'}: ${parts.join('; ')}`);
+          out(wrapParts(`  turn ${turn} of ${sessionId === null ? '(no session)' : escapeControl(sessionId)}: `, parts, outputColumns()));
         }
       };
       const deriver = new MetricsDeriver((s) => {
@@ -92,8 +120,9 @@ export function tailCommand(): Command {
             out(JSON.stringify({ kind: 'event', timestamp: iso(ev.timestampUs), event_type: ev.eventType, session_id: ev.sessionId, turn: turn ?? null, data: redact.data(ev.data) }));
           } else {
             const t = iso(ev.timestampUs)!.slice(11, 23);
-            const data = JSON.stringify(redact.data(ev.data));
-            out(`${t}  ${(ev.sessionId ?? '-').padEnd(26)} ${ev.eventType.padEnd(20)} ${data === '{}' ? '' : data}`.trimEnd());
+            // the data shortened so the line fits the terminal (62 = time, session, type columns)
+            const data = fit(escapeControl(JSON.stringify(redact.data(ev.data))), Math.max(20, outputColumns() - 62));
+            out(`${t}  ${escapeControl(ev.sessionId ?? '-').padEnd(26)} ${escapeControl(ev.eventType).padEnd(20)} ${data === '{}' ? '' : data}`.trimEnd());
           }
         }
         deriver.push(ev);
@@ -103,26 +132,42 @@ export function tailCommand(): Command {
         }
       };
 
-      let files = await logFiles(dir);
+      const warned = new Set<string>();
+      let files = await logFiles(dir, warned);
       let current = files[files.length - 1];
       let offset = 0;
-      let rest = '';
       let lineNo = 0;
-      let decoder = new StringDecoder('utf8');
+      let evs: FileEvent[] = [];
+      // lines over the length bound are skipped without being held (as in the other commands)
+      const newSplitter = (): LineSplitter =>
+        new LineSplitter(
+          (l) => {
+            lineNo++;
+            if (isBlank(l)) return;
+            const ev = parseLine(l.endsWith('\r') ? l.slice(0, -1) : l, 0, lineNo);
+            if (ev) evs.push(ev);
+          },
+          () => void lineNo++,
+        );
+      let splitter = newSplitter();
 
       const readNew = async (path: string): Promise<FileEvent[]> => {
-        const evs: FileEvent[] = [];
+        evs = [];
         let fh;
+        let size: number;
         try {
-          fh = await open(path, 'r');
-        } catch {
-          return evs; // removed meanwhile
+          ({ fh, size } = await openRegular(path));
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') return evs; // removed meanwhile
+          // unreadable, or replaced by a FIFO: say so rather than follow nothing forever
+          if (err instanceof NotRegularFileError) throw new DataError(err.message);
+          throw new DataError(describeOpenError(path, err));
         }
         try {
-          const { size } = await fh.stat();
           if (size < offset) {
             offset = 0; // truncated: start over
-            rest = '';
+            splitter = newSplitter();
           }
           while (offset < size) {
             const len = Math.min(size - offset, 1 << 20);
@@ -130,15 +175,7 @@ export function tailCommand(): Command {
             const { bytesRead } = await fh.read(buf, 0, len, offset);
             if (bytesRead === 0) break;
             offset += bytesRead;
-            const text = rest + decoder.write(buf.subarray(0, bytesRead));
-            const parts = text.split('\n');
-            rest = parts.pop() ?? '';
-            for (const l of parts) {
-              lineNo++;
-              if (isBlank(l)) continue;
-              const ev = parseLine(l.endsWith('\r') ? l.slice(0, -1) : l, 0, lineNo);
-              if (ev) evs.push(ev);
-            }
+            splitter.push(buf.subarray(0, bytesRead));
           }
         } finally {
           await fh.close();
@@ -182,16 +219,15 @@ export function tailCommand(): Command {
           throw new DataError(`the log folder went away: ${dir}`);
         }
         if (current !== undefined) for (const ev of await readNew(current)) handle(ev);
-        files = await logFiles(dir);
+        files = await logFiles(dir, warned);
         const newest = files[files.length - 1];
         if (newest !== undefined && newest !== current && (current === undefined || basename(newest) > basename(current))) {
           if (current !== undefined) for (const ev of await readNew(current)) handle(ev); // the rest of the old file
           process.stderr.write(`voicemode-events: following ${newest}\n`);
           current = newest;
           offset = 0;
-          rest = '';
           lineNo = 0;
-          decoder = new StringDecoder('utf8');
+          splitter = newSplitter();
           for (const ev of await readNew(current)) handle(ev);
         }
       }

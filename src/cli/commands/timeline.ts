@@ -4,8 +4,9 @@ import { TurnAssigner } from '../../analysis/turns.js';
 import { deriveMetrics, isSegment, METRIC_NAMES, SEGMENT_NAMES, type MetricName, type MetricSample, type SegmentName } from '../../metrics/derive.js';
 import { DataError } from '../../reader/errors.js';
 import type { FileEvent } from '../../reader/parse-line.js';
-import { iso, sec, useColor, writeOut } from '../format.js';
+import { iso, micro, outputColumns, sec, useColor, wrapParts, writeOut } from '../format.js';
 import { addVerboseOption, readInputs, type InputOptions } from '../input.js';
+import { escapeControl } from '../terminal-text.js';
 
 interface TimelineOptions extends InputOptions {
   session: string;
@@ -17,7 +18,7 @@ function compactData(data: Record<string, unknown>, max = 100): string {
     const text = typeof v === 'string' ? (/[\s"=]/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v);
     parts.push(`${k}=${text}`);
   }
-  const s = parts.join(' ');
+  const s = escapeControl(parts.join(' '));
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
@@ -45,7 +46,7 @@ export function timelineCommand(): Command {
       const turnNumbers = [...ta.seen].sort((a, b) => a - b);
       const metricsOf = (turn: number): Partial<Record<MetricName, number[]>> => {
         const m: Partial<Record<MetricName, number[]>> = {};
-        for (const s of samples) if (s.turn === turn && !isSegment(s.metric)) (m[s.metric] ??= []).push(s.seconds);
+        for (const s of samples) if (s.turn === turn && !isSegment(s.metric)) (m[s.metric] ??= []).push(micro(s.seconds));
         return m;
       };
       const repliesOf = (turn: number): ReplyBreakdown[] => replies(samples.filter((s) => s.turn === turn));
@@ -54,7 +55,7 @@ export function timelineCommand(): Command {
 
       if (opts.json) {
         const ev = (e: FileEvent): Record<string, unknown> => ({
-          offset_s: rel(e.timestampUs),
+          offset_s: micro(rel(e.timestampUs)),
           timestamp: iso(e.timestampUs),
           event_type: e.eventType,
           data: redact.data(e.data),
@@ -63,7 +64,7 @@ export function timelineCommand(): Command {
           session_id: opts.session,
           start: iso(startUs),
           end: iso(endUs),
-          duration_s: rel(endUs),
+          duration_s: micro(rel(endUs)),
           events: events.length,
           session_events: events.filter((_, i) => turnOf[i] === undefined).map(ev),
           turns: turnNumbers.map((t) => ({
@@ -80,9 +81,11 @@ export function timelineCommand(): Command {
       }
 
       const bold = useColor() ? (s: string) => `\x1b[1m${s}\x1b[22m` : (s: string) => s;
-      const line = (e: FileEvent): string => `  ${('+' + rel(e.timestampUs).toFixed(3) + 's').padStart(10)}  ${e.eventType.padEnd(20)} ${compactData(redact.data(e.data))}`.trimEnd();
+      const line = (e: FileEvent): string => `  ${('+' + rel(e.timestampUs).toFixed(3) + 's').padStart(10)}  ${escapeControl(e.eventType).padEnd(20)} ${compactData(redact.data(e.data), Math.max(20, outputColumns() - 35))}`.trimEnd();
       const out: string[] = [];
-      out.push(bold(`Session ${opts.session}`) + `  start ${iso(startUs)}  duration ${sec(rel(endUs))}  events ${events.length}  turns ${turnNumbers.length}`);
+      const title = `Session ${escapeControl(opts.session)}`;
+      const info = `start ${iso(startUs)}  duration ${sec(rel(endUs))}  events ${events.length}  turns ${turnNumbers.length}`;
+      out.push(bold(title) + (title.length + 2 + info.length <= outputColumns() ? '  ' : '\n  ') + info);
       const sessionLevel = events.filter((_, i) => turnOf[i] === undefined);
       for (const e of sessionLevel.filter((e) => e.timestampUs === startUs || e.eventType === 'SESSION_START')) out.push(line(e));
       for (const t of turnNumbers) {
@@ -90,7 +93,7 @@ export function timelineCommand(): Command {
         for (let i = 0; i < events.length; i++) if (turnOf[i] === t) out.push(line(events[i]!));
         const m = metricsOf(t);
         const parts = METRIC_NAMES.filter((k) => m[k]).map((k) => `${k} ${m[k]!.map((v) => sec(v)).join(', ')}`);
-        out.push(`  metrics: ${parts.length ? parts.join('; ') : '(none)'}`);
+        out.push(wrapParts('  metrics: ', parts.length ? parts : ['(none)'], outputColumns()));
         for (const r of repliesOf(t)) out.push(`  reply: ${replyLine(r)}`);
         if (events.some((e, i) => turnOf[i] === t && e.eventType === 'TTS_INTERRUPTED')) out.push('  interrupted: the user talked over the reply (barge-in)');
       }
