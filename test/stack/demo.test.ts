@@ -49,7 +49,7 @@ beforeAll(async () => {
   tee = await startOtlpTee(stack.otlpHttp);
   dir = join(tempDir('vme-stack-demo-'), 'logs');
   windowStartS = Date.now() / 1000 - 1;
-  await run(process.execPath, [bin, 'demo', '--dir', dir, '--sessions', '2', '--turns', '3', '--speed', '2', '--seed', '5', '--error-rate', '0.3', '--barge-in-rate', '0.9'], {
+  await run(process.execPath, [bin, 'demo', '--dir', dir, '--sessions', '3', '--turns', '4', '--speed', '2', '--seed', '5', '--error-rate', '0.3', '--barge-in-rate', '0.9'], {
     env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: tee.url, OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_SERVICE_NAME: '' },
     encoding: 'utf8',
   });
@@ -90,8 +90,8 @@ describe.skipIf(skip)('the demo through the real collector into Jaeger', () => {
 
   it("returns every session's trace_id from the JSONL, with every span the app sent and a tree the table allows", () => {
     const sessionTraces = new Set(lines.map((l) => l.trace_id as string));
-    expect(new Set(lines.map((l) => l.session_id)).size).toBe(2);
-    expect(sessionTraces.size).toBe(2);
+    expect(new Set(lines.map((l) => l.session_id)).size).toBe(3);
+    expect(sessionTraces.size).toBe(3);
     for (const id of sessionTraces) expect(traces.has(id), `trace ${id} in Jaeger`).toBe(true);
 
     const sentById = new Map(sent.map((s) => [s.spanId, s]));
