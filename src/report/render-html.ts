@@ -120,7 +120,7 @@ ${table(['session', 'event', 'where', 'timestamp', 'previous'], backRows)}
       type: 'bar',
       data: { labels: bins.map(function (b) { return fmt(b.x0) + '–' + fmt(b.x1); }),
               datasets: [{ label: 'turns', data: bins.map(function (b) { return b.count; }), backgroundColor: colors[0], barPercentage: 1, categoryPercentage: 1 }] },
-      options: { plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: 'seconds' } }, y: { beginAtZero: true, title: { display: true, text: 'count' } } } }
+      options: { plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: 'seconds' } }, y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'count' } } } }
     });
   });
   Object.keys(data.daily).forEach(function (m) {
