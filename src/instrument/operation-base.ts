@@ -237,17 +237,20 @@ export abstract class OperationBase implements Operation {
     // What the operation left open will never pair (its events come on its span): counted
     // incomplete now, so the deriver's memory follows running operations, not past ones (and
     // outside a session nothing else would ever end it: no SESSION_END).
-    this.node.deriver.closeSpan(this.node.sessionId, this.node.span.spanContext().spanId);
+    this.node.deriver.closeSpan(this.node.sessionId, this.node.span.spanContext().spanId, this.kind);
     if (liveOperations.size > 0) {
+      const f = this.figures();
       liveOperations.emit({
         kind: this.kind,
         seconds: Math.max(0, this.core.clock.nowUs() - this.startUs) / 1e6,
         provider: this.labels.provider,
         model: this.labels.model,
         errorType: this.failedAs,
-        inputTokens: undefined,
-        outputTokens: undefined,
-        ...this.figures(),
+        inputTokens: f?.inputTokens,
+        outputTokens: f?.outputTokens,
+        characters: f?.characters,
+        audioS: f?.audioS,
+        interrupted: f?.interrupted,
       });
     }
   }

@@ -1,5 +1,5 @@
 import type { EventRecord } from '../events/record.js';
-import { OPERATION_KINDS, operationKinds, type OperationMetricDef, type OperationMetricName } from '../events/operation-kinds.js';
+import { OPERATION_KINDS, operationKinds, type OperationKind, type OperationMetricDef, type OperationMetricName } from '../events/operation-kinds.js';
 
 /**
  * The one derivation of latency metrics from events, used live by the instrumentation (end
@@ -134,6 +134,10 @@ function roleOf(type: string): Role {
   if (role === undefined) ROLES.set(type, (role = { starts: [], ends: [], closes: [], withdraws: [], interrupts: false }));
   return role;
 }
+/** The metrics each kind's events open (what its span can leave open). */
+const KIND_METRICS = Object.fromEntries(
+  operationKinds().map(([kind, def]) => [kind, (def.metrics as readonly OperationMetricDef[]).map((m) => m.name as MetricName)]),
+) as Record<OperationKind, MetricName[]>;
 /** Metrics whose newer start replaces an open one silently. */
 const LATEST_START_WINS = new Set<MetricName>();
 /** A sample of an operation that logged an interruption event (TTS_INTERRUPTED) is recorded under this name instead. */
@@ -427,10 +431,16 @@ export class MetricsDeriver {
    * Closes what one span left open (its starts count as incomplete). For operations outside
    * any session, whose state would otherwise live as long as the process.
    */
-  closeSpan(sessionId: string | null, spanId: string): void {
+  closeSpan(sessionId: string | null, spanId: string, kind?: OperationKind): void {
     const st = this.sessions.get(sessionId);
     if (st === undefined) return;
-    for (const [metric, open] of st.open) this.closeOpen(open, metric, spanId);
+    if (kind !== undefined) {
+      // Only the kind's own metrics can be open on its span: one or two lookups, not one per metric.
+      for (const metric of KIND_METRICS[kind]) {
+        const open = st.open.get(metric);
+        if (open !== undefined) this.closeOpen(open, metric, spanId);
+      }
+    } else for (const [metric, open] of st.open) this.closeOpen(open, metric, spanId);
     st.interrupted?.delete(spanId);
     // A reply candidate stays (its playback may still be marked on the turn or session): they are capped instead.
   }
