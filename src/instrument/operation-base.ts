@@ -110,7 +110,9 @@ export abstract class OperationBase implements Operation {
   protected readonly startUs: number;
   /** Fields the callback added with `set()`, for the closing event. */
   protected extra: Record<string, unknown> | undefined;
-  private readonly labels: { provider: string | undefined; model: string | undefined };
+  // The labels of the GenAI metrics, as two fields (no object per operation).
+  private readonly provider: string | undefined;
+  private readonly model: string | undefined;
   private failedAs: string | undefined;
 
   constructor(
@@ -123,7 +125,8 @@ export abstract class OperationBase implements Operation {
     if (place.turnState) place.turnState.running++;
     const provider = typeof info.provider === 'string' ? info.provider : undefined;
     const model = typeof info.model === 'string' ? info.model : undefined;
-    this.labels = { provider, model };
+    this.provider = provider;
+    this.model = model;
     const attrs: Attributes = {};
     if (place.sessionId !== null) {
       attrs[ATTR_SESSION_ID] = place.sessionId;
@@ -243,8 +246,8 @@ export abstract class OperationBase implements Operation {
       liveOperations.emit({
         kind: this.kind,
         seconds: Math.max(0, this.core.clock.nowUs() - this.startUs) / 1e6,
-        provider: this.labels.provider,
-        model: this.labels.model,
+        provider: this.provider,
+        model: this.model,
         errorType: this.failedAs,
         inputTokens: f?.inputTokens,
         outputTokens: f?.outputTokens,
