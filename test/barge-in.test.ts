@@ -299,3 +299,31 @@ describe('found in the second review', () => {
     expect(h.lines().filter((l) => l.event_type === 'TTS_INTERRUPTED')).toHaveLength(1);
   });
 });
+
+describe('pipelined TTS (several operations at once)', () => {
+  it('a barge-in and the cut playback take the labels of the operation cut short, not of the latest TTS_START', () => {
+    const { samples } = deriveMetrics([
+      ev(0, 'TTS_START', 't0', { provider: 'openai' }),
+      ev(0.2, 'TTS_FIRST_AUDIO', 't0'),
+      ev(0.2, 'TTS_PLAYBACK_START', 't0'),
+      ev(0.5, 'TTS_START', 't1', { provider: 'kokoro' }),
+      ev(0.6, 'SPEECH_START', 'r1'),
+      ev(0.8, 'TTS_INTERRUPTED', 't0'),
+      ev(0.8, 'TTS_PLAYBACK_END', 't0', { interrupted: true }),
+    ]);
+    const providers = (metric: string) => samples.filter((s) => s.metric === metric).map((s) => s.labels.provider);
+    expect(providers('barge_in_stop')).toEqual(['openai']);
+    expect(providers('tts_playback_interrupted')).toEqual(['openai']);
+  });
+
+  it('with more TTS operations than candidates, the reply is still credited to the one heard first', () => {
+    const events = [ev(0, 'RECORDING_END', 'r0')];
+    for (let i = 0; i < 10; i++) events.push(ev(0.1 + i * 0.01, 'TTS_START', `t${i}`));
+    events.push(ev(0.5, 'TTS_FIRST_AUDIO', 't0'), ev(0.5, 'TTS_PLAYBACK_START', 't0'));
+    for (let i = 1; i < 10; i++) events.push(ev(0.6 + i * 0.01, 'TTS_FIRST_AUDIO', `t${i}`), ev(0.6 + i * 0.01, 'TTS_PLAYBACK_START', `t${i}`));
+    const s = deriveMetrics(events).samples;
+    const seg = (m: string) => s.filter((x) => x.metric === m).map((x) => Number(x.seconds.toFixed(6)));
+    expect(seg('voice_to_voice')).toEqual([0.5]);
+    expect(seg('tts_wait')).toEqual([0.1]); // t0 started at 0.1 s
+  });
+});

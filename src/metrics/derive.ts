@@ -227,6 +227,8 @@ class SessionState {
   ruleTurn = 0;
   /** Labels of the latest TTS_START: playback events carry none, their samples take these. */
   ttsLabels: SampleLabels = {};
+  /** The latest TTS operations' starts and labels by span key (at most MAX_CANDIDATES): a barge-in or playback takes its own operation's. */
+  readonly recentTts = new Map<string, { us: number; labels: SampleLabels }>();
   lastUs = Number.NEGATIVE_INFINITY;
   /** Whether the app reports voice activity in this session (any SPEECH_* seen). */
   vad = false;
@@ -360,8 +362,12 @@ export class MetricsDeriver {
       if (replaced !== undefined && !LATEST_START_WINS.has(metric)) this.unpaired(metric, replaced); // a newer start replaces it
       if (labels === undefined) {
         labels = labelsOf(ev.data);
-        if (type === TTS_START) st.ttsLabels = labels;
-        else if (type === 'TTS_PLAYBACK_START') labels = withTtsLabels(st.ttsLabels, labels);
+        if (type === TTS_START) {
+          st.ttsLabels = labels;
+          st.recentTts.delete(key);
+          if (st.recentTts.size >= MAX_CANDIDATES) st.recentTts.delete(st.recentTts.keys().next().value!);
+          st.recentTts.set(key, { us: ev.timestampUs, labels });
+        } else if (type === 'TTS_PLAYBACK_START') labels = withTtsLabels(st.recentTts.get(key)?.labels ?? st.ttsLabels, labels);
       }
       open.set(key, { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels, traceId: ev.traceId, spanId: ev.spanId });
     }
@@ -409,8 +415,11 @@ export class MetricsDeriver {
       rs.speechEndUs = ev.timestampUs;
     } else if (type === 'TTS_INTERRUPTED') {
       // barge_in_stop: from the user starting to speak while the assistant did, to the assistant stopping.
-      if (Number.isFinite(st.ttsStartUs) && st.speechStartUs >= st.ttsStartUs) {
-        const start: OpenStart = { us: st.speechStartUs, turn, sessionId: ev.sessionId, labels: st.ttsLabels, traceId: ev.traceId, spanId: ev.spanId };
+      // The operation cut short is the one the event is on (with span ids), else the latest TTS.
+      const cut = st.recentTts.get(key);
+      const ttsUs = cut?.us ?? st.ttsStartUs;
+      if (Number.isFinite(ttsUs) && st.speechStartUs >= ttsUs) {
+        const start: OpenStart = { us: st.speechStartUs, turn, sessionId: ev.sessionId, labels: cut?.labels ?? st.ttsLabels, traceId: ev.traceId, spanId: ev.spanId };
         this.emit('barge_in_stop', start, ev, turn);
       } else this.unpaired('barge_in_stop', { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels: NO_LABELS }); // no SPEECH_START during the TTS
     } else if (type === 'STT_NO_SPEECH') {
@@ -512,9 +521,8 @@ export class MetricsDeriver {
         if (reply.firstTokenUs !== undefined && reply.firstTokenKey === key) reply.firstTokenUs = undefined;
         return;
       case TTS_START:
-        // Bounded: the latest few TTS operations are the ones a reply can still be heard through.
-        if (reply.tts.size >= MAX_CANDIDATES) reply.tts.delete(reply.tts.keys().next().value!);
-        reply.tts.set(key, { startUs: us, labels: labels ?? NO_LABELS, firstAudioUs: undefined, playbackUs: undefined });
+        // Bounded: the first few TTS operations after the utterance are the ones it is heard through.
+        if (reply.tts.size < MAX_CANDIDATES) reply.tts.set(key, { startUs: us, labels: labels ?? NO_LABELS, firstAudioUs: undefined, playbackUs: undefined });
         return;
       case 'TTS_ERROR':
       case 'TTS_INTERRUPTED': // cut short before it was heard: not the reply the user heard
@@ -523,7 +531,9 @@ export class MetricsDeriver {
     }
     // Playback marked on the turn or session span (logEvent) rather than the TTS operation's:
     // it belongs to the latest TTS operation started since the utterance.
-    const tts = reply.tts.get(key) ?? (key !== '' && (ev.eventType === 'TTS_PLAYBACK_START' || ev.eventType === 'TTS_PLAYBACK_END') ? latest(reply.tts) : undefined);
+    const tts =
+      reply.tts.get(key) ??
+      (key !== '' && !st.recentTts.has(key) && (ev.eventType === 'TTS_PLAYBACK_START' || ev.eventType === 'TTS_PLAYBACK_END') ? latest(reply.tts) : undefined);
     if (tts === undefined) return;
     const type = ev.eventType;
     if (type === 'TTS_FIRST_AUDIO') tts.firstAudioUs ??= us;
