@@ -13,8 +13,9 @@ function own(from: unknown, key: string): unknown {
   return typeof from === 'object' && from !== null ? Object.getOwnPropertyDescriptor(from, key)?.value : undefined;
 }
 
+/** A data value as it crosses to the reader: a number as itself, a boolean as +-Infinity (no data number is infinite: those are read as null), anything else NaN. */
 function asNumber(v: unknown): number {
-  return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : Number.NaN;
+  return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY) : Number.NaN;
 }
 
 /** Lengths of the FULL_DATA_TYPES names: most lines are ruled out by their type's length alone. */

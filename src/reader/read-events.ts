@@ -272,7 +272,8 @@ class WorkerCursor extends Cursor {
         const data: Record<string, unknown> = { ...ev.data };
         for (const key of DATA_NUMBERS) {
           const v = nums[o++]!;
-          if (!Number.isNaN(v)) data[key] = key === 'success' ? v === 1 : v;
+          // a boolean crossed as +-Infinity, so `success: 0` stays the number it was
+          if (!Number.isNaN(v)) data[key] = v === Number.POSITIVE_INFINITY ? true : v === Number.NEGATIVE_INFINITY ? false : v;
         }
         let metrics: Record<string, number> | undefined;
         for (const key of METRICS_NUMBERS) {

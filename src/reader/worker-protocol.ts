@@ -31,7 +31,8 @@ export const STRIDE = 6;
 
 /**
  * The numbers the analysis reads from FULL_DATA_TYPES events: keys of `data`, then keys of
- * `data.metrics`. They cross as one Float64Array (NaN: absent or not a number; a boolean as 1/0),
+ * `data.metrics`. They cross as one Float64Array (NaN: absent or not a number; a boolean as
+ * +-Infinity, which no data number can be: non-finite numbers are read as null),
  * not as objects: cloning objects per event cost more than parsing them.
  */
 export const DATA_NUMBERS: readonly string[] = ['pid', 'seconds', 'success', 'duration', 'duration_s'];
