@@ -21,11 +21,11 @@ import type { FileEvent } from '../reader/parse-line.js';
  * keeps the reply state per conversation, so replies pair across sessions.
  *
  * Null-session events (speak-only calls, and the CONCH_RELEASE / TOOL_REQUEST_END that follow
- * a session) carry no session, and the sorter releases them in batches later: they are not
- * given to the deriver as part of a conversation (they would arrive out of order). They are
- * attributed to one here only for assistant time: CONCH_* by their pid, a TOOL_REQUEST_END /
- * TOOL_REQUEST_START by the CONCH event of the same call next to it (voicemode logs them
- * back to back).
+ * a session) carry no session. The sorter releases them ahead of the session that follows them,
+ * so they reach the deriver in time order: a speak-only call's events (between its
+ * CONCH_ACQUIRE and CONCH_RELEASE) join its process's conversation, and its TTS answers the
+ * utterance before it. For assistant time, a TOOL_REQUEST_END / TOOL_REQUEST_START is
+ * attributed by the CONCH event of the same call next to it (voicemode logs them back to back).
  *
  * `assistant_think` (TOOL_REQUEST_END to the next TOOL_REQUEST_START of the conversation) is
  * paired at `finish()`, from the tool times kept per conversation (16 bytes per tool call).
@@ -34,6 +34,8 @@ export const CHAIN_TOLERANCE_US = 1_000_000;
 export const CHAIN_WINDOW_US = 3_600_000_000;
 /** A CONCH event and its call's TOOL_REQUEST_* are logged back to back by one process. */
 const SAME_CALL_US = 50_000;
+/** Tool events held for a process before its first session (a speak-only-only process keeps at most these). */
+const MAX_HELD_TOOLS = 64;
 
 interface Tail {
   key: string;
@@ -58,6 +60,7 @@ export class ConversationLinker {
   private readonly tails = new Map<string, Tail>();
   private readonly byPid = new Map<number, string>();
   private readonly tools = new Map<string, ToolTimes>();
+  private readonly heldTools = new Map<number, FileEvent[]>();
   private readonly ours = new Set<string>();
   private count = 0;
 
@@ -106,7 +109,14 @@ export class ConversationLinker {
       this.tails.delete(key);
       this.tails.set(key, { key, pid: pid ?? tail?.pid, endUs });
     }
-    if (pid !== undefined) this.byPid.set(pid, key);
+    if (pid !== undefined) {
+      this.byPid.set(pid, key);
+      const held = this.heldTools.get(pid);
+      if (held !== undefined) {
+        this.heldTools.delete(pid);
+        for (const e of held) this.tool(key, e);
+      }
+    }
     for (const e of events) {
       e.conversation = key;
       if (e.eventType === 'TOOL_REQUEST_START' || e.eventType === 'TOOL_REQUEST_END') this.tool(key, e);
@@ -149,8 +159,20 @@ export class ConversationLinker {
     }
   }
 
-  /** Null-session events: CONCH_* by pid; TOOL_REQUEST_* by the CONCH event of its call next to it. */
+  /**
+   * Null-session events: a speak-only call's events (between its CONCH_ACQUIRE and CONCH_RELEASE
+   * of one pid: the conch lets one call speak at a time) join that process's conversation, so its
+   * TTS can answer the utterance before it; TOOL_REQUEST_* by the CONCH event of its call next to
+   * it (held until the process's first session names its conversation).
+   */
   private attributeNull(events: FileEvent[]): void {
+    let held: string | undefined; // the conversation of the call holding the conch
+    for (const e of events) {
+      const pid = pidOf(e);
+      if (e.eventType === 'CONCH_ACQUIRE' && pid !== undefined) held = this.byPid.get(pid);
+      if (held !== undefined) e.conversation = held;
+      if (e.eventType === 'CONCH_RELEASE') held = undefined;
+    }
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       if (e.eventType !== 'TOOL_REQUEST_START' && e.eventType !== 'TOOL_REQUEST_END') continue;
@@ -164,9 +186,17 @@ export class ConversationLinker {
         if (step === -1 && c.eventType !== 'CONCH_RELEASE') continue;
         const key = this.byPid.get(pid);
         if (key !== undefined) this.tool(key, e);
+        else this.holdTool(pid, e); // the call's session (released after this) names the conversation
         break;
       }
     }
+  }
+
+  /** Tool events of a process that has no conversation yet (at most MAX_HELD_TOOLS per pid). */
+  private holdTool(pid: number, e: FileEvent): void {
+    let held = this.heldTools.get(pid);
+    if (held === undefined) this.heldTools.set(pid, (held = []));
+    if (held.length < MAX_HELD_TOOLS) held.push(e);
   }
 
   private tool(key: string, e: FileEvent): void {

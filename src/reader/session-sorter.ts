@@ -12,9 +12,12 @@ import { withCapacity } from './typed-arrays.js';
  * sessions, not with the input size:
  * - a session that never ends (a crash) is released once the input has moved `idleUs`
  *   (default 1 h) past its last event; later events of it form a new batch;
- * - events outside any session (`session_id: null`) are independent operations: they are
- *   released in time order once the input has moved `nullWindowUs` (default 10 min) on;
- * - `finish()` releases everything left, sessions in order of their first event.
+ * - events outside any session (`session_id: null`) are released in time order ahead of the
+ *   session that follows them (a speak-only call between two of voicemode's converse calls
+ *   reaches the derivation between them), or once the input has moved `nullWindowUs`
+ *   (default 10 min) on;
+ * - `finish()` releases everything left, sessions in order of their first event, each after
+ *   the null-session events before it.
  *
  * Buffered events are kept in columns (a slab of typed arrays, plus reference columns that
  * are cleared as soon as a slot is released), not as the pushed objects: the event object
@@ -60,6 +63,8 @@ export class SessionSorter {
   private nullTail = NIL;
   private nullCount = 0;
 
+  /** The earliest timestamp among the buffered null-session events (+Infinity: none). */
+  private nullMinUs = Number.POSITIVE_INFINITY;
   /** Slot numbers of one list being released (reused). */
   private order: number[] = [];
   private readonly byTime = (a: number, b: number): number => this.ts[a]! - this.ts[b]!;
@@ -104,6 +109,7 @@ export class SessionSorter {
       else this.next[this.nullTail] = k;
       this.nullTail = k;
       this.nullCount++;
+      if (t < this.nullMinUs) this.nullMinUs = t;
       return;
     }
     let s = this.open.get(sid);
@@ -118,14 +124,25 @@ export class SessionSorter {
     }
     if (ev.eventType === 'SESSION_END') {
       this.open.delete(sid);
-      this.release(this.takeSession(s));
+      this.releaseSession(s);
     } else if (ev.spanId === undefined && (ev.eventType === 'TOOL_REQUEST_END' || ev.eventType === 'TOOL_CANCELLED')) {
       // The end of a voicemode tool call: after an STT failure it writes no SESSION_END, and
       // this, the call's last line, carries the session's id. Released now, in order with the
       // calls that follow, instead of after an hour: the conversation chains through it.
       this.open.delete(sid);
-      this.release(this.takeSession(s));
+      this.releaseSession(s);
     }
+  }
+
+  /**
+   * Releases a session, after the null-session events that came before it (a speak-only call
+   * between two of voicemode's converse calls): the derivation then sees a conversation's calls
+   * in time order, the speak-only reply included.
+   */
+  private releaseSession(s: number): void {
+    const events = this.takeSession(s);
+    if (events.length > 0) this.releaseNullBefore(events[0]!.timestampUs);
+    this.release(events);
   }
 
   /** Releases idle sessions and old null-session events; runs at most once per minute of input time. */
@@ -135,11 +152,15 @@ export class SessionSorter {
     for (const [sid, s] of this.open) {
       if (this.sLast[s]! < idleBefore) {
         this.open.delete(sid);
-        this.release(this.takeSession(s));
+        this.releaseSession(s);
       }
     }
-    if (this.nullCount > 0) {
-      const before = this.watermark - this.nullWindowUs;
+    this.releaseNullBefore(this.watermark - this.nullWindowUs);
+  }
+
+  /** Releases the buffered null-session events earlier than `before`, in time order. */
+  private releaseNullBefore(before: number): void {
+    if (this.nullCount > 0 && this.nullMinUs < before) {
       const order = this.sortedList(this.nullHead);
       let i = 0;
       while (i < order.length && this.ts[order[i]!]! < before) i++;
@@ -157,24 +178,22 @@ export class SessionSorter {
           this.nullTail = k;
           this.nullCount++;
         }
+        this.nullMinUs = i < order.length ? this.ts[order[i]!]! : Number.POSITIVE_INFINITY;
         this.release(out);
       }
     }
   }
 
   finish(): void {
-    const rest: FileEvent[][] = [];
-    for (const s of this.open.values()) rest.push(this.takeSession(s));
+    // Sessions in order of their first event, each after the null-session events before it.
+    const rest = [...this.open.values()].map((s) => this.takeSession(s)).filter((evs) => evs.length > 0);
     this.open.clear();
-    if (this.nullCount > 0) {
-      const order = this.sortedList(this.nullHead);
-      this.nullHead = NIL;
-      this.nullTail = NIL;
-      this.nullCount = 0;
-      rest.push(this.materialize(order, 0, order.length, null));
-    }
     rest.sort((a, b) => a[0]!.timestampUs - b[0]!.timestampUs);
-    for (const events of rest) this.release(events);
+    for (const events of rest) {
+      this.releaseNullBefore(events[0]!.timestampUs);
+      this.release(events);
+    }
+    this.releaseNullBefore(Number.POSITIVE_INFINITY);
   }
 
   // ---- slots ----

@@ -42,7 +42,37 @@ function analyse(...calls: FileEvent[][]) {
   return { conversations: r.conversations, replies: r.metrics.response_time.count, unanswered: r.totals.unanswered, response: [...r.store.column('response_time').values()] };
 }
 
+/** A speak-only call of process `pid` (voicemode: session_id null, bracketed by the conch). */
+function speakOnly(startS: number, pid: number): FileEvent[] {
+  const at = (s: number, type: string, data: Record<string, unknown> = {}): FileEvent => ({
+    timestampUs: T0 + Math.round((startS + s) * 1e6),
+    eventType: type,
+    sessionId: null,
+    data,
+    file: 0,
+    line: ++line,
+  });
+  return [
+    at(0, 'CONCH_ACQUIRE', { pid }),
+    at(0.01, 'TTS_START'),
+    at(0.2, 'TTS_FIRST_AUDIO'),
+    at(0.21, 'TTS_PLAYBACK_START'),
+    at(1, 'TTS_PLAYBACK_END'),
+    at(1.01, 'CONCH_RELEASE', { pid }),
+  ];
+}
+
 describe('conversations: which sessions chain', () => {
+  it("a speak-only call between two converse calls answers the first call's utterance", () => {
+    // a's recording ends at 3 s; the speak-only call of the same process speaks at 6.01 s; b at 10.01 s
+    const r = analyse(call('a', 0, { pid: 7 }), speakOnly(6, 7), call('b', 10, { pid: 7 }));
+    expect(r).toMatchObject({ conversations: 1, replies: 1, unanswered: 1 });
+    expect(r.response.map((v) => Number(v.toFixed(6)))).toEqual([3.01]); // not b's TTS (7.01 s)
+    // another process's speak-only call answers nothing of this one
+    const other = analyse(call('a', 0, { pid: 7 }), speakOnly(6, 8), call('b', 10, { pid: 7 }));
+    expect(other.response.map((v) => Number(v.toFixed(6)))).toEqual([7.01]);
+  });
+
   it('a call without SESSION_END (voicemode after an STT failure) still chains in order: every reply pairs with the next call', () => {
     const r = analyse(call('a', 0, { pid: 100 }), call('b', 10, { pid: 100, noEnd: true }), call('c', 20, { pid: 100 }), call('d', 30, { pid: 100 }));
     expect(r).toMatchObject({ conversations: 1, replies: 3, unanswered: 1 });

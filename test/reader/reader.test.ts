@@ -84,10 +84,11 @@ describe('SessionSorter', () => {
     s.push(ev('a', 20));
     s.push(ev(null, 5));
     s.push(ev('a', 40, 'SESSION_END'));
-    expect(out).toEqual([['a:20', 'a:30', 'a:40']]);
+    // the null event before the session goes out ahead of it (a speak-only call between calls)
+    expect(out).toEqual([['null:5'], ['a:20', 'a:30', 'a:40']]);
     expect(s.openSessions).toBe(1);
     s.finish();
-    expect(out.slice(1)).toEqual([['null:5'], ['b:10']]);
+    expect(out.slice(2)).toEqual([['b:10']]);
   });
   it('releases an idle session (no SESSION_END) once the input has moved on', () => {
     const out: number[] = [];

@@ -54,8 +54,21 @@ class ReferenceSorter {
     if (t > b.lastUs) b.lastUs = t;
     if (ev.eventType === 'SESSION_END') {
       this.open.delete(sid);
-      this.release(b.events.sort(ReferenceSorter.byTime));
+      this.releaseSession(b.events.sort(ReferenceSorter.byTime));
     }
+  }
+
+  /** A session goes out after the null-session events that came before it. */
+  private releaseSession(events: FileEvent[]): void {
+    this.releaseNullBefore(events[0]!.timestampUs);
+    this.release(events);
+  }
+
+  private releaseNullBefore(before: number): void {
+    this.nullEvents.sort(ReferenceSorter.byTime);
+    let i = 0;
+    while (i < this.nullEvents.length && this.nullEvents[i]!.timestampUs < before) i++;
+    if (i > 0) this.release(this.nullEvents.splice(0, i));
   }
 
   private sweep(): void {
@@ -64,25 +77,18 @@ class ReferenceSorter {
     for (const [sid, b] of this.open) {
       if (b.lastUs < idleBefore) {
         this.open.delete(sid);
-        this.release(b.events.sort(ReferenceSorter.byTime));
+        this.releaseSession(b.events.sort(ReferenceSorter.byTime));
       }
     }
-    if (this.nullEvents.length > 0) {
-      const before = this.watermark - this.nullWindowUs;
-      this.nullEvents.sort(ReferenceSorter.byTime);
-      let i = 0;
-      while (i < this.nullEvents.length && this.nullEvents[i]!.timestampUs < before) i++;
-      if (i > 0) this.release(this.nullEvents.splice(0, i));
-    }
+    this.releaseNullBefore(this.watermark - this.nullWindowUs);
   }
 
   finish(): void {
     const rest = [...this.open.values()].map((b) => b.events.sort(ReferenceSorter.byTime));
     this.open.clear();
-    if (this.nullEvents.length > 0) rest.push(this.nullEvents.sort(ReferenceSorter.byTime));
-    this.nullEvents = [];
     rest.sort((a, b) => a[0]!.timestampUs - b[0]!.timestampUs);
-    for (const events of rest) this.release(events);
+    for (const events of rest) this.releaseSession(events);
+    this.releaseNullBefore(Number.POSITIVE_INFINITY);
   }
 }
 
