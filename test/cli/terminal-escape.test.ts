@@ -42,6 +42,7 @@ describe('control characters from log content', () => {
     ['timeline', ['timeline', '--session', `conv_${EVIL}`]],
     ['timeline --json', ['timeline', '--json', '--session', `conv_${EVIL}`]],
     ['anomalies', ['anomalies']],
+    ['query', ['query']],
   ])('%s prints none raw', async (_name, args) => {
     const r = await cli([...args, evilLog()]);
     expect(r.code).toBe(0);

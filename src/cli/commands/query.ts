@@ -1,4 +1,5 @@
 import { outputRedactor } from '../redact-output.js';
+import { escapeJsonText } from '../terminal-text.js';
 import { Command } from 'commander';
 import { globToRegExp, isTopLevelKey, parseWhere, TOP_LEVEL_KEYS, type WhereCondition } from '../../analysis/filter.js';
 import { UsageError } from '../../reader/errors.js';
@@ -55,7 +56,8 @@ export function queryCommand(): Command {
         if (pending.length === 0 || closed) return;
         const text = pending.join('');
         pending = [];
-        if (!process.stdout.write(text)) {
+        // the lines as they were (valid JSON), with DEL and C1 written as \u00HH: a terminal takes U+009B for CSI
+        if (!process.stdout.write(escapeJsonText(text))) {
           await new Promise<void>((resolve) => {
             const done = (): void => {
               process.stdout.off('drain', done);
