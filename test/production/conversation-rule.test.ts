@@ -10,8 +10,9 @@ import { SessionSorter } from '../../src/reader/session-sorter.js';
  */
 const T0 = Date.UTC(2026, 10, 30, 10) * 1000;
 let line = 0;
-function call(sid: string, startS: number, opts: { pid?: number; since?: number; endS?: number; noEnd?: boolean } = {}): FileEvent[] {
-  const at = (s: number, type: string, data: Record<string, unknown> = {}): FileEvent => ({
+/** Events of one call: `at(seconds into the call, type, data)` in session `sid` (null: outside any). */
+function eventsAt(sid: string | null, startS: number) {
+  return (s: number, type: string, data: Record<string, unknown> = {}): FileEvent => ({
     timestampUs: T0 + Math.round((startS + s) * 1e6),
     eventType: type,
     sessionId: sid,
@@ -19,6 +20,10 @@ function call(sid: string, startS: number, opts: { pid?: number; since?: number;
     file: 0,
     line: ++line,
   });
+}
+
+function call(sid: string, startS: number, opts: { pid?: number; since?: number; endS?: number; noEnd?: boolean } = {}): FileEvent[] {
+  const at = eventsAt(sid, startS);
   const evs = [at(0, 'SESSION_START')];
   if (opts.since !== undefined) evs.push(at(0.001, 'TIME_SINCE_LAST_SESSION', { seconds: opts.since }));
   if (opts.pid !== undefined) evs.push(at(0.002, 'CONCH_ACQUIRE', { pid: opts.pid }));
@@ -44,14 +49,7 @@ function analyse(...calls: FileEvent[][]) {
 
 /** A speak-only call of process `pid` (voicemode: session_id null, bracketed by the conch). */
 function speakOnly(startS: number, pid: number): FileEvent[] {
-  const at = (s: number, type: string, data: Record<string, unknown> = {}): FileEvent => ({
-    timestampUs: T0 + Math.round((startS + s) * 1e6),
-    eventType: type,
-    sessionId: null,
-    data,
-    file: 0,
-    line: ++line,
-  });
+  const at = eventsAt(null, startS);
   return [
     at(0, 'CONCH_ACQUIRE', { pid }),
     at(0.01, 'TTS_START'),
