@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { dataToAttributes } from '../src/events/attributes-codec.js';
 import { isValidEventType } from '../src/events/catalog.js';
 import type { EventRecord } from '../src/events/record.js';
@@ -32,7 +32,7 @@ function time(name: string, fn: (i: number) => unknown): void {
   console.log(`${name.padEnd(44)} ${((best * 1e6) / N).toFixed(0).padStart(6)} ns`);
 }
 
-const provider = new NodeTracerProvider({ spanLimits: { eventCountLimit: 10_000 } });
+const provider = new TracerProvider({ spanLimits: { eventCountLimit: 10_000 } });
 const tracer = provider.getTracer('x');
 let span = tracer.startSpan('s', {}, ROOT_CONTEXT);
 const attrs = dataToAttributes(DATA);

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { context, ROOT_CONTEXT, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode } from '@opentelemetry/core';
-import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import pino, { type Logger } from 'pino';
 import { startTelemetry, DEFAULT_EVENT_COUNT_LIMIT, type Telemetry, type TelemetryOptions } from '../src/sdk/telemetry.js';
 
@@ -15,7 +14,7 @@ import { startTelemetry, DEFAULT_EVENT_COUNT_LIMIT, type Telemetry, type Telemet
  * - ours: `startTelemetry` (the full pipeline: JSONL sink, the metrics deriver, and the OTel
  *   metric instruments when startTelemetry can wire them) with OTLP endpoints unset.
  * - pino: `pino(pino.destination({ dest, sync: false }))`, default options.
- * - raw OTel: a NodeTracerProvider with a BatchSpanProcessor and an exporter that does nothing
+ * - raw OTel: a TracerProvider with a BatchSpanProcessor and an exporter that does nothing
  *   (what a user of raw OpenTelemetry has before choosing a backend), same span limits as ours.
  */
 
@@ -108,7 +107,7 @@ class NoopExporter implements SpanExporter {
 }
 
 export interface RawOtel {
-  provider: NodeTracerProvider;
+  provider: TracerProvider;
   tracer: Tracer;
   /** A root span standing for the session / turn that raw child spans hang under. */
   parent: Span;
@@ -117,9 +116,9 @@ export interface RawOtel {
 
 export function startRawOtel(): RawOtel {
   ensureContextManager();
-  const provider = new NodeTracerProvider({
+  const provider = new TracerProvider({
     spanLimits: { eventCountLimit: DEFAULT_EVENT_COUNT_LIMIT },
-    spanProcessors: [new BatchSpanProcessor(new NoopExporter())],
+    spanProcessors: [new BatchSpanProcessor({ exporter: new NoopExporter() })],
   });
   const tracer = provider.getTracer('bench-raw');
   const parent = tracer.startSpan('session', { root: true }, ROOT_CONTEXT);

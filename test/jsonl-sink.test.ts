@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, createVoiceEvents, fileNameFor } from '../src/index.js';
 import { JsonlEventProcessor, JsonlFileWriter, JsonlSpanExporter } from '../src/sdk/index.js';
@@ -100,7 +100,7 @@ describe('promptness and completeness', () => {
   it('an event of a still-open span (a hanging TTS) is on disk within 1 s', async () => {
     const dir = join(tempDir(), 'logs');
     const writer = new JsonlFileWriter({ dir }); // default flush interval
-    const provider = new BasicTracerProvider({ spanProcessors: [new JsonlEventProcessor({ writer })] });
+    const provider = new TracerProvider({ spanProcessors: [new JsonlEventProcessor({ writer })] });
     const voice = createVoiceEvents({ tracer: provider.getTracer('t') });
     const s = voice.startSession();
     const t0 = performance.now();
@@ -188,7 +188,7 @@ describe('two providers in one process, each with its own JSONL processor', () =
     const setup = (name: string) => {
       const dir = join(tempDir(), name);
       const processor = new JsonlEventProcessor({ dir, flushIntervalMs: 20 });
-      const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+      const provider = new TracerProvider({ spanProcessors: [processor] });
       return { dir, provider, voice: createVoiceEvents({ tracer: provider.getTracer(name) }) };
     };
     const a = setup('a');
@@ -206,7 +206,7 @@ describe('two providers in one process, each with its own JSONL processor', () =
 describe('two JSONL processors on one provider', () => {
   it('both write every event exactly once', async () => {
     const dirs = [join(tempDir(), 'one'), join(tempDir(), 'two')];
-    const provider = new BasicTracerProvider({ spanProcessors: dirs.map((dir) => new JsonlEventProcessor({ dir, flushIntervalMs: 20 })) });
+    const provider = new TracerProvider({ spanProcessors: dirs.map((dir) => new JsonlEventProcessor({ dir, flushIntervalMs: 20 })) });
     const voice = createVoiceEvents({ tracer: provider.getTracer('both') });
     await voice.session(async (s) => s.tts({ text: 'hi' }, (op) => op.span.addEvent('USER_ADDED')), { id: 'conv_2' });
     await provider.shutdown();
@@ -220,8 +220,8 @@ describe('JsonlSpanExporter alone in any pipeline', () => {
   it('writes the same lines from finished spans (nested data restored)', async () => {
     const dir = join(tempDir(), 'logs');
     const mem = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({
-      spanProcessors: [new SimpleSpanProcessor(new JsonlSpanExporter({ dir, flushIntervalMs: 20 })), new SimpleSpanProcessor(mem)],
+    const provider = new TracerProvider({
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new JsonlSpanExporter({ dir, flushIntervalMs: 20 }) }), new SimpleSpanProcessor({ exporter: mem })],
     });
     const voice = createVoiceEvents({ tracer: provider.getTracer('mine') });
     await voice.session(

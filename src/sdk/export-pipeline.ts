@@ -1,5 +1,5 @@
 import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warnStderr, type Warn } from '../config.js';
 import { startMeterPipeline, type MeterPipeline, type MetricsOptions } from './meter-provider.js';
 import {

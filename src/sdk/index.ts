@@ -1,5 +1,5 @@
 /**
- * SDK wiring: a ready NodeTracerProvider with the JSONL sink, and the sink's parts for apps
+ * SDK wiring: a ready TracerProvider with the JSONL sink, and the sink's parts for apps
  * that bring their own provider. The instrumentation API lives in the main entry.
  */
 export { startTelemetry, DEFAULT_EVENT_COUNT_LIMIT } from './telemetry.js';

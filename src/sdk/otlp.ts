@@ -1,7 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import type { BatchSpanProcessor as BatchSpanProcessorType, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { warnStderr, type Warn } from '../config.js';
 import { BackgroundAgents } from './background-agent.js';
 
@@ -331,11 +330,11 @@ export function createOtlpSpanProcessor(
   target: SignalTarget,
   monitor: OutageMonitor,
   batch: BatchOptions = {},
-): BatchSpanProcessorType {
+): BatchSpanProcessor {
   const exporter = new OTLPTraceExporter({ url: target.url, headers: target.headers, timeoutMillis: target.timeoutMillis, httpAgentOptions: monitor.agents.factory });
   const config: BatchOptions = {};
   for (const [k, v] of Object.entries(batch) as [keyof BatchOptions, number | undefined][]) if (v !== undefined) config[k] = v;
-  return new BatchSpanProcessor(new ObservedSpanExporter(exporter, monitor, target.url), config);
+  return new BatchSpanProcessor({ ...config, exporter: new ObservedSpanExporter(exporter, monitor, target.url) });
 }
 
 /** The queue bound in effect (option, env, SDK default), for messages and docs. */

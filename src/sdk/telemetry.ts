@@ -1,5 +1,4 @@
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { AlwaysOnSampler, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOnSampler, TracerProvider, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { resolveConfig, warnOnce, warnStderr, type EventLogOptions, type Warn } from '../config.js';
 import { liveEvents } from '../events/live-bus.js';
 import { endOpenSessions } from '../instrument/session.js';
@@ -9,6 +8,7 @@ import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { parseDays, scheduleRetention } from '../sink/retention.js';
 import { installExitHooks } from './exit-hooks.js';
+import { registerTracerProvider } from './register.js';
 import { METER_NAME } from './meter-provider.js';
 import { startExportPipeline, type ExportOptions, type ExportPipeline } from './export-pipeline.js';
 
@@ -44,7 +44,7 @@ export interface TelemetryOptions extends EventLogOptions, ExportOptions {
 }
 
 export interface Telemetry {
-  readonly provider: NodeTracerProvider;
+  readonly provider: TracerProvider;
   /** OTLP export and metrics (see sdk/export-pipeline.ts); `exports.meters` is undefined when metrics go nowhere. */
   readonly exports: ExportPipeline;
   /** The JSONL sink, when enabled. */
@@ -63,7 +63,7 @@ export interface Telemetry {
 export const DEFAULT_EVENT_COUNT_LIMIT = 10_000;
 
 /**
- * The one SDK wiring entry: a NodeTracerProvider with the JSONL sink (the embedded
+ * The one SDK wiring entry: a TracerProvider (`@opentelemetry/sdk-trace`, 2.x or 3.x) with the JSONL sink (the embedded
  * default, no server needed) plus whatever processors you add. Apps with their own
  * provider skip this and add `new JsonlEventProcessor()` to it instead.
  */
@@ -85,7 +85,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     : undefined;
 
   const exports = startExportPipeline({ options, env, serviceName: options.serviceName, warn });
-  const provider = new NodeTracerProvider({
+  const provider = new TracerProvider({
     resource: exports.resource,
     sampler: options.sampler ?? new AlwaysOnSampler(),
     spanLimits: { eventCountLimit: options.eventCountLimit ?? DEFAULT_EVENT_COUNT_LIMIT },
@@ -100,7 +100,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     );
     await Promise.all([jsonl?.forceFlush().catch(() => undefined), exported]);
   };
-  if (options.register !== false) provider.register();
+  if (options.register !== false) registerTracerProvider(provider);
   if (jsonl && exports.meters) {
     exports.meters.provider
       .getMeter(METER_NAME)

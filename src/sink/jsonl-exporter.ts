@@ -1,5 +1,5 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { RedactMode } from '../events/sanitize.js';
 import { resolveConfig, type EventLogOptions } from '../config.js';
 import { JsonlFileWriter } from './jsonl-file-writer.js';

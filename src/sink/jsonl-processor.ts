@@ -1,5 +1,5 @@
 import type { Context, Span } from '@opentelemetry/api';
-import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { RedactMode } from '../events/sanitize.js';
 import { resolveConfig, warnOnce, type EventLogOptions } from '../config.js';
 import { liveEvents } from '../events/live-bus.js';

@@ -1,5 +1,4 @@
-import type { TimedEvent } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { attributesToData } from '../events/attributes-codec.js';
 import { prepareData, type RedactMode } from '../events/sanitize.js';
 import type { EventRecord } from '../events/record.js';

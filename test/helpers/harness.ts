@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { expect } from 'vitest';
 import { ALLOWED_PARENTS, createVoiceEvents, parseTimestampUs, type Clock, type EventRecord, type VoiceEvents } from '../../src/index.js';
 import { JsonlEventProcessor, JsonlFileWriter } from '../../src/sdk/index.js';
@@ -12,7 +12,7 @@ import type { OpenFile } from '../../src/sink/jsonl-file-writer.js';
 export interface Harness {
   dir: string;
   voice: VoiceEvents;
-  provider: BasicTracerProvider;
+  provider: TracerProvider;
   spans: InMemorySpanExporter;
   writer: JsonlFileWriter;
   warnings: string[];
@@ -50,8 +50,8 @@ export function makeHarness(
   });
   const jsonl = new JsonlEventProcessor({ writer });
   const spans = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    spanProcessors: [jsonl, new SimpleSpanProcessor(spans)],
+  const provider = new TracerProvider({
+    spanProcessors: [jsonl, new SimpleSpanProcessor({ exporter: spans })],
     spanLimits: { eventCountLimit: options.eventCountLimit ?? 10_000 },
   });
   const voice = createVoiceEvents({ tracer: provider.getTracer('test'), ...(options.clock ? { clock: options.clock } : {}) });

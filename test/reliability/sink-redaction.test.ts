@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createVoiceEvents } from '../../src/index.js';
 import { redactText } from '../../src/events/sanitize.js';
@@ -45,7 +45,7 @@ describe('span events added by other code are sanitised like ours', () => {
       if (how === 'env') process.env.VOICEMODE_EVENT_LOG_REDACT = 'all';
       const writer = new JsonlFileWriter({ dir, rotation: 'daily', flushIntervalMs: 20 });
       const jsonl = new JsonlEventProcessor(how === 'option' ? { writer, redact: 'all' } : { writer });
-      const provider = new BasicTracerProvider({ spanProcessors: [jsonl] });
+      const provider = new TracerProvider({ spanProcessors: [jsonl] });
       await conversation(createVoiceEvents({ tracer: provider.getTracer('t'), redact: 'all' }));
       await provider.forceFlush();
       await provider.shutdown();
@@ -67,7 +67,7 @@ describe('span events added by other code are sanitised like ours', () => {
     const dir = join(tempDir(), 'logs');
     dirs.push(dir);
     const writer = new JsonlFileWriter({ dir, rotation: 'daily', flushIntervalMs: 20 });
-    const provider = new BasicTracerProvider({ spanProcessors: [new JsonlEventProcessor({ writer, redact: 'none' })] });
+    const provider = new TracerProvider({ spanProcessors: [new JsonlEventProcessor({ writer, redact: 'none' })] });
     await conversation(createVoiceEvents({ tracer: provider.getTracer('t'), redact: 'none' }));
     await provider.shutdown();
     const text = fileText(dir);
@@ -80,10 +80,10 @@ describe('span events added by other code are sanitised like ours', () => {
     const live = join(tempDir(), 'live');
     const exported = join(tempDir(), 'exported');
     dirs.push(live, exported);
-    const provider = new BasicTracerProvider({
+    const provider = new TracerProvider({
       spanProcessors: [
         new JsonlEventProcessor({ writer: new JsonlFileWriter({ dir: live, rotation: 'daily', flushIntervalMs: 20 }), redact: 'text' }),
-        new SimpleSpanProcessor(new JsonlSpanExporter({ dir: exported, flushIntervalMs: 20, redact: 'text' })),
+        new SimpleSpanProcessor({ exporter: new JsonlSpanExporter({ dir: exported, flushIntervalMs: 20, redact: 'text' }) }),
       ],
     });
     const voice = createVoiceEvents({ tracer: provider.getTracer('t'), redact: 'text' });

@@ -3,7 +3,7 @@ import { context, SpanStatusCode, trace, type Context, type Tracer } from '@open
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { dataToAttributes } from 'voicemode-events/internal';
 import { countSpans, planSpans, type PlannedSpan } from '../analysis/rebuild.js';
 import { DataError, UsageError } from '../reader/errors.js';
@@ -74,7 +74,7 @@ export function replayCommand(): Command {
       }
       const exporter = new OTLPTraceExporter({ url, timeoutMillis: opts.timeout });
       const collector = new CollectingProcessor();
-      const provider = new BasicTracerProvider({
+      const provider = new TracerProvider({
         resource: resourceFromAttributes({ 'service.name': opts.serviceName, 'voicemode.replay': true }),
         spanProcessors: [collector],
         spanLimits: { eventCountLimit: 100_000, attributeCountLimit: 1000 },

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analysis/analyzer.js';
@@ -68,7 +68,7 @@ const { tree: treeArb } = fc.letrec((tie) => ({
 describe('prototype pollution: adversarial fixtures', () => {
   it('JsonlSpanExporter: an attribute "__proto__.isAdmin" stays data and changes no prototype', async () => {
     const dir = join(tempDir(), 'logs');
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new JsonlSpanExporter({ dir, flushIntervalMs: 20 }))] });
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new JsonlSpanExporter({ dir, flushIntervalMs: 20 }) })] });
     const span = provider.getTracer('other-code').startSpan('tool');
     // what JSON.parse of an LLM's tool arguments, flattened by any code, produces
     span.addEvent('TOOL_CALL', {
