@@ -22,6 +22,8 @@ export function testConfig(include: string[]) {
     resolve: { alias: libraryAliases },
     test: {
       include,
+      // `npx vitest run --tags-filter=install`: the packed library installed into fresh apps
+      tags: [{ name: 'install', description: 'npm pack + installs into fresh apps from the npm cache (test/install)', timeout: 120_000 }],
       pool: 'forks',
       testTimeout: 30_000,
       hookTimeout: 60_000,
