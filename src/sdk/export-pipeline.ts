@@ -5,6 +5,7 @@ import { startMeterPipeline, type MeterPipeline, type MetricsOptions } from './m
 import {
   createOtlpSpanProcessor,
   effectiveQueueSize,
+  resolveBatch,
   OutageMonitor,
   resolveOtlp,
   type BatchOptions,
@@ -94,7 +95,7 @@ export function startExportPipeline(config: {
   monitor.background.limit.traces = queue; // spans in flight at most: as many as may wait in the queue
   const timeoutMs = options.shutdownTimeoutMillis ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   let finalDeadline: number | undefined;
-  const spanProcessors = otlp.traces ? [createOtlpSpanProcessor(otlp.traces, monitor, batch)] : [];
+  const spanProcessors = otlp.traces ? [createOtlpSpanProcessor(otlp.traces, monitor, resolveBatch(batch, env))] : [];
   const meters =
     disabled || options.metrics === false
       ? undefined

@@ -325,7 +325,29 @@ export interface BatchOptions {
 
 export const DEFAULT_MAX_QUEUE_SIZE = 2048;
 
-/** BatchSpanProcessor -> ObservedSpanExporter -> OTLPTraceExporter (HTTP, JSON). */
+const BATCH_ENV: [keyof BatchOptions, string][] = [
+  ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE'],
+  ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+  ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY'],
+  ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT'],
+];
+
+/**
+ * The batch settings: each option, else its OTEL_BSP_* variable; unset ones keep the SDK's
+ * defaults. The 2.x `sdk-trace-base` BatchSpanProcessor read those variables itself; the
+ * `@opentelemetry/sdk-trace` one both lines share reads none, so they are read here, from the
+ * env the wiring was given.
+ */
+export function resolveBatch(batch: BatchOptions, env: NodeJS.ProcessEnv): BatchOptions {
+  const out: BatchOptions = {};
+  for (const [key, name] of BATCH_ENV) {
+    const value = batch[key] ?? positiveNumber(env[name]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** BatchSpanProcessor -> ObservedSpanExporter -> OTLPTraceExporter (HTTP, JSON). `batch` as resolveBatch() gives it. */
 export function createOtlpSpanProcessor(
   target: SignalTarget,
   monitor: OutageMonitor,
@@ -339,5 +361,5 @@ export function createOtlpSpanProcessor(
 
 /** The queue bound in effect (option, env, SDK default), for messages and docs. */
 export function effectiveQueueSize(batch: BatchOptions, env: NodeJS.ProcessEnv): number {
-  return batch.maxQueueSize ?? positiveNumber(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? DEFAULT_MAX_QUEUE_SIZE;
+  return resolveBatch(batch, env).maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE;
 }

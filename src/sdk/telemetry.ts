@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import { parseDays, scheduleRetention } from '../sink/retention.js';
 import { installExitHooks } from './exit-hooks.js';
 import { registerTracerProvider } from './register.js';
+import { spanLimitsFromEnv } from './span-limits.js';
 import { METER_NAME } from './meter-provider.js';
 import { startExportPipeline, type ExportOptions, type ExportPipeline } from './export-pipeline.js';
 
@@ -88,7 +89,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const provider = new TracerProvider({
     resource: exports.resource,
     sampler: options.sampler ?? new AlwaysOnSampler(),
-    spanLimits: { eventCountLimit: options.eventCountLimit ?? DEFAULT_EVENT_COUNT_LIMIT },
+    spanLimits: { ...spanLimitsFromEnv(env), eventCountLimit: options.eventCountLimit ?? DEFAULT_EVENT_COUNT_LIMIT },
     spanProcessors: [...(jsonl ? [jsonl] : []), ...exports.spanProcessors, ...(options.spanProcessors ?? [])],
   });
   // The JSONL files completely; spans and the last metric collection over OTLP within the exit budget.
