@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import Table from 'cli-table3';
 import { resolveConfig, warnStderr } from 'voicemode-events/internal';
-import type { MetricName, SessionMetrics } from 'voicemode-events';
+import type { SessionMetrics } from 'voicemode-events';
+import type { MetricName } from 'voicemode-events/metrics';
 import { startTelemetry } from 'voicemode-events/sdk';
 import { probeDir } from 'voicemode-events/internal';
 import { runConversation } from './conversation.js';
