@@ -128,11 +128,5 @@ export function resolveConfig(
   return { dir: resolve(expandHome(dir)), enabled, rotation, flushIntervalMs, redact };
 }
 
-/** The file an event belongs to, by the event's UTC date (and hour for hourly rotation). */
-export function fileNameFor(timestampUs: number, rotation: Rotation): string {
-  if (rotation === 'none') return 'voicemode_events.jsonl';
-  const iso = new Date(Math.floor(timestampUs / 1000)).toISOString();
-  return rotation === 'hourly'
-    ? `voicemode_events_${iso.slice(0, 10)}T${iso.slice(11, 13)}.jsonl`
-    : `voicemode_events_${iso.slice(0, 10)}.jsonl`;
-}
+/** The file an event belongs to: the naming rule lives in sink/log-file-name.ts (kept here under its old name). */
+export { logFileName as fileNameFor } from './sink/log-file-name.js';

@@ -4,6 +4,7 @@ import { resolveConfig, warnStderr } from '../config.js';
 import type { MetricName, SessionMetrics } from '../index.js';
 import { startTelemetry } from '../sdk/telemetry.js';
 import { probeDir } from '../sink/jsonl-file-writer.js';
+import { isLogFileName } from '../sink/log-file-name.js';
 import { runConversation } from './conversation.js';
 
 export interface DemoOptions {
@@ -66,7 +67,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   );
   await telemetry.shutdown();
   out.write(metricsTable(sessions) + '\n');
-  const files = enabled ? (await readdir(config.dir).catch(() => [])).filter((f) => f.endsWith('.jsonl')).sort() : [];
+  const files = enabled ? (await readdir(config.dir).catch(() => [])).filter((f) => isLogFileName(f, { gz: false })).sort() : [];
   if (enabled) out.write(`Events written to ${config.dir} (${files.join(', ')})\n`);
   return { sessions, logDir: config.dir, files };
 }

@@ -4,6 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { TurnAssigner } from '../../analysis/turns.js';
 import { resolveConfig } from '../../config.js';
+import { isLogFileName } from '../../sink/log-file-name.js';
 import { METRIC_NAMES, MetricsDeriver, type MetricName, type MetricSample } from '../../metrics/derive.js';
 import { DataError, UsageError } from '../../reader/errors.js';
 import { LineSplitter } from '../../reader/line-splitter.js';
@@ -32,7 +33,7 @@ async function logFiles(dir: string, warned: Set<string>): Promise<string[]> {
     throw new DataError(describeOpenError(dir, err));
   }
   const out: string[] = [];
-  for (const n of all.filter((n) => /^voicemode_events(?:_[0-9A-Za-z:T-]+)?\.jsonl$/.test(n)).sort()) {
+  for (const n of all.filter((n) => isLogFileName(n, { gz: false })).sort()) {
     const path = join(dir, n);
     try {
       if (!(await stat(path)).isFile()) {
