@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { resolveConfig, warnStderr } from '../config.js';
 import type { MetricName, SessionMetrics } from '../index.js';
 import { startTelemetry } from '../sdk/telemetry.js';
-import { probeDir } from '../sink/jsonl-file-writer.js';
+import { probeDir } from '../sink/append-only-file.js';
 import { isLogFileName } from '../sink/log-file-name.js';
 import { runConversation } from './conversation.js';
 
