@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeValue } from './events/safe-json.js';
 import { REDACT_MODES, type RedactMode } from './events/sanitize.js';
+import { warnOnce, type Warn } from './warn.js';
 
 /**
  * Configuration exactly as the spec names it. Options passed in code override the
@@ -38,24 +39,8 @@ export interface EventLogConfig {
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 200;
 
-export type Warn = (message: string) => void;
-
-/** Warnings go to stderr with a recognisable prefix. Callers decide how often (e.g. once per outage). */
-export const warnStderr: Warn = (message) => {
-  try {
-    process.stderr.write(`voicemode-events: warning: ${message}\n`);
-  } catch {
-    // stderr closed: nothing better to do, and logging must not throw.
-  }
-};
-
-/** The same, but each distinct message only once per process (configuration problems). */
-const warned = new Set<string>();
-export const warnOnce: Warn = (message) => {
-  if (warned.has(message)) return;
-  warned.add(message);
-  warnStderr(message);
-};
+// Warnings: one reporter for the whole library (warn.ts); re-exported where they always were.
+export { warnOnce, warnStderr, type Warn } from './warn.js';
 
 const TRUE = new Set(['true', '1', 'yes']);
 const FALSE = new Set(['false', '0', 'no']);

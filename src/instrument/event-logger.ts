@@ -1,6 +1,7 @@
 import type { EventType } from '../events/catalog.js';
 import type { MetricName } from '../metrics/derive.js';
 import type { Session } from './session.js';
+import type { Warn } from '../warn.js';
 import { VoiceEvents } from './voice-events.js';
 
 /**
@@ -16,8 +17,9 @@ export class EventLogger {
   private readonly voice: VoiceEvents;
   private current: Session | undefined;
 
-  constructor(options: { voice?: VoiceEvents } = {}) {
-    this.voice = options.voice ?? new VoiceEvents();
+  /** `warn`: where internal errors go when no `voice` is given (see VoiceEventsOptions). */
+  constructor(options: { voice?: VoiceEvents; warn?: Warn } = {}) {
+    this.voice = options.voice ?? new VoiceEvents(options.warn ? { warn: options.warn } : {});
   }
 
   get sessionId(): string | null {

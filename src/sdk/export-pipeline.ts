@@ -1,6 +1,6 @@
 import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { warnStderr, type Warn } from '../config.js';
+import { defaultNotice, reporter, type Warn } from '../warn.js';
 import { startMeterPipeline, type MeterPipeline, type MetricsOptions } from './meter-provider.js';
 import {
   createOtlpSpanProcessor,
@@ -49,14 +49,8 @@ export interface ExportPipeline {
   shutdown(): Promise<void>;
 }
 
-/** Not a warning: a line saying things are fine again. */
-export const noticeStderr: Warn = (message) => {
-  try {
-    process.stderr.write(`voicemode-events: ${message}\n`);
-  } catch {
-    // stderr closed
-  }
-};
+/** Not a warning: a line saying things are fine again (diag.info with a diag logger, else stderr). */
+export const noticeStderr: Warn = defaultNotice;
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
 const FAILING_SHUTDOWN_TIMEOUT_MS = 1000;
@@ -82,7 +76,7 @@ export function startExportPipeline(config: {
   warn?: Warn;
 }): ExportPipeline {
   const { options, env } = config;
-  const warn = config.warn ?? warnStderr;
+  const warn = reporter(config.warn);
   const resource = buildResource(config.serviceName, env);
   const disabled = isSdkDisabled(env);
   const otlp = resolveOtlp(disabled ? false : options.otlp, env);

@@ -1,4 +1,5 @@
-import { warnStderr, type Rotation, type Warn } from '../config.js';
+import type { Rotation } from '../config.js';
+import { reporter, type Warn } from '../warn.js';
 import type { EventRecord } from '../events/record.js';
 import { AppendOnlyFile, type OpenFile } from './append-only-file.js';
 import { WriteQueue } from './write-queue.js';
@@ -13,6 +14,7 @@ export interface JsonlFileWriterOptions {
   flushIntervalMs?: number;
   /** Bytes kept in memory while the folder cannot be written; beyond it the oldest lines are dropped and counted. */
   maxBufferedBytes?: number;
+  /** Receives the writer's warnings (an outage once, modes, drops). Default: OTel's diag when the app set a diag logger, else stderr (warn.ts). */
   warn?: Warn;
   /** How files are opened (a seam for fault-injection tests). Default fs.promises.open. */
   openFile?: OpenFile;
@@ -44,16 +46,9 @@ export class JsonlFileWriter {
 
   constructor(options: JsonlFileWriterOptions) {
     this.dir = options.dir;
-    const warn = options.warn ?? warnStderr;
     // Warnings are given on the writer's own event-loop turns: a warn function that throws
-    // would be an uncaught exception in the app.
-    const safeWarn: Warn = (message) => {
-      try {
-        warn(message);
-      } catch {
-        // nothing sensible left to do with it
-      }
-    };
+    // would be an uncaught exception in the app (reporter() ignores it).
+    const safeWarn = reporter(options.warn);
     this.queue = new WriteQueue({
       rotation: options.rotation ?? 'daily',
       target: new AppendOnlyFile({ dir: options.dir, warn: safeWarn, openFile: options.openFile }),
