@@ -27,6 +27,13 @@ export const FILE_MODE = 0o600;
  */
 export const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
+/**
+ * How an append was made: `checked` right after a stat of its file (fresh open, or another
+ * process appends to our files), `unchecked` on the file kept open from the append before,
+ * without a stat: `check()` later says whether it reached a file that is still linked.
+ */
+export type AppendKind = 'checked' | 'unchecked';
+
 export interface AppendOnlyFileOptions {
   /** The folder of the files (created 0700 when missing, again if it vanishes). */
   dir: string;
@@ -50,16 +57,31 @@ export interface AppendOnlyFileOptions {
  *   file never get their lines inside ours. A partial write continues with the rest.
  * - A failed append leaves no torn line: the file is cut back to its size before the append,
  *   the handle is closed and the folder checked again on the next append (it may have gone).
- * - A file removed while open (`nlink` 0: the folder deleted during a drain) is reopened,
- *   under a re-created folder, before anything is written to it.
+ * - A file removed while open (`nlink` 0: the folder deleted during a drain) loses nothing:
+ *   one stat per open file, not per append. The append right after the open is made after that
+ *   stat; later appends to the same open file are `unchecked` and the caller keeps their data
+ *   until `check()` (one fstat for any number of them) says the file is still linked, or
+ *   writes it again when it was removed (the next append opens a new file in a re-created folder).
+ * - The size before an append (for the cut-back and the exit path) is measured by that stat
+ *   and then counted from our own appends. Once another process is seen appending to our files
+ *   (a stat finds a size we did not write), every append is made after a stat of its own (as
+ *   exact as a stat can be with other writers).
  * - `appendSync` is the same for the process 'exit' event, where no async I/O can complete.
  */
 export class AppendOnlyFile {
   readonly dir: string;
   private readonly warn: Warn;
   private readonly openFile: OpenFile;
-  /** The file open now (kept across appends until `close`). */
-  private handle: { path: string; fh: AppendHandle } | undefined;
+  /** The file open now (kept across appends until `close`), and its size after our last append to it. */
+  private handle: { path: string; fh: AppendHandle; end: number } | undefined;
+  /** Appends since the last check made without a stat right before them. */
+  private unchecked = 0;
+  /** Set when unchecked appends are found to have gone to a removed file; reported by `check()`. */
+  private removedUnchecked = false;
+  /** Another process appends to our files: a stat before every append. */
+  private shared = false;
+  /** Our last file and its size after our last append to it: a different size when it is opened again means another writer. */
+  private last: { path: string; end: number } | undefined;
   private dirReady = false;
   private folderModeChecked = false;
   private readonly modeWarned = new Set<string>();
@@ -75,17 +97,25 @@ export class AppendOnlyFile {
    * size just before the write is issued (a thread-pool thread may be writing from then on:
    * the exit path needs to know where it began). Rejects, the file cut back, when it fails.
    */
-  async append(path: string, buffers: Buffer[], length: number, started?: (preSize: number) => void): Promise<void> {
+  async append(path: string, buffers: Buffer[], length: number, started?: (preSize: number) => void): Promise<AppendKind> {
     try {
-      const { fh, size } = await this.openFor(path);
+      const kept = this.handle;
+      const checked = kept === undefined || kept.path !== path || this.shared;
+      const { fh, size } = checked ? await this.openFor(path) : { fh: kept.fh, size: kept.end };
       started?.(size);
+      const progress = { done: 0 };
       try {
-        await writeAll(fh, buffers, length);
+        await writeAll(fh, buffers, length, progress);
       } catch (err) {
         // Never leave a torn line behind: cut the file back to where this write began.
-        await fh.truncate(size).catch(() => undefined);
+        await this.cutBack(fh, size, length, progress.done, checked);
         throw err;
       }
+      this.handle!.end = size + length;
+      this.last = { path, end: size + length };
+      if (checked) return 'checked';
+      this.unchecked++;
+      return 'unchecked';
     } catch (err) {
       this.dirReady = false;
       await this.close();
@@ -93,11 +123,67 @@ export class AppendOnlyFile {
     }
   }
 
-  /** Closes the file kept open (never throws). */
+  /**
+   * True when every unchecked append since the last check reached a file that is still linked
+   * (one fstat of the open file; nothing to do when there were none). False when the file was
+   * removed while open: those appends are lost with it and must be made again (the file is
+   * closed; the next append opens a new one). A stat that fails counts as linked.
+   */
+  async check(): Promise<boolean> {
+    await this.settle();
+    const ok = !this.removedUnchecked;
+    this.removedUnchecked = false;
+    return ok;
+  }
+
+  /** Closes the file kept open (never throws); a verdict on its unchecked appends is kept for `check()`. */
   async close(): Promise<void> {
+    await this.settle();
     const h = this.handle;
     this.handle = undefined;
     await h?.fh.close().catch(() => undefined);
+  }
+
+  /** Stats the open file when unchecked appends were made to it: removed, or grown by another writer? */
+  private async settle(): Promise<void> {
+    const h = this.handle;
+    if (this.unchecked === 0 || h === undefined) return;
+    this.unchecked = 0;
+    let st: { size: number; nlink?: number };
+    try {
+      st = await h.fh.stat();
+    } catch {
+      return;
+    }
+    this.noteSize(h.path, st.size, h.end);
+    if (st.nlink !== 0) return;
+    this.removedUnchecked = true;
+    this.handle = undefined;
+    await h.fh.close().catch(() => undefined);
+  }
+
+  /** A size beyond what we wrote: another process appends to our files; stat before every append from now on. */
+  private noteSize(path: string, size: number, expected: number | undefined): void {
+    // Smaller: the file was removed or cut and made again (not another writer's appends).
+    if (expected !== undefined && size > expected) this.shared = true;
+    if (this.handle?.path === path) this.handle.end = size;
+  }
+
+  /**
+   * After a failed append: cut the file back to `size`, where it began. When that size was
+   * counted rather than measured (an unchecked append) and the file holds more than this append
+   * can explain, another process appended since: the cut is then where our `done` bytes begin.
+   */
+  private async cutBack(fh: AppendHandle, size: number, length: number, done: number, checked: boolean): Promise<void> {
+    let to = size;
+    if (!checked) {
+      const st = await fh.stat().catch(() => undefined);
+      if (st !== undefined && st.size - size > length) {
+        this.shared = true;
+        to = st.size - done;
+      }
+    }
+    await fh.truncate(to).catch(() => undefined);
   }
 
   /** Appends synchronously (process exit): same flags, folder and regular-file rules. Throws on failure. */
@@ -130,11 +216,12 @@ export class AppendOnlyFile {
       let fresh = false;
       if (this.handle?.path !== path) {
         await this.close();
-        this.handle = { path, fh: await this.open(path) };
+        this.handle = { path, fh: await this.open(path), end: 0 };
         fresh = true;
       }
       const st = await this.handle.fh.stat();
       if (fresh) await this.checkOpened(path, this.handle.fh, st);
+      this.noteSize(path, st.size, fresh ? (this.last?.path === path ? this.last.end : undefined) : this.handle.end);
       if (st.nlink !== 0 || attempt > 0) return { fh: this.handle.fh, size: st.size };
       await this.close(); // removed while open (folder deleted mid-drain): writing there would lose the lines
     }
@@ -203,8 +290,9 @@ export class AppendOnlyFile {
 }
 
 /** Writes all of `buffers` (`length` bytes) through `writev`, continuing after a partial write. */
-async function writeAll(fh: AppendHandle, buffers: Buffer[], length: number): Promise<void> {
+async function writeAll(fh: AppendHandle, buffers: Buffer[], length: number, progress: { done: number }): Promise<void> {
   let done = (await fh.writev(buffers)).bytesWritten;
+  progress.done = done;
   while (done < length) {
     const rest: Buffer[] = [];
     let skip = done;
@@ -218,6 +306,7 @@ async function writeAll(fh: AppendHandle, buffers: Buffer[], length: number): Pr
     const n = (await fh.writev(rest)).bytesWritten;
     if (n <= 0) throw new Error(`write made no progress (${done} of ${length} bytes written)`);
     done += n;
+    progress.done = done;
   }
 }
 

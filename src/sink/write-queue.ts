@@ -1,14 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import type { Rotation, Warn } from '../config.js';
 import type { EventRecord } from '../events/record.js';
-import { describeError } from './append-only-file.js';
+import { describeError, type AppendKind } from './append-only-file.js';
 import { ChunkEncoder, type Chunk } from './chunk-encoder.js';
 
 /** Where the queue's chunks go: `AppendOnlyFile`, or a stand-in in tests. */
 export interface AppendTarget {
   readonly dir: string;
   /** One append; `started(preSize)` once the write is issued; rejects (nothing torn left) on failure. */
-  append(path: string, buffers: Buffer[], length: number, started?: (preSize: number) => void): Promise<void>;
+  append(path: string, buffers: Buffer[], length: number, started?: (preSize: number) => void): Promise<AppendKind>;
+  /** Whether the `unchecked` appends since the last check reached a file still linked (false: write them again). */
+  check(): Promise<boolean>;
   /** After a drain: the file kept open is closed. */
   close(): Promise<void>;
   /** The exit path: a synchronous append. Throws on failure. */
@@ -46,6 +48,8 @@ const EAGER_WRITE_BYTES = 256 * 1024;
 /** One write covers queued chunks of one file up to this many bytes / buffers. */
 const MAX_WRITE_BYTES = 1024 * 1024;
 const MAX_WRITE_BUFFERS = 256;
+/** Chunks written by unchecked appends that are checked at the latest (one fstat), also when more follow. */
+const CHECK_EVERY_CHUNKS = 64;
 /** Longest wait at exit for a write already handed to the thread pool. */
 const EXIT_WAIT_MS = 1000;
 
@@ -71,6 +75,12 @@ interface InFlight {
  * - Chunks being written stay at the queue's front until the write succeeds, and leave it the
  *   moment it does (so an exit right after cannot write them twice). The memory bound never
  *   drops them, and `flushSync` finishes exactly them first.
+ * - Chunks written by an `unchecked` append (the target's file kept open, no stat before it)
+ *   stay at the very front, counted in `written`, until `target.check()` says their file is still
+ *   linked: then they leave; if it was removed (the folder deleted during a drain), they are
+ *   written again. A check is made when the queue has nothing else to write, before a chunk of
+ *   another file, after a failed write, and every CHECK_EVERY_CHUNKS chunks. For `flushSync` and
+ *   the memory bound they are written chunks: never written again at exit, never dropped.
  * - `flushSync` (process exit) never writes a line twice: a write already handed to the thread
  *   pool keeps running while the exit handler does, so it waits (at most EXIT_WAIT_MS) for the
  *   file to grow by that write from its size before it (`preSize`), and writes only the rest.
@@ -95,6 +105,8 @@ export class WriteQueue {
   private backlog: EventRecord[] = [];
   private backlogPos = 0;
   private readonly queue: Chunk[] = [];
+  /** The first `written` chunks of the queue are written, waiting for `target.check()`. */
+  private written = 0;
   /** Bytes of the queued chunks and of the chunk being built. */
   private queuedBytes = 0;
   private formatScheduled = false;
@@ -159,6 +171,7 @@ export class WriteQueue {
     this.clearTimer();
     this.formatPending();
     this.encoder.seal();
+    this.forgetWritten();
     const lost = this.queue.reduce((n, c) => n + c.lines, 0);
     if (lost > 0) {
       this.droppedLines += lost;
@@ -174,6 +187,7 @@ export class WriteQueue {
     try {
       this.formatPending();
       this.encoder.seal();
+      this.forgetWritten(); // on disk already: not written twice
       const flight = this.current;
       if (flight && this.queue.includes(flight.chunks[0]!)) {
         // Still at the front: not known written. What the thread pool wrote of it is not written again.
@@ -239,25 +253,45 @@ export class WriteQueue {
   private async drain(): Promise<void> {
     try {
       for (;;) {
-        if (this.queue.length === 0) {
+        if (this.queue.length === this.written) {
           // the chunk being built is pending too: sealed and written by this drain
           if (this.encoder.buildingBytes > 0) this.encoder.seal();
           else if (this.unformatted() > 0) this.formatSlice();
+          else if (this.written > 0) await this.checkWritten();
           else return;
           continue;
         }
-        const ok = await this.writeNext(); // dequeues the chunks once they are written
+        if (this.written >= CHECK_EVERY_CHUNKS || (this.written > 0 && this.queue[this.written]!.path !== this.queue[0]!.path)) {
+          await this.checkWritten();
+          continue;
+        }
+        const ok = await this.writeNext(); // dequeues the chunks once they are written (and checked)
         if (!ok) {
+          await this.checkWritten(); // the file was closed: what it says about the unchecked ones
           // Everything waits in the queue, now bounded; retried after an interval.
           this.formatPending();
           this.enforceBound();
           return;
         }
-        if (this.droppedUnreported > 0 && this.queue.length === 0) this.reportDropped();
+        if (this.droppedUnreported > 0 && this.queue.length === this.written) this.reportDropped();
       }
     } finally {
       await this.target.close();
     }
+  }
+
+  /** Asks the target about the chunks written unchecked: they leave the queue, or are written again. */
+  private async checkWritten(): Promise<void> {
+    if (this.written === 0) return;
+    const linked = await this.target.check();
+    if (linked) this.forgetWritten();
+    else this.written = 0; // their file was removed while open: written again, to a new one
+  }
+
+  /** The first `written` chunks leave the queue (they are on disk). */
+  private forgetWritten(): void {
+    for (const c of this.queue.splice(0, this.written)) this.queuedBytes -= c.data.length;
+    this.written = 0;
   }
 
   private remove(chunk: Chunk): void {
@@ -314,7 +348,7 @@ export class WriteQueue {
   private enforceBound(): void {
     if (this.failing === undefined || this.queuedBytes <= this.maxBufferedBytes) return; // a burst faster than the disk waits
     this.encoder.seal();
-    const inFlight = this.current?.chunks.length ?? 0;
+    const inFlight = this.written + (this.current?.chunks.length ?? 0); // written (unchecked) and in-flight chunks stay
     while (this.queuedBytes > this.maxBufferedBytes && this.queue.length > inFlight + 1) {
       const [chunk] = this.queue.splice(inFlight, 1);
       if (!chunk) break;
@@ -333,9 +367,9 @@ export class WriteQueue {
 
   /** Writes the chunks at the front of the queue that belong to one file, in one append. */
   private async writeNext(): Promise<boolean> {
-    const first = this.queue[0]!;
+    const first = this.queue[this.written]!;
     const flight: InFlight = { path: first.path, chunks: [first], length: first.data.length, preSize: undefined };
-    for (let i = 1; i < this.queue.length && flight.chunks.length < MAX_WRITE_BUFFERS; i++) {
+    for (let i = this.written + 1; i < this.queue.length && flight.chunks.length < MAX_WRITE_BUFFERS; i++) {
       const next = this.queue[i]!;
       if (next.path !== flight.path || flight.length + next.data.length > MAX_WRITE_BYTES) break;
       flight.chunks.push(next);
@@ -345,14 +379,16 @@ export class WriteQueue {
     const watchdog = setTimeout(() => this.stalled(flight), this.stallMs);
     watchdog.unref();
     try {
-      await this.target.append(
+      const kind = await this.target.append(
         flight.path,
         flight.chunks.map((c) => c.data),
         flight.length,
         (preSize) => (flight.preSize = preSize),
       );
-      // Written: off the queue at once, so an exit right after cannot write them twice.
-      for (const c of flight.chunks) this.remove(c);
+      // Written: off the queue at once, so an exit right after cannot write them twice; or,
+      // written unchecked, kept at the front (never written again at exit) until checked.
+      if (kind === 'unchecked') this.written += flight.chunks.length;
+      else for (const c of flight.chunks) this.remove(c);
       this.current = undefined;
       if (this.failing) {
         this.failing = undefined;

@@ -52,14 +52,37 @@ describe('AppendOnlyFile', () => {
     expect(readFileSync(path, 'utf8')).toBe('kept\nnext\n');
   });
 
-  it('a file removed while open (its folder deleted between appends) is reopened in a new folder: nothing goes to the removed file', async () => {
-    const { dir, file, path } = setup();
-    await file.append(path, lines('one'), 4);
+  it('appends to the file kept open are unchecked; check() finds a file removed meanwhile, and the next append opens a new one', async () => {
+    let stats = 0;
+    const { dir, file, path } = setup(openSeam((fh) => ({ stat: () => (stats++, fh.stat()) })));
+    expect(await file.append(path, lines('one'), 4)).toBe('checked'); // right after the open's stat
+    expect(await file.append(path, lines('two'), 4)).toBe('unchecked'); // no stat before it
+    expect(stats).toBe(1);
+    expect(await file.check()).toBe(true); // one stat for the appends since the last check
+    expect(await file.check()).toBe(true); // nothing unchecked: no stat
+    expect(stats).toBe(2);
     rmSync(dir, { recursive: true }); // the handle is still open on the removed file
-    await file.append(path, lines('two'), 4);
+    expect(await file.append(path, lines('three'), 6)).toBe('unchecked');
+    expect(await file.check()).toBe(false); // 'three' went to the removed file: to be written again
+    expect(await file.append(path, lines('three'), 6)).toBe('checked'); // a new file in a re-created folder
     await file.close();
-    expect(readFileSync(path, 'utf8')).toBe('two\n');
+    expect(readFileSync(path, 'utf8')).toBe('three\n');
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('once another process is seen appending to the file, every append is made after a stat (exact sizes for the cut-back and exit)', async () => {
+    const { file, path } = setup();
+    const pre: number[] = [];
+    await file.append(path, lines('a'), 2, (s) => pre.push(s));
+    await file.append(path, lines('b'), 2, (s) => pre.push(s)); // unchecked: size counted, 2
+    writeFileSync(path, 'other\n', { flag: 'a' }); // another writer
+    expect(await file.check()).toBe(true); // sees 10 bytes where we wrote 4
+    expect(await file.append(path, lines('c'), 2, (s) => pre.push(s))).toBe('checked');
+    writeFileSync(path, 'more\n', { flag: 'a' });
+    expect(await file.append(path, lines('d'), 2, (s) => pre.push(s))).toBe('checked');
+    await file.close();
+    expect(pre).toEqual([0, 2, 10, 17]);
+    expect(readFileSync(path, 'utf8')).toBe('a\nb\nother\nc\nmore\nd\n');
   });
 
   it('refuses a symlink and a FIFO under the log name, writing nothing through them', async () => {

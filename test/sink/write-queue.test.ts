@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/events/record.js';
-import { AppendOnlyFile } from '../../src/sink/append-only-file.js';
+import { AppendOnlyFile, type AppendKind } from '../../src/sink/append-only-file.js';
 import { WriteQueue, type AppendTarget, type WriteQueueState } from '../../src/sink/write-queue.js';
 import { tempDir } from '../helpers/harness.js';
 import { openSeam } from '../helpers/open-seam.js';
@@ -28,13 +28,17 @@ class MemoryTarget implements AppendTarget {
   appends = 0;
   statesSeen: WriteQueueState[] = [];
   queue: WriteQueue | undefined;
-  async append(_path: string, buffers: Buffer[], _length: number, started?: (preSize: number) => void): Promise<void> {
+  async append(_path: string, buffers: Buffer[], _length: number, started?: (preSize: number) => void): Promise<AppendKind> {
     this.appends++;
     if (this.queue) this.statesSeen.push(this.queue.state);
     started?.(Buffer.byteLength(this.text));
     if (this.hang) await this.hang;
     if (this.fail) throw this.fail;
     this.text += Buffer.concat(buffers).toString('utf8');
+    return 'checked';
+  }
+  async check(): Promise<boolean> {
+    return true;
   }
   async close(): Promise<void> {}
   appendSync(_path: string, data: Buffer): void {
@@ -176,6 +180,32 @@ describe('WriteQueue: its rules', () => {
     q.flushSync();
     const path = join(dir, 'voicemode_events_2026-11-03.jsonl');
     expect(numbers(readFileSync(path, 'utf8'))).toEqual([1, 2, 3, 4]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a folder deleted during a drain: what was written unchecked to the removed file is written again, nothing twice (a real file)', async () => {
+    const dir = join(tempDir(), 'removed');
+    let appends = 0;
+    const file = new AppendOnlyFile({
+      dir,
+      warn: () => undefined,
+      openFile: openSeam((fh) => ({
+        writev: async (buffers: Buffer[]) => {
+          if (++appends === 3) rmSync(dir, { recursive: true }); // between the 2nd and 3rd append of one drain
+          return fh.writev(buffers);
+        },
+      })),
+    });
+    const { q, warnings } = queueOn(file);
+    const pad = 'x'.repeat(1000);
+    for (let i = 0; i < 4000; i++) q.write(rec(i, pad)); // ~4 MB: several appends of up to 1 MiB in one drain
+    await q.flush();
+    expect(appends).toBeGreaterThan(4);
+    const got = numbers(readFileSync(join(dir, 'voicemode_events_2026-11-03.jsonl'), 'utf8'));
+    // the first appends went to the removed file (deleted with it); from the removal on, every line once, in order
+    expect(got.length).toBeGreaterThan(1000);
+    expect(got).toEqual(Array.from({ length: got.length }, (_, k) => 4000 - got.length + k));
+    expect(q.pending).toEqual({ records: 0, bytes: 0 });
     expect(warnings).toEqual([]);
   });
 });
