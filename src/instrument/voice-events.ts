@@ -43,7 +43,7 @@ export class VoiceEvents {
     this.core = {
       tracer: options.tracer ?? trace.getTracer(TRACER_NAME),
       clock: options.clock ?? systemClock,
-      redact: options.redact ?? resolveRedactMode(process.env, warn),
+      redact: options.redact ?? resolveRedactMode(undefined, warn),
       warn,
       orphanDeriver: new MetricsDeriver((sample) => liveSamples.emit(sample)),
     };

@@ -42,7 +42,7 @@ export function tracerProviderRegistered(): boolean {
 export function startDefaultSink(options: EventLogOptions & { warn?: Warn } = {}): DefaultSink | undefined {
   if (running !== undefined) return running;
   const warn = reporter(options.warn);
-  const cfg = resolveConfig(options, process.env, warn);
+  const cfg = resolveConfig(options, undefined, warn);
   if (!cfg.enabled) return undefined;
   const writer = new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs, warn });
   const unsubscribe = liveEvents.add((span, record) => {

@@ -19,7 +19,7 @@ export class JsonlSpanExporter implements SpanExporter {
 
   /** `warn` receives configuration problems and the sink's warnings (see warn.ts for the default); a `writer` given here keeps its own. */
   constructor(options: EventLogOptions & { writer?: JsonlFileWriter; warn?: Warn } = {}) {
-    const cfg = resolveConfig(options, process.env, onceEach(options.warn));
+    const cfg = resolveConfig(options, undefined, onceEach(options.warn));
     this.redact = cfg.redact;
     this.writer =
       options.writer ?? new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs, ...(options.warn ? { warn: options.warn } : {}) });

@@ -79,7 +79,7 @@ export class JsonlEventProcessor implements SpanProcessor {
   /** `warn` receives configuration problems and the sink's warnings (see warn.ts for the default); a `writer` given here keeps its own. */
   constructor(options: EventLogOptions & { writer?: JsonlFileWriter; warn?: Warn } = {}) {
     this.warnOnce = onceEach(options.warn);
-    const cfg = resolveConfig(options, process.env, this.warnOnce);
+    const cfg = resolveConfig(options, undefined, this.warnOnce);
     this.redact = cfg.redact;
     this.writer =
       options.writer ?? new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs, ...(options.warn ? { warn: options.warn } : {}) });
