@@ -64,8 +64,11 @@ export interface AppendOnlyFileOptions {
  *   writes it again when it was removed (the next append opens a new file in a re-created folder).
  * - The size before an append (for the cut-back and the exit path) is measured by that stat
  *   and then counted from our own appends. Once another process is seen appending to our files
- *   (a stat finds a size we did not write), every append is made after a stat of its own (as
- *   exact as a stat can be with other writers).
+ *   (a stat finds more bytes than we wrote), every append is made after a stat of its own (as
+ *   exact as a stat can be with other writers). Before that is seen (between an open and the
+ *   next stat), a counted size can be short by another process's bytes: a failed append then
+ *   cuts back only the bytes it reports written, and at exit the wait for an append in flight
+ *   may end early. A stat before every append narrows, but never closed, the same window.
  * - `appendSync` is the same for the process 'exit' event, where no async I/O can complete.
  */
 export class AppendOnlyFile {

@@ -35,8 +35,9 @@ export interface JsonlFileWriterOptions {
  *   `idle | draining | failing | closed`; the memory bound during outages and the
  *   `EVENT_LOG_DROPPED` count; warnings once per outage; `flushSync` at exit without writing twice.
  * - `AppendOnlyFile` (append-only-file.ts): the safe append (O_APPEND | O_NOFOLLOW | O_NONBLOCK,
- *   regular files only, 0600 in a 0700 folder, one writev, cut back on failure, a file removed
- *   while open reopened) and its synchronous twin for exit.
+ *   regular files only, 0600 in a 0700 folder, one writev, cut back on failure), one fstat per
+ *   open file with `check()` for the appends after it (a file removed while open), and the
+ *   synchronous twin for exit.
  *
  * `flushSync()` is for the process 'exit' event only, where no async I/O can complete.
  */

@@ -26,6 +26,11 @@ class MemoryTarget implements AppendTarget {
   fail: Error | undefined;
   hang: Promise<void> | undefined;
   appends = 0;
+  /** Appends after the first are `unchecked` (the file kept open), as AppendOnlyFile's are. */
+  uncheckedAfterFirst = false;
+  /** What `check()` answers (false: the file was removed while open). */
+  linked = true;
+  checks = 0;
   statesSeen: WriteQueueState[] = [];
   queue: WriteQueue | undefined;
   async append(_path: string, buffers: Buffer[], _length: number, started?: (preSize: number) => void): Promise<AppendKind> {
@@ -35,10 +40,11 @@ class MemoryTarget implements AppendTarget {
     if (this.hang) await this.hang;
     if (this.fail) throw this.fail;
     this.text += Buffer.concat(buffers).toString('utf8');
-    return 'checked';
+    return this.uncheckedAfterFirst && this.appends > 1 ? 'unchecked' : 'checked';
   }
   async check(): Promise<boolean> {
-    return true;
+    this.checks++;
+    return this.linked;
   }
   async close(): Promise<void> {}
   appendSync(_path: string, data: Buffer): void {
@@ -207,5 +213,29 @@ describe('WriteQueue: its rules', () => {
     expect(got).toEqual(Array.from({ length: got.length }, (_, k) => 4000 - got.length + k));
     expect(q.pending).toEqual({ records: 0, bytes: 0 });
     expect(warnings).toEqual([]);
+  });
+
+  it('chunks written unchecked stay pending until checked, and flushSync at exit does not write them again', async () => {
+    const target = new MemoryTarget();
+    target.uncheckedAfterFirst = true;
+    const sizes: number[] = [];
+    const origAppend = target.append.bind(target);
+    target.append = async (path, buffers, length, started) => {
+      sizes.push(length);
+      if (target.appends === 2) await new Promise<void>(() => undefined); // the 3rd append never returns: exit comes first
+      return origAppend(path, buffers, length, started);
+    };
+    const { q } = queueOn(target);
+    const pad = 'z'.repeat(1000);
+    for (let i = 0; i < 2500; i++) q.write(rec(i, pad)); // ~2.6 MB: more than 2 appends
+    void q.flush(); // never settles: its 3rd append hangs
+    await sleep(100);
+    expect(target.appends).toBe(2); // 1 checked, 1 unchecked; the 3rd hangs
+    expect(target.checks).toBe(0); // the check would come after the 3rd
+    const onDisk = Buffer.byteLength(target.text);
+    expect(onDisk).toBe(sizes[0]! + sizes[1]!);
+    expect(q.pending.bytes).toBeGreaterThanOrEqual(2_500_000 - sizes[0]!); // the unchecked append's chunks are still pending
+    q.flushSync(); // exit: the unchecked append is on disk and not written again; the 3rd one (in flight, 0 bytes done) and the rest are
+    expect(numbers(target.text)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
   });
 });
