@@ -2,7 +2,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { BatchSpanProcessor as BatchSpanProcessorType, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { warnStderr, type Warn } from '../config.js';
+import { defaultNotice, defaultWarn, type Warn } from '../warn.js';
 import type { OtelEnv } from '../environment.js';
 import { BackgroundAgents } from './background-agent.js';
 
@@ -136,8 +136,8 @@ export class OutageMonitor {
   }
 
   constructor(
-    private readonly warn: Warn = warnStderr,
-    private readonly notice: Warn = (m) => warnStderr(m),
+    private readonly warn: Warn = defaultWarn,
+    private readonly notice: Warn = defaultNotice,
     private readonly describeBound: (signal: Signal) => string = () => '',
   ) {}
 
