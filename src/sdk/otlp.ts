@@ -71,7 +71,9 @@ export function resolveOtlp(options: OtlpOptions | false | undefined, env: OtelE
   const base = nonEmpty(o.endpoint) ?? env.otlp.endpoint;
   const target = (signal: Signal): SignalTarget | undefined => {
     const own = signal === 'traces' ? env.traces : env.metrics;
-    const specific = nonEmpty(signal === 'traces' ? o.tracesEndpoint : o.metricsEndpoint) ?? own.endpoint;
+    // Options in code override the environment: an endpoint given in code is not replaced by a
+    // signal-specific variable (which otherwise wins over the generic one, as the OTLP spec says).
+    const specific = nonEmpty(signal === 'traces' ? o.tracesEndpoint : o.metricsEndpoint) ?? (nonEmpty(o.endpoint) ? undefined : own.endpoint);
     const url = specific ?? (base ? joinPath(base, `v1/${signal}`) : undefined);
     if (!url) return undefined;
     return {
