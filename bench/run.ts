@@ -4,6 +4,7 @@
  *   npm run bench                    human-readable table
  *   npm run bench -- --json          the table, then ONE JSON object as the last line
  *   npm run bench -- --only event,op --json     some items only
+ *   npm run bench -- --large         also a 5M-event file (1.2 GB in the temp folder) for summary vs DuckDB
  *   npm run bench -- --smoke --json  tiny sizes (what test/bench-smoke.test.ts runs): checks the bench works, measures nothing
  *
  * Items: event (1), sustained (2), op (3), loop (4), memory (5, in a fresh child process), summary (6).
@@ -39,6 +40,9 @@ export const FULL: Sizes = {
   memory: { events: 1_000_000, warmupEvents: 50_000, turnsPerYield: 20 },
   summary: { events: 1_000_000, repetitions: 3 },
 };
+
+/** `--large`: also the 5M-event file for summary vs DuckDB (and the selective commands). */
+export const LARGE: Sizes = { ...FULL, summary: { ...FULL.summary, largeEvents: 5_000_000 } };
 
 export const SMOKE: Sizes = {
   event: { calls: 400, repetitions: 2, chunk: 100, perSpan: 200, warmupCalls: 200 },
@@ -135,6 +139,20 @@ export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
   if (r.summary_mb_per_sec !== undefined && r.jq_mb_per_sec !== undefined) {
     add('summary_vs_jq', r.summary_mb_per_sec / r.jq_mb_per_sec, '>= 2x jq', (v) => v >= 2);
   }
+  // issue 14: DuckDB (2 threads) on the same file, same metrics; and CPU per event against the bare parse
+  if (r.summary_wall_s !== undefined && r.duck_wall_s !== undefined) {
+    add('summary_vs_duck_wall', r.summary_wall_s / r.duck_wall_s, '<= 1x DuckDB wall', (v) => v <= 1);
+    add('summary_vs_duck_cpu', r.summary_cpu_s! / r.duck_cpu_s!, '<= 1x DuckDB CPU s', (v) => v <= 1);
+    add('summary_vs_duck_rss', r.summary_rss_mb! / r.duck_rss_mb!, '<= 1/4 of DuckDB peak RSS', (v) => v <= 0.25);
+  }
+  if (r.summary_cpu_s !== undefined && r.parse_cpu_s !== undefined) {
+    add('summary_cpu_vs_parse', r.summary_cpu_s / r.parse_cpu_s, '<= 1x the bare parse CPU s', (v) => v <= 1);
+  }
+  if (r.summary_large_wall_s !== undefined && r.duck_large_wall_s !== undefined) {
+    add('summary_vs_duck_wall_large', r.summary_large_wall_s / r.duck_large_wall_s, '<= 1x DuckDB wall (large file)', (v) => v <= 1);
+    add('summary_vs_duck_cpu_large', r.summary_large_cpu_s! / r.duck_large_cpu_s!, '<= 1x DuckDB CPU s (large file)', (v) => v <= 1);
+    add('summary_vs_duck_rss_large', r.summary_large_rss_mb! / r.duck_large_rss_mb!, '<= 1/4 of DuckDB peak RSS (large file)', (v) => v <= 0.25);
+  }
   if (r.summary_mb_per_sec !== undefined && r.parse_mb_per_sec !== undefined) {
     add('parse_vs_summary', r.parse_mb_per_sec / r.summary_mb_per_sec, '<= 1.5x slower than bare parse', (v) => v <= 1.5);
   }
@@ -230,6 +248,25 @@ export function renderTable(r: BenchResult): string {
       both('summary_vs_jq', 'parse_vs_summary'),
     ]);
   }
+  if (r.duck_wall_s !== undefined) {
+    const triple = (w?: number, c?: number, m?: number): string => `${num(w, 2)} s, ${num(c, 2)} CPU-s, ${num(m)} MB`;
+    const large =
+      r.summary_large_wall_s !== undefined
+        ? `\n${num(r.large_events)} events: ${triple(r.summary_large_wall_s, r.summary_large_cpu_s, r.summary_large_rss_mb)}`
+        : '';
+    const duckLarge = r.duck_large_wall_s !== undefined ? `\n${triple(r.duck_large_wall_s, r.duck_large_cpu_s, r.duck_large_rss_mb)}` : '';
+    const rt = (k: string): string => ratio(r.targets[k]?.value);
+    table.push([
+      '6b',
+      `summary --json vs DuckDB, same metrics\n(counts and means checked equal)\nwall, CPU (all threads), peak RSS`,
+      triple(r.summary_wall_s, r.summary_cpu_s, r.summary_rss_mb) + large,
+      `DuckDB 2 threads: ${triple(r.duck_wall_s, r.duck_cpu_s, r.duck_rss_mb)}${duckLarge}\nbare parse: ${num(r.parse_cpu_s, 2)} CPU-s`,
+      `wall ${rt('summary_vs_duck_wall')}, CPU ${rt('summary_vs_duck_cpu')}, RSS ${rt('summary_vs_duck_rss')}\nCPU ${rt('summary_cpu_vs_parse')} bare parse` +
+        (large ? `\nlarge: ${rt('summary_vs_duck_wall_large')}, ${rt('summary_vs_duck_cpu_large')}, ${rt('summary_vs_duck_rss_large')}` : ''),
+      'wall, CPU <= DuckDB; RSS <= 1/4;\nCPU <= bare parse',
+      ['summary_vs_duck_wall', 'summary_vs_duck_cpu', 'summary_vs_duck_rss', 'summary_cpu_vs_parse'].map(ok).join(' / '),
+    ]);
+  }
   const lines = [
     `voicemode-events bench (${r.mode}) — ${r.machine}; ${r.seconds.toFixed(0)} s`,
     r.metrics_wiring ? `pipeline: startTelemetry JSONL sink + ${r.metrics_wiring}; OTLP unset` : '',
@@ -239,7 +276,7 @@ export function renderTable(r: BenchResult): string {
   return lines.filter(Boolean).join('\n');
 }
 
-function parseArgs(argv: string[]): { json: boolean; smoke: boolean; only: Item[] | undefined; cli: string | undefined } {
+function parseArgs(argv: string[]): { json: boolean; smoke: boolean; large: boolean; only: Item[] | undefined; cli: string | undefined } {
   const value = (name: string): string | undefined => {
     const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
     if (i < 0) return undefined;
@@ -248,7 +285,7 @@ function parseArgs(argv: string[]): { json: boolean; smoke: boolean; only: Item[
   const onlyRaw = value('--only');
   const only = onlyRaw?.split(',').map((s) => s.trim()) as Item[] | undefined;
   for (const o of only ?? []) if (!ITEMS.includes(o)) throw new Error(`--only: unknown item ${o} (items: ${ITEMS.join(', ')})`);
-  return { json: argv.includes('--json'), smoke: argv.includes('--smoke'), only, cli: value('--cli') };
+  return { json: argv.includes('--json'), smoke: argv.includes('--smoke'), large: argv.includes('--large'), only, cli: value('--cli') };
 }
 
 async function main(): Promise<void> {
@@ -261,7 +298,7 @@ async function main(): Promise<void> {
   }
   const args = parseArgs(argv);
   const result = await runBench({
-    sizes: args.smoke ? SMOKE : FULL,
+    sizes: args.smoke ? SMOKE : args.large ? LARGE : FULL,
     mode: args.smoke ? 'smoke' : 'full',
     ...(args.only ? { only: args.only } : {}),
     ...(args.cli ? { cli: args.cli } : {}),
