@@ -48,6 +48,8 @@ export interface RunOptions {
   node?: boolean;
   /** Keep stdout (otherwise it is discarded, as with `> /dev/null`). */
   capture?: boolean;
+  /** Exit statuses that are the expected outcome (default: 0 only). */
+  okStatus?: readonly number[];
 }
 
 export function runMeasured(cmd: string, args: readonly string[], opts: RunOptions = {}): ProcUsage {
@@ -65,7 +67,7 @@ export function runMeasured(cmd: string, args: readonly string[], opts: RunOptio
   const wall = (performance.now() - t0) / 1000;
   const cpu1 = childrenCpuS();
   if (out.error) throw out.error;
-  if (out.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${out.status}: ${String(out.stderr).slice(0, 500)}`);
+  if (!(opts.okStatus ?? [0]).includes(out.status ?? -1)) throw new Error(`${cmd} ${args.join(' ')} exited ${out.status}: ${String(out.stderr).slice(0, 500)}`);
   let rss: number | undefined;
   let preloadCpu: number | undefined;
   if (usageFile) {

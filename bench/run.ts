@@ -7,7 +7,7 @@
  *   npm run bench -- --large         also a 5M-event file (1.2 GB in the temp folder) for summary vs DuckDB
  *   npm run bench -- --smoke --json  tiny sizes (what test/bench-smoke.test.ts runs): checks the bench works, measures nothing
  *
- * Items: event (1), sustained (2), op (3), loop (4), memory (5, in a fresh child process), summary (6).
+ * Items: event (1), sustained (2), op (3), loop (4), memory (5, in a fresh child process), summary (6, with DuckDB as 6b), startup (7).
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -17,10 +17,11 @@ import { measureEventCost, type EventCostOptions, type EventCostResult } from '.
 import { measureLoopDelay, type LoopDelayOptions, type LoopDelayResult } from './loop-delay.js';
 import { measureMemory, type MemoryOptions, type MemoryResult } from './memory.js';
 import { measureOpCost, type OpCostOptions, type OpCostResult } from './op-cost.js';
+import { measureStartup, type StartupOptions, type StartupResult } from './startup.js';
 import { measureSummary, type SummaryOptions, type SummaryResult } from './summary-throughput.js';
 import { measureSustained, type SustainedOptions, type SustainedResult } from './sustained.js';
 
-export const ITEMS = ['event', 'sustained', 'op', 'loop', 'memory', 'summary'] as const;
+export const ITEMS = ['event', 'sustained', 'op', 'loop', 'memory', 'summary', 'startup'] as const;
 export type Item = (typeof ITEMS)[number];
 
 export interface Sizes {
@@ -30,6 +31,7 @@ export interface Sizes {
   loop: LoopDelayOptions;
   memory: MemoryOptions;
   summary: SummaryOptions;
+  startup: StartupOptions;
 }
 
 export const FULL: Sizes = {
@@ -39,6 +41,7 @@ export const FULL: Sizes = {
   loop: { events: 100_000, chunk: 100, repetitions: 3 },
   memory: { events: 1_000_000, warmupEvents: 50_000, turnsPerYield: 20 },
   summary: { events: 1_000_000, repetitions: 3 },
+  startup: { runs: 15 },
 };
 
 /** `--large`: also the 5M-event file for summary vs DuckDB (and the selective commands). */
@@ -51,9 +54,10 @@ export const SMOKE: Sizes = {
   loop: { events: 2000, chunk: 100, repetitions: 1 },
   memory: { events: 5000, warmupEvents: 1000, turnsPerYield: 20 },
   summary: { events: 2000, repetitions: 1 },
+  startup: { runs: 1 },
 };
 
-export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResult & LoopDelayResult & MemoryResult & SummaryResult> & {
+export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResult & LoopDelayResult & MemoryResult & SummaryResult & StartupResult> & {
   machine: string;
   node: string;
   mode: 'full' | 'smoke';
@@ -108,6 +112,7 @@ export async function runBench(options: RunOptions): Promise<BenchResult> {
     options.memoryInProcess ? measureMemory(s.memory) : memoryInChild(s.memory),
   );
   await step('summary', '6 summary throughput', () => measureSummary({ ...s.summary, ...(options.cli ? { cli: options.cli } : {}) }));
+  await step('startup', '7 start-up of the CLI', () => measureStartup({ ...s.startup, ...(options.cli ? { cli: options.cli } : {}) }));
   r.seconds = (Date.now() - t0) / 1000;
   r.targets = evaluateTargets(r);
   return r;
@@ -153,6 +158,8 @@ export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
     add('summary_vs_duck_cpu_large', r.summary_large_cpu_s! / r.duck_large_cpu_s!, '<= 1x DuckDB CPU s (large file)', (v) => v <= 1);
     add('summary_vs_duck_rss_large', r.summary_large_rss_mb! / r.duck_large_rss_mb!, '<= 1/4 of DuckDB peak RSS (large file)', (v) => v <= 0.25);
   }
+  add('help_ms', r.help_ms, '<= 100 ms median', (v) => v <= 100);
+  add('summary_empty_ms', r.summary_empty_ms, '<= 100 ms median', (v) => v <= 100);
   if (r.summary_mb_per_sec !== undefined && r.parse_mb_per_sec !== undefined) {
     add('parse_vs_summary', r.parse_mb_per_sec / r.summary_mb_per_sec, '<= 1.5x slower than bare parse', (v) => v <= 1.5);
   }
@@ -265,6 +272,17 @@ export function renderTable(r: BenchResult): string {
         (large ? `\nlarge: ${rt('summary_vs_duck_wall_large')}, ${rt('summary_vs_duck_cpu_large')}, ${rt('summary_vs_duck_rss_large')}` : ''),
       'wall, CPU <= DuckDB; RSS <= 1/4;\nCPU <= bare parse',
       ['summary_vs_duck_wall', 'summary_vs_duck_cpu', 'summary_vs_duck_rss', 'summary_cpu_vs_parse'].map(ok).join(' / '),
+    ]);
+  }
+  if (r.help_ms !== undefined) {
+    table.push([
+      '7',
+      'start-up: --help; summary on an empty\nfolder (median wall, process start incl.)',
+      `${num(r.help_ms)} ms (${num(r.help_cpu_ms)} CPU-ms); ${num(r.summary_empty_ms)} ms (${num(r.summary_empty_cpu_ms)} CPU-ms)`,
+      `node -e 0: ${num(r.node_start_ms)} ms (${num(r.node_start_cpu_ms)} CPU-ms)`,
+      '',
+      '<= 100 ms each',
+      both('help_ms', 'summary_empty_ms'),
     ]);
   }
   const lines = [
