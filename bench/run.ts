@@ -4,10 +4,11 @@
  *   npm run bench                    human-readable table
  *   npm run bench -- --json          the table, then ONE JSON object as the last line
  *   npm run bench -- --only event,op --json     some items only
- *   npm run bench -- --large         also a 5M-event file (1.2 GB in the temp folder) for summary vs DuckDB
+ *   npm run bench -- --large         a 5M-event file (1.2 GB in the temp folder) for summary vs DuckDB and item 8
  *   npm run bench -- --smoke --json  tiny sizes (what test/bench-smoke.test.ts runs): checks the bench works, measures nothing
  *
- * Items: event (1), sustained (2), op (3), loop (4), memory (5, in a fresh child process), summary (6, with DuckDB as 6b), startup (7).
+ * Items: event (1), sustained (2), op (3), loop (4), memory (5, in a fresh child process), summary (6, with DuckDB as 6b),
+ * startup (7), selective (8: timeline / query against grep -F).
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -17,11 +18,12 @@ import { measureEventCost, type EventCostOptions, type EventCostResult } from '.
 import { measureLoopDelay, type LoopDelayOptions, type LoopDelayResult } from './loop-delay.js';
 import { measureMemory, type MemoryOptions, type MemoryResult } from './memory.js';
 import { measureOpCost, type OpCostOptions, type OpCostResult } from './op-cost.js';
+import { measureSelective, type SelectiveOptions, type SelectiveResult } from './selective.js';
 import { measureStartup, type StartupOptions, type StartupResult } from './startup.js';
 import { measureSummary, type SummaryOptions, type SummaryResult } from './summary-throughput.js';
 import { measureSustained, type SustainedOptions, type SustainedResult } from './sustained.js';
 
-export const ITEMS = ['event', 'sustained', 'op', 'loop', 'memory', 'summary', 'startup'] as const;
+export const ITEMS = ['event', 'sustained', 'op', 'loop', 'memory', 'summary', 'startup', 'selective'] as const;
 export type Item = (typeof ITEMS)[number];
 
 export interface Sizes {
@@ -32,6 +34,7 @@ export interface Sizes {
   memory: MemoryOptions;
   summary: SummaryOptions;
   startup: StartupOptions;
+  selective: SelectiveOptions;
 }
 
 export const FULL: Sizes = {
@@ -42,10 +45,11 @@ export const FULL: Sizes = {
   memory: { events: 1_000_000, warmupEvents: 50_000, turnsPerYield: 20 },
   summary: { events: 1_000_000, repetitions: 3 },
   startup: { runs: 15 },
+  selective: { events: 1_000_000, repetitions: 3 },
 };
 
 /** `--large`: also the 5M-event file for summary vs DuckDB (and the selective commands). */
-export const LARGE: Sizes = { ...FULL, summary: { ...FULL.summary, largeEvents: 5_000_000 } };
+export const LARGE: Sizes = { ...FULL, summary: { ...FULL.summary, largeEvents: 5_000_000 }, selective: { ...FULL.selective, events: 5_000_000 } };
 
 export const SMOKE: Sizes = {
   event: { calls: 400, repetitions: 2, chunk: 100, perSpan: 200, warmupCalls: 200 },
@@ -55,9 +59,10 @@ export const SMOKE: Sizes = {
   memory: { events: 5000, warmupEvents: 1000, turnsPerYield: 20 },
   summary: { events: 2000, repetitions: 1 },
   startup: { runs: 1 },
+  selective: { events: 2000, repetitions: 1 },
 };
 
-export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResult & LoopDelayResult & MemoryResult & SummaryResult & StartupResult> & {
+export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResult & LoopDelayResult & MemoryResult & SummaryResult & StartupResult & SelectiveResult> & {
   machine: string;
   node: string;
   mode: 'full' | 'smoke';
@@ -113,6 +118,7 @@ export async function runBench(options: RunOptions): Promise<BenchResult> {
   );
   await step('summary', '6 summary throughput', () => measureSummary({ ...s.summary, ...(options.cli ? { cli: options.cli } : {}) }));
   await step('startup', '7 start-up of the CLI', () => measureStartup({ ...s.startup, ...(options.cli ? { cli: options.cli } : {}) }));
+  await step('selective', '8 selective commands against grep -F', () => measureSelective({ ...s.selective, ...(options.cli ? { cli: options.cli } : {}) }));
   r.seconds = (Date.now() - t0) / 1000;
   r.targets = evaluateTargets(r);
   return r;
@@ -157,6 +163,10 @@ export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
     add('summary_vs_duck_wall_large', r.summary_large_wall_s / r.duck_large_wall_s, '<= 1x DuckDB wall (large file)', (v) => v <= 1);
     add('summary_vs_duck_cpu_large', r.summary_large_cpu_s! / r.duck_large_cpu_s!, '<= 1x DuckDB CPU s (large file)', (v) => v <= 1);
     add('summary_vs_duck_rss_large', r.summary_large_rss_mb! / r.duck_large_rss_mb!, '<= 1/4 of DuckDB peak RSS (large file)', (v) => v <= 0.25);
+  }
+  if (r.timeline_s !== undefined && r.grep_s !== undefined) {
+    add('timeline_vs_grep', r.timeline_s / r.grep_s, '<= 3x grep -F (wall)', (v) => v <= 3);
+    add('query_vs_grep', r.query_s! / r.grep_type_s!, '<= 3x grep -F (wall)', (v) => v <= 3);
   }
   add('help_ms', r.help_ms, '<= 100 ms median', (v) => v <= 100);
   add('summary_empty_ms', r.summary_empty_ms, '<= 100 ms median', (v) => v <= 100);
@@ -283,6 +293,17 @@ export function renderTable(r: BenchResult): string {
       '',
       '<= 100 ms each',
       both('help_ms', 'summary_empty_ms'),
+    ]);
+  }
+  if (r.timeline_s !== undefined) {
+    table.push([
+      '8',
+      `selective, ${num(r.selective_events)} events (${num(r.selective_file_mb)} MB):\ntimeline --session; query --type\n(outputs checked equal to the plain path)`,
+      `${num(r.timeline_s, 2)} s (${num(r.timeline_cpu_s, 2)} CPU-s); ${num(r.query_s, 2)} s (${num(r.query_cpu_s, 2)} CPU-s)`,
+      `grep -F session: ${num(r.grep_s, 2)} s (${num(r.grep_cpu_s, 2)} CPU-s)\ngrep -F type: ${num(r.grep_type_s, 2)} s`,
+      `${ratio(r.targets.timeline_vs_grep?.value)}; ${ratio(r.targets.query_vs_grep?.value)} grep`,
+      '<= 3x grep -F each',
+      both('timeline_vs_grep', 'query_vs_grep'),
     ]);
   }
   const lines = [

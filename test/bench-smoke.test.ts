@@ -34,6 +34,9 @@ const REQUIRED = [
   'parse_cpu_s',
   'help_ms',
   'summary_empty_ms',
+  'timeline_s',
+  'query_s',
+  'grep_s',
 ] as const;
 
 const hasJq = spawnSync('jq', ['--version']).status === 0;
@@ -48,7 +51,7 @@ describe('bench smoke run (tiny sizes, no timing assertions)', () => {
     const json = JSON.parse(JSON.stringify(result)) as Record<string, unknown>;
     for (const key of REQUIRED) {
       if (key === 'jq_mb_per_sec' && !hasJq && !process.env.CI) continue;
-      if ((key.startsWith('summary_') || key.startsWith('duck_') || key === 'help_ms') && !hasCli && !process.env.CI) continue;
+      if ((key.startsWith('summary_') || key.startsWith('duck_') || key === 'help_ms' || key === 'timeline_s' || key === 'query_s') && !hasCli && !process.env.CI) continue;
       expect(json, key).toHaveProperty(key);
       expect(Number.isFinite(json[key]), `${key} = ${String(json[key])}`).toBe(true);
     }

@@ -119,7 +119,9 @@ export async function readFiles(
   onEvent: (ev: FileEvent) => boolean | void,
   extra: ReadExtra = {},
 ): Promise<RunInput> {
-  const { readEvents } = await import('./reader/read-events.js');
+  const [{ readEvents }, { linePrefilter }] = await Promise.all([import('./reader/read-events.js'), import('./reader/line-prefilter.js')]);
+  // lines that cannot match are not even looked at (not with --verbose: onSkip below)
+  const prefilter = extra.compact ? undefined : linePrefilter(filter);
   const pred = compileFilter(filter);
   const total = files.reduce((s, f) => s + f.size, 0);
   const bar = await progressBar(total, opts.json === true);
@@ -129,6 +131,7 @@ export async function readFiles(
       compact: extra.compact,
       afterChunk: extra.afterChunk,
       onProgress: bar ? (b) => bar.update(b) : undefined,
+      prefilter,
       onSkip: opts.verbose
         ? (file, line, long) => warnLine(`skipped ${long ? 'over-long (> 8 MiB)' : 'malformed'} line ${files[file]?.path}:${line}`)
         : undefined,
