@@ -11,6 +11,7 @@
  * startup (7), selective (8: timeline / query against grep -F).
  */
 import { spawnSync } from 'node:child_process';
+import { cpuSnapshot, othersCpu } from './cpu-account.js';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
@@ -67,6 +68,8 @@ export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResu
   node: string;
   mode: 'full' | 'smoke';
   seconds: number;
+  /** CPU other processes used while each item ran, in cores (average over the item); absent without /proc. */
+  others_cores: Partial<Record<Item, number>>;
   targets: Record<string, { value: number; target: string; met: boolean }>;
 };
 
@@ -100,13 +103,16 @@ export async function runBench(options: RunOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const only = new Set(options.only ?? ITEMS);
   const t0 = Date.now();
-  let r: BenchResult = { machine: machine(), node: process.version, mode: options.mode, seconds: 0, targets: {} };
+  let r: BenchResult = { machine: machine(), node: process.version, mode: options.mode, seconds: 0, targets: {}, others_cores: {} };
   const step = async <T extends object>(item: Item, label: string, fn: () => Promise<T> | T): Promise<void> => {
     if (!only.has(item)) return;
     const s = Date.now();
     log(`bench: ${label}...`);
+    const before = cpuSnapshot();
     r = { ...r, ...(await fn()) };
-    log(`bench: ${label} done in ${((Date.now() - s) / 1000).toFixed(1)} s`);
+    const others = othersCpu(before, cpuSnapshot());
+    if (others) r.others_cores[item] = others.others_cores;
+    log(`bench: ${label} done in ${((Date.now() - s) / 1000).toFixed(1)} s` + (others ? `; other processes used ${others.others_cores.toFixed(2)} cores meanwhile` : ''));
   };
   const s = options.sizes;
   await step('event', '1 per-event cost', () => measureEventCost(s.event));
@@ -144,8 +150,10 @@ export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
   if (r.llm_op_ns_p50 !== undefined && r.otel_llm_op_ns_p50 !== undefined) {
     add('llm_op_vs_otel', r.llm_op_ns_p50 / r.otel_llm_op_ns_p50, '<= 1.5x raw OTel child span', (v) => v <= 1.5);
   }
-  add('loop_delay_p99_ms', r.loop_delay_p99_ms, '<= 2 ms', (v) => v <= 2);
-  add('loop_delay_max_ms', r.loop_delay_max_ms, '<= 10 ms', (v) => v <= 10);
+  // judged only on the repetitions with the other core free (issue 14 item 7); NaN: none was, not judged
+  const quietOnly = r.loop_delay_quiet_reps !== undefined;
+  add('loop_delay_p99_ms', quietOnly ? r.loop_delay_quiet_p99_ms : r.loop_delay_p99_ms, '<= 2 ms (repetitions with the other core free)', (v) => v <= 2);
+  add('loop_delay_max_ms', quietOnly ? r.loop_delay_quiet_max_ms : r.loop_delay_max_ms, '<= 10 ms (repetitions with the other core free)', (v) => v <= 10);
   add('rss_growth_mb', r.rss_growth_mb, '<= 50 MB after 1M events', (v) => v <= 50);
   if (r.summary_mb_per_sec !== undefined && r.jq_mb_per_sec !== undefined) {
     add('summary_vs_jq', r.summary_mb_per_sec / r.jq_mb_per_sec, '>= 2x jq', (v) => v >= 2);
@@ -236,9 +244,10 @@ export function renderTable(r: BenchResult): string {
     table.push([
       '4',
       `event-loop delay, burst of ${num(r.burst_events)}\np99 / max`,
-      `${num(r.loop_delay_p99_ms, 2)} / ${num(r.loop_delay_max_ms, 2)} ms`,
+      `${num(r.loop_delay_p99_ms, 2)} / ${num(r.loop_delay_max_ms, 2)} ms (all ${r.loop_delay_reps ?? ''})\n` +
+        `${num(r.loop_delay_quiet_p99_ms, 2)} / ${num(r.loop_delay_quiet_max_ms, 2)} ms (${r.loop_delay_quiet_reps ?? '?'} with the other core free)`,
       `pino: ${num(r.pino_loop_delay_p99_ms, 2)} / ${num(r.pino_loop_delay_max_ms, 2)} ms`,
-      '',
+      `others' CPU per rep (cores):\n${(r.loop_delay_others_cores ?? []).map((c) => num(c, 2)).join(', ')}`,
       'p99 <= 2 ms, max <= 10 ms',
       both('loop_delay_p99_ms', 'loop_delay_max_ms'),
     ]);
@@ -312,6 +321,11 @@ export function renderTable(r: BenchResult): string {
     table.toString(),
   ];
   if (r.summary_note) lines.push(`summary: ${r.summary_note}`);
+  const others = Object.entries(r.others_cores);
+  if (others.length) {
+    lines.push(`CPU used by other processes while each item ran (average cores, of ${cpus().length}): ` + others.map(([k, v]) => `${k} ${num(v, 2)}`).join(', '));
+  } else lines.push('CPU used by other processes: unknown (no /proc/stat)');
+  if (r.loop_delay_quiet_reps === 0) lines.push(`event-loop delay target not judged: in none of ${r.loop_delay_reps} repetitions was the other core free`);
   return lines.filter(Boolean).join('\n');
 }
 
