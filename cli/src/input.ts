@@ -5,6 +5,8 @@ import { DataError, UsageError } from './reader/errors.js';
 import type { FileEvent } from './reader/parse-line.js';
 import type { ReadStats } from './reader/read-events.js';
 import { escapeControl } from './terminal-text.js';
+import { processEnv } from 'voicemode-events/internal';
+import { isCi } from './environment.js';
 
 /** One warning line on stderr (paths and messages can hold anything: control characters escaped). */
 export function warnLine(message: string): void {
@@ -53,7 +55,7 @@ export function baseFilter(opts: InputOptions): EventFilter {
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 
 async function progressBar(totalBytes: number, json: boolean): Promise<{ update(b: number): void; stop(): void } | undefined> {
-  if (json || !process.stderr.isTTY || totalBytes < PROGRESS_MIN_BYTES || process.env.CI) return undefined;
+  if (json || !process.stderr.isTTY || totalBytes < PROGRESS_MIN_BYTES || isCi()) return undefined;
   const { default: cliProgress } = await import('cli-progress'); // only a terminal reading a large input needs it
   const mb = (b: number): string => (b / 1048576).toFixed(0);
   const bar = new cliProgress.SingleBar(
@@ -88,7 +90,7 @@ export async function discoverInputs(paths: readonly string[]): Promise<SourceFi
     // stderr, so that --json output stays one object
     warnLine(`reading ${inputs.join(' and ')}`);
   }
-  return discoverFiles(inputs, process.env, warnLine);
+  return discoverFiles(inputs, processEnv(), warnLine);
 }
 
 export interface ReadExtra {
