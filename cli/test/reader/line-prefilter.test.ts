@@ -8,6 +8,7 @@ import { discoverFiles } from '../../src/reader/discover.js';
 import { linePrefilter } from '../../src/reader/line-prefilter.js';
 import { readEvents } from '../../src/reader/read-events.js';
 import { tempDir } from '../../../test/helpers/harness.js';
+import { generateEventsFile } from '../../../bench/generate-events.js';
 
 /**
  * The selective commands' fast path (issue 14 item 4) against the plain one: lines the
@@ -82,6 +83,35 @@ describe('line prefilter (selective commands)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('reads the same events as the plain path from a generated .gz of several chunks', { timeout: 60_000 }, async () => {
+    const dir = tempDir('vme-prefilter-gz-');
+    const path = join(dir, 'voicemode_events_2026-01-05.jsonl.gz');
+    await generateEventsFile(path, { events: 20_000, gzip: true, format: 'mixed', malformedEvery: 501 });
+    const files = await discoverFiles([path]);
+    // a session of the file (ids end in random hex)
+    let session = '';
+    await readEvents(files, (ev) => {
+      if (ev.sessionId?.startsWith('conv_1767600007_')) session = ev.sessionId;
+      return session === '';
+    });
+    const cases: { session?: string; typeGlob?: string; where: string[]; needles: boolean }[] = [
+      { session, where: [], needles: true },
+      { typeGlob: 'TTS_*,*_ERROR', where: ['data.provider=kokoro'], needles: true },
+      { where: ['turn=2'], needles: false }, // a number: no needle, every line parsed
+    ];
+    for (const c of cases) {
+      const filter = toFilter(c);
+      const pred = compileFilter(filter)!;
+      const plain: string[] = [];
+      await readEvents(files, (ev) => void (pred(ev) && plain.push(ev.raw!)), { keepRaw: true });
+      const fast: string[] = [];
+      const stats = await readEvents(files, (ev) => void (pred(ev) && fast.push(ev.raw!)), { keepRaw: true, prefilter: linePrefilter(filter) });
+      expect(plain.length).toBeGreaterThan(0);
+      expect(fast).toEqual(plain);
+      expect(stats.prefiltered).toBe(c.needles);
+    }
   });
 
   it('gives the candidate lines of any chunking of the bytes, and the over-long ones', () => {
