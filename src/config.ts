@@ -30,9 +30,6 @@ export interface EventLogConfig {
   rotation: Rotation;
   flushIntervalMs: number;
   redact: RedactMode;
-  /** From the environment only (options for them are startTelemetry's). */
-  retentionDays?: number;
-  compressAfterDays?: number;
 }
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 200;
@@ -84,7 +81,11 @@ export function resolveConfig(
   env: Env = processEnv(),
   warn: Warn = warnOnce,
 ): EventLogConfig {
-  const fromEnv = readLogEnv(env, warn);
+  const fromEnv = readLogEnv(
+    env,
+    warn,
+    (['dir', 'enabled', 'rotation', 'redact'] as const).filter((k) => options[k] === undefined),
+  );
   const dir = options.dir ?? fromEnv.dir ?? DEFAULT_LOG_DIR;
   const enabled = options.enabled ?? fromEnv.enabled ?? true;
   const rotation = options.rotation ?? fromEnv.rotation ?? 'daily';
@@ -99,10 +100,7 @@ export function resolveConfig(
     throw new TypeError(`voicemode-events: redact must be one of ${REDACT_MODES.join(', ')}, got ${describeValue(options.redact)}`);
   }
   const redact = options.redact ?? fromEnv.redact ?? 'none';
-  const config: EventLogConfig = { dir: resolve(expandHome(dir)), enabled, rotation, flushIntervalMs, redact };
-  if (fromEnv.retentionDays !== undefined) config.retentionDays = fromEnv.retentionDays;
-  if (fromEnv.compressAfterDays !== undefined) config.compressAfterDays = fromEnv.compressAfterDays;
-  return config;
+  return { dir: resolve(expandHome(dir)), enabled, rotation, flushIntervalMs, redact };
 }
 
 /** The file an event belongs to, by the event's UTC date (and hour for hourly rotation). */

@@ -32,7 +32,8 @@ export class EventLogger {
   private current: Session | undefined;
 
   constructor(options: EventLoggerOptions = {}) {
-    this.voice = options.voice ?? new VoiceEvents();
+    const redact = options.defaultSink ? options.defaultSink.redact : undefined;
+    this.voice = options.voice ?? new VoiceEvents(redact === undefined ? {} : { redact });
     if (options.voice === undefined && options.defaultSink !== false && !tracerProviderRegistered()) {
       startDefaultSink(options.defaultSink ?? {});
     }

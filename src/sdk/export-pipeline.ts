@@ -106,7 +106,7 @@ export function startExportPipeline(config: {
           monitor,
           options: options.metrics ?? {},
           otel: env,
-          prometheus: readPrometheusEnv(config.env, warn),
+          prometheus: readPrometheusEnv(config.env, warn, { port: options.metrics?.prometheus === undefined }),
           warn,
         });
   return {

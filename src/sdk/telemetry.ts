@@ -8,7 +8,7 @@ import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { scheduleRetention } from '../sink/retention.js';
-import { processEnv } from '../environment.js';
+import { processEnv, readLogEnv, type Env } from '../environment.js';
 import { installExitHooks } from './exit-hooks.js';
 import { METER_NAME } from './meter-provider.js';
 import { startExportPipeline, type ExportOptions, type ExportPipeline } from './export-pipeline.js';
@@ -63,6 +63,13 @@ export interface Telemetry {
 
 export const DEFAULT_EVENT_COUNT_LIMIT = 10_000;
 
+/** Retention from the options, else the environment (read only for what the options leave unset). */
+function retentionFromEnv(env: Env, options: TelemetryOptions): { retentionDays?: number | undefined; compressAfterDays?: number | undefined } {
+  const unset = (['retentionDays', 'compressAfterDays'] as const).filter((k) => options[k] === undefined);
+  const fromEnv = readLogEnv(env, warnOnce, unset);
+  return { retentionDays: options.retentionDays ?? fromEnv.retentionDays, compressAfterDays: options.compressAfterDays ?? fromEnv.compressAfterDays };
+}
+
 /**
  * The one SDK wiring entry: a NodeTracerProvider with the JSONL sink (the embedded
  * default, no server needed) plus whatever processors you add. Apps with their own
@@ -112,8 +119,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     ? scheduleRetention(
         config.dir,
         {
-          retentionDays: options.retentionDays ?? config.retentionDays,
-          compressAfterDays: options.compressAfterDays ?? config.compressAfterDays,
+          ...retentionFromEnv(env, options),
           // the writer names its file from the events' clock: that file is live whatever Date.now() says
           writerNowMs: () => (options.clock ?? systemClock).nowUs() / 1000,
         },
