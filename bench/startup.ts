@@ -25,7 +25,8 @@ export interface StartupResult {
 }
 
 export function measureStartup(opts: StartupOptions): StartupResult {
-  const cli = opts.cli ?? resolve('cli/dist/main.js');
+  // as a user starts it: the committed bin, which imports cli/dist/main.js
+  const cli = opts.cli ?? resolve('cli/bin/voicemode-events.js');
   const empty = mkdtempSync(join(tmpdir(), 'vme-bench-empty-'));
   try {
     const subjects = {
