@@ -122,48 +122,69 @@ export function prepareData(data: unknown, mode: RedactMode = 'none'): Record<st
       putData(out, key, '[Unreadable]');
       continue;
     }
-    if (isSecretKey(key)) {
-      putData(out, key, '[REDACTED]');
-      continue;
-    }
-    if (key === '__proto__') {
-      // the one key `out[key] =` below would misuse (it would set the copy's prototype)
-      const w: Walk = { mode, seen: new WeakSet(), left, cut: false };
-      const value = safeValue(v, key, 1, w);
-      left = w.left;
-      putData(out, key, left < 0 && !w.cut ? BUDGET_MARKER : value);
-      if (left < 0) break;
-      continue;
-    }
-    switch (typeof v) {
-      case 'string': {
-        const text = redactsString(key, mode) ? redactText(v) : v.length < MIN_SECRET_VALUE_LENGTH ? v : cleanString(v);
-        left -= text.length;
-        out[key] = left < 0 ? BUDGET_MARKER : text;
-        break;
-      }
-      case 'boolean':
-        out[key] = v;
-        break;
-      case 'number':
-        out[key] = Number.isFinite(v) ? v : String(v);
-        break;
-      case 'undefined':
-        break;
-      default: {
-        if (v === null) {
-          out[key] = null;
-          break;
-        }
-        const w: Walk = { mode, seen: new WeakSet(), left, cut: false };
-        const value = safeValue(v, key, 1, w);
-        left = w.left;
-        out[key] = left < 0 && !w.cut ? BUDGET_MARKER : value;
-      }
-    }
+    left = putValue(out, key, v, mode, left);
     if (left < 0) break;
   }
   return out;
+}
+
+/**
+ * Adds one entry to event data being built, made safe exactly as `prepareData` makes each of
+ * its keys: for data the package builds itself from the app's values (TTS_START from the
+ * operation's description), so it is sanitised once instead of built and then copied again.
+ * `left` is what is left of the event's size budget (start with DATA_LIMITS.maxEventChars);
+ * returns what is left after this entry. Negative: the budget is spent, the entry is
+ * BUDGET_MARKER, add nothing more. An undefined value is left out (as JSON does) but its key
+ * still counts, as in prepareData.
+ */
+export function putEntry(out: Record<string, unknown>, key: string, value: unknown, mode: RedactMode, left: number): number {
+  left -= key.length + 8;
+  if (left < 0) {
+    putData(out, key, BUDGET_MARKER);
+    return left;
+  }
+  return putValue(out, key, value, mode, left);
+}
+
+/** prepareData's work on one key whose value was read and whose key was charged to the budget. */
+function putValue(out: Record<string, unknown>, key: string, v: unknown, mode: RedactMode, left: number): number {
+  if (isSecretKey(key)) {
+    putData(out, key, '[REDACTED]');
+    return left;
+  }
+  if (key === '__proto__') {
+    // the one key `out[key] =` below would misuse (it would set the copy's prototype)
+    const w: Walk = { mode, seen: new WeakSet(), left, cut: false };
+    const value = safeValue(v, key, 1, w);
+    putData(out, key, w.left < 0 && !w.cut ? BUDGET_MARKER : value);
+    return w.left;
+  }
+  switch (typeof v) {
+    case 'string': {
+      const text = redactsString(key, mode) ? redactText(v) : v.length < MIN_SECRET_VALUE_LENGTH ? v : cleanString(v);
+      left -= text.length;
+      out[key] = left < 0 ? BUDGET_MARKER : text;
+      return left;
+    }
+    case 'boolean':
+      out[key] = v;
+      return left;
+    case 'number':
+      out[key] = Number.isFinite(v) ? v : String(v);
+      return left;
+    case 'undefined':
+      return left;
+    default: {
+      if (v === null) {
+        out[key] = null;
+        return left;
+      }
+      const w: Walk = { mode, seen: new WeakSet(), left, cut: false };
+      const value = safeValue(v, key, 1, w);
+      out[key] = w.left < 0 && !w.cut ? BUDGET_MARKER : value;
+      return w.left;
+    }
+  }
 }
 
 function isPlain(v: object): boolean {

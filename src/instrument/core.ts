@@ -122,15 +122,24 @@ interface EventHolder {
 /**
  * Logs one event on a span: the span event (for traces), the live record (for the JSONL
  * sink) and the derivation (for metrics), all with the same microsecond from our clock.
- * Never throws.
+ * Returns that microsecond. Never throws.
  */
-export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: Record<string, unknown>): void {
+export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: Record<string, unknown>): number {
+  const us = core.clock.nowUs();
+  // A safe, redacted copy: later changes by the app to its object do not change the log.
+  emitPrepared(core, node, eventType, data === undefined ? undefined : safeData(data, core.redact), us);
+  return us;
+}
+
+/**
+ * emitEvent for data that is already safe and the package's own (built with `putEntry`, or
+ * numbers only), at a time already read from the clock: the start events of an operation
+ * carry its start time (one clock read for the span and its start events). Never throws.
+ */
+export function emitPrepared(core: Core, node: SpanNode, eventType: string, copy: Record<string, unknown> | undefined, us: number): void {
   try {
-    const us = core.clock.nowUs();
-    // A safe, redacted copy: later changes by the app to its object do not change the log.
-    const copy = data === undefined ? NO_DATA : safeCopy(data, core.redact);
     const span = node.span;
-    if (!node.ended) span.addEvent(eventType, data === undefined ? undefined : eventAttributes(copy), usToHrTime(us));
+    if (!node.ended) span.addEvent(eventType, copy === undefined ? undefined : eventAttributes(copy), usToHrTime(us));
     const events = (span as EventHolder).events;
     const spanEvent = !node.ended && events && events.length > 0 ? events[events.length - 1] : undefined;
     const ctx = span.spanContext();
@@ -138,7 +147,7 @@ export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: 
       timestampUs: us,
       eventType,
       sessionId: node.sessionId,
-      data: copy,
+      data: copy ?? NO_DATA,
       turn: node.turn,
       traceId: ctx.traceId,
       spanId: ctx.spanId,
@@ -151,7 +160,7 @@ export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: 
 }
 
 /** prepareData that cannot throw (a revoked Proxy as data): the event is still logged. */
-function safeCopy(data: Record<string, unknown>, mode: RedactMode): Record<string, unknown> {
+export function safeData(data: Record<string, unknown>, mode: RedactMode): Record<string, unknown> {
   try {
     return prepareData(data, mode);
   } catch {
@@ -159,14 +168,17 @@ function safeCopy(data: Record<string, unknown>, mode: RedactMode): Record<strin
   }
 }
 
-export function endSpan(core: Core, node: SpanNode): void {
-  if (node.ended) return;
+/** Ends the node's span now; returns when (our clock, µs). */
+export function endSpan(core: Core, node: SpanNode): number {
+  const us = core.clock.nowUs();
+  if (node.ended) return us;
   node.ended = true;
   try {
-    node.span.end(usToHrTime(core.clock.nowUs()));
+    node.span.end(usToHrTime(us));
   } catch (err) {
     internalError(err);
   }
+  return us;
 }
 
 /** A fault inside the package: reported once, never thrown into the app. */

@@ -16,7 +16,7 @@ import {
 } from '../events/span-attributes.js';
 import type { MetricsDeriver } from '../metrics/derive.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, endSpan, internalError, newNode, parentContext, readData, type Core, type Scope, type SpanNode } from './core.js';
+import { emitEvent, emitPrepared, endSpan, internalError, newNode, parentContext, readData, safeData, type Core, type Scope, type SpanNode } from './core.js';
 import { markFailed } from './failure.js';
 
 /** What describes an operation: low-cardinality labels plus any extra data for its start event. */
@@ -81,8 +81,12 @@ export interface Interruptible {
 }
 
 export interface SessionShared {
-  /** TTS operations running now, oldest first: `s.bargeIn()` interrupts the one playing. */
-  tts: Set<Interruptible>;
+  /**
+   * TTS operations running now, oldest first: `s.bargeIn()` interrupts the one playing. An
+   * array: there are one or two, and a Set of fresh objects gives each an identity hash (the
+   * largest single cost of starting a TTS operation, docs/performance.md).
+   */
+  tts: Interruptible[];
   /** The length of the session's latest recording (s): the audio an STT that follows transcribes. */
   lastRecordingS: number | undefined;
 }
@@ -96,7 +100,7 @@ export interface TurnState {
 }
 
 export function newShared(): SessionShared {
-  return { tts: new Set(), lastRecordingS: undefined };
+  return { tts: [], lastRecordingS: undefined };
 }
 
 /**
@@ -174,8 +178,22 @@ export abstract class OperationBase implements Operation {
     this.extra = { ...this.extra, ...readData(data) };
   }
 
-  protected emit(eventType: string, data?: Record<string, unknown>): void {
-    emitEvent(this.core, this.node, eventType, data);
+  /** Logs an event of this operation now; returns its time (µs). */
+  protected emit(eventType: string, data?: Record<string, unknown>): number {
+    return emitEvent(this.core, this.node, eventType, data);
+  }
+
+  /**
+   * Logs a start event at the operation's start time (the span's start: one clock read for
+   * the span and its start events). `data` is made safe as by `emit`.
+   */
+  protected emitStart(eventType: string, data?: Record<string, unknown>): void {
+    emitPrepared(this.core, this.node, eventType, data === undefined ? undefined : safeData(data, this.core.redact), this.startUs);
+  }
+
+  /** emitStart for data that is already safe and the package's own (see `emitPrepared`). */
+  protected emitStartPrepared(eventType: string, prepared: Record<string, unknown> | undefined): void {
+    emitPrepared(this.core, this.node, eventType, prepared, this.startUs);
   }
 
   /** The kind's own span attributes from the caller's description (e.g. the TTS voice). */
@@ -234,7 +252,7 @@ export abstract class OperationBase implements Operation {
     } catch (e) {
       internalError(e);
     }
-    endSpan(this.core, this.node);
+    const endUs = endSpan(this.core, this.node);
     const turn = this.place.turnState;
     if (turn !== undefined && --turn.running === 0 && turn.onIdle !== undefined) turn.onIdle(); // after our span: a parent ends after its children
     // What the operation left open will never pair (its events come on its span): counted
@@ -245,7 +263,7 @@ export abstract class OperationBase implements Operation {
       const f = this.figures();
       liveOperations.emit({
         kind: this.kind,
-        seconds: Math.max(0, this.core.clock.nowUs() - this.startUs) / 1e6,
+        seconds: Math.max(0, endUs - this.startUs) / 1e6,
         provider: this.provider,
         model: this.model,
         errorType: this.failedAs,

@@ -50,8 +50,8 @@ export class LlmHandle extends OperationBase implements LlmOperation {
   private streamed: string | undefined;
 
   begin(info: LlmInput): void {
-    this.emit('LLM_REQUEST');
-    this.emit('LLM_START', info);
+    this.emitStart('LLM_REQUEST');
+    this.emitStart('LLM_START', info);
   }
 
   override onChunk(chunk: unknown): void {
