@@ -127,6 +127,10 @@ interface Role {
   withdraws: MetricName[];
   /** An interruption (TTS_INTERRUPTED): the operation's remaining pairs are the interrupted variants. */
   interrupts: boolean;
+  /** The slots (see SLOT) of `starts`, `ends` and `withdraws`, same order. */
+  startSlots: number[];
+  endSlots: number[];
+  withdrawSlots: number[];
 }
 const ROLES = new Map<string, Role>();
 /**
@@ -146,7 +150,10 @@ function slotOf(metric: MetricName): number {
 }
 function roleOf(type: string): Role {
   let role = ROLES.get(type);
-  if (role === undefined) ROLES.set(type, (role = { starts: [], ends: [], closes: [], withdraws: [], interrupts: false }));
+  if (role === undefined) {
+    role = { starts: [], ends: [], closes: [], withdraws: [], interrupts: false, startSlots: [], endSlots: [], withdrawSlots: [] };
+    ROLES.set(type, role);
+  }
   return role;
 }
 /** The metrics each kind's events open (what its span can leave open). */
@@ -176,6 +183,13 @@ for (const [, def] of operationKinds()) {
 slotOf('conch_wait');
 roleOf('CONCH_WAIT_START').starts.push('conch_wait');
 roleOf('CONCH_WAIT_END').ends.push('conch_wait');
+for (const role of ROLES.values()) {
+  role.startSlots = role.starts.map(slotOf);
+  role.endSlots = role.ends.map(slotOf);
+  role.withdrawSlots = role.withdraws.map(slotOf);
+}
+/** The slots of each kind's metrics (what its span can leave open). */
+const KIND_SLOTS = Object.fromEntries(Object.entries(KIND_METRICS).map(([kind, metrics]) => [kind, metrics.map(slotOf)])) as Record<OperationKind, number[]>;
 // Events the reply model reacts to, even where they pair no operation metric.
 for (const type of ['SPEECH_START', 'SPEECH_END', 'TTS_INTERRUPTED', 'SESSION_END', 'STT_NO_SPEECH']) roleOf(type);
 
@@ -249,41 +263,58 @@ interface OpenOp {
 }
 
 /**
- * The TTS operations seen last (at most MAX_CANDIDATES), oldest first: two small arrays
- * scanned with `===` (a Map that keeps replacing its oldest entry allocates a new table every
- * few operations). Same semantics as the Map it replaced: setting a key again moves it to the
- * newest place; a new key beyond the limit makes the oldest go.
+ * The TTS operations seen last (at most MAX_CANDIDATES): a ring of keys scanned with `===`.
+ * Same semantics as the Map it replaced (setting a key again moves it to the newest place; a
+ * new key beyond the limit makes the oldest go), without its cost: a Map that keeps replacing
+ * its oldest entry rebuilds its table every few operations, and so does an array that shifts.
  */
 class RecentTts {
-  private readonly keys: string[] = [];
-  private readonly values: { us: number; labels: SampleLabels }[] = [];
+  private readonly keys: (string | undefined)[] = new Array<string | undefined>(MAX_CANDIDATES).fill(undefined);
+  private readonly values: ({ us: number; labels: SampleLabels } | undefined)[] = new Array<{ us: number; labels: SampleLabels } | undefined>(
+    MAX_CANDIDATES,
+  ).fill(undefined);
+  /** The oldest entry's place, and how many there are. */
+  private first = 0;
+  private size = 0;
 
-  private indexOf(key: string): number {
-    const keys = this.keys;
-    for (let i = keys.length - 1; i >= 0; i--) if (keys[i] === key) return i;
+  /** The ring place of `key` (newest first), or -1. */
+  private placeOf(key: string): number {
+    for (let n = this.size - 1; n >= 0; n--) {
+      const i = (this.first + n) % MAX_CANDIDATES;
+      if (this.keys[i] === key) return i;
+    }
     return -1;
   }
 
   get(key: string): { us: number; labels: SampleLabels } | undefined {
-    const i = this.indexOf(key);
+    const i = this.placeOf(key);
     return i < 0 ? undefined : this.values[i];
   }
 
   has(key: string): boolean {
-    return this.indexOf(key) >= 0;
+    return this.placeOf(key) >= 0;
   }
 
   set(key: string, value: { us: number; labels: SampleLabels }): void {
-    const i = this.indexOf(key);
-    if (i >= 0) {
-      this.keys.splice(i, 1);
-      this.values.splice(i, 1);
-    } else if (this.keys.length >= MAX_CANDIDATES) {
-      this.keys.shift();
-      this.values.shift();
+    const at = this.placeOf(key);
+    if (at >= 0) {
+      // Close the gap: the entries after it move one place towards the oldest (rare: a TTS_START again on one span).
+      let i = at;
+      for (let n = (at - this.first + MAX_CANDIDATES) % MAX_CANDIDATES; n < this.size - 1; n++) {
+        const next = (i + 1) % MAX_CANDIDATES;
+        this.keys[i] = this.keys[next];
+        this.values[i] = this.values[next];
+        i = next;
+      }
+      this.size--;
+    } else if (this.size === MAX_CANDIDATES) {
+      this.first = (this.first + 1) % MAX_CANDIDATES;
+      this.size--;
     }
-    this.keys.push(key);
-    this.values.push(value);
+    const i = (this.first + this.size) % MAX_CANDIDATES;
+    this.keys[i] = key;
+    this.values[i] = value;
+    this.size++;
   }
 }
 
@@ -321,9 +352,8 @@ class SessionState {
   interrupted: Set<string> | undefined;
 
   /** Takes (and clears) the open start of `metric` on the operation `key`, if any. */
-  take(op: OpenOp | undefined, key: string, metric: MetricName): OpenStart | undefined {
+  take(op: OpenOp | undefined, key: string, slot: number): OpenStart | undefined {
     if (op === undefined) return undefined;
-    const slot = SLOT.get(metric)!;
     const start = op.starts[slot];
     if (start === undefined) return undefined;
     op.starts[slot] = undefined;
@@ -460,11 +490,13 @@ export class MetricsDeriver {
     const key = ev.spanId || '';
 
     let op = st.open.get(key);
-    for (const metric of role.withdraws) st.take(op, key, metric);
+    for (const slot of role.withdrawSlots) st.take(op, key, slot);
     let labels: SampleLabels | undefined;
-    for (const metric of role.starts) {
+    const startSlots = role.startSlots;
+    for (let r = 0; r < startSlots.length; r++) {
+      const slot = startSlots[r]!;
+      const metric = SLOT_METRIC[slot]!;
       if (op === undefined || op.count <= 0) op = st.opFor(op, key);
-      const slot = SLOT.get(metric)!;
       const replaced = op.starts[slot];
       if (replaced !== undefined && !LATEST_START_WINS.has(metric)) this.unpaired(metric, replaced); // a newer start replaces it
       if (labels === undefined) {
@@ -486,8 +518,9 @@ export class MetricsDeriver {
     }
 
     let ended: OpenStart | undefined;
-    for (const metric of role.ends) {
-      const start = st.take(op, key, metric);
+    for (const slot of role.endSlots) {
+      const start = st.take(op, key, slot);
+      const metric = SLOT_METRIC[slot]!;
       if (start !== undefined) {
         ended ??= start; // the operation's main pair (first in the table) gives the reply its labels
         this.emit(st.interrupted?.has(key) ? (INTERRUPTED_AS.get(metric) ?? metric) : metric, start, ev, turn);
@@ -557,8 +590,7 @@ export class MetricsDeriver {
     const op = st.open.get(spanId);
     if (op !== undefined) {
       // Only the kind's own metrics can be open on its span.
-      if (kind !== undefined) for (const metric of KIND_METRICS[kind]) this.closeOpen(st, op, metric, spanId);
-      else for (const slot of st.slotOrder) this.closeOpen(st, op, SLOT_METRIC[slot]!, spanId);
+      for (const slot of kind !== undefined ? KIND_SLOTS[kind] : st.slotOrder) this.closeOpen(st, op, slot, spanId);
     }
     st.interrupted?.delete(spanId);
     // A reply candidate stays (its playback may still be marked on the turn or session): they are capped instead.
@@ -721,12 +753,12 @@ export class MetricsDeriver {
     const key = spanId || '';
     const op = st.open.get(key);
     if (op === undefined) return;
-    for (const metric of metrics) this.closeOpen(st, op, metric, key);
+    for (const metric of metrics) this.closeOpen(st, op, SLOT.get(metric)!, key);
   }
 
-  private closeOpen(st: SessionState, op: OpenOp, metric: MetricName, key: string): void {
-    const start = st.take(op, key, metric);
-    if (start !== undefined) this.unpaired(metric, start);
+  private closeOpen(st: SessionState, op: OpenOp, slot: number, key: string): void {
+    const start = st.take(op, key, slot);
+    if (start !== undefined) this.unpaired(SLOT_METRIC[slot]!, start);
   }
 
   /** A start that will never get its end. */
