@@ -6,7 +6,7 @@
  *   npm run bench -- --only event,op --json     some items only
  *   npm run bench -- --smoke --json  tiny sizes (what test/bench-smoke.test.ts runs): checks the bench works, measures nothing
  *
- * Items: event (1), sustained (2), op (3), loop (4), memory (5, in a fresh child process), summary (6).
+ * Items: event (1), sustained (2), op (3, 3b), turn (3c), loop (4), memory (5, in a fresh child process), summary (6).
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -18,14 +18,16 @@ import { measureMemory, type MemoryOptions, type MemoryResult } from './memory.j
 import { measureOpCost, type OpCostOptions, type OpCostResult } from './op-cost.js';
 import { measureSummary, type SummaryOptions, type SummaryResult } from './summary-throughput.js';
 import { measureSustained, type SustainedOptions, type SustainedResult } from './sustained.js';
+import { measureTurnCost, type TurnCostOptions, type TurnCostResult } from './turn-cost.js';
 
-export const ITEMS = ['event', 'sustained', 'op', 'loop', 'memory', 'summary'] as const;
+export const ITEMS = ['event', 'sustained', 'op', 'turn', 'loop', 'memory', 'summary'] as const;
 export type Item = (typeof ITEMS)[number];
 
 export interface Sizes {
   event: EventCostOptions;
   sustained: SustainedOptions;
   op: OpCostOptions;
+  turn: TurnCostOptions;
   loop: LoopDelayOptions;
   memory: MemoryOptions;
   summary: SummaryOptions;
@@ -35,6 +37,7 @@ export const FULL: Sizes = {
   event: { calls: 20_000, repetitions: 5, chunk: 500, perSpan: 1000, warmupCalls: 10_000 },
   sustained: { events: 200_000, repetitions: 3, chunk: 1000, perSpan: 1000 },
   op: { ops: 20_000, repetitions: 5, chunk: 100, warmupOps: 5000 },
+  turn: { turns: 2000, repetitions: 5, chunk: 50, warmupTurns: 1000, cpuTurns: 2000 },
   loop: { events: 100_000, chunk: 100, repetitions: 3 },
   memory: { events: 1_000_000, warmupEvents: 50_000, turnsPerYield: 20 },
   summary: { events: 1_000_000, repetitions: 3 },
@@ -44,12 +47,13 @@ export const SMOKE: Sizes = {
   event: { calls: 400, repetitions: 2, chunk: 100, perSpan: 200, warmupCalls: 200 },
   sustained: { events: 2000, repetitions: 1, chunk: 500, perSpan: 1000 },
   op: { ops: 200, repetitions: 2, chunk: 50, warmupOps: 100 },
+  turn: { turns: 40, repetitions: 2, chunk: 10, warmupTurns: 20, cpuTurns: 20 },
   loop: { events: 2000, chunk: 100, repetitions: 1 },
   memory: { events: 5000, warmupEvents: 1000, turnsPerYield: 20 },
   summary: { events: 2000, repetitions: 1 },
 };
 
-export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResult & LoopDelayResult & MemoryResult & SummaryResult> & {
+export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResult & TurnCostResult & LoopDelayResult & MemoryResult & SummaryResult> & {
   machine: string;
   node: string;
   mode: 'full' | 'smoke';
@@ -98,6 +102,7 @@ export async function runBench(options: RunOptions): Promise<BenchResult> {
   const s = options.sizes;
   await step('event', '1 per-event cost', () => measureEventCost(s.event));
   await step('op', '3 per-operation cost', () => measureOpCost(s.op));
+  await step('turn', '3c whole-turn cost', () => measureTurnCost(s.turn));
   await step('sustained', '2 sustained events/s', () => measureSustained(s.sustained));
   await step('loop', '4 event-loop delay during a burst', () => measureLoopDelay(s.loop));
   await step('memory', '5 RSS growth in one long session', () =>
@@ -128,6 +133,9 @@ export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
   }
   if (r.llm_op_ns_p50 !== undefined && r.otel_llm_op_ns_p50 !== undefined) {
     add('llm_op_vs_otel', r.llm_op_ns_p50 / r.otel_llm_op_ns_p50, '<= 1.5x raw OTel child span', (v) => v <= 1.5);
+  }
+  if (r.turn_ns_p50 !== undefined && r.otel_turn_ns_p50 !== undefined) {
+    add('turn_vs_otel', r.turn_ns_p50 / r.otel_turn_ns_p50, '<= 1.3x raw OTel, whole turn', (v) => v <= 1.3);
   }
   add('loop_delay_p99_ms', r.loop_delay_p99_ms, '<= 2 ms', (v) => v <= 2);
   add('loop_delay_max_ms', r.loop_delay_max_ms, '<= 10 ms', (v) => v <= 10);
@@ -195,6 +203,17 @@ export function renderTable(r: BenchResult): string {
       `${ratio(r.targets.llm_op_vs_otel?.value)} raw OTel`,
       '<= 1.5x raw OTel',
       ok('llm_op_vs_otel'),
+    ]);
+  }
+  if (r.turn_ns_p50 !== undefined) {
+    table.push([
+      '3c',
+      'whole turn: record, STT, LLM 30 tokens,\nTTS 20 chunks + playback; added to a bare\nturn, median; CPU per turn, all in',
+      `${us(r.turn_ns_p50)}\n(turn ${us(r.turn_total_ns_p50)}, bare ${us(r.bare_turn_ns_p50)})\nCPU ${us(r.turn_cpu_ns)} (bare ${us(r.bare_turn_cpu_ns)})`,
+      `raw OTel, same spans + events: ${us(r.otel_turn_ns_p50)}\n(turn ${us(r.otel_turn_total_ns_p50)})\nCPU ${us(r.otel_turn_cpu_ns)}`,
+      `${ratio(r.targets.turn_vs_otel?.value)} raw OTel\nCPU ${ratio(((r.turn_cpu_ns ?? NaN) - (r.bare_turn_cpu_ns ?? NaN)) / ((r.otel_turn_cpu_ns ?? NaN) - (r.bare_turn_cpu_ns ?? NaN)))}`,
+      '<= 1.3x raw OTel',
+      ok('turn_vs_otel'),
     ]);
   }
   if (r.loop_delay_p99_ms !== undefined) {
