@@ -204,7 +204,7 @@ export class SessionImpl extends Host implements Session {
   }
 
   private closeAutoTurn(): void {
-    if (this.autoTurn && !this.autoTurn.ended) this.autoTurn.end();
+    if (this.autoTurn && !this.autoTurn.ended) this.autoTurn.close(false); // (end() would also compute metrics nobody reads)
     this.autoTurn = undefined;
   }
 
