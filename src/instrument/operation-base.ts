@@ -219,6 +219,14 @@ export interface TurnState {
   onIdle: (() => void) | undefined;
 }
 
+/** Removes `item` from a short array, keeping the order (no splice: it allocates the removed part). */
+export function removeItem<T>(items: T[], item: T): void {
+  const i = items.indexOf(item);
+  if (i < 0) return;
+  for (let j = i + 1; j < items.length; j++) items[j - 1] = items[j]!;
+  items.length--;
+}
+
 export function newShared(): SessionShared {
   return { tts: [], lastRecordingS: undefined };
 }

@@ -11,7 +11,7 @@ import {
 } from '../../events/span-attributes.js';
 import type { RedactMode } from '../../events/sanitize.js';
 import { readData } from '../core.js';
-import { OperationBase, watchedStream, type Interruptible, type Operation, type OperationInfo } from '../operation-base.js';
+import { OperationBase, removeItem, watchedStream, type Interruptible, type Operation, type OperationInfo } from '../operation-base.js';
 
 export interface TtsInput extends OperationInfo {
   /** The text to speak: logged as `message` on TTS_START (as in the spec) and its length on the span. */
@@ -86,9 +86,7 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
   protected complete(): void {}
 
   protected override onEnd(): void {
-    const running = this.place.shared.tts;
-    const i = running.indexOf(this);
-    if (i >= 0) running.splice(i, 1);
+    removeItem(this.place.shared.tts, this);
     // (The characters are on the span from its start, as voice.text_length.)
     if (this.audioS !== undefined) this.node.span.setAttribute(ATTR_TTS_AUDIO_S, this.audioS);
   }
