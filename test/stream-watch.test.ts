@@ -113,6 +113,20 @@ describe('a stream the callback returns (the operation lasts as long as the stre
     expect(log.filter((l) => l.startsWith('got'))).toEqual(['got c0', 'got c1']);
   });
 
+  it('a thenable chunk that is not a promise is awaited too; audio and strings pass as they are', async () => {
+    const audio = new Uint8Array([1, 2, 3]);
+    const thenable = { then: (resolve: (v: string) => void) => resolve('from thenable') };
+    async function* mixed(): AsyncGenerator<unknown> {
+      yield thenable;
+      yield audio;
+      yield 'text';
+    }
+    const got: unknown[] = [];
+    for await (const c of h.voice.tts({ text: 'x' }, () => mixed())) got.push(c);
+    expect(got).toEqual(['from thenable', audio, 'text']);
+    expect(got[1]).toBe(audio);
+  });
+
   it('after the end, next() keeps answering done with no value; the source is not asked again', async () => {
     const it = h.voice.llm({}, () => source(1))[Symbol.asyncIterator]();
     expect(await it.next()).toEqual({ done: false, value: 'c0' });
