@@ -209,7 +209,7 @@ export function renderTable(r: BenchResult): string {
     table.push([
       '3c',
       'whole turn: record, STT, LLM 30 tokens,\nTTS 20 chunks + playback; added to a bare\nturn, median; CPU per turn, all in',
-      `${us(r.turn_ns_p50)}\n(turn ${us(r.turn_total_ns_p50)}, bare ${us(r.bare_turn_ns_p50)})\nCPU ${us(r.turn_cpu_ns)} (bare ${us(r.bare_turn_cpu_ns)})`,
+      `${us(r.turn_ns_p50)}\n(turn ${us(r.turn_total_ns_p50)}, bare ${us(r.bare_turn_ns_p50)})\nCPU ${us(r.turn_cpu_ns)} (bare ${us(r.bare_turn_cpu_ns)})\nfirst chunks marked by hand: ${us(r.turn_by_hand_ns_p50)}`,
       `raw OTel, same spans + events: ${us(r.otel_turn_ns_p50)}\n(turn ${us(r.otel_turn_total_ns_p50)})\nCPU ${us(r.otel_turn_cpu_ns)}`,
       `${ratio(r.targets.turn_vs_otel?.value)} raw OTel\nCPU ${ratio(((r.turn_cpu_ns ?? NaN) - (r.bare_turn_cpu_ns ?? NaN)) / ((r.otel_turn_cpu_ns ?? NaN) - (r.bare_turn_cpu_ns ?? NaN)))}`,
       '<= 1.3x raw OTel',

@@ -43,6 +43,12 @@ export interface TurnCostResult {
   turn_cpu_ns: number;
   otel_turn_cpu_ns: number;
   bare_turn_cpu_ns: number;
+  /**
+   * Ours with the first token and first chunk marked by hand in the app's loop (`op.firstToken()`,
+   * `op.firstAudio()`, `op.playbackStart()` / `playbackEnd()`), as the raw-OTel column does: the
+   * instrumentation alone, without watching the streams. Not a target; it splits 3c's figure.
+   */
+  turn_by_hand_ns_p50: number;
 }
 
 const TOKENS = Array.from({ length: 30 }, (_, i) => (i === 0 ? 'It' : ` w${i}`));
@@ -82,6 +88,37 @@ async function ourTurn(s: Session): Promise<void> {
   if (reply.length === 0 || text.length === 0) throw new Error('bench: empty reply');
   await s.tts({ text: reply, provider: 'openai', voice: 'alloy' }, async (op) => {
     for await (const c of op.stream(audio(), { playback: true })) play(c);
+  });
+}
+
+/** Our API with the streams' first token / chunk marked in the app's own loop (no stream watching). */
+async function ourTurnByHand(s: Session): Promise<void> {
+  await s.record({ transport: 'local' }, () => CHUNK);
+  const text = await s.stt({ provider: 'whisper' }, () => TRANSCRIPT);
+  const reply = await s.llm({ provider: 'openai', model: 'gpt-4o-mini' }, async (op) => {
+    let r = '';
+    let first = true;
+    for await (const t of tokens()) {
+      if (first) {
+        op.firstToken();
+        first = false;
+      }
+      r += t;
+    }
+    return r;
+  });
+  if (typeof reply !== 'string' || reply.length === 0 || text.length === 0) throw new Error('bench: empty reply');
+  await s.tts({ text: reply, provider: 'openai', voice: 'alloy' }, async (op) => {
+    let first = true;
+    for await (const c of audio()) {
+      if (first) {
+        op.firstAudio();
+        op.playbackStart();
+        first = false;
+      }
+      play(c);
+    }
+    op.playbackEnd();
   });
 }
 
@@ -205,7 +242,7 @@ export async function measureTurnCost(opts: TurnCostOptions): Promise<TurnCostRe
   const raw = startRawOtel();
   const rawCtx = rawParentContext(raw);
   const overhead = timerOverheadNs();
-  const runs: { ours: number; raw: number; bare: number; oursCpu: number; rawCpu: number; bareCpu: number }[] = [];
+  const runs: { ours: number; raw: number; bare: number; byHand: number; oursCpu: number; rawCpu: number; bareCpu: number }[] = [];
   let rawTurns = 0;
   const rawOne = (): Promise<void> => rawTurn(raw.tracer, rawCtx, ++rawTurns);
   const flushOurs = (): Promise<void> => ours.telemetry.forceFlush();
@@ -214,24 +251,28 @@ export async function measureTurnCost(opts: TurnCostOptions): Promise<TurnCostRe
   try {
     await ours.telemetry.voice.session(async (s) => {
       const ourOne = (): Promise<void> => ourTurn(s);
+      const byHandOne = (): Promise<void> => ourTurnByHand(s);
       await timeTurns(ourOne, undefined, opts.warmupTurns, opts.chunk);
+      await timeTurns(byHandOne, undefined, opts.warmupTurns, opts.chunk);
       await timeTurns(rawOne, undefined, opts.warmupTurns, opts.chunk);
       await timeTurns(bareTurn, undefined, opts.warmupTurns, opts.chunk);
       for (let rep = 0; rep < opts.repetitions; rep++) {
         const a = new CallTimer(opts.turns, overhead);
         const b = new CallTimer(opts.turns, overhead);
         const c = new CallTimer(opts.turns, overhead);
+        const d = new CallTimer(opts.turns, overhead);
         // Subjects take turns chunk by chunk, so machine noise spreads over all three.
         for (let done = 0; done < opts.turns; done += opts.chunk) {
           const k = Math.min(opts.chunk, opts.turns - done);
           await timeTurns(ourOne, a, k, k);
           await timeTurns(rawOne, b, k, k);
           await timeTurns(bareTurn, c, k, k);
+          await timeTurns(byHandOne, d, k, k);
         }
         const oursCpu = await cpuPerTurn(ourOne, flushOurs, opts.cpuTurns, opts.chunk);
         const rawCpu = await cpuPerTurn(rawOne, flushRaw, opts.cpuTurns, opts.chunk);
         const bareCpu = await cpuPerTurn(bareTurn, nothing, opts.cpuTurns, opts.chunk);
-        runs.push({ ours: a.stats().p50, raw: b.stats().p50, bare: c.stats().p50, oursCpu, rawCpu, bareCpu });
+        runs.push({ ours: a.stats().p50, raw: b.stats().p50, bare: c.stats().p50, byHand: d.stats().p50, oursCpu, rawCpu, bareCpu });
       }
     });
   } finally {
@@ -250,6 +291,7 @@ export async function measureTurnCost(opts: TurnCostOptions): Promise<TurnCostRe
     turn_cpu_ns: m((r) => r.oursCpu),
     otel_turn_cpu_ns: m((r) => r.rawCpu),
     bare_turn_cpu_ns: m((r) => r.bareCpu),
+    turn_by_hand_ns_p50: m((r) => r.byHand - r.bare),
   };
 }
 

@@ -23,6 +23,7 @@ const REQUIRED = [
   'otel_turn_ns_p50',
   'turn_cpu_ns',
   'otel_turn_cpu_ns',
+  'turn_by_hand_ns_p50',
   'loop_delay_p99_ms',
   'loop_delay_max_ms',
   'rss_growth_mb',
