@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { putData } from '../src/events/own-keys.js';
-import { prepareData, type RedactMode } from '../src/events/sanitize.js';
+import { prepareData, prepareOwnData, type RedactMode } from '../src/events/sanitize.js';
 import { ttsStartData, type TtsInput } from '../src/instrument/handles/tts.js';
 
 /**
- * TTS_START's data is sanitised as it is built (`ttsStartData`, with the sanitizer's per-key
- * step) instead of built and then copied by prepareData. It must give exactly what the
- * build-then-copy did: same keys, same order, same values, same redaction and size budget.
+ * The package's own event data (TTS_START, LLM_COMPLETE) is made safe in place
+ * (`prepareOwnData`) instead of copied by prepareData. It must give exactly what the copy did:
+ * same keys, same order, same values, same redaction and size budget.
  */
 function builtThenCopied(info: TtsInput, mode: RedactMode): Record<string, unknown> {
   // The previous TTS_START code, kept here as the reference.
@@ -36,6 +36,22 @@ const info = fc.array(fc.tuple(key, value), { maxLength: 12 }).map((entries) => 
     else putData(o, k, v);
   }
   return o as TtsInput;
+});
+
+describe('prepareOwnData: prepareData in place', () => {
+  it('gives what prepareData gives, on any plain object of data properties without undefined values (fast-check)', () => {
+    fc.assert(
+      fc.property(info, fc.constantFrom<RedactMode>('none', 'text', 'all'), (i, mode) => {
+        const own: Record<string, unknown> = {};
+        for (const k of Object.keys(i)) putData(own, k, (i as Record<string, unknown>)[k]); // the package's own object: no undefined values
+        const expected = JSON.stringify(prepareData(own, mode));
+        const result = prepareOwnData(own, mode);
+        expect(result).toBe(own); // in place
+        expect(JSON.stringify(result)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('TTS_START data, sanitised once', () => {

@@ -129,21 +129,26 @@ export function prepareData(data: unknown, mode: RedactMode = 'none'): Record<st
 }
 
 /**
- * Adds one entry to event data being built, made safe exactly as `prepareData` makes each of
- * its keys: for data the package builds itself from the app's values (TTS_START from the
- * operation's description), so it is sanitised once instead of built and then copied again.
- * `left` is what is left of the event's size budget (start with DATA_LIMITS.maxEventChars);
- * returns what is left after this entry. Negative: the budget is spent, the entry is
- * BUDGET_MARKER, add nothing more. An undefined value is left out (as JSON does) but its key
- * still counts, as in prepareData.
+ * `prepareData` in place, for data the package builds itself from the app's values (TTS_START
+ * from the operation's description, LLM_COMPLETE): a plain object of its own, with data
+ * properties only (no getters) and no undefined values, that nobody else holds. Its values are
+ * made safe where they are, with the same result as `prepareData(data)` (same keys, order,
+ * redaction and budget: test/tts-start-data.test.ts), without the second object.
  */
-export function putEntry(out: Record<string, unknown>, key: string, value: unknown, mode: RedactMode, left: number): number {
-  left -= key.length + 8;
-  if (left < 0) {
-    putData(out, key, BUDGET_MARKER);
-    return left;
+export function prepareOwnData(data: Record<string, unknown>, mode: RedactMode): Record<string, unknown> {
+  const keys = Object.keys(data);
+  let left: number = DATA_LIMITS.maxEventChars;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    left -= key.length + 8; // as in prepareData
+    if (left < 0) putData(data, key, BUDGET_MARKER);
+    else left = putValue(data, key, data[key], mode, left);
+    if (left < 0) {
+      for (let j = i + 1; j < keys.length; j++) delete data[keys[j]!]; // nothing after the marker, as in prepareData
+      break;
+    }
   }
-  return putValue(out, key, value, mode, left);
+  return data;
 }
 
 /** prepareData's work on one key whose value was read and whose key was charged to the budget. */

@@ -3,7 +3,7 @@ import { context, trace, type Context, type Span, type Tracer } from '@opentelem
 import { warnOnce } from '../config.js';
 import { eventAttributes } from '../events/attributes-codec.js';
 import { liveEvents } from '../events/live-bus.js';
-import { prepareData, type RedactMode } from '../events/sanitize.js';
+import { prepareData, prepareOwnData, type RedactMode } from '../events/sanitize.js';
 import type { EventRecord } from '../events/record.js';
 import type { MetricsDeriver } from '../metrics/derive.js';
 import type { Clock } from '../time/clock.js';
@@ -132,7 +132,7 @@ export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: 
 }
 
 /**
- * emitEvent for data that is already safe and the package's own (built with `putEntry`, or
+ * emitEvent for data that is already safe and the package's own (made safe by `prepareOwnData`, or
  * numbers only), at a time already read from the clock: the start events of an operation
  * carry its start time (one clock read for the span and its start events). Never throws.
  */
@@ -156,6 +156,15 @@ export function emitPrepared(core: Core, node: SpanNode, eventType: string, copy
     node.deriver.push(record);
   } catch (err) {
     internalError(err);
+  }
+}
+
+/** prepareOwnData (the package's own object, made safe in place) that cannot throw: the event is still logged. */
+export function safeOwnData(data: Record<string, unknown>, mode: RedactMode): Record<string, unknown> {
+  try {
+    return prepareOwnData(data, mode);
+  } catch {
+    return { data: '[Unreadable]' };
   }
 }
 

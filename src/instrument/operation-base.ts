@@ -325,6 +325,13 @@ export abstract class OperationBase implements Operation {
     emitPrepared(this.core, this.node, eventType, data === undefined ? undefined : safeData(data, this.core.redact), this.startUs);
   }
 
+  /** emit (now) for data that is already safe and the package's own (see `emitPrepared`); returns its time. */
+  protected emitPrepared(eventType: string, prepared: Record<string, unknown> | undefined): number {
+    const us = this.core.clock.nowUs();
+    emitPrepared(this.core, this.node, eventType, prepared, us);
+    return us;
+  }
+
   /** emitStart for data that is already safe and the package's own (see `emitPrepared`). */
   protected emitStartPrepared(eventType: string, prepared: Record<string, unknown> | undefined): void {
     emitPrepared(this.core, this.node, eventType, prepared, this.startUs);

@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { OperationFigures } from '../../events/operation-bus.js';
 import { putData } from '../../events/own-keys.js';
-import { DATA_LIMITS, prepareData, putEntry } from '../../events/sanitize.js';
+import type { RedactMode } from '../../events/sanitize.js';
 import {
   ATTR_GEN_AI_VOICE,
   ATTR_INTERRUPTED,
@@ -9,8 +9,7 @@ import {
   ATTR_TTS_AUDIO_S,
   ATTR_VOICE,
 } from '../../events/span-attributes.js';
-import type { RedactMode } from '../../events/sanitize.js';
-import { readData } from '../core.js';
+import { readData, safeOwnData } from '../core.js';
 import { OperationBase, removeItem, watchedStream, type Interruptible, type Operation, type OperationInfo } from '../operation-base.js';
 
 export interface TtsInput extends OperationInfo {
@@ -166,54 +165,15 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
 }
 
 /**
- * TTS_START's data, sanitised as it is built (`putEntry`, the sanitizer's own per-key step):
- * the text as `message` (as in the spec), first, then the rest of the description in its
- * order, and the characters billed (the text's length). The same result as building the
- * object and passing it through `prepareData` (test/tts-start-data.test.ts checks it), without the second copy.
- * A `message` or `characters` in the description keeps its place: `message` replaces the
- * text, `characters` takes the text's length.
+ * TTS_START's data: the text as `message` (as in the spec), first, then the rest of the
+ * description in its order, and the characters billed (the text's length). Built as the
+ * package's own object and made safe in place (`prepareOwnData`, never throwing): one object, not built and
+ * then copied again (test/tts-start-data.test.ts: the same as the copy, in every redaction mode).
  */
 export function ttsStartData(info: TtsInput, mode: RedactMode): Record<string, unknown> {
   const text = info.text;
-  const hasText = typeof text === 'string';
-  const keys = Object.keys(info);
-  // Integer-like keys ("0", "42") come first in any object, before `message`: the rare
-  // description with one is built as an object and copied, so the order stays the same.
-  if (keys.length > 0 && isIndexKey(keys[0]!)) return prepareData(builtTtsStart(info, keys), mode);
-  const data: Record<string, unknown> = {};
-  let left: number = DATA_LIMITS.maxEventChars;
-  if (hasText) {
-    const message = info.message;
-    left = putEntry(data, 'message', message !== undefined ? message : text, mode, left);
-    if (left < 0) return data;
-  }
-  let characters = false;
-  for (const key of keys) {
-    if (key === 'text' || (hasText && key === 'message')) continue;
-    let value = info[key];
-    if (value === undefined) continue; // left out before the budget counts it, as the built object did
-    if (hasText && key === 'characters') {
-      value = text.length;
-      characters = true;
-    }
-    left = putEntry(data, key, value, mode, left);
-    if (left < 0) return data;
-  }
-  if (hasText && !characters) putEntry(data, 'characters', text.length, mode, left);
-  return data;
-}
-
-/** Whether a key may be integer-like (then it comes first in any object); a digit first is enough to take the careful path. */
-function isIndexKey(key: string): boolean {
-  const c = key.charCodeAt(0);
-  return c >= 48 && c <= 57;
-}
-
-/** TTS_START's data as an object of the description's values (not yet safe): for prepareData. */
-function builtTtsStart(info: TtsInput, keys: string[]): Record<string, unknown> {
-  const text = info.text;
   const data: Record<string, unknown> = typeof text === 'string' ? { message: text } : {};
-  for (const key of keys) if (key !== 'text') putData(data, key, info[key]);
+  for (const key of Object.keys(info)) if (key !== 'text') putData(data, key, info[key]);
   if (typeof text === 'string') data.characters = text.length;
-  return data;
+  return safeOwnData(data, mode);
 }
