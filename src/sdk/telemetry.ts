@@ -7,7 +7,8 @@ import { TRACER_NAME, VoiceEvents } from '../instrument/voice-events.js';
 import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
 import { systemClock, type Clock } from '../time/clock.js';
-import { parseDays, scheduleRetention } from '../sink/retention.js';
+import { scheduleRetention } from '../sink/retention.js';
+import { processEnv, readLogEnv, type Env } from '../environment.js';
 import { installExitHooks } from './exit-hooks.js';
 import { METER_NAME } from './meter-provider.js';
 import { startExportPipeline, type ExportOptions, type ExportPipeline } from './export-pipeline.js';
@@ -62,13 +63,20 @@ export interface Telemetry {
 
 export const DEFAULT_EVENT_COUNT_LIMIT = 10_000;
 
+/** Retention from the options, else the environment (read only for what the options leave unset). */
+function retentionFromEnv(env: Env, options: TelemetryOptions): { retentionDays?: number | undefined; compressAfterDays?: number | undefined } {
+  const unset = (['retentionDays', 'compressAfterDays'] as const).filter((k) => options[k] === undefined);
+  const fromEnv = readLogEnv(env, warnOnce, unset);
+  return { retentionDays: options.retentionDays ?? fromEnv.retentionDays, compressAfterDays: options.compressAfterDays ?? fromEnv.compressAfterDays };
+}
+
 /**
  * The one SDK wiring entry: a NodeTracerProvider with the JSONL sink (the embedded
  * default, no server needed) plus whatever processors you add. Apps with their own
  * provider skip this and add `new JsonlEventProcessor()` to it instead.
  */
 export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
-  const env = options.env ?? process.env;
+  const env = options.env ?? processEnv();
   const warn = options.warn ?? warnStderr;
   const config = resolveConfig(options, env);
   const jsonl = config.enabled
@@ -111,9 +119,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     ? scheduleRetention(
         config.dir,
         {
-          retentionDays: options.retentionDays ?? parseDays('VOICEMODE_EVENT_LOG_RETENTION_DAYS', env.VOICEMODE_EVENT_LOG_RETENTION_DAYS, 0, warnOnce),
-          compressAfterDays:
-            options.compressAfterDays ?? parseDays('VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS', env.VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS, 1, warnOnce),
+          ...retentionFromEnv(env, options),
           // the writer names its file from the events' clock: that file is live whatever Date.now() says
           writerNowMs: () => (options.clock ?? systemClock).nowUs() / 1000,
         },
