@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsDeriver, type EventRecord, type MetricName, type MetricSample } from '../src/index.js';
+import { MetricsDeriver, type EventRecord, type MetricName, type MetricSample } from './helpers/lib.js';
 
 /**
  * How the deriver keeps open starts (derive.ts: one entry per operation with a slot per metric,

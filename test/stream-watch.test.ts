@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { liveEvents, SPAN_LLM, SPAN_TTS } from '../src/index.js';
+import { liveEvents, SPAN_LLM, SPAN_TTS } from './helpers/lib.js';
 import { makeHarness, type Harness } from './helpers/harness.js';
 
 /**
