@@ -15,6 +15,8 @@ export interface EventLoggerOptions {
    * `false` to write nothing without a provider.
    */
   defaultSink?: false | (EventLogOptions & { warn?: Warn });
+  /** Receives internal errors and the default sink's warnings (unless `defaultSink.warn` says otherwise). Default: see warn.ts. */
+  warn?: Warn;
 }
 
 /**
@@ -33,9 +35,10 @@ export class EventLogger {
 
   constructor(options: EventLoggerOptions = {}) {
     const redact = options.defaultSink ? options.defaultSink.redact : undefined;
-    this.voice = options.voice ?? new VoiceEvents(redact === undefined ? {} : { redact });
+    this.voice =
+      options.voice ?? new VoiceEvents({ ...(options.warn ? { warn: options.warn } : {}), ...(redact === undefined ? {} : { redact }) });
     if (options.voice === undefined && options.defaultSink !== false && !tracerProviderRegistered()) {
-      startDefaultSink(options.defaultSink ?? {});
+      startDefaultSink({ ...(options.warn ? { warn: options.warn } : {}), ...options.defaultSink });
     }
   }
 

@@ -361,7 +361,7 @@ export abstract class OperationBase implements Operation {
     try {
       this.complete(result);
     } catch (err) {
-      internalError(err);
+      internalError(this.core, err);
     }
     this.end();
   }
@@ -381,7 +381,7 @@ export abstract class OperationBase implements Operation {
     try {
       this.node.span.setAttribute(ATTR_CANCELLED, true);
     } catch (e) {
-      internalError(e);
+      internalError(this.core, e);
     }
     this.end();
   }
@@ -391,7 +391,7 @@ export abstract class OperationBase implements Operation {
     try {
       this.onEnd();
     } catch (e) {
-      internalError(e);
+      internalError(this.core, e);
     }
     const endUs = endSpan(this.core, this.node);
     const turn = this.place.turnState;

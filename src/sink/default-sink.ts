@@ -1,5 +1,6 @@
 import { ProxyTracerProvider, isSpanContextValid, trace } from '@opentelemetry/api';
-import { resolveConfig, warnOnce, type EventLogOptions, type Warn } from '../config.js';
+import { resolveConfig, type EventLogOptions } from '../config.js';
+import { defaultNotice, onceEach, type Warn } from '../warn.js';
 import { liveEvents } from '../events/live-bus.js';
 import { endOpenSessions } from '../instrument/session.js';
 import { installExitHooks } from '../sdk/exit-hooks.js';
@@ -31,15 +32,6 @@ let running: DefaultSink | undefined;
 /** The no-op provider the API falls back to when none is registered (a singleton of the API). */
 const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
 
-/** A notice, not a warning: nothing is wrong. */
-const notice: Warn = (message) => {
-  try {
-    process.stderr.write(`voicemode-events: ${message}\n`);
-  } catch {
-    // stderr closed
-  }
-};
-
 /** Whether the app registered a tracer provider with the OpenTelemetry API. */
 export function tracerProviderRegistered(): boolean {
   const provider = trace.getTracerProvider();
@@ -53,7 +45,7 @@ export function tracerProviderRegistered(): boolean {
  */
 export function startDefaultSink(options: EventLogOptions & { warn?: Warn } = {}): DefaultSink | undefined {
   if (running !== undefined) return running;
-  const warn = options.warn ?? warnOnce;
+  const warn = onceEach(options.warn);
   const cfg = resolveConfig(options, undefined, warn);
   if (!cfg.enabled) return undefined;
   const writer = new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs, warn });
@@ -68,7 +60,7 @@ export function startDefaultSink(options: EventLogOptions & { warn?: Warn } = {}
     flush: () => writer.flush(),
     flushSync: () => writer.flushSync(),
   });
-  (options.warn ?? notice)(
+  (options.warn ?? defaultNotice)(
     `no OpenTelemetry tracer provider is registered: EventLogger writes the JSONL event log itself, to ${cfg.dir} ` +
       '(call startTelemetry() from voicemode-events/sdk first for traces and metrics too)',
   );
