@@ -127,7 +127,8 @@ interface EventHolder {
  * Returns that microsecond. Never throws.
  */
 export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: Record<string, unknown>): number {
-  const us = core.clock.nowUs();
+  const us = nowUs(core);
+  if (us === undefined) return 0; // the clock failed (reported): the event is dropped, nothing thrown
   // A safe, redacted copy: later changes by the app to its object do not change the log.
   emitPrepared(core, node, eventType, data === undefined ? undefined : safeData(data, core.redact), us);
   return us;
@@ -179,17 +180,28 @@ export function safeData(data: Record<string, unknown>, mode: RedactMode): Recor
   }
 }
 
-/** Ends the node's span now; returns when (our clock, µs). */
+/** Ends the node's span now; returns when (our clock, µs; 0 if the clock failed). */
 export function endSpan(core: Core, node: SpanNode): number {
-  const us = core.clock.nowUs();
-  if (node.ended) return us;
+  if (node.ended) return nowUs(core) ?? 0;
   node.ended = true;
   try {
+    const us = core.clock.nowUs();
     node.span.end(usToHrTime(us));
+    return us;
   } catch (err) {
     internalError(core, err);
+    return 0;
   }
-  return us;
+}
+
+/** The clock's time, or undefined when it throws (reported, never thrown into the app). */
+export function nowUs(core: Core): number | undefined {
+  try {
+    return core.clock.nowUs();
+  } catch (err) {
+    internalError(core, err);
+    return undefined;
+  }
 }
 
 /** A fault inside the package: reported once (core.warn), never thrown into the app. */

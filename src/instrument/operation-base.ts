@@ -16,7 +16,7 @@ import {
 } from '../events/span-attributes.js';
 import type { MetricsDeriver } from '../metrics/derive.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, emitPrepared, endSpan, internalError, newNode, parentContext, readData, safeData, type Core, type Scope, type SpanNode } from './core.js';
+import { emitEvent, emitPrepared, endSpan, internalError, newNode, nowUs, parentContext, readData, safeData, type Core, type Scope, type SpanNode } from './core.js';
 import { markFailed } from './failure.js';
 
 /** What describes an operation: low-cardinality labels plus any extra data for its start event. */
@@ -327,7 +327,8 @@ export abstract class OperationBase implements Operation {
 
   /** emit (now) for data that is already safe and the package's own (see `emitPrepared`); returns its time. */
   protected emitPrepared(eventType: string, prepared: Record<string, unknown> | undefined): number {
-    const us = this.core.clock.nowUs();
+    const us = nowUs(this.core);
+    if (us === undefined) return 0; // the clock failed (reported): the event is dropped
     emitPrepared(this.core, this.node, eventType, prepared, us);
     return us;
   }
