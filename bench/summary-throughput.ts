@@ -54,7 +54,7 @@ function timeRun(s: Subject): number {
 }
 
 export async function ensureEventsFile(events: number): Promise<string> {
-  const file = join(tmpdir(), `voicemode-bench-ours-${events}.jsonl`);
+  const file = join(tmpdir(), `voicemode-bench-ours-v2-${events}.jsonl`);
   if (!existsSync(file)) {
     const partial = `${file}.${process.pid}.tmp`;
     await generateEventsFile(partial, { events, format: 'ours' });

@@ -6,7 +6,18 @@ import { isBlank, parseLine } from './parse-line.js';
 import { ByteInterner } from './byte-interner.js';
 import { READ_FLAGS, STREAM_READ_FLAGS } from './regular-file.js';
 import { latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
-import { DATA_NUMBERS, FULL_DATA_TYPES, METRICS_NUMBERS, NUM_STRIDE, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import {
+  DATA_NUMBERS,
+  FULL_DATA_TYPES,
+  METRICS_NUMBERS,
+  NUM_STRIDE,
+  STRIDE,
+  USAGE_AT,
+  USAGE_NUMBERS,
+  USAGE_TYPES,
+  type WorkerInput,
+  type WorkerMessage,
+} from './worker-protocol.js';
 
 /** The value of an own key, or undefined (data comes from the input: no inherited members). */
 function own(from: unknown, key: string): unknown {
@@ -18,8 +29,9 @@ function asNumber(v: unknown): number {
   return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY) : Number.NaN;
 }
 
-/** Lengths of the FULL_DATA_TYPES names: most lines are ruled out by their type's length alone. */
+/** Lengths of the FULL_DATA_TYPES / USAGE_TYPES names: most lines are ruled out by their type's length alone. */
 const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
+const USAGE_LENGTHS = new Set([...USAGE_TYPES].map((t) => t.length));
 
 /**
  * Worker thread of the compact reader (summary, anomalies, report). It reads raw bytes (no
@@ -206,6 +218,9 @@ class Batch {
         } catch {
           // the scanner validated these bytes as JSON: unreachable; the event keeps its labels
         }
+      } else if (scanner.hasUsage && USAGE_LENGTHS.has(scanner.typeEnd - scanner.typeStart) && USAGE_TYPES.has(latin1(buf, scanner.typeStart, scanner.typeEnd))) {
+        // usage figures on any line: read from where the scanner found them, no data parsed
+        this.addUsage(k, buf);
       }
       return;
     }
@@ -229,19 +244,38 @@ class Batch {
     const lk = labelKeyOf(ev.data);
     ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
     ints[o + 5] = line;
-    if (ev.spanId === undefined && FULL_DATA_TYPES.has(ev.eventType)) this.addNumbers(k, ev.data);
+    if ((ev.spanId === undefined && FULL_DATA_TYPES.has(ev.eventType)) || USAGE_TYPES.has(ev.eventType)) this.addNumbers(k, ev.data);
     if (ev.nonFinite) this.nonFinite++;
   }
 
-  /** The numbers the analysis reads of event `k`'s data (see DATA_NUMBERS). */
-  private addNumbers(k: number, data: unknown): void {
+  /** The next entry of `nums` (its offset). */
+  private numEntry(): number {
     if (this.nums.length < (this.numsN + 1) * NUM_STRIDE) {
       const bigger = new Float64Array(this.nums.length * 2);
       bigger.set(this.nums);
       this.nums = bigger;
     }
+    return this.numsN++ * NUM_STRIDE;
+  }
+
+  /** Event `k`'s usage figures from the scanner's positions (the line was scanned as valid JSON). */
+  private addUsage(k: number, buf: Buffer): void {
+    const o = this.numEntry();
     const nums = this.nums;
-    let o = this.numsN++ * NUM_STRIDE;
+    nums.fill(Number.NaN, o + 1, o + NUM_STRIDE);
+    nums[o] = k;
+    const u = scanner.usage;
+    for (let j = 0; j < USAGE_NUMBERS.length; j++) {
+      const s = u[2 * j]!;
+      // a JSON number's text reads the same with Number() as with JSON.parse
+      if (s >= 0) nums[o + 1 + USAGE_AT + j] = Number(latin1(buf, s, u[2 * j + 1]!));
+    }
+  }
+
+  /** The numbers the analysis reads of event `k`'s data (see DATA_NUMBERS). */
+  private addNumbers(k: number, data: unknown): void {
+    let o = this.numEntry();
+    const nums = this.nums;
     nums[o++] = k;
     for (const key of DATA_NUMBERS) nums[o++] = asNumber(own(data, key));
     const metrics = own(data, 'metrics');

@@ -8,8 +8,8 @@ import type { Readable } from 'node:stream';
 import type { SourceFile } from './discover.js';
 import { DataError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
-import { isBlank, parseLine, type FileEvent } from './parse-line.js';
-import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import { isBlank, parseLine, type FileEvent, type UsageFigures } from './parse-line.js';
+import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_AT, USAGE_NUMBERS, USAGE_TYPES, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
 /** Young generation of each parse worker, MB (see where the workers start). */
 const WORKER_YOUNG_GEN_MB = 6;
@@ -269,6 +269,16 @@ class WorkerCursor extends Cursor {
       for (let j = 0; j < m.numsN; j++) {
         let o = j * NUM_STRIDE;
         const ev = out[nums[o++]!]!;
+        if (USAGE_TYPES.has(ev.eventType)) {
+          // usage figures beside data, not in it (FileEvent.usage)
+          const usage: UsageFigures = {};
+          for (let u = 0; u < USAGE_NUMBERS.length; u++) {
+            const v = nums[o + USAGE_AT + u]!;
+            if (!Number.isNaN(v)) usage[USAGE_NUMBERS[u] as keyof UsageFigures] = v;
+          }
+          ev.usage = usage;
+          continue;
+        }
         const data: Record<string, unknown> = { ...ev.data };
         for (const key of DATA_NUMBERS) {
           const v = nums[o++]!;

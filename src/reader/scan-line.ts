@@ -56,6 +56,13 @@ export class LineScanner {
   /** provider, model, voice, transport inside `data`: start/end pairs, -1 when absent or not a string. */
   readonly labels = new Int32Array(8);
   hasLabels = false;
+  /**
+   * Numbers directly inside `data` under the usage keys characters, audio_s, input_tokens,
+   * output_tokens (worker-protocol.ts USAGE_NUMBERS, same order): start/end pairs, -1 when absent
+   * or not a number. `hasUsage`: any of them is a number.
+   */
+  readonly usage = new Int32Array(8);
+  hasUsage = false;
   /** The `data` object's bytes (braces included) when it is an object; -1 otherwise. */
   dataStart = -1;
   dataEnd = -1;
@@ -127,6 +134,8 @@ export class LineScanner {
     this.turn = this.turnKind === K_NUMBER ? this.turnValue() : -1;
     const l = this.labels;
     this.hasLabels = l[0]! >= 0 || l[2]! >= 0 || l[4]! >= 0 || l[6]! >= 0;
+    const u = this.usage;
+    this.hasUsage = u[0]! >= 0 || u[2]! >= 0 || u[4]! >= 0 || u[6]! >= 0;
     const ts = this.timestamp(this.tsStart, this.tsEnd);
     if (Number.isNaN(ts)) return SCAN_UNSURE;
     this.timestampUs = ts;
@@ -136,6 +145,8 @@ export class LineScanner {
   private clearLabels(): void {
     const l = this.labels;
     l[0] = l[1] = l[2] = l[3] = l[4] = l[5] = l[6] = l[7] = -1;
+    const u = this.usage;
+    u[0] = u[1] = u[2] = u[3] = u[4] = u[5] = u[6] = u[7] = -1;
   }
 
   private ws(i: number): number {
@@ -232,7 +243,7 @@ export class LineScanner {
     return true;
   }
 
-  /** The `data` object: its own keys provider/model/voice/transport are noted. */
+  /** The `data` object: its own keys provider/model/voice/transport and the usage numbers are noted. */
   private dataObject(i: number): number {
     const buf = this.buf;
     const end = this.end;
@@ -251,11 +262,29 @@ export class LineScanner {
       else if (klen === 5 && buf[ks] === 109 && this.keyIs(ks, 'model')) slot = 2;
       else if (klen === 5 && buf[ks] === 118 && this.keyIs(ks, 'voice')) slot = 4;
       else if (klen === 9 && buf[ks] === 116 && this.keyIs(ks, 'transport')) slot = 6;
+      // usage numbers: slots 8.. (usage[slot - 8])
+      else if (klen === 10 && buf[ks] === 99 && this.keyIs(ks, 'characters')) slot = 8;
+      else if (klen === 7 && buf[ks] === 97 && this.keyIs(ks, 'audio_s')) slot = 10;
+      else if (klen === 12 && buf[ks] === 105 && this.keyIs(ks, 'input_tokens')) slot = 12;
+      else if (klen === 13 && buf[ks] === 111 && this.keyIs(ks, 'output_tokens')) slot = 14;
       i = this.ws(i);
       if (i >= end || buf[i] !== 58) return -1;
       i = this.ws(i + 1);
       if (i >= end) return -1;
-      if (slot >= 0) {
+      if (slot >= 8) {
+        const u = this.usage;
+        const c = buf[i]!;
+        if (c === 45 || (c >= 48 && c <= 57)) {
+          const e = this.num(i);
+          u[slot - 8] = e < 0 ? -1 : i;
+          u[slot - 7] = e;
+          i = e;
+        } else {
+          u[slot - 8] = -1;
+          u[slot - 7] = -1;
+          i = this.value(i, 1);
+        }
+      } else if (slot >= 0) {
         if (buf[i] === 34) {
           const e = this.str(i);
           if (e < 0 || this.strFlags !== 0) return -1;

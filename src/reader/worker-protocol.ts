@@ -35,10 +35,22 @@ export const STRIDE = 6;
  * +-Infinity, which no data number can be: non-finite numbers are read as null),
  * not as objects: cloning objects per event cost more than parsing them.
  */
-export const DATA_NUMBERS: readonly string[] = ['pid', 'seconds', 'success', 'duration', 'duration_s'];
+/** The usage figures (analysis/usage.ts), in the order of LineScanner.usage. */
+export const USAGE_NUMBERS = ['characters', 'audio_s', 'input_tokens', 'output_tokens'] as const;
+export const DATA_NUMBERS: readonly string[] = ['pid', 'seconds', 'success', 'duration', 'duration_s', ...USAGE_NUMBERS];
+/** Index of the first usage figure in DATA_NUMBERS. */
+export const USAGE_AT = DATA_NUMBERS.indexOf(USAGE_NUMBERS[0]!);
 export const METRICS_NUMBERS: readonly string[] = ['ttfa_ms', 'request_time_ms'];
 /** Float64s per entry of `nums`: the event's index in the batch, then one per key above. */
 export const NUM_STRIDE = 1 + DATA_NUMBERS.length + METRICS_NUMBERS.length;
+
+/**
+ * Event types whose usage figures (USAGE_NUMBERS) the analysis reads, on every line (ours with
+ * span_id too). On the fast path the scanner notes where those numbers are, so no `data` is
+ * parsed for them; an event whose data has none of them sends nothing. The reader hands them
+ * over as FileEvent.usage, not inside `data`.
+ */
+export const USAGE_TYPES: ReadonlySet<string> = new Set(['TTS_START', 'STT_START', 'LLM_COMPLETE']);
 
 /**
  * Event types whose `data` the analysis reads (conversations, assistant time, voicemode's
@@ -74,7 +86,7 @@ export type WorkerMessage =
       skipped: number[];
       /** Batch-relative lines of the lines over `maxLineBytes` (skipped, not parsed). */
       long: number[];
-      /** The numbers of the FULL_DATA_TYPES events (NUM_STRIDE per entry, `numsN` entries). */
+      /** The numbers of the FULL_DATA_TYPES and USAGE_TYPES events (NUM_STRIDE per entry, `numsN` entries). */
       nums: Float64Array;
       numsN: number;
       /** Events of this batch read with NaN / Infinity taken as null. */
