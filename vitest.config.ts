@@ -1,13 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { testConfig } from './vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // one temp root per run, removed at the end; known warnings captured, not printed
-    globalSetup: ['test/helpers/global-tmp.ts'],
-    setupFiles: ['test/helpers/quiet-warnings.ts'],
-  },
-});
+/** Both packages' tests: the library's in test/, the CLI's in cli/test/. */
+export default testConfig(['test/**/*.test.ts', 'cli/test/**/*.test.ts']);

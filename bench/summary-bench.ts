@@ -21,7 +21,7 @@ const arg = (name: string, dflt: string): string => {
 const events = Number(arg('--events', '1000000'));
 const format = arg('--format', 'python') as 'python' | 'ours' | 'mixed';
 const runs = Number(arg('--runs', '3'));
-const cli = join(process.cwd(), 'dist/cli/main.js');
+const cli = join(process.cwd(), 'cli/dist/main.js');
 if (!existsSync(cli)) throw new Error('run `npm run build` first');
 
 let file = arg('--file', '');

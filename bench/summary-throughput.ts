@@ -67,7 +67,7 @@ export async function ensureEventsFile(events: number): Promise<string> {
 export async function measureSummary(opts: SummaryOptions): Promise<SummaryResult> {
   const file = await ensureEventsFile(opts.events);
   const mb = statSync(file).size / 1e6;
-  const cli = opts.cli ?? resolve('dist/cli/main.js');
+  const cli = opts.cli ?? resolve('cli/dist/main.js');
   const notes: string[] = [];
   const subjects: Subject[] = [{ key: 'parse', cmd: process.execPath, args: ['-e', BARE, file] }];
   if (existsSync(cli)) subjects.push({ key: 'summary', cmd: process.execPath, args: [cli, 'summary', '--json', file] });

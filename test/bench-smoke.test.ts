@@ -28,12 +28,12 @@ const REQUIRED = [
 ] as const;
 
 const hasJq = spawnSync('jq', ['--version']).status === 0;
-const hasCli = existsSync('dist/cli/main.js');
+const hasCli = existsSync('cli/dist/main.js');
 
 describe('bench smoke run (tiny sizes, no timing assertions)', () => {
   it('runs every item and reports every key as a finite number', { timeout: 120_000 }, async () => {
     if (!hasJq) console.warn(`bench smoke: jq not installed: jq_mb_per_sec not checked${process.env.CI ? ' (failing: CI)' : ''}`);
-    if (!hasCli) console.warn('bench smoke: dist/cli/main.js missing (npm run build): summary_mb_per_sec not checked');
+    if (!hasCli) console.warn('bench smoke: cli/dist/main.js missing (npm run build): summary_mb_per_sec not checked');
     const result = await runBench({ sizes: SMOKE, mode: 'smoke', memoryInProcess: true });
     // The --json line is JSON.stringify of this object: it must survive the round trip.
     const json = JSON.parse(JSON.stringify(result)) as Record<string, unknown>;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Warn } from '../config.js';
-import { fileKind, READ_FLAGS } from '../reader/regular-file.js';
+import { fileKind, READ_FLAGS } from '../fs/regular-file.js';
 
 /**
  * Retention of the daily (or hourly) files, off by default (keep everything, as the spec does):

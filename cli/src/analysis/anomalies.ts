@@ -1,0 +1,186 @@
+import { METRIC_NAMES, type MetricCounts, type MetricName } from 'voicemode-events/metrics';
+import { medianSorted } from './quantiles.js';
+import { NO_LABEL, type SampleStore } from './sample-store.js';
+
+/**
+ * Anomaly rules (documented in docs/cli.md):
+ * - slow outlier: a sample of a latency metric (ttfa, response_time, voice_to_voice,
+ *   stt_latency) whose value is far above the norm *for its provider*: with m the median and
+ *   MAD the median absolute deviation of that metric for that provider, it is an outlier when
+ *   value > m + K * 1.4826 * max(MAD, 1 ms), K = 3.5 (Iglewicz & Hoaglin's modified z-score
+ *   > 3.5, one-sided: only slow values). Groups with fewer than 10 samples are not judged.
+ * - unpaired starts: starts whose end never came (the derivation's `incomplete` counts).
+ * - timestamps going backwards inside a session: in file order, an event earlier than the
+ *   previous event of the same operation (same span_id), or of the same session for lines
+ *   without span_id. (Lines of different spans may legitimately be out of order.)
+ * - error bursts: *_ERROR events clustered in time (each within 60 s of the previous one),
+ *   at least 3 of them.
+ */
+export const OUTLIER_METRICS: readonly MetricName[] = ['ttfa', 'response_time', 'voice_to_voice', 'stt_latency'];
+export const OUTLIER_K = 3.5;
+export const MAD_SCALE = 1.4826;
+export const MAD_FLOOR_S = 0.001;
+export const OUTLIER_MIN_GROUP = 10;
+export const BURST_GAP_US = 60_000_000;
+export const BURST_MIN = 3;
+/** Anomalies listed one by one, at most (the counts are always complete). */
+export const MAX_LISTED = 1000;
+
+export interface OutlierGroup {
+  metric: MetricName;
+  provider: string;
+  count: number;
+  median: number;
+  mad: number;
+  threshold: number;
+}
+
+export interface Outlier {
+  metric: MetricName;
+  provider: string;
+  seconds: number;
+  threshold: number;
+  median: number;
+  sessionId?: string | undefined;
+  turn?: number | undefined;
+  startUs?: number | undefined;
+}
+
+export interface ErrorEvent {
+  us: number;
+  sessionId: string | null;
+  type: string;
+  /** tts, stt, recording, tool, other (analyzer.ts errorStage). */
+  stage?: string | undefined;
+  turn?: number | undefined;
+}
+
+/** A start whose end never came (a failed TTS attempt, an STT that failed, ...). */
+export interface UnpairedStart {
+  metric: MetricName;
+  sessionId: string | null;
+  turn: number;
+  us: number;
+}
+
+export interface ErrorBurst {
+  startUs: number;
+  endUs: number;
+  count: number;
+  sessions: number;
+  types: Record<string, number>;
+}
+
+export interface BackwardsStep {
+  sessionId: string | null;
+  eventType: string;
+  file: string;
+  line: number;
+  us: number;
+  previousUs: number;
+}
+
+export interface Anomalies {
+  outlierGroups: OutlierGroup[];
+  outliers: Outlier[];
+  outlierCount: number;
+  unpairedStarts: MetricCounts;
+  unpairedTotal: number;
+  /** Each unpaired start (with details; the first MAX_LISTED), in time order. */
+  unpairedList: UnpairedStart[];
+  /** Each error event (with details; the first MAX_LISTED), in time order. */
+  errorList: ErrorEvent[];
+  timestampsBackwards: number;
+  backwardsSteps: BackwardsStep[];
+  errorBursts: ErrorBurst[];
+}
+
+/** Slow outliers per metric and provider. `details` lists each one (needs the store's detail columns). */
+export function findOutliers(store: SampleStore, details: boolean): { groups: OutlierGroup[]; outliers: Outlier[]; count: number } {
+  const groups: OutlierGroup[] = [];
+  const outliers: Outlier[] = [];
+  let count = 0;
+  for (const metric of OUTLIER_METRICS) {
+    const col = store.column(metric);
+    const n = col.n;
+    // values read from the column's chunks (not joined into one array); provider ids copied once
+    const values = col.seconds;
+    const provCol = col.labelColumn('provider')!;
+    const prov = provCol.copy(n);
+    // values per provider, in typed arrays (no per-sample objects)
+    const sizes = new Map<number, number>();
+    for (let i = 0; i < n; i++) sizes.set(prov[i]!, (sizes.get(prov[i]!) ?? 0) + 1);
+    const byProvider = new Map<number, { vals: Float64Array; fill: number }>();
+    for (const [p, size] of sizes) byProvider.set(p, { vals: new Float64Array(size), fill: 0 });
+    for (let i = 0; i < n; i++) {
+      const g = byProvider.get(prov[i]!)!;
+      g.vals[g.fill++] = values.get(i);
+    }
+    const thresholds = new Map<number, OutlierGroup>();
+    for (const [p, g] of byProvider) {
+      if (g.vals.length < OUTLIER_MIN_GROUP) continue;
+      const sorted = g.vals.sort();
+      const median = medianSorted(sorted);
+      const dev = sorted.map((v) => Math.abs(v - median)).sort();
+      const mad = medianSorted(dev);
+      const threshold = median + OUTLIER_K * MAD_SCALE * Math.max(mad, MAD_FLOOR_S);
+      const group: OutlierGroup = { metric, provider: store.labelValues.values[p] ?? NO_LABEL, count: g.vals.length, median, mad, threshold };
+      groups.push(group);
+      thresholds.set(p, group);
+    }
+    for (let i = 0; i < n; i++) {
+      const g = thresholds.get(prov[i]!);
+      if (g === undefined) continue;
+      const v = values.get(i);
+      if (v <= g.threshold) continue;
+      count++;
+      if (!details) continue;
+      outliers.push({
+        metric,
+        provider: g.provider,
+        seconds: v,
+        threshold: g.threshold,
+        median: g.median,
+        sessionId: col.session ? store.sessions.values[col.session.arr[i]!] : undefined,
+        turn: col.turn?.arr[i],
+        startUs: col.startUs?.arr[i],
+      });
+    }
+  }
+  outliers.sort((a, b) => b.seconds / b.threshold - a.seconds / a.threshold);
+  return { groups, outliers, count };
+}
+
+/** Clusters error events (each within 60 s of the previous); clusters of 3 or more are bursts. */
+export function findErrorBursts(errors: ErrorEvent[]): ErrorBurst[] {
+  const sorted = [...errors].sort((a, b) => a.us - b.us);
+  const bursts: ErrorBurst[] = [];
+  let cluster: ErrorEvent[] = [];
+  const close = (): void => {
+    if (cluster.length >= BURST_MIN) {
+      const types: Record<string, number> = {};
+      for (const e of cluster) types[e.type] = (types[e.type] ?? 0) + 1;
+      bursts.push({
+        startUs: cluster[0]!.us,
+        endUs: cluster[cluster.length - 1]!.us,
+        count: cluster.length,
+        sessions: new Set(cluster.map((e) => e.sessionId)).size,
+        types,
+      });
+    }
+    cluster = [];
+  };
+  for (const e of sorted) {
+    const last = cluster[cluster.length - 1];
+    if (last !== undefined && e.us - last.us > BURST_GAP_US) close();
+    cluster.push(e);
+  }
+  close();
+  return bursts;
+}
+
+export function sumCounts(c: MetricCounts): number {
+  let n = 0;
+  for (const m of METRIC_NAMES) n += c[m];
+  return n;
+}

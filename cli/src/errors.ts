@@ -1,0 +1,1 @@
+export { UsageError, DataError } from './reader/errors.js';

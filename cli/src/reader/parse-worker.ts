@@ -1,0 +1,475 @@
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { createGunzip } from 'node:zlib';
+import { isBlank, parseLine } from './parse-line.js';
+import { ByteInterner } from './byte-interner.js';
+import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
+import { latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
+import {
+  DATA_NUMBERS,
+  FULL_DATA_TYPES,
+  METRICS_NUMBERS,
+  NUM_STRIDE,
+  STRIDE,
+  USAGE_AT,
+  USAGE_NUMBERS,
+  USAGE_TYPES,
+  type WorkerInput,
+  type WorkerMessage,
+} from './worker-protocol.js';
+
+/** The value of an own key, or undefined (data comes from the input: no inherited members). */
+function own(from: unknown, key: string): unknown {
+  return typeof from === 'object' && from !== null ? Object.getOwnPropertyDescriptor(from, key)?.value : undefined;
+}
+
+/** A data value as it crosses to the reader: a number as itself, a boolean as +-Infinity (no data number is infinite: those are read as null), anything else NaN. */
+function asNumber(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY) : Number.NaN;
+}
+
+/** Lengths of the FULL_DATA_TYPES / USAGE_TYPES names: most lines are ruled out by their type's length alone. */
+const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
+const USAGE_LENGTHS = new Set([...USAGE_TYPES].map((t) => t.length));
+
+/**
+ * Worker thread of the compact reader (summary, anomalies, report). It reads raw bytes (no
+ * UTF-8 decoding of whole chunks), splits lines, and checks each line with the validating
+ * byte scanner of scan-line.ts; any line the scanner is not sure about (malformed, escapes in
+ * needed fields, ...) goes through the reference path, `parseLine` (JSON.parse and the
+ * malformed-line rule), so the outcome is the in-thread reader's, line for line.
+ *
+ * Results go to the main thread in columns (typed arrays, transferred) with string tables:
+ * event types, session ids and label sets are sent once per worker and then referred to by
+ * number; span ids per batch. At most a few batches are in flight (credit-based), so memory
+ * stays bounded when the main thread is slower.
+ */
+const input = workerData as WorkerInput;
+const port = parentPort as NonNullable<typeof parentPort>;
+let credits = input.maxInFlight;
+let wake: (() => void) | undefined;
+port.on('message', (m: string) => {
+  if (m === 'ack') {
+    credits++;
+    wake?.();
+  } else if (m === 'stop') process.exit(0);
+});
+
+const scanner = new LineScanner();
+
+/**
+ * Strings by number: ids in order of first sight; `out` gets each new string once. Lookups by
+ * bytes (the fast path: no JS string unless new) or by string (the reference path).
+ */
+class StringTable {
+  private readonly bytes: ByteInterner;
+  private gidOf: Int32Array = new Int32Array(256);
+  private readonly others = new Map<string, number>();
+  private scratch = Buffer.allocUnsafe(256);
+  count = 0;
+  out: string[] = [];
+
+  constructor(slotBits: number) {
+    this.bytes = new ByteInterner(slotBits);
+  }
+
+  reset(): void {
+    this.bytes.clear();
+    this.others.clear();
+    this.count = 0;
+    this.out = [];
+  }
+
+  fromBytes(buf: Buffer, s: number, e: number, text?: string): number {
+    const before = this.bytes.size;
+    const k = this.bytes.id(buf, s, e);
+    if (k < before) return this.gidOf[k]!;
+    if (k >= this.gidOf.length) {
+      const g = new Int32Array(this.gidOf.length * 2);
+      g.set(this.gidOf);
+      this.gidOf = g;
+    }
+    const gid = this.count++;
+    this.gidOf[k] = gid;
+    this.out.push(text ?? latin1(buf, s, e));
+    return gid;
+  }
+
+  fromString(v: string): number {
+    let ascii = v.length <= 4096;
+    for (let i = 0; ascii && i < v.length; i++) if (v.charCodeAt(i) > 127) ascii = false;
+    if (ascii) {
+      if (this.scratch.length < v.length) this.scratch = Buffer.allocUnsafe(v.length * 2);
+      this.scratch.write(v, 0, 'latin1');
+      return this.fromBytes(this.scratch, 0, v.length, v);
+    }
+    let gid = this.others.get(v);
+    if (gid === undefined) {
+      gid = this.count++;
+      this.others.set(v, gid);
+      this.out.push(v);
+    }
+    return gid;
+  }
+}
+
+/**
+ * The worker's string table (types, sessions, label sets): each string is sent once, until the
+ * table holds TABLE_RESET strings; it is then started afresh at the next batch (flagged `reset`),
+ * so neither this table nor the reader's copy grows with the number of sessions in the file.
+ */
+const table = new StringTable(12);
+const TABLE_RESET = input.tableReset ?? 8192;
+/** Span ids: per batch. */
+const spanTable = new StringTable(13);
+/** provider \0 model \0 voice \0 transport, as bytes, for the table lookup. */
+let labelScratch = Buffer.allocUnsafe(256);
+
+function labelKeyOf(data: Record<string, unknown>): string | undefined {
+  const { provider, model, voice, transport } = data;
+  const p = typeof provider === 'string' ? provider : undefined;
+  const m = typeof model === 'string' ? model : undefined;
+  const v = typeof voice === 'string' ? voice : undefined;
+  const t = typeof transport === 'string' ? transport : undefined;
+  if (p === undefined && m === undefined && v === undefined && t === undefined) return undefined;
+  return `${p ?? ''}\u0000${m ?? ''}\u0000${v ?? ''}\u0000${t ?? ''}`;
+}
+
+/** The label set of a fast-path line: its four (possibly absent) values joined by \0, as bytes. */
+function labelId(buf: Buffer, l: Int32Array): number {
+  let n = 0;
+  for (let j = 0; j < 8; j += 2) {
+    const s = l[j]!;
+    const len = s < 0 ? 0 : l[j + 1]! - s;
+    if (n + len + 1 > labelScratch.length) {
+      const b = Buffer.allocUnsafe((n + len + 1) * 2);
+      labelScratch.copy(b, 0, 0, n);
+      labelScratch = b;
+    }
+    if (len > 0) buf.copy(labelScratch, n, s, s + len);
+    n += len;
+    if (j < 6) labelScratch[n++] = 0;
+  }
+  return table.fromBytes(labelScratch, 0, n);
+}
+
+/** One batch being built (one chunk of the file). */
+class Batch {
+  ts: Float64Array;
+  ints: Int32Array;
+  n = 0;
+  lines = 0;
+  readonly skipped: number[] = [];
+  readonly long: number[] = [];
+  nums = new Float64Array(NUM_STRIDE * 64);
+  numsN = 0;
+  nonFinite = 0;
+  /** The string table was started afresh for this batch. */
+  readonly reset: boolean;
+
+  constructor(bytes: number) {
+    spanTable.reset();
+    this.reset = table.count >= TABLE_RESET;
+    if (this.reset) table.reset();
+    const cap = (bytes >> 7) + 16;
+    this.ts = new Float64Array(cap);
+    this.ints = new Int32Array(cap * STRIDE);
+  }
+
+  private slot(): number {
+    if (this.n === this.ts.length) {
+      const ts = new Float64Array(this.ts.length * 2);
+      ts.set(this.ts);
+      this.ts = ts;
+      const ints = new Int32Array(this.ints.length * 2);
+      ints.set(this.ints);
+      this.ints = ints;
+    }
+    return this.n++;
+  }
+
+  /** A line over the length bound: counted, never looked at. */
+  longLine(): void {
+    this.long.push(++this.lines);
+  }
+
+  /** One line (without its `\n`). */
+  line(buf: Buffer, s: number, e: number): void {
+    const line = ++this.lines;
+    const r = scanner.scan(buf, s, e);
+    if (r === SCAN_BLANK) return;
+    if (r === SCAN_OK) {
+      const k = this.slot();
+      this.ts[k] = scanner.timestampUs;
+      const o = k * STRIDE;
+      const ints = this.ints;
+      ints[o] = table.fromBytes(buf, scanner.typeStart, scanner.typeEnd);
+      ints[o + 1] = scanner.sidStart < 0 ? -1 : table.fromBytes(buf, scanner.sidStart, scanner.sidEnd);
+      ints[o + 2] = scanner.turn;
+      ints[o + 3] = scanner.spanStart < 0 ? -1 : spanTable.fromBytes(buf, scanner.spanStart, scanner.spanEnd);
+      ints[o + 4] = scanner.hasLabels ? labelId(buf, scanner.labels) : -1;
+      ints[o + 5] = line;
+      // the few types whose data the analysis reads, on lines of other writers (no span_id; our
+      // own lines need none of it): their data object only, parsed here
+      if (scanner.dataStart >= 0 && scanner.spanStart < 0 && FULL_DATA_LENGTHS.has(scanner.typeEnd - scanner.typeStart) && FULL_DATA_TYPES.has(buf.toString('latin1', scanner.typeStart, scanner.typeEnd))) {
+        try {
+          this.addNumbers(k, JSON.parse(buf.toString('utf8', scanner.dataStart, scanner.dataEnd)));
+        } catch {
+          // the scanner validated these bytes as JSON: unreachable; the event keeps its labels
+        }
+      } else if (scanner.hasUsage && USAGE_LENGTHS.has(scanner.typeEnd - scanner.typeStart) && USAGE_TYPES.has(latin1(buf, scanner.typeStart, scanner.typeEnd))) {
+        // usage figures on any line: read from where the scanner found them, no data parsed
+        this.addUsage(k, buf);
+      }
+      return;
+    }
+    // the reference path: exactly the in-thread reader's handling of this line
+    let text = buf.toString('utf8', s, e);
+    if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+    if (text.length === 0 || isBlank(text)) return;
+    const ev = parseLine(text, input.file, line);
+    if (ev === undefined) {
+      this.skipped.push(line);
+      return;
+    }
+    const k = this.slot();
+    this.ts[k] = ev.timestampUs;
+    const o = k * STRIDE;
+    const ints = this.ints;
+    ints[o] = table.fromString(ev.eventType);
+    ints[o + 1] = ev.sessionId === null ? -1 : table.fromString(ev.sessionId);
+    ints[o + 2] = ev.turn ?? -1;
+    ints[o + 3] = ev.spanId === undefined ? -1 : spanTable.fromString(ev.spanId);
+    const lk = labelKeyOf(ev.data);
+    ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
+    ints[o + 5] = line;
+    if ((ev.spanId === undefined && FULL_DATA_TYPES.has(ev.eventType)) || USAGE_TYPES.has(ev.eventType)) this.addNumbers(k, ev.data);
+    if (ev.nonFinite) this.nonFinite++;
+  }
+
+  /** The next entry of `nums` (its offset). */
+  private numEntry(): number {
+    if (this.nums.length < (this.numsN + 1) * NUM_STRIDE) {
+      const bigger = new Float64Array(this.nums.length * 2);
+      bigger.set(this.nums);
+      this.nums = bigger;
+    }
+    return this.numsN++ * NUM_STRIDE;
+  }
+
+  /** Event `k`'s usage figures from the scanner's positions (the line was scanned as valid JSON). */
+  private addUsage(k: number, buf: Buffer): void {
+    const o = this.numEntry();
+    const nums = this.nums;
+    nums.fill(Number.NaN, o + 1, o + NUM_STRIDE);
+    nums[o] = k;
+    const u = scanner.usage;
+    for (let j = 0; j < USAGE_NUMBERS.length; j++) {
+      const s = u[2 * j]!;
+      // a JSON number's text reads the same with Number() as with JSON.parse
+      if (s >= 0) nums[o + 1 + USAGE_AT + j] = Number(latin1(buf, s, u[2 * j + 1]!));
+    }
+  }
+
+  /** The numbers the analysis reads of event `k`'s data (see DATA_NUMBERS). */
+  private addNumbers(k: number, data: unknown): void {
+    let o = this.numEntry();
+    const nums = this.nums;
+    nums[o++] = k;
+    for (const key of DATA_NUMBERS) nums[o++] = asNumber(own(data, key));
+    const metrics = own(data, 'metrics');
+    for (const key of METRICS_NUMBERS) nums[o++] = asNumber(own(metrics, key));
+  }
+
+  async post(bytes: number): Promise<void> {
+    while (credits <= 0) await new Promise<void>((r) => (wake = r));
+    credits--;
+    const msg: WorkerMessage = {
+      kind: 'batch',
+      ts: this.ts,
+      ints: this.ints,
+      n: this.n,
+      reset: this.reset,
+      fresh: table.out,
+      spans: spanTable.out,
+      lines: this.lines,
+      skipped: this.skipped,
+      long: this.long,
+      nums: this.nums,
+      numsN: this.numsN,
+      nonFinite: this.nonFinite,
+      bytes,
+    };
+    table.out = [];
+    port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer, this.nums.buffer as ArrayBuffer]);
+  }
+}
+
+const MAX_LINE = input.maxLineBytes;
+
+/** Plain file: this worker's chunks, read by position; each holds the lines that start in it. */
+async function readChunks(): Promise<void> {
+  const { chunkBytes: C, size, index, workers } = input;
+  const fh: FileHandle = await open(input.path, READ_FLAGS);
+  const OVER = 64 * 1024;
+  try {
+    for (let k = index; k * C < size; k += workers) {
+      const from = k * C;
+      const to = Math.min(size, from + C);
+      // one byte before the chunk (was it a line start?) and some bytes after (its last line's end)
+      let readFrom = from === 0 ? 0 : from - 1;
+      let readTo = Math.min(size, to + OVER);
+      let buf = Buffer.allocUnsafe(readTo - readFrom);
+      await readFully(fh, buf, readFrom);
+      const batch = new Batch(to - from);
+      let p: number; // buffer index of the current line start
+      if (from === 0) p = 0;
+      else {
+        const nl = buf.indexOf(10);
+        p = nl < 0 ? buf.length : nl + 1;
+      }
+      let limit = to - readFrom; // lines must start before this buffer index
+      while (p < limit) {
+        let nl = buf.indexOf(10, p);
+        while (nl < 0 && readFrom + buf.length < size && buf.length - p <= MAX_LINE) {
+          // a line longer than the overlap: read on (up to the bound)
+          const more = Buffer.allocUnsafe(Math.min(size, readTo + Math.max(OVER, buf.length)) - readTo);
+          await readFully(fh, more, readTo);
+          readTo += more.length;
+          const old = buf.length;
+          buf = Buffer.concat([buf, more]);
+          nl = buf.indexOf(10, old);
+        }
+        const e = nl < 0 ? buf.length : nl;
+        if (e - p > MAX_LINE) {
+          // too long: find its end without keeping its bytes, then go on from the next line
+          batch.longLine();
+          const next = nl >= 0 ? readFrom + nl + 1 : await nextLineStart(fh, readFrom + buf.length, size);
+          if (next >= to) break;
+          readFrom = next;
+          readTo = Math.min(size, to + OVER);
+          buf = Buffer.allocUnsafe(readTo - readFrom);
+          await readFully(fh, buf, readFrom);
+          p = 0;
+          limit = to - readFrom;
+          continue;
+        }
+        batch.line(buf, p, e);
+        p = e + 1;
+      }
+      await batch.post(to - from);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The file position after the next newline at or after `pos` (the file size if none), read through a small buffer. */
+async function nextLineStart(fh: FileHandle, pos: number, size: number): Promise<number> {
+  const scratch = Buffer.allocUnsafe(1 << 20);
+  while (pos < size) {
+    const n = Math.min(scratch.length, size - pos);
+    await readFully(fh, scratch.subarray(0, n), pos);
+    const i = scratch.indexOf(10);
+    if (i >= 0 && i < n) return pos + i + 1;
+    pos += n;
+  }
+  return size;
+}
+
+async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesRead } = await fh.read(buf, off, buf.length - off, position + off);
+    if (bytesRead === 0) throw new Error('file shrank while being read');
+    off += bytesRead;
+  }
+}
+
+/**
+ * Gzip file: one stream, decompressed chunk by chunk; a line cut by a chunk is carried over
+ * (as a list of parts, not re-concatenated per chunk: linear in the line's length), and a line
+ * over the bound is dropped as it arrives.
+ */
+async function readGzip(): Promise<void> {
+  const raw = createReadStream(input.path, { highWaterMark: input.chunkBytes, flags: STREAM_READ_FLAGS });
+  const gunzip = createGunzip({ chunkSize: input.chunkBytes });
+  raw.on('error', (e) => gunzip.destroy(e));
+  const s = raw.pipe(gunzip);
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  let skipping = false; // inside a line over the bound
+  let sentBytes = 0;
+  for await (const chunk of s) {
+    const c = chunk as Buffer;
+    const first = c.indexOf(10);
+    if (first < 0) {
+      if (!skipping) {
+        carry.push(c);
+        carryBytes += c.length;
+        if (carryBytes > MAX_LINE) {
+          carry = [];
+          carryBytes = 0;
+          skipping = true;
+        }
+      }
+      continue;
+    }
+    const last = c.lastIndexOf(10);
+    const batch = new Batch(last);
+    // the line carried over
+    if (skipping || carryBytes + first > MAX_LINE) batch.longLine();
+    else if (carry.length > 0) {
+      carry.push(c.subarray(0, first));
+      const line = Buffer.concat(carry);
+      batch.line(line, 0, line.length);
+    } else batch.line(c, 0, first);
+    carry = [];
+    carryBytes = 0;
+    skipping = false;
+    let p = first + 1;
+    while (p <= last) {
+      const nl = c.indexOf(10, p);
+      if (nl - p > MAX_LINE) batch.longLine();
+      else batch.line(c, p, nl);
+      p = nl + 1;
+    }
+    if (last + 1 < c.length) {
+      carry.push(c.subarray(last + 1));
+      carryBytes = c.length - last - 1;
+      if (carryBytes > MAX_LINE) {
+        carry = [];
+        carryBytes = 0;
+        skipping = true;
+      }
+    }
+    const bytes = raw.bytesRead - sentBytes;
+    sentBytes = raw.bytesRead;
+    await batch.post(bytes);
+  }
+  if (skipping || carry.length > 0) {
+    const batch = new Batch(carryBytes);
+    if (skipping) batch.longLine();
+    else {
+      const line = Buffer.concat(carry);
+      batch.line(line, 0, line.length);
+    }
+    await batch.post(0);
+  }
+  port.postMessage({ kind: 'end', bytes: raw.bytesRead - sentBytes } satisfies WorkerMessage);
+}
+
+async function run(): Promise<void> {
+  try {
+    if (input.gz) await readGzip();
+    else {
+      await readChunks();
+      port.postMessage({ kind: 'end', bytes: 0 } satisfies WorkerMessage);
+    }
+  } catch (err) {
+    port.postMessage({ kind: 'error', message: (err as Error).message ?? String(err) } satisfies WorkerMessage);
+  }
+}
+
+if (!isMainThread) void run();

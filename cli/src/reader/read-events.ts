@@ -1,0 +1,485 @@
+import { createReadStream, type ReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { open } from 'node:fs/promises';
+import { describeOpenError, READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
+import { constants as zc, createGunzip, gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import type { SourceFile } from './discover.js';
+import { DataError } from './errors.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
+import { isBlank, parseLine, type FileEvent, type UsageFigures } from './parse-line.js';
+import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_AT, USAGE_NUMBERS, USAGE_TYPES, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+
+/** Young generation of each parse worker, MB (see where the workers start). */
+const WORKER_YOUNG_GEN_MB = 6;
+
+/**
+ * The streaming reader: every file is read in chunks (gzip through node:zlib), split into
+ * lines by hand (faster than node:readline), parsed, and the files are merged by timestamp.
+ * Memory is a chunk and its parsed batch per file being read, whatever the file size.
+ *
+ * Merge: files are taken in date order; a file is opened when the merged stream reaches the
+ * time of its first event, so days that do not overlap are read one after the other and
+ * files that overlap (a session across midnight, the same day from two folders) interleave
+ * by timestamp. Inside one file, lines are passed on in file order (they may be slightly out
+ * of order; `SessionSorter` puts each session in time order).
+ */
+export interface ReadOptions {
+  /** Keep each line's original text on the event (`query`). */
+  keepRaw?: boolean;
+  /** Called for each malformed line (file index, 1-based line number; `long` for a line over `maxLineBytes`). */
+  onSkip?: (file: number, line: number, long?: boolean) => void;
+  /**
+   * Lines longer than this many bytes are skipped and counted (in `skippedLines` and
+   * `longLines`) without being held in memory. Default 8 MiB (DEFAULT_MAX_LINE_BYTES): our
+   * lines are at most a few hundred KiB (data is bounded when logged).
+   */
+  maxLineBytes?: number;
+  /** Called with the number of input bytes (compressed for .gz) read so far across files. */
+  onProgress?: (bytesRead: number) => void;
+  /** Awaited after each chunk: lets a consumer apply back-pressure (stdout) or stop. */
+  afterChunk?: () => Promise<void> | void;
+  /**
+   * Parse in worker threads (one per file being read) and hand over only what the metrics
+   * need: `data` then holds just provider/model/voice/transport (the whole `data` for the
+   * FULL_DATA_TYPES of worker-protocol.ts). Same malformed-line rule.
+   * Used by summary, anomalies and report; leaves the main thread to the derivation.
+   */
+  compact?: boolean;
+  /** Parse workers per plain file in compact mode (default: 2 on a machine with 2 or more cores). */
+  parseWorkers?: number;
+  /** Strings a parse worker's table holds before it starts afresh (default 8192; for tests). */
+  workerTableReset?: number;
+  /**
+   * A file that cannot be read to its end (a truncated or corrupt .gz, a read error): without
+   * this callback the read fails with a DataError; with it, the file's events read so far are
+   * kept, the rest of it is skipped, the callback gets the message, `unreadableFiles` counts
+   * it, and the other files are read.
+   */
+  onFileError?: (file: number, message: string) => void;
+}
+
+export interface ReadStats {
+  files: number;
+  /** Well-formed events read (before any filter). */
+  events: number;
+  skippedLines: number;
+  /** Of the skipped lines, those longer than `maxLineBytes`. */
+  longLines: number;
+  /** Files given up part-way (see ReadOptions.onFileError). */
+  unreadableFiles: number;
+  /** Lines read with NaN / Infinity / -Infinity taken as null (parse-line.ts). */
+  nonFiniteLines: number;
+  bytes: number;
+}
+
+/** The time of the first well-formed line in the file's first 64 KiB (cheap; no stream opened). */
+async function peekFirstUs(file: SourceFile, index: number): Promise<number> {
+    const fh = await open(file.path, READ_FLAGS);
+    let buf: Buffer;
+    try {
+      const b = Buffer.alloc(PEEK_BYTES);
+      const { bytesRead } = await fh.read(b, 0, PEEK_BYTES, 0);
+      buf = b.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+    if (file.gz) {
+      try {
+        buf = gunzipSync(buf, { finishFlush: zc.Z_SYNC_FLUSH });
+      } catch {
+        return Number.NEGATIVE_INFINITY; // corrupt: reported when the file is read
+      }
+    }
+    const lines = buf.toString('utf8').split('\n');
+    lines.pop(); // possibly cut by the peek
+    for (const l of lines) {
+      if (isBlank(l)) continue;
+      const ev = parseLine(l, index, 0);
+      if (ev) return ev.timestampUs;
+    }
+    return Number.NEGATIVE_INFINITY;
+}
+
+const CHUNK = 1 << 20;
+const PEEK_BYTES = 64 * 1024;
+
+/** One file being read: a batch of events at a time, in file order. */
+abstract class Cursor {
+  batch: FileEvent[] = [];
+  pos = 0;
+  /** Time of the file's first event, to merge files by time. */
+  firstUs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly file: SourceFile,
+    readonly index: number,
+    protected readonly opts: ReadOptions,
+    protected readonly stats: ReadStats,
+  ) {}
+
+  async peek(): Promise<void> {
+    this.firstUs = await peekFirstUs(this.file, this.index);
+  }
+
+  abstract fill(): Promise<boolean>;
+  abstract close(): void;
+}
+
+/** One parse worker of a WorkerCursor, with its string table and message queue. */
+interface ParseWorker {
+  worker: Worker;
+  table: string[];
+  queue: WorkerMessage[];
+  waiting: ((m: WorkerMessage) => void) | undefined;
+}
+
+/**
+ * Reads one file through parse worker threads (parse-worker.ts); see ReadOptions.compact.
+ * A plain file is cut into 1 MiB chunks dealt out round-robin to `workers` threads; their
+ * batches are taken back in chunk order, so events come in file order and line numbers are
+ * the file's, exactly as with one worker. A gzip file has one worker.
+ */
+class WorkerCursor extends Cursor {
+  private workers: ParseWorker[] | undefined;
+  /** Index of the next chunk (its worker is chunk % workers). */
+  private chunk = 0;
+  /** Lines of the chunks taken so far. */
+  private lineOffset = 0;
+  private done = false;
+  private static readonly labelCache = new Map<string, Record<string, unknown>>();
+
+  private start(): ParseWorker[] {
+    const n = this.file.gz ? 1 : Math.max(1, Math.min(this.opts.parseWorkers ?? defaultParseWorkers(), Math.ceil(this.file.size / CHUNK)));
+    const out: ParseWorker[] = [];
+    for (let i = 0; i < n; i++) {
+      const data: WorkerInput = {
+        path: this.file.path,
+        gz: this.file.gz,
+        file: this.index,
+        chunkBytes: CHUNK,
+        maxInFlight: 3,
+        index: i,
+        workers: n,
+        size: this.file.size,
+        tableReset: this.opts.workerTableReset,
+        maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      };
+      const pw: ParseWorker = {
+        // A small young generation: the worker's objects are short-lived, and each isolate's
+        // default semi-spaces would otherwise add tens of MB to the peak RSS.
+        worker: new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } }),
+        table: [],
+        queue: [],
+        waiting: undefined,
+      };
+      const deliver = (m: WorkerMessage): void => {
+        const w = pw.waiting;
+        if (w) {
+          pw.waiting = undefined;
+          w(m);
+        } else pw.queue.push(m);
+      };
+      pw.worker.on('message', deliver);
+      pw.worker.on('error', (e) => deliver({ kind: 'error', message: e.message }));
+      out.push(pw);
+    }
+    return out;
+  }
+
+  private static next(pw: ParseWorker): Promise<WorkerMessage> {
+    const m = pw.queue.shift();
+    if (m) return Promise.resolve(m);
+    return new Promise((r) => (pw.waiting = r));
+  }
+
+  private static labels(key: string): Record<string, unknown> {
+    let d = WorkerCursor.labelCache.get(key);
+    if (d === undefined) {
+      const [provider, model, voice, transport] = key.split('\u0000');
+      d = {};
+      if (provider) d.provider = provider;
+      if (model) d.model = model;
+      if (voice) d.voice = voice;
+      if (transport) d.transport = transport;
+      WorkerCursor.labelCache.set(key, d);
+    }
+    return d;
+  }
+
+  async fill(): Promise<boolean> {
+    this.batch = [];
+    this.pos = 0;
+    while (!this.done && this.batch.length === 0) {
+      this.workers ??= this.start();
+      const pw = this.workers[this.chunk % this.workers.length]!;
+      const m = await WorkerCursor.next(pw);
+      if (m.kind === 'error') {
+        this.close();
+        throw new DataError(this.file.gz ? `corrupt gzip file ${this.file.path}: ${m.message}` : `cannot read ${this.file.path}: ${m.message}`);
+      }
+      this.stats.bytes += m.bytes;
+      if (m.kind === 'end') {
+        // the worker of the next chunk has no more: there is no next chunk
+        this.done = true;
+        this.close();
+        break;
+      }
+      this.chunk++;
+      pw.worker.postMessage('ack');
+      if (m.reset) pw.table = [];
+      const table = pw.table;
+      for (const s of m.fresh) table.push(s);
+      const lineOffset = this.lineOffset;
+      this.lineOffset += m.lines;
+      for (const line of m.skipped) {
+        this.stats.skippedLines++;
+        this.opts.onSkip?.(this.index, lineOffset + line);
+      }
+      for (const line of m.long) {
+        this.stats.skippedLines++;
+        this.stats.longLines++;
+        this.opts.onSkip?.(this.index, lineOffset + line, true);
+      }
+      const { ts, ints, spans, n } = m;
+      const empty: Record<string, unknown> = {};
+      const out: FileEvent[] = new Array(n);
+      for (let k = 0; k < n; k++) {
+        const o = k * STRIDE;
+        const sid = ints[o + 1]!;
+        const turn = ints[o + 2]!;
+        const span = ints[o + 3]!;
+        const lab = ints[o + 4]!;
+        out[k] = {
+          timestampUs: ts[k]!,
+          eventType: table[ints[o]!]!,
+          sessionId: sid < 0 ? null : table[sid]!,
+          data: lab < 0 ? empty : WorkerCursor.labels(table[lab]!),
+          traceId: undefined,
+          spanId: span < 0 ? undefined : spans[span],
+          turn: turn < 0 ? undefined : turn,
+          file: this.index,
+          line: lineOffset + ints[o + 5]!,
+          raw: undefined,
+        };
+      }
+      // the numbers the analysis reads of a few event types, back into their data (with the labels)
+      const nums = m.nums;
+      for (let j = 0; j < m.numsN; j++) {
+        let o = j * NUM_STRIDE;
+        const ev = out[nums[o++]!]!;
+        if (USAGE_TYPES.has(ev.eventType)) {
+          // usage figures beside data, not in it (FileEvent.usage)
+          const usage: UsageFigures = {};
+          for (let u = 0; u < USAGE_NUMBERS.length; u++) {
+            const v = nums[o + USAGE_AT + u]!;
+            if (!Number.isNaN(v)) usage[USAGE_NUMBERS[u] as keyof UsageFigures] = v;
+          }
+          ev.usage = usage;
+          continue;
+        }
+        const data: Record<string, unknown> = { ...ev.data };
+        for (const key of DATA_NUMBERS) {
+          const v = nums[o++]!;
+          // a boolean crossed as +-Infinity, so `success: 0` stays the number it was
+          if (!Number.isNaN(v)) data[key] = v === Number.POSITIVE_INFINITY ? true : v === Number.NEGATIVE_INFINITY ? false : v;
+        }
+        let metrics: Record<string, number> | undefined;
+        for (const key of METRICS_NUMBERS) {
+          const v = nums[o++]!;
+          if (!Number.isNaN(v)) (metrics ??= {})[key] = v;
+        }
+        if (metrics !== undefined) data.metrics = metrics;
+        ev.data = data;
+      }
+      this.stats.events += n;
+      this.stats.nonFiniteLines += m.nonFinite;
+      this.batch = out;
+    }
+    return this.batch.length > 0;
+  }
+
+  close(): void {
+    if (this.workers) {
+      for (const pw of this.workers) void pw.worker.terminate();
+      this.workers = undefined;
+    }
+  }
+}
+
+/** Parse workers per file: two when the machine has the cores (the main thread runs the analysis). */
+function defaultParseWorkers(): number {
+  return availableParallelism() >= 2 ? 2 : 1;
+}
+
+class FileCursor extends Cursor {
+  done = false;
+  private raw: ReadStream | undefined;
+  private iter: AsyncIterator<Buffer> | undefined;
+  private readonly lines = new LineSplitter(
+    (line) => this.line(line),
+    () => this.long(),
+    this.opts.maxLineBytes,
+  );
+  private lineNo = 0;
+  bytesRead = 0;
+
+  private openStream(): void {
+    this.raw = createReadStream(this.file.path, { highWaterMark: CHUNK, flags: STREAM_READ_FLAGS });
+    let s: Readable = this.raw;
+    if (this.file.gz) {
+      const gunzip = createGunzip({ chunkSize: CHUNK });
+      this.raw.on('error', (e) => gunzip.destroy(e));
+      s = this.raw.pipe(gunzip);
+    }
+    this.iter = s[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  /** Reads and parses the next chunk into `batch`. Returns false at the end of the file. */
+  async fill(): Promise<boolean> {
+    this.batch = [];
+    this.pos = 0;
+    while (!this.done && this.batch.length === 0) {
+      if (this.iter === undefined) this.openStream();
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await this.iter!.next();
+      } catch (err) {
+        this.close();
+        const msg = (err as Error).message ?? String(err);
+        throw new DataError(this.file.gz ? `corrupt gzip file ${this.file.path}: ${msg}` : `cannot read ${this.file.path}: ${msg}`);
+      }
+      if (r.done) {
+        this.done = true;
+        this.lines.end();
+      } else {
+        this.lines.push(r.value);
+      }
+      const bytes = this.raw?.bytesRead ?? 0;
+      this.stats.bytes += bytes - this.bytesRead;
+      this.bytesRead = bytes;
+    }
+    return this.batch.length > 0;
+  }
+
+  private line(text: string): void {
+    this.lineNo++;
+    let line = text;
+    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    if (line.length === 0 || isBlank(line)) return;
+    const ev = parseLine(line, this.index, this.lineNo, this.opts.keepRaw === true);
+    if (ev === undefined) {
+      this.stats.skippedLines++;
+      this.opts.onSkip?.(this.index, this.lineNo);
+    } else {
+      this.stats.events++;
+      if (ev.nonFinite) this.stats.nonFiniteLines++;
+      this.batch.push(ev);
+    }
+  }
+
+  private long(): void {
+    this.lineNo++;
+    this.stats.skippedLines++;
+    this.stats.longLines++;
+    this.opts.onSkip?.(this.index, this.lineNo, true);
+  }
+
+  close(): void {
+    this.raw?.destroy();
+  }
+}
+
+/**
+ * Reads the files and calls `onEvent` for every well-formed event, merged by timestamp
+ * across files. `onEvent` returning false stops the read early (e.g. `query --limit`).
+ */
+export async function readEvents(
+  files: readonly SourceFile[],
+  onEvent: (ev: FileEvent) => boolean | void,
+  opts: ReadOptions = {},
+): Promise<ReadStats> {
+  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, bytes: 0 };
+  const pending: Cursor[] = files.map((f, i) => (opts.compact ? new WorkerCursor(f, i, opts, stats) : new FileCursor(f, i, opts, stats)));
+  // a file that cannot even be peeked at is read first, where its error is reported
+  await Promise.all(pending.map((c) => c.peek().catch(() => undefined)));
+  // date order first (from discovery), then by first timestamp inside the same date key
+  pending.sort((a, b) => a.firstUs - b.firstUs || a.index - b.index);
+  const active: Cursor[] = [];
+  let stopped = false;
+
+  /** The cursor's next batch; false at its end, or when it fails and failures are skipped (onFileError). */
+  const fill = async (c: Cursor): Promise<boolean> => {
+    try {
+      return await c.fill();
+    } catch (err) {
+      c.close();
+      if (!opts.onFileError) throw err instanceof DataError ? err : new DataError(describeOpenError(c.file.path, err));
+      stats.unreadableFiles++;
+      opts.onFileError(c.index, err instanceof DataError ? err.message : describeOpenError(c.file.path, err));
+      return false;
+    }
+  };
+  const activate = async (c: Cursor): Promise<void> => {
+    if (await fill(c)) active.push(c);
+    await afterChunk();
+  };
+  const afterChunk = async (): Promise<void> => {
+    opts.onProgress?.(stats.bytes);
+    if (opts.afterChunk) await opts.afterChunk();
+  };
+
+  try {
+    while (!stopped) {
+      if (active.length === 0) {
+        const next = pending.shift();
+        if (next === undefined) break;
+        await activate(next);
+        continue;
+      }
+      // the cursor with the earliest head
+      let min = active[0]!;
+      let second = Number.POSITIVE_INFINITY;
+      for (let i = 1; i < active.length; i++) {
+        const c = active[i]!;
+        const t = c.batch[c.pos]!.timestampUs;
+        const mt = min.batch[min.pos]!.timestampUs;
+        if (t < mt) {
+          second = mt;
+          min = c;
+        } else if (t < second) second = t;
+      }
+      const nextFile = pending[0];
+      if (nextFile !== undefined && min.batch[min.pos]!.timestampUs >= nextFile.firstUs) {
+        pending.shift();
+        await activate(nextFile);
+        continue;
+      }
+      const limit = Math.min(second, nextFile?.firstUs ?? Number.POSITIVE_INFINITY);
+      // drain the earliest cursor while it stays earliest (all of it when it is the only one)
+      const batch = min.batch;
+      let pos = min.pos;
+      const n = batch.length;
+      while (pos < n) {
+        const ev = batch[pos]!;
+        if (ev.timestampUs > limit && pos > min.pos) break;
+        pos++;
+        if (onEvent(ev) === false) {
+          stopped = true;
+          break;
+        }
+      }
+      min.pos = pos;
+      if (stopped) break;
+      if (pos >= n) {
+        if (!(await fill(min))) active.splice(active.indexOf(min), 1);
+        await afterChunk();
+      }
+    }
+  } finally {
+    for (const c of [...active, ...pending]) c.close();
+  }
+  opts.onProgress?.(stats.bytes);
+  return stats;
+}

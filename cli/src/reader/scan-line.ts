@@ -1,0 +1,497 @@
+import { parseTimestampFast } from './parse-line.js';
+import { parseTimestampUs } from 'voicemode-events/internal';
+
+/**
+ * A validating JSON scanner over the bytes of one line, for the compact reader (parse-worker.ts).
+ *
+ * It checks the *whole* line against the JSON grammar (every nested value, string escape and
+ * number), exactly as `JSON.parse` would, but builds no objects: it only notes where the
+ * top-level fields the metrics need are (timestamp, event_type, session_id, turn, span_id, and
+ * provider/model/voice/transport directly inside `data`). Duplicate keys: the last one wins,
+ * as with `JSON.parse`.
+ *
+ * It never decides that a line is malformed. Whenever a line is not plainly well formed with
+ * plain fields (a syntax error, a torn line, an escape or non-ASCII byte in a needed string or
+ * in a top-level key, a missing or odd field, ...) it answers `SCAN_UNSURE`, and the caller
+ * falls back to the reference path: decode the line and `parseLine` (JSON.parse and the
+ * malformed-line rule of parse-line.ts). So what is kept, what is skipped and every field's
+ * value are those of parse-line.ts by construction; only the common, well-formed lines take
+ * the fast path. test/reader/scan-line.test.ts checks the two agree on generated lines.
+ */
+export const SCAN_OK = 0;
+export const SCAN_BLANK = 1;
+export const SCAN_UNSURE = 2;
+
+const MAX_DEPTH = 256;
+
+/** Flags of the last string scanned. */
+const F_ESCAPE = 1;
+const F_NON_ASCII = 2;
+
+/** Value kinds recorded for the top-level fields. */
+const K_ABSENT = 0;
+const K_STRING = 1;
+const K_NULL = 2;
+const K_OBJECT = 3;
+const K_NUMBER = 4;
+const K_OTHER = 5;
+
+export class LineScanner {
+  private buf: Uint8Array = new Uint8Array(0);
+  private end = 0;
+  private strFlags = 0;
+
+  // results of the last SCAN_OK (byte offsets into the scanned buffer; string contents without quotes)
+  timestampUs = 0;
+  typeStart = 0;
+  typeEnd = 0;
+  /** -1: session_id absent or null. */
+  sidStart = -1;
+  sidEnd = -1;
+  /** -1: no usable turn (absent, not a non-negative integer). */
+  turn = -1;
+  /** -1: no span_id (absent, not a string, or empty). */
+  spanStart = -1;
+  spanEnd = -1;
+  /** provider, model, voice, transport inside `data`: start/end pairs, -1 when absent or not a string. */
+  readonly labels = new Int32Array(8);
+  hasLabels = false;
+  /**
+   * Numbers directly inside `data` under the usage keys characters, audio_s, input_tokens,
+   * output_tokens (worker-protocol.ts USAGE_NUMBERS, same order): start/end pairs, -1 when absent
+   * or not a number. `hasUsage`: any of them is a number.
+   */
+  readonly usage = new Int32Array(8);
+  hasUsage = false;
+  /** The `data` object's bytes (braces included) when it is an object; -1 otherwise. */
+  dataStart = -1;
+  dataEnd = -1;
+
+  // per-line field positions
+  private tsKind = K_ABSENT;
+  private tsStart = 0;
+  private tsEnd = 0;
+  private typeKind = K_ABSENT;
+  private sidKind = K_ABSENT;
+  private dataKind = K_ABSENT;
+  private turnKind = K_ABSENT;
+  private turnStart = 0;
+  private turnEnd = 0;
+  private spanKind = K_ABSENT;
+
+  // timestamp cache by minute (`YYYY-MM-DDTHH:MM`), as in parseTimestampFast
+  private readonly prefix = new Uint8Array(16);
+  private prefixValid = false;
+  private prefixMs = 0;
+
+  /** Scans `buf[start, end)` (one line, without its `\n`). */
+  scan(buf: Uint8Array, start: number, end: number): number {
+    this.buf = buf;
+    this.end = end;
+    let i = this.ws(start);
+    if (i >= end) return SCAN_BLANK;
+    if (buf[i] !== 123 /* { */) return SCAN_UNSURE;
+    this.tsKind = K_ABSENT;
+    this.typeKind = K_ABSENT;
+    this.sidKind = K_ABSENT;
+    this.dataKind = K_ABSENT;
+    this.dataStart = this.dataEnd = -1;
+    this.turnKind = K_ABSENT;
+    this.spanKind = K_ABSENT;
+    this.clearLabels();
+    i = this.ws(i + 1);
+    if (i >= end) return SCAN_UNSURE;
+    if (buf[i] === 125 /* } */) return SCAN_UNSURE; // {}: no timestamp (malformed): the reference path decides
+    for (;;) {
+      if (i >= end || buf[i] !== 34) return SCAN_UNSURE;
+      const ks = i + 1;
+      i = this.str(i);
+      if (i < 0 || this.strFlags !== 0) return SCAN_UNSURE;
+      const ke = i - 1;
+      i = this.ws(i);
+      if (i >= end || buf[i] !== 58 /* : */) return SCAN_UNSURE;
+      i = this.ws(i + 1);
+      if (i >= end) return SCAN_UNSURE;
+      i = this.topValue(ks, ke - ks, i);
+      if (i < 0) return SCAN_UNSURE;
+      i = this.ws(i);
+      if (i >= end) return SCAN_UNSURE;
+      const c = buf[i];
+      if (c === 44 /* , */) {
+        i = this.ws(i + 1);
+        continue;
+      }
+      if (c === 125) break;
+      return SCAN_UNSURE;
+    }
+    if (this.ws(i + 1) !== end) return SCAN_UNSURE;
+    // the malformed-line rule, plain cases only (anything else: the reference path)
+    if (this.tsKind !== K_STRING || this.typeKind !== K_STRING || this.typeEnd === this.typeStart) return SCAN_UNSURE;
+    if (this.sidKind === K_ABSENT || this.sidKind === K_NULL) this.sidStart = this.sidEnd = -1;
+    else if (this.sidKind !== K_STRING) return SCAN_UNSURE;
+    if (this.dataKind !== K_ABSENT && this.dataKind !== K_NULL && this.dataKind !== K_OBJECT) return SCAN_UNSURE;
+    if (this.spanKind !== K_STRING || this.spanEnd === this.spanStart) this.spanStart = this.spanEnd = -1;
+    this.turn = this.turnKind === K_NUMBER ? this.turnValue() : -1;
+    const l = this.labels;
+    this.hasLabels = l[0]! >= 0 || l[2]! >= 0 || l[4]! >= 0 || l[6]! >= 0;
+    const u = this.usage;
+    this.hasUsage = u[0]! >= 0 || u[2]! >= 0 || u[4]! >= 0 || u[6]! >= 0;
+    const ts = this.timestamp(this.tsStart, this.tsEnd);
+    if (Number.isNaN(ts)) return SCAN_UNSURE;
+    this.timestampUs = ts;
+    return SCAN_OK;
+  }
+
+  private clearLabels(): void {
+    const l = this.labels;
+    l[0] = l[1] = l[2] = l[3] = l[4] = l[5] = l[6] = l[7] = -1;
+    const u = this.usage;
+    u[0] = u[1] = u[2] = u[3] = u[4] = u[5] = u[6] = u[7] = -1;
+  }
+
+  private ws(i: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    while (i < end) {
+      const c = buf[i]!;
+      if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break;
+      i++;
+    }
+    return i;
+  }
+
+  /** A top-level value for key `buf[ks, ks + klen)` starting at `i`; returns the index after it, or -1. */
+  private topValue(ks: number, klen: number, i: number): number {
+    const buf = this.buf;
+    const c = buf[i];
+    // keys are told apart by length and a distinguishing byte, then compared in full
+    if (klen === 9 && buf[ks] === 116 && this.keyIs(ks, 'timestamp')) {
+      if (c !== 34) {
+        this.tsKind = K_OTHER;
+        return this.value(i, 0);
+      }
+      const e = this.str(i);
+      if (e < 0 || this.strFlags !== 0) return -1;
+      this.tsKind = K_STRING;
+      this.tsStart = i + 1;
+      this.tsEnd = e - 1;
+      return e;
+    }
+    if (klen === 10 && buf[ks] === 101 && this.keyIs(ks, 'event_type')) {
+      if (c !== 34) {
+        this.typeKind = K_OTHER;
+        return this.value(i, 0);
+      }
+      const e = this.str(i);
+      if (e < 0 || this.strFlags !== 0) return -1;
+      this.typeKind = K_STRING;
+      this.typeStart = i + 1;
+      this.typeEnd = e - 1;
+      return e;
+    }
+    if (klen === 10 && buf[ks] === 115 && this.keyIs(ks, 'session_id')) {
+      if (c !== 34) {
+        const e = this.value(i, 0);
+        this.sidKind = c === 110 /* n(ull) */ ? K_NULL : K_OTHER;
+        return e;
+      }
+      const e = this.str(i);
+      if (e < 0 || this.strFlags !== 0) return -1;
+      this.sidKind = K_STRING;
+      this.sidStart = i + 1;
+      this.sidEnd = e - 1;
+      return e;
+    }
+    if (klen === 4 && buf[ks] === 100 && this.keyIs(ks, 'data')) {
+      this.clearLabels(); // a later `data` replaces an earlier one
+      if (c === 123) {
+        this.dataKind = K_OBJECT;
+        this.dataStart = i;
+        return (this.dataEnd = this.dataObject(i));
+      }
+      this.dataKind = c === 110 ? K_NULL : K_OTHER;
+      this.dataStart = this.dataEnd = -1;
+      return this.value(i, 0);
+    }
+    if (klen === 4 && buf[ks] === 116 && this.keyIs(ks, 'turn')) {
+      const e = this.value(i, 0);
+      if (c === 45 || (c! >= 48 && c! <= 57)) {
+        this.turnKind = K_NUMBER;
+        this.turnStart = i;
+        this.turnEnd = e;
+      } else this.turnKind = K_OTHER;
+      return e;
+    }
+    if (klen === 7 && buf[ks] === 115 && this.keyIs(ks, 'span_id')) {
+      if (c !== 34) {
+        this.spanKind = K_OTHER;
+        return this.value(i, 0);
+      }
+      const e = this.str(i);
+      if (e < 0 || this.strFlags !== 0) return -1;
+      this.spanKind = K_STRING;
+      this.spanStart = i + 1;
+      this.spanEnd = e - 1;
+      return e;
+    }
+    return this.value(i, 0);
+  }
+
+  private keyIs(ks: number, key: string): boolean {
+    const buf = this.buf;
+    for (let j = 1; j < key.length; j++) if (buf[ks + j] !== key.charCodeAt(j)) return false;
+    return true;
+  }
+
+  /** The `data` object: its own keys provider/model/voice/transport and the usage numbers are noted. */
+  private dataObject(i: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    i = this.ws(i + 1);
+    if (i < end && buf[i] === 125) return i + 1;
+    for (;;) {
+      if (i >= end || buf[i] !== 34) return -1;
+      const ks = i + 1;
+      i = this.str(i);
+      if (i < 0) return -1;
+      // an escaped key could spell a label key: the reference path decides
+      if ((this.strFlags & F_ESCAPE) !== 0) return -1;
+      const klen = i - 1 - ks;
+      let slot = -1;
+      if (klen === 8 && buf[ks] === 112 && this.keyIs(ks, 'provider')) slot = 0;
+      else if (klen === 5 && buf[ks] === 109 && this.keyIs(ks, 'model')) slot = 2;
+      else if (klen === 5 && buf[ks] === 118 && this.keyIs(ks, 'voice')) slot = 4;
+      else if (klen === 9 && buf[ks] === 116 && this.keyIs(ks, 'transport')) slot = 6;
+      // usage numbers: slots 8.. (usage[slot - 8])
+      else if (klen === 10 && buf[ks] === 99 && this.keyIs(ks, 'characters')) slot = 8;
+      else if (klen === 7 && buf[ks] === 97 && this.keyIs(ks, 'audio_s')) slot = 10;
+      else if (klen === 12 && buf[ks] === 105 && this.keyIs(ks, 'input_tokens')) slot = 12;
+      else if (klen === 13 && buf[ks] === 111 && this.keyIs(ks, 'output_tokens')) slot = 14;
+      i = this.ws(i);
+      if (i >= end || buf[i] !== 58) return -1;
+      i = this.ws(i + 1);
+      if (i >= end) return -1;
+      if (slot >= 8) {
+        const u = this.usage;
+        const c = buf[i]!;
+        if (c === 45 || (c >= 48 && c <= 57)) {
+          const e = this.num(i);
+          u[slot - 8] = e < 0 ? -1 : i;
+          u[slot - 7] = e;
+          i = e;
+        } else {
+          u[slot - 8] = -1;
+          u[slot - 7] = -1;
+          i = this.value(i, 1);
+        }
+      } else if (slot >= 0) {
+        if (buf[i] === 34) {
+          const e = this.str(i);
+          if (e < 0 || this.strFlags !== 0) return -1;
+          this.labels[slot] = i + 1;
+          this.labels[slot + 1] = e - 1;
+          i = e;
+        } else {
+          this.labels[slot] = -1;
+          this.labels[slot + 1] = -1;
+          i = this.value(i, 1);
+        }
+      } else i = this.value(i, 1);
+      if (i < 0) return -1;
+      i = this.ws(i);
+      if (i >= end) return -1;
+      const c = buf[i];
+      if (c === 44) {
+        i = this.ws(i + 1);
+        continue;
+      }
+      if (c === 125) return i + 1;
+      return -1;
+    }
+  }
+
+  /** Any JSON value at `i`; returns the index after it, or -1 when it is not valid JSON. */
+  private value(i: number, depth: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    if (i >= end) return -1;
+    const c = buf[i]!;
+    if (c === 34) return this.str(i);
+    if (c === 123 || c === 91) {
+      if (depth >= MAX_DEPTH) return -1;
+      const close = c === 123 ? 125 : 93;
+      i = this.ws(i + 1);
+      if (i < end && buf[i] === close) return i + 1;
+      for (;;) {
+        if (c === 123) {
+          if (i >= end || buf[i] !== 34) return -1;
+          i = this.str(i);
+          if (i < 0) return -1;
+          i = this.ws(i);
+          if (i >= end || buf[i] !== 58) return -1;
+          i = this.ws(i + 1);
+        }
+        i = this.value(i, depth + 1);
+        if (i < 0) return -1;
+        i = this.ws(i);
+        if (i >= end) return -1;
+        const d = buf[i];
+        if (d === 44) {
+          i = this.ws(i + 1);
+          continue;
+        }
+        if (d === close) return i + 1;
+        return -1;
+      }
+    }
+    if (c === 45 || (c >= 48 && c <= 57)) return this.num(i);
+    if (c === 116) return this.lit(i, 'true');
+    if (c === 102) return this.lit(i, 'false');
+    if (c === 110) return this.lit(i, 'null');
+    return -1;
+  }
+
+  private lit(i: number, word: string): number {
+    if (i + word.length > this.end) return -1;
+    for (let j = 1; j < word.length; j++) if (this.buf[i + j] !== word.charCodeAt(j)) return -1;
+    return i + word.length;
+  }
+
+  /** -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+  private num(i: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    if (buf[i] === 45) i++;
+    if (i >= end) return -1;
+    let c = buf[i]!;
+    if (c === 48) i++;
+    else if (c >= 49 && c <= 57) {
+      i++;
+      while (i < end && (c = buf[i]!) >= 48 && c <= 57) i++;
+    } else return -1;
+    if (i < end && buf[i] === 46) {
+      i++;
+      const s = i;
+      while (i < end && (c = buf[i]!) >= 48 && c <= 57) i++;
+      if (i === s) return -1;
+    }
+    if (i < end && (buf[i] === 101 || buf[i] === 69)) {
+      i++;
+      if (i < end && (buf[i] === 43 || buf[i] === 45)) i++;
+      const s = i;
+      while (i < end && (c = buf[i]!) >= 48 && c <= 57) i++;
+      if (i === s) return -1;
+    }
+    return i;
+  }
+
+  /** A string starting at the quote `i`; returns the index after its closing quote, or -1. Sets strFlags. */
+  private str(i: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    let flags = 0;
+    i++;
+    for (;;) {
+      if (i >= end) return -1;
+      const c = buf[i]!;
+      if (c === 34) {
+        this.strFlags = flags;
+        return i + 1;
+      }
+      if (c === 92) {
+        flags |= F_ESCAPE;
+        if (i + 1 >= end) return -1;
+        const e = buf[i + 1];
+        if (e === 117 /* u */) {
+          if (i + 5 >= end) return -1;
+          for (let j = i + 2; j < i + 6; j++) {
+            const h = buf[j]!;
+            if (!((h >= 48 && h <= 57) || (h >= 65 && h <= 70) || (h >= 97 && h <= 102))) return -1;
+          }
+          i += 6;
+          continue;
+        }
+        if (e !== 34 && e !== 92 && e !== 47 && e !== 98 && e !== 102 && e !== 110 && e !== 114 && e !== 116) return -1;
+        i += 2;
+        continue;
+      }
+      if (c < 32) return -1;
+      if (c >= 128) flags |= F_NON_ASCII;
+      i++;
+    }
+  }
+
+  /** `turn` as parseLine reads it: a non-negative integer, else -1 (ignored). */
+  private turnValue(): number {
+    const buf = this.buf;
+    let v = 0;
+    let plain = this.turnEnd - this.turnStart <= 9;
+    for (let j = this.turnStart; plain && j < this.turnEnd; j++) {
+      const d = buf[j]! - 48;
+      if (d < 0 || d > 9) plain = false;
+      else v = v * 10 + d;
+    }
+    if (!plain) v = Number(latin1(buf, this.turnStart, this.turnEnd));
+    return Number.isInteger(v) && v >= 0 ? v : -1;
+  }
+
+  /** Mirrors parseTimestampFast on bytes (ASCII checked by the scanner); odd forms go to it as text. */
+  private timestamp(s: number, e: number): number {
+    const buf = this.buf;
+    const n = e - s;
+    if (n < 20 || buf[s + 10] !== 84) return parseTimestampFast(latin1(buf, s, e));
+    const p = this.prefix;
+    let same = this.prefixValid;
+    for (let j = 0; same && j < 16; j++) if (p[j] !== buf[s + j]) same = false;
+    if (!same) {
+      const full = parseTimestampUs(latin1(buf, s, s + 16) + ':00Z');
+      if (Number.isNaN(full)) return parseTimestampFast(latin1(buf, s, e));
+      p.set(buf.subarray(s, s + 16));
+      this.prefixValid = true;
+      this.prefixMs = full / 1000;
+    }
+    const s1 = buf[s + 17]! - 48;
+    const s2 = buf[s + 18]! - 48;
+    if (buf[s + 16] !== 58 || !(s1 >= 0 && s1 <= 5 && s2 >= 0 && s2 <= 9)) return parseTimestampFast(latin1(buf, s, e));
+    const secMs = (s1 * 10 + s2) * 1000;
+    let i = s + 19;
+    let micros = 0;
+    if (buf[i] === 46) {
+      i++;
+      let digits = 0;
+      while (i < e) {
+        const d = buf[i]! - 48;
+        if (d < 0 || d > 9) break;
+        if (digits < 6) micros = micros * 10 + d;
+        digits++;
+        i++;
+      }
+      if (digits === 0) return parseTimestampFast(latin1(buf, s, e));
+      for (; digits < 6; digits++) micros *= 10;
+    }
+    const rest = e - i;
+    let offsetMin = 0;
+    if (rest === 1 && (buf[i] === 90 || buf[i] === 122)) {
+      offsetMin = 0;
+    } else if (rest === 6 && buf[i + 3] === 58) {
+      const sign = buf[i]!;
+      const h = (buf[i + 1]! - 48) * 10 + (buf[i + 2]! - 48);
+      const m = (buf[i + 4]! - 48) * 10 + (buf[i + 5]! - 48);
+      if (!(h >= 0 && h <= 99 && m >= 0 && m <= 99) || (sign !== 43 && sign !== 45)) return parseTimestampFast(latin1(buf, s, e));
+      offsetMin = (sign === 45 ? -1 : 1) * (h * 60 + m);
+    } else {
+      return parseTimestampFast(latin1(buf, s, e));
+    }
+    return (this.prefixMs + secMs - offsetMin * 60_000) * 1000 + micros;
+  }
+}
+
+/** Node's Buffer has it (the fast path of `toString('latin1', s, e)`), its typings do not. */
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
+const decoder = new TextDecoder('latin1');
+/** ASCII bytes to a string (the scanner has checked they are ASCII). */
+export function latin1(buf: Uint8Array, s: number, e: number): string {
+  return Buffer.isBuffer(buf) ? (buf as unknown as Latin1Slicer).latin1Slice(s, e) : decoder.decode(buf.subarray(s, e));
+}

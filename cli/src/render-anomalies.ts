@@ -1,0 +1,107 @@
+import type { Analysis } from './analysis/analyzer.js';
+import { BURST_GAP_US, BURST_MIN, OUTLIER_K } from './analysis/anomalies.js';
+import { METRIC_NAMES } from 'voicemode-events/metrics';
+import { iso, makeTable, sec } from './format.js';
+import { printable } from './render-conversations.js';
+
+/** Anomalies as JSON (snake_case, ISO times). `details` adds the lists. */
+export function anomaliesJson(a: Analysis, details: boolean): Record<string, unknown> {
+  const an = a.anomalies;
+  const out: Record<string, unknown> = {
+    slow_outliers: an.outlierCount,
+    unpaired_starts: an.unpairedTotal,
+    timestamps_backwards: an.timestampsBackwards,
+    error_bursts: an.errorBursts.length,
+  };
+  if (details) {
+    out.rule = {
+      slow_outlier: `value > median + ${OUTLIER_K} * 1.4826 * max(MAD, 1ms), per metric and provider, groups of >= 10`,
+      error_burst: `>= ${BURST_MIN} *_ERROR events each within ${BURST_GAP_US / 1e6}s of the previous`,
+    };
+    out.outlier_groups = an.outlierGroups;
+    out.outliers = an.outliers.map((o) => ({
+      metric: o.metric,
+      provider: o.provider,
+      seconds: o.seconds,
+      threshold: o.threshold,
+      median: o.median,
+      session_id: o.sessionId ?? null,
+      turn: o.turn ?? null,
+      start: iso(o.startUs),
+    }));
+    out.unpaired_by_metric = an.unpairedStarts;
+    out.unpaired = an.unpairedList.map((u) => ({ metric: u.metric, session_id: u.sessionId, turn: u.turn, timestamp: iso(u.us) }));
+    out.errors = an.errorList.map((e) => ({ event_type: e.type, stage: e.stage ?? null, session_id: e.sessionId, turn: e.turn ?? null, timestamp: iso(e.us) }));
+    out.normal = { unanswered: a.totals.unanswered, retried: a.totals.retried };
+    out.backwards = an.backwardsSteps.map((b) => ({
+      session_id: b.sessionId,
+      event_type: b.eventType,
+      location: `${b.file}:${b.line}`,
+      timestamp: iso(b.us),
+      previous: iso(b.previousUs),
+    }));
+    out.bursts = an.errorBursts.map((b) => ({ start: iso(b.startUs), end: iso(b.endUs), count: b.count, sessions: b.sessions, types: b.types }));
+  }
+  return out;
+}
+
+export function anomaliesOneLine(a: Analysis): string {
+  const an = a.anomalies;
+  return (
+    `Anomalies: ${an.outlierCount} slow outlier(s), ${an.unpairedTotal} unpaired start(s), ` +
+    `${an.timestampsBackwards} timestamp(s) going backwards, ${an.errorBursts.length} error burst(s)`
+  );
+}
+
+export function anomaliesText(a: Analysis, limit: number): string {
+  const an = a.anomalies;
+  const parts: string[] = [anomaliesOneLine(a)];
+  if (an.outliers.length > 0) {
+    parts.push(`\nSlow outliers (value > median + ${OUTLIER_K} x 1.4826 x MAD for the metric and provider):`);
+    const t = makeTable(['metric', 'provider', 'value', 'threshold', 'median', 'session', 'turn', 'start']);
+    for (const o of an.outliers.slice(0, limit)) {
+      t.push([o.metric, o.provider, sec(o.seconds), sec(o.threshold), sec(o.median), printable(o.sessionId ?? '-'), String(o.turn ?? '-'), iso(o.startUs) ?? '-']);
+    }
+    parts.push(t.toString());
+    if (an.outliers.length > limit) parts.push(`... and ${an.outliers.length - limit} more (--limit)`);
+  }
+  if (an.unpairedTotal > 0) {
+    parts.push(
+      '\nUnpaired starts: ' +
+        METRIC_NAMES.filter((m) => an.unpairedStarts[m] > 0)
+          .map((m) => `${m} ${an.unpairedStarts[m]}`)
+          .join(', '),
+    );
+    if (an.unpairedList.length > 0) {
+      const t = makeTable(['metric', 'session', 'turn', 'start']);
+      for (const u of an.unpairedList.slice(0, limit)) t.push([u.metric, printable(u.sessionId ?? '-'), String(u.turn), iso(u.us) ?? '']);
+      parts.push(t.toString());
+      if (an.unpairedList.length > limit) parts.push(`... and ${an.unpairedList.length - limit} more (--limit)`);
+    }
+  }
+  if (an.errorList.length > 0) {
+    parts.push('\nErrors (*_ERROR events, failed or cancelled tool calls):');
+    const t = makeTable(['event', 'stage', 'session', 'turn', 'timestamp']);
+    for (const e of an.errorList.slice(0, limit)) t.push([printable(e.type), e.stage ?? '-', printable(e.sessionId ?? '-'), String(e.turn ?? '-'), iso(e.us) ?? '']);
+    parts.push(t.toString());
+    if (an.errorList.length > limit) parts.push(`... and ${an.errorList.length - limit} more (--limit)`);
+  }
+  if (a.totals.unanswered + a.totals.retried > 0) {
+    parts.push(`\nNot anomalies (normal in a conversation): ${a.totals.unanswered} unanswered (the conversation ended first), ${a.totals.retried} retried (recorded again after no speech)`);
+  }
+  if (an.backwardsSteps.length > 0) {
+    parts.push('\nTimestamps going backwards (file order, same session and operation):');
+    const t = makeTable(['session', 'event', 'where', 'timestamp', 'previous']);
+    for (const b of an.backwardsSteps.slice(0, limit)) t.push([printable(b.sessionId ?? '-'), printable(b.eventType), `${b.file}:${b.line}`, iso(b.us) ?? '', iso(b.previousUs) ?? '']);
+    parts.push(t.toString());
+  }
+  if (an.errorBursts.length > 0) {
+    parts.push(`\nError bursts (>= ${BURST_MIN} errors, each within ${BURST_GAP_US / 1e6}s of the previous):`);
+    const t = makeTable(['start', 'end', 'errors', 'sessions', 'types']);
+    for (const b of an.errorBursts.slice(0, limit)) {
+      t.push([iso(b.startUs) ?? '', iso(b.endUs) ?? '', String(b.count), String(b.sessions), Object.entries(b.types).map(([k, v]) => `${k} ${v}`).join(', ')]);
+    }
+    parts.push(t.toString());
+  }
+  return parts.join('\n') + '\n';
+}

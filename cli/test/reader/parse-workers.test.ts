@@ -1,0 +1,139 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateEventsFile } from '../../../bench/generate-events.js';
+// the built reader: its parse workers run dist/reader/parse-worker.js
+import { readEvents } from '../../dist/reader/read-events.js';
+import { discoverFiles } from '../../dist/reader/discover.js';
+import { SessionSorter } from '../../dist/reader/session-sorter.js';
+import { Analyzer } from '../../dist/analysis/analyzer.js';
+import { parsePriceTable } from '../../dist/analysis/prices.js';
+import type { FileEvent } from '../../src/reader/parse-line.js';
+
+/**
+ * The compact reader (parse workers, byte scanner, chunks dealt out to several workers) must
+ * give what the in-thread reader gives: the same events with the same fields and line numbers,
+ * the same malformed lines, and so the same analysis, whatever the number of workers.
+ */
+let dir: string;
+let plain: string;
+let gz: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vme-workers-'));
+  const gen = join(dir, 'gen.jsonl');
+  await generateEventsFile(gen, { events: 30_000, format: 'mixed', malformedEvery: 997 });
+  const lines = readFileSync(gen, 'utf8').split('\n');
+  // odd lines spread over the file (some land near the 1 MiB chunk boundaries)
+  const odd = [
+    '',
+    '   ',
+    '{"timestamp":"2026-01-05T09:00:01.000000Z","event_type":"TTS_START","session_id":"cönv_ü","data":{"provider":"ök"},"span_id":"s\\u0031"}\r',
+    '{"timestamp":"2026-01-05T09:00:01Z","event_type":"TTS_FIRST_AUDIO","session_id":"cönv_ü","span_id":"s1","turn":1.0}',
+    '{"timestamp":"2026-01-05T09:00:02Z","event\\u005ftype":"RECORDING_START","session_id":"x\\"y","data":{"transp\\u006frt":"web"}}',
+    '{"timestamp":"2026-01-05T09:00:02Z","event_type":"X","event_type":"RECORDING_END","session_id":"x\\"y","data":null}',
+    '{"timestamp":"2026-01-05T09:00:03Z","event_type":"STT_START"',
+    '\ufeff{"timestamp":"2026-01-05T09:00:03Z","event_type":"STT_START"}',
+    '[1,2,3]',
+    // usage figures on the reference path (an escape in a needed field), a duplicate key, odd values
+    '{"timestamp":"2026-01-05T09:00:04Z","event_type":"TTS_START","session_id":"s\\u0032","data":{"provider":"openai","model":"tts-1","characters":12,"characters":40},"span_id":"t9"}',
+    '{"timestamp":"2026-01-05T09:00:04Z","event_type":"LLM_COMPLETE","session_id":"s2","data":{"input_tokens":1e2,"output_tokens":-0.0,"characters":true}}',
+    '{"timestamp":"2026-01-05T09:00:05Z","event_type":"STT_START","session_id":"s2","data":{"provider":"whisper","audio_s":"3.5","input_tokens":7},"span_id":"u1"}',
+    '{"timestamp":"2026-01-05T09:00:05Z","event_type":"TTS_START","session_id":"s2","data":{"provider":"openai","characters":12,"characters":null},"turn":2,"span_id":"u2"}',
+  ];
+  const out: string[] = [];
+  lines.forEach((l, i) => {
+    out.push(l);
+    if (i % 1531 === 7) out.push(odd[(i / 1531) % odd.length | 0]!);
+  });
+  plain = join(dir, 'voicemode_events_2026-01-05.jsonl');
+  const text = out.join('\n'); // no final newline: the last line is still read
+  writeFileSync(plain, text);
+  gz = join(dir, 'voicemode_events_2026-01-06.jsonl.gz');
+  writeFileSync(gz, gzipSync(text));
+  expect(text.length).toBeGreaterThan(3 * (1 << 20)); // several chunks
+}, 60_000);
+
+const USAGE_TYPES = ['TTS_START', 'STT_START', 'LLM_COMPLETE'];
+/** Prices for some of the generator's models (others unpriced): the analysis compared includes cost. */
+const PRICES = parsePriceTable(
+  { date: '2026-11-30', prices: { openai: { 'tts-1': { per_1m_characters: 15 }, 'gpt-4o-mini': { per_1m_input_tokens: 0.15, per_1m_output_tokens: 0.6 } }, whisper: { '*': { per_audio_minute: 0.006 } } } },
+  'test',
+);
+
+interface Run {
+  events: unknown[];
+  skipped: number[];
+  stats: unknown;
+  analysis: string;
+}
+
+async function run(path: string, compact: boolean, parseWorkers?: number, workerTableReset?: number): Promise<Run> {
+  const files = await discoverFiles([path]);
+  const events: unknown[] = [];
+  const skipped: number[] = [];
+  const analyzer = new Analyzer({ by: 'provider', prices: PRICES });
+  const sorter = new SessionSorter((evs: FileEvent[]) => analyzer.addSession(evs));
+  const stats = await readEvents(
+    files,
+    (ev: FileEvent) => {
+      const labels: Record<string, unknown> = {};
+      for (const k of ['provider', 'model', 'voice', 'transport']) if (typeof ev.data[k] === 'string') labels[k] = ev.data[k];
+      // usage figures: the compact reader hands them over beside data (FileEvent.usage)
+      const figures = (ev.usage ?? ev.data) as Record<string, unknown>;
+      const usage = ['characters', 'audio_s', 'input_tokens', 'output_tokens'].map((k) => (typeof figures[k] === 'number' ? figures[k] : null));
+      events.push([ev.timestampUs, ev.eventType, ev.sessionId, ev.turn, ev.spanId, ev.line, labels, ...(USAGE_TYPES.includes(ev.eventType) ? usage : [])]);
+      analyzer.observe(ev);
+      sorter.push(ev);
+    },
+    { compact, parseWorkers, workerTableReset, onSkip: (_f: number, line: number) => skipped.push(line) },
+  );
+  sorter.finish();
+  const a = analyzer.finish();
+  const { store: _store, ...rest } = a;
+  return { events, skipped, stats, analysis: JSON.stringify(rest) };
+}
+
+describe('compact reader: parse workers agree with the in-thread reader', () => {
+  it('plain file: 1, 2 and 3 workers give the in-thread events, skipped lines and analysis', async () => {
+    const ref = await run(plain, false);
+    expect(ref.skipped.length).toBeGreaterThan(30);
+    // the usage and cost compared below are real: every stage has figures, some models no price
+    const usage = JSON.parse(ref.analysis).usage;
+    expect(usage.tts.characters).toBeGreaterThan(0);
+    expect(usage.stt.audio_s).toBeGreaterThan(0);
+    expect(usage.llm.output_tokens).toBeGreaterThan(0);
+    expect(JSON.parse(ref.analysis).cost.unpriced.length).toBeGreaterThan(0);
+    expect(ref.events.length).toBeGreaterThan(30_000);
+    for (const w of [1, 2, 3]) {
+      const got = await run(plain, true, w);
+      expect(got.skipped).toEqual(ref.skipped);
+      expect(got.stats).toEqual(ref.stats);
+      expect(got.events).toEqual(ref.events);
+      expect(got.analysis).toBe(ref.analysis);
+    }
+  }, 60_000);
+
+  it('workers that start their string tables afresh often (every 16 strings) give the same', async () => {
+    const ref = await run(plain, false);
+    for (const w of [1, 2]) {
+      const got = await run(plain, true, w, 16);
+      expect(got.events).toEqual(ref.events);
+      expect(got.analysis).toBe(ref.analysis);
+    }
+    const refGz = await run(gz, false);
+    const gotGz = await run(gz, true, 1, 16);
+    expect(gotGz.events).toEqual(refGz.events);
+    expect(gotGz.analysis).toBe(refGz.analysis);
+  }, 60_000);
+
+  it('gzip file: the worker gives the in-thread events', async () => {
+    const ref = await run(gz, false);
+    const got = await run(gz, true, 2);
+    expect(got.skipped).toEqual(ref.skipped);
+    expect(got.events).toEqual(ref.events);
+    expect(got.analysis).toBe(ref.analysis);
+  }, 60_000);
+});

@@ -1,1 +1,0 @@
-export { UsageError, DataError } from '../reader/errors.js';
