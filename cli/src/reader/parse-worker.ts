@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
 import { ByteInterner } from './byte-interner.js';
 import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
-import { latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
+import { isUsageType, latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import {
   DATA_NUMBERS,
   FULL_DATA_TYPES,
@@ -29,9 +29,23 @@ function asNumber(v: unknown): number {
   return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY) : Number.NaN;
 }
 
-/** Lengths of the FULL_DATA_TYPES / USAGE_TYPES names: most lines are ruled out by their type's length alone. */
+/** Lengths of the FULL_DATA_TYPES names: most lines are ruled out by their type's length alone. */
 const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
-const USAGE_LENGTHS = new Set([...USAGE_TYPES].map((t) => t.length));
+
+/** A number the scanner validated as JSON: plain digits read in place, anything else as JSON.parse reads it (Number() of a JSON number is the same). */
+function jsonNumber(buf: Buffer, s: number, e: number): number {
+  if (e - s <= 15) {
+    let v = 0;
+    let i = s;
+    for (; i < e; i++) {
+      const d = buf[i]! - 48;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i === e) return v;
+  }
+  return Number(latin1(buf, s, e));
+}
 
 /**
  * Worker thread of the compact reader (summary, anomalies, report). It reads raw bytes (no
@@ -162,7 +176,7 @@ class Batch {
   lines = 0;
   readonly skipped: number[] = [];
   readonly long: number[] = [];
-  nums = new Float64Array(NUM_STRIDE * 64);
+  nums: Float64Array;
   numsN = 0;
   nonFinite = 0;
   /** The string table was started afresh for this batch. */
@@ -175,6 +189,8 @@ class Batch {
     const cap = (bytes >> 7) + 16;
     this.ts = new Float64Array(cap);
     this.ints = new Int32Array(cap * STRIDE);
+    // about one usage event per KiB of our lines (TTS_START, STT_START, LLM_COMPLETE): rarely grown
+    this.nums = new Float64Array(NUM_STRIDE * ((bytes >> 10) + 64));
   }
 
   private slot(): number {
@@ -218,7 +234,7 @@ class Batch {
         } catch {
           // the scanner validated these bytes as JSON: unreachable; the event keeps its labels
         }
-      } else if (scanner.hasUsage && USAGE_LENGTHS.has(scanner.typeEnd - scanner.typeStart) && USAGE_TYPES.has(latin1(buf, scanner.typeStart, scanner.typeEnd))) {
+      } else if (isUsageType(buf, scanner.typeStart, scanner.typeEnd) && scanner.usageNumbers()) {
         // usage figures on any line: read from where the scanner found them, no data parsed
         this.addUsage(k, buf);
       }
@@ -267,8 +283,7 @@ class Batch {
     const u = scanner.usage;
     for (let j = 0; j < USAGE_NUMBERS.length; j++) {
       const s = u[2 * j]!;
-      // a JSON number's text reads the same with Number() as with JSON.parse
-      if (s >= 0) nums[o + 1 + USAGE_AT + j] = Number(latin1(buf, s, u[2 * j + 1]!));
+      if (s >= 0) nums[o + 1 + USAGE_AT + j] = jsonNumber(buf, s, u[2 * j + 1]!);
     }
   }
 

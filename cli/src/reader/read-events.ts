@@ -8,8 +8,13 @@ import type { Readable } from 'node:stream';
 import type { SourceFile } from './discover.js';
 import { DataError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
-import { isBlank, parseLine, type FileEvent, type UsageFigures } from './parse-line.js';
+import { isBlank, parseLine, type FileEvent } from './parse-line.js';
 import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_AT, USAGE_NUMBERS, USAGE_TYPES, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+
+/** A figure as it crossed from a worker: NaN is absent. */
+function num(v: number): number | undefined {
+  return Number.isNaN(v) ? undefined : v;
+}
 
 /** Young generation of each parse worker, MB (see where the workers start). */
 const WORKER_YOUNG_GEN_MB = 6;
@@ -262,6 +267,8 @@ class WorkerCursor extends Cursor {
           file: this.index,
           line: lineOffset + ints[o + 5]!,
           raw: undefined,
+          // present on every event (set below for usage events): one object shape for the consumers
+          usage: undefined,
         };
       }
       // the numbers the analysis reads of a few event types, back into their data (with the labels)
@@ -271,12 +278,9 @@ class WorkerCursor extends Cursor {
         const ev = out[nums[o++]!]!;
         if (USAGE_TYPES.has(ev.eventType)) {
           // usage figures beside data, not in it (FileEvent.usage)
-          const usage: UsageFigures = {};
-          for (let u = 0; u < USAGE_NUMBERS.length; u++) {
-            const v = nums[o + USAGE_AT + u]!;
-            if (!Number.isNaN(v)) usage[USAGE_NUMBERS[u] as keyof UsageFigures] = v;
-          }
-          ev.usage = usage;
+          const at = o + USAGE_AT;
+          // one shape for every such object (the order of USAGE_NUMBERS)
+          ev.usage = { characters: num(nums[at]!), audio_s: num(nums[at + 1]!), input_tokens: num(nums[at + 2]!), output_tokens: num(nums[at + 3]!) } satisfies Required<Record<(typeof USAGE_NUMBERS)[number], unknown>>;
           continue;
         }
         const data: Record<string, unknown> = { ...ev.data };
