@@ -6,12 +6,12 @@ import { escapeControl } from './terminal-text.js';
  * Usage and cost as `summary` prints them (the JSON is analysis/usage.ts's as it is). Provider
  * and model names come from the logs: they go into tables (escaped cells) or through escapeControl.
  */
-const STAGES: readonly UsageStage[] = ['tts', 'stt', 'llm'];
+export const STAGES: readonly UsageStage[] = ['tts', 'stt', 'llm'];
 
 const int = (n: unknown): string => Math.round(Number(n)).toLocaleString('en-US');
 
 /** One stage's usage figures in words. */
-function figures(stage: UsageStage, row: Record<string, unknown>): string {
+export function figures(stage: UsageStage, row: Record<string, unknown>): string {
   if (stage === 'tts') return `${int(row.characters)} characters`;
   if (stage === 'stt') return `${Number(row.audio_s).toFixed(1)} s of audio`;
   return `${int(row.input_tokens)} input + ${int(row.output_tokens)} output tokens`;

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LabelKey } from '../analysis/sample-store.js';
 import { LABEL_KEYS } from '../analysis/sample-store.js';
 import { METRIC_NAMES, SEGMENT_NAMES } from 'voicemode-events/metrics';
-import type { Analysis } from '../analysis/analyzer.js';
+import { interruptions, type Analysis } from '../analysis/analyzer.js';
 import { analyzeInputs } from '../analyze-run.js';
 import { DIST_COLUMNS, distRow, iso, makeTable, sec, statsJson, writeOut, outputColumns, wrapLines } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';
@@ -133,14 +133,4 @@ export function breakdownShares(a: Analysis): Record<string, number | null> {
     out[seg] = total === null || total === 0 || mean === null ? null : mean / total;
   }
   return out;
-}
-
-/**
- * Barge-ins: TTS operations cut short (TTS_INTERRUPTED) out of the TTS operations that did not
- * fail (TTS_START minus TTS_ERROR: a failed attempt was never a reply to cut short).
- */
-export function interruptions(a: Analysis): { count: number; replies: number; rate: number | null } {
-  const count = a.eventTypes.TTS_INTERRUPTED ?? 0;
-  const replies = Math.max(0, (a.eventTypes.TTS_START ?? 0) - (a.eventTypes.TTS_ERROR ?? 0));
-  return { count, replies, rate: replies > 0 ? count / replies : null };
 }
