@@ -70,6 +70,6 @@ describe("the README's usage example", () => {
     // the example's VAD calls: the reply is timed from the end of speech; no TTS was playing to cut
     expect(count('endpointing_delay')).toBe(1);
     expect(lines.some((l) => l.event_type === 'TTS_INTERRUPTED')).toBe(false);
-    expect(lines.filter((l) => l.event_type === 'TTS_START').map((l) => l.data.characters)).toEqual(['Hello!'.length, 'You asked: what time is it'.length]);
+    expect(lines.filter((l) => l.event_type === 'TTS_START').map((l) => (l.data as Record<string, unknown>).characters)).toEqual(['Hello!'.length, 'You asked: what time is it'.length]);
   });
 });

@@ -12,8 +12,8 @@ import {
   METRICS_NUMBERS,
   NUM_STRIDE,
   STRIDE,
-  USAGE_AT,
   USAGE_NUMBERS,
+  USAGE_STRIDE,
   USAGE_TYPES,
   type WorkerInput,
   type WorkerMessage,
@@ -34,18 +34,26 @@ const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
 
 /** A number the scanner validated as JSON: plain digits read in place, anything else as JSON.parse reads it (Number() of a JSON number is the same). */
 function jsonNumber(buf: Buffer, s: number, e: number): number {
-  if (e - s <= 15) {
+  // digits with at most one '.', 15 significant digits at most: the integer of all digits is
+  // exact, and one division by an exact power of ten rounds once, as Number() does (Clinger's fast path)
+  if (e - s <= 16) {
     let v = 0;
+    let digits = 0;
+    let point = -1;
     let i = s;
     for (; i < e; i++) {
-      const d = buf[i]! - 48;
-      if (d < 0 || d > 9) break;
-      v = v * 10 + d;
+      const c = buf[i]!;
+      if (c === 46 && point < 0 && i > s) point = digits;
+      else if (c >= 48 && c <= 57) {
+        v = v * 10 + (c - 48);
+        digits++;
+      } else break;
     }
-    if (i === e) return v;
+    if (i === e && digits <= 15 && point !== digits) return point < 0 ? v : v / POW10[digits - point]!;
   }
   return Number(latin1(buf, s, e));
 }
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
 
 /**
  * Worker thread of the compact reader (summary, anomalies, report). It reads raw bytes (no
@@ -168,6 +176,14 @@ function labelId(buf: Buffer, l: Int32Array): number {
   return table.fromBytes(labelScratch, 0, n);
 }
 
+/** `a`, or a copy twice its size when it has fewer than `need` elements. */
+function room(a: Float64Array, need: number): Float64Array {
+  if (a.length >= need) return a;
+  const bigger = new Float64Array(Math.max(need, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
+
 /** One batch being built (one chunk of the file). */
 class Batch {
   ts: Float64Array;
@@ -176,8 +192,10 @@ class Batch {
   lines = 0;
   readonly skipped: number[] = [];
   readonly long: number[] = [];
-  nums: Float64Array;
+  nums = new Float64Array(NUM_STRIDE * 16);
   numsN = 0;
+  usage: Float64Array;
+  usageN = 0;
   nonFinite = 0;
   /** The string table was started afresh for this batch. */
   readonly reset: boolean;
@@ -190,7 +208,7 @@ class Batch {
     this.ts = new Float64Array(cap);
     this.ints = new Int32Array(cap * STRIDE);
     // about one usage event per KiB of our lines (TTS_START, STT_START, LLM_COMPLETE): rarely grown
-    this.nums = new Float64Array(NUM_STRIDE * ((bytes >> 10) + 64));
+    this.usage = new Float64Array(USAGE_STRIDE * ((bytes >> 10) + 64));
   }
 
   private slot(): number {
@@ -260,36 +278,47 @@ class Batch {
     const lk = labelKeyOf(ev.data);
     ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
     ints[o + 5] = line;
-    if ((ev.spanId === undefined && FULL_DATA_TYPES.has(ev.eventType)) || USAGE_TYPES.has(ev.eventType)) this.addNumbers(k, ev.data);
+    if (ev.spanId === undefined && FULL_DATA_TYPES.has(ev.eventType)) this.addNumbers(k, ev.data);
+    else if (USAGE_TYPES.has(ev.eventType)) this.addUsageOf(k, ev.data);
     if (ev.nonFinite) this.nonFinite++;
   }
 
-  /** The next entry of `nums` (its offset). */
-  private numEntry(): number {
-    if (this.nums.length < (this.numsN + 1) * NUM_STRIDE) {
-      const bigger = new Float64Array(this.nums.length * 2);
-      bigger.set(this.nums);
-      this.nums = bigger;
-    }
-    return this.numsN++ * NUM_STRIDE;
+  /** The next entry of `usage` (its offset), its figures NaN. */
+  private usageEntry(k: number): number {
+    this.usage = room(this.usage, (this.usageN + 1) * USAGE_STRIDE);
+    const o = this.usageN++ * USAGE_STRIDE;
+    const u = this.usage;
+    u[o] = k;
+    for (let j = 1; j < USAGE_STRIDE; j++) u[o + j] = Number.NaN;
+    return o;
   }
 
   /** Event `k`'s usage figures from the scanner's positions (the line was scanned as valid JSON). */
   private addUsage(k: number, buf: Buffer): void {
-    const o = this.numEntry();
-    const nums = this.nums;
-    nums.fill(Number.NaN, o + 1, o + NUM_STRIDE);
-    nums[o] = k;
-    const u = scanner.usage;
+    const o = this.usageEntry(k);
+    const at = scanner.usage;
     for (let j = 0; j < USAGE_NUMBERS.length; j++) {
-      const s = u[2 * j]!;
-      if (s >= 0) nums[o + 1 + USAGE_AT + j] = jsonNumber(buf, s, u[2 * j + 1]!);
+      const s = at[2 * j]!;
+      if (s >= 0) this.usage[o + 1 + j] = jsonNumber(buf, s, at[2 * j + 1]!);
     }
+  }
+
+  /** Event `k`'s usage figures from its parsed data (the reference path). */
+  private addUsageOf(k: number, data: unknown): void {
+    let any = false;
+    for (const key of USAGE_NUMBERS) if (typeof own(data, key) === 'number') any = true;
+    if (!any) return;
+    const o = this.usageEntry(k);
+    USAGE_NUMBERS.forEach((key, j) => {
+      const v = own(data, key);
+      if (typeof v === 'number') this.usage[o + 1 + j] = v;
+    });
   }
 
   /** The numbers the analysis reads of event `k`'s data (see DATA_NUMBERS). */
   private addNumbers(k: number, data: unknown): void {
-    let o = this.numEntry();
+    this.nums = room(this.nums, (this.numsN + 1) * NUM_STRIDE);
+    let o = this.numsN++ * NUM_STRIDE;
     const nums = this.nums;
     nums[o++] = k;
     for (const key of DATA_NUMBERS) nums[o++] = asNumber(own(data, key));
@@ -313,11 +342,13 @@ class Batch {
       long: this.long,
       nums: this.nums,
       numsN: this.numsN,
+      usage: this.usage,
+      usageN: this.usageN,
       nonFinite: this.nonFinite,
       bytes,
     };
     table.out = [];
-    port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer, this.nums.buffer as ArrayBuffer]);
+    port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer, this.nums.buffer as ArrayBuffer, this.usage.buffer as ArrayBuffer]);
   }
 }
 

@@ -9,7 +9,7 @@ import type { SourceFile } from './discover.js';
 import { DataError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { isBlank, parseLine, type FileEvent } from './parse-line.js';
-import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_AT, USAGE_NUMBERS, USAGE_TYPES, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
 /** A figure as it crossed from a worker: NaN is absent. */
 function num(v: number): number | undefined {
@@ -276,13 +276,6 @@ class WorkerCursor extends Cursor {
       for (let j = 0; j < m.numsN; j++) {
         let o = j * NUM_STRIDE;
         const ev = out[nums[o++]!]!;
-        if (USAGE_TYPES.has(ev.eventType)) {
-          // usage figures beside data, not in it (FileEvent.usage)
-          const at = o + USAGE_AT;
-          // one shape for every such object (the order of USAGE_NUMBERS)
-          ev.usage = { characters: num(nums[at]!), audio_s: num(nums[at + 1]!), input_tokens: num(nums[at + 2]!), output_tokens: num(nums[at + 3]!) } satisfies Required<Record<(typeof USAGE_NUMBERS)[number], unknown>>;
-          continue;
-        }
         const data: Record<string, unknown> = { ...ev.data };
         for (const key of DATA_NUMBERS) {
           const v = nums[o++]!;
@@ -296,6 +289,12 @@ class WorkerCursor extends Cursor {
         }
         if (metrics !== undefined) data.metrics = metrics;
         ev.data = data;
+      }
+      // usage figures beside data, not in it (FileEvent.usage): one object shape for all of them
+      const usage = m.usage;
+      for (let j = 0; j < m.usageN; j++) {
+        const o = j * USAGE_STRIDE;
+        out[usage[o]!]!.usage = { characters: num(usage[o + 1]!), audio_s: num(usage[o + 2]!), input_tokens: num(usage[o + 3]!), output_tokens: num(usage[o + 4]!) };
       }
       this.stats.events += n;
       this.stats.nonFiniteLines += m.nonFinite;

@@ -188,7 +188,9 @@ export class LineScanner {
       this.typeKind = K_STRING;
       this.typeStart = i + 1;
       this.typeEnd = e - 1;
-      this.usageLine = isUsageType(buf, i + 1, e - 1);
+      const n = e - i - 2;
+      // most types are ruled out by their length here, without a call
+      this.usageLine = n < 32 && ((USAGE_TYPE_LENGTHS >>> n) & 1) === 1 && isUsageType(buf, i + 1, e - 1);
       return e;
     }
     if (klen === 10 && buf[ks] === 115 && this.keyIs(ks, 'session_id')) {

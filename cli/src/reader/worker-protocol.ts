@@ -35,14 +35,15 @@ export const STRIDE = 6;
  * +-Infinity, which no data number can be: non-finite numbers are read as null),
  * not as objects: cloning objects per event cost more than parsing them.
  */
-/** The usage figures (analysis/usage.ts), in the order of LineScanner.usage. */
-export const USAGE_NUMBERS = ['characters', 'audio_s', 'input_tokens', 'output_tokens'] as const;
-export const DATA_NUMBERS: readonly string[] = ['pid', 'seconds', 'success', 'duration', 'duration_s', ...USAGE_NUMBERS];
-/** Index of the first usage figure in DATA_NUMBERS. */
-export const USAGE_AT = DATA_NUMBERS.indexOf(USAGE_NUMBERS[0]!);
+export const DATA_NUMBERS: readonly string[] = ['pid', 'seconds', 'success', 'duration', 'duration_s'];
 export const METRICS_NUMBERS: readonly string[] = ['ttfa_ms', 'request_time_ms'];
 /** Float64s per entry of `nums`: the event's index in the batch, then one per key above. */
 export const NUM_STRIDE = 1 + DATA_NUMBERS.length + METRICS_NUMBERS.length;
+
+/** The usage figures (analysis/usage.ts), in the order of LineScanner.usage. */
+export const USAGE_NUMBERS = ['characters', 'audio_s', 'input_tokens', 'output_tokens'] as const;
+/** Float64s per entry of `usage`: the event's index in the batch, then one per USAGE_NUMBERS (NaN: absent or not a number). */
+export const USAGE_STRIDE = 1 + USAGE_NUMBERS.length;
 
 /**
  * Event types whose usage figures (USAGE_NUMBERS) the analysis reads, on every line (ours with
@@ -86,9 +87,12 @@ export type WorkerMessage =
       skipped: number[];
       /** Batch-relative lines of the lines over `maxLineBytes` (skipped, not parsed). */
       long: number[];
-      /** The numbers of the FULL_DATA_TYPES and USAGE_TYPES events (NUM_STRIDE per entry, `numsN` entries). */
+      /** The numbers of the FULL_DATA_TYPES events (NUM_STRIDE per entry, `numsN` entries). */
       nums: Float64Array;
       numsN: number;
+      /** The usage figures of the USAGE_TYPES events that have any (USAGE_STRIDE per entry, `usageN` entries). */
+      usage: Float64Array;
+      usageN: number;
       /** Events of this batch read with NaN / Infinity taken as null. */
       nonFinite: number;
       bytes: number;
