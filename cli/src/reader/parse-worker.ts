@@ -177,7 +177,7 @@ function labelId(buf: Buffer, l: Int32Array): number {
 }
 
 /** `a`, or a copy twice its size when it has fewer than `need` elements. */
-function room(a: Float64Array, need: number): Float64Array {
+function room(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
   if (a.length >= need) return a;
   const bigger = new Float64Array(Math.max(need, a.length * 2));
   bigger.set(a);
@@ -194,7 +194,7 @@ class Batch {
   readonly long: number[] = [];
   nums = new Float64Array(NUM_STRIDE * 16);
   numsN = 0;
-  usage: Float64Array;
+  usage: Float64Array<ArrayBuffer>;
   usageN = 0;
   nonFinite = 0;
   /** The string table was started afresh for this batch. */
