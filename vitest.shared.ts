@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 export const libraryAliases = [
   { find: /^voicemode-events\/sdk$/, replacement: src('sdk/index.ts') },
-  { find: /^voicemode-events\/metrics$/, replacement: src('metrics/derive.ts') },
+  { find: /^voicemode-events\/metrics$/, replacement: src('metrics/index.ts') },
   { find: /^voicemode-events\/internal$/, replacement: src('internal.ts') },
   { find: /^voicemode-events$/, replacement: src('index.ts') },
 ];

@@ -2,16 +2,12 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeValue } from './events/safe-json.js';
 import { REDACT_MODES, type RedactMode } from './events/sanitize.js';
+import { processEnv, readLogDirEnv, readLogEnv, readRedactEnv, type Env } from './environment.js';
 
 /**
  * Configuration exactly as the spec names it. Options passed in code override the
- * environment; the environment overrides the defaults.
- *
- * | variable                      | default            | values                         |
- * | VOICEMODE_EVENT_LOG_DIR       | ~/voicemode_logs   | a folder                       |
- * | VOICEMODE_EVENT_LOG_ENABLED   | true               | true/false/1/0/yes/no          |
- * | VOICEMODE_EVENT_LOG_ROTATION  | daily              | daily, hourly, none            |
- * | VOICEMODE_EVENT_LOG_REDACT    | none               | none, text, all                |
+ * environment (read in environment.ts, which lists every variable); the environment overrides
+ * the defaults (~/voicemode_logs, enabled, daily, no redaction).
  */
 export type Rotation = 'daily' | 'hourly' | 'none';
 export const ROTATIONS: readonly Rotation[] = ['daily', 'hourly', 'none'];
@@ -34,6 +30,9 @@ export interface EventLogConfig {
   rotation: Rotation;
   flushIntervalMs: number;
   redact: RedactMode;
+  /** From the environment only (options for them are startTelemetry's). */
+  retentionDays?: number;
+  compressAfterDays?: number;
 }
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 200;
@@ -57,35 +56,9 @@ export const warnOnce: Warn = (message) => {
   warnStderr(message);
 };
 
-const TRUE = new Set(['true', '1', 'yes']);
-const FALSE = new Set(['false', '0', 'no']);
-
-/** Parses a boolean env value; anything unrecognised warns once and keeps the default. */
-export function parseBooleanEnv(name: string, raw: string | undefined, fallback: boolean, warn: Warn = warnOnce): boolean {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const v = raw.trim().toLowerCase();
-  if (TRUE.has(v)) return true;
-  if (FALSE.has(v)) return false;
-  warn(`${name}=${JSON.stringify(raw)} is not one of true/false/1/0/yes/no; using the default (${fallback})`);
-  return fallback;
-}
-
-function parseRotation(raw: string | undefined, warn: Warn): Rotation {
-  if (raw === undefined || raw.trim() === '') return 'daily';
-  const v = raw.trim().toLowerCase();
-  if ((ROTATIONS as readonly string[]).includes(v)) return v as Rotation;
-  warn(`VOICEMODE_EVENT_LOG_ROTATION=${JSON.stringify(raw)} is not one of ${ROTATIONS.join('/')}; using daily`);
-  return 'daily';
-}
-
 /** VOICEMODE_EVENT_LOG_REDACT: none (default), text or all; anything else warns once and keeps none. */
-export function resolveRedactMode(env: NodeJS.ProcessEnv, warn: Warn = warnOnce): RedactMode {
-  const raw = env.VOICEMODE_EVENT_LOG_REDACT;
-  if (raw === undefined || raw.trim() === '') return 'none';
-  const v = raw.trim().toLowerCase();
-  if ((REDACT_MODES as readonly string[]).includes(v)) return v as RedactMode;
-  warn(`VOICEMODE_EVENT_LOG_REDACT=${JSON.stringify(raw)} is not one of ${REDACT_MODES.join('/')}; using none`);
-  return 'none';
+export function resolveRedactMode(env: Env = processEnv(), warn: Warn = warnOnce): RedactMode {
+  return readRedactEnv(env, warn) ?? 'none';
 }
 
 function expandHome(p: string): string {
@@ -100,20 +73,21 @@ export const VOICEMODE_LOG_DIR = '~/.voicemode/logs/events';
  * The folders the CLI reads when given no path: $VOICEMODE_EVENT_LOG_DIR when set, else both
  * the spec's and voicemode's default folders (the caller keeps those that exist).
  */
-export function defaultReadDirs(env: NodeJS.ProcessEnv = process.env): { dirs: string[]; fromEnv: boolean } {
-  const fromEnv = env.VOICEMODE_EVENT_LOG_DIR?.trim();
+export function defaultReadDirs(env: Env = processEnv()): { dirs: string[]; fromEnv: boolean } {
+  const fromEnv = readLogDirEnv(env);
   if (fromEnv) return { dirs: [resolve(expandHome(fromEnv))], fromEnv: true };
   return { dirs: [DEFAULT_LOG_DIR, VOICEMODE_LOG_DIR].map((d) => resolve(expandHome(d))), fromEnv: false };
 }
 
 export function resolveConfig(
   options: EventLogOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
+  env: Env = processEnv(),
   warn: Warn = warnOnce,
 ): EventLogConfig {
-  const dir = options.dir ?? (env.VOICEMODE_EVENT_LOG_DIR?.trim() || DEFAULT_LOG_DIR);
-  const enabled = options.enabled ?? parseBooleanEnv('VOICEMODE_EVENT_LOG_ENABLED', env.VOICEMODE_EVENT_LOG_ENABLED, true, warn);
-  const rotation = options.rotation ?? parseRotation(env.VOICEMODE_EVENT_LOG_ROTATION, warn);
+  const fromEnv = readLogEnv(env, warn);
+  const dir = options.dir ?? fromEnv.dir ?? DEFAULT_LOG_DIR;
+  const enabled = options.enabled ?? fromEnv.enabled ?? true;
+  const rotation = options.rotation ?? fromEnv.rotation ?? 'daily';
   if (options.rotation !== undefined && !ROTATIONS.includes(options.rotation)) {
     throw new TypeError(`voicemode-events: rotation must be one of ${ROTATIONS.join(', ')}, got ${describeValue(options.rotation)}`);
   }
@@ -124,8 +98,11 @@ export function resolveConfig(
   if (options.redact !== undefined && !REDACT_MODES.includes(options.redact)) {
     throw new TypeError(`voicemode-events: redact must be one of ${REDACT_MODES.join(', ')}, got ${describeValue(options.redact)}`);
   }
-  const redact = options.redact ?? resolveRedactMode(env, warn);
-  return { dir: resolve(expandHome(dir)), enabled, rotation, flushIntervalMs, redact };
+  const redact = options.redact ?? fromEnv.redact ?? 'none';
+  const config: EventLogConfig = { dir: resolve(expandHome(dir)), enabled, rotation, flushIntervalMs, redact };
+  if (fromEnv.retentionDays !== undefined) config.retentionDays = fromEnv.retentionDays;
+  if (fromEnv.compressAfterDays !== undefined) config.compressAfterDays = fromEnv.compressAfterDays;
+  return config;
 }
 
 /** The file an event belongs to, by the event's UTC date (and hour for hourly rotation). */

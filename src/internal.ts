@@ -24,5 +24,6 @@ export { prepareData, type RedactMode } from './events/sanitize.js';
 export { jsonMayHoldSecret } from './events/secret-rules.js';
 export { liveEvents } from './events/live-bus.js';
 export { defaultReadDirs, resolveConfig, resolveRedactMode, warnStderr } from './config.js';
+export { processEnv, readOtelEnv, type Env } from './environment.js';
 export { NotRegularFileError, READ_FLAGS, STREAM_READ_FLAGS, describeOpenError, fileKind, openRegular } from './fs/regular-file.js';
 export { probeDir } from './sink/jsonl-file-writer.js';

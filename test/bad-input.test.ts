@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createVoiceEvents } from '../src/index.js';
+import { createVoiceEvents } from './helpers/lib.js';
 import { DATA_LIMITS, prepareData, redactText } from '../src/events/sanitize.js';
 import { makeHarness, type Harness } from './helpers/harness.js';
 

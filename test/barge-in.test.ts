@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deriveMetrics, SPAN_TTS, SPAN_TURN, type EventRecord } from '../src/index.js';
+import { deriveMetrics, SPAN_TTS, SPAN_TURN, type EventRecord } from './helpers/lib.js';
 import { expectAllowedTree, makeHarness, type Harness } from './helpers/harness.js';
 
 let h: Harness;

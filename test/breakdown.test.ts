@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { deriveMetrics, SEGMENT_NAMES, type EventRecord, type MetricSample } from '../src/index.js';
+import { deriveMetrics, SEGMENT_NAMES, type EventRecord, type MetricSample } from './helpers/lib.js';
 import { makeHarness } from './helpers/harness.js';
 
 const T0 = Date.UTC(2026, 10, 30, 9, 0, 0) * 1000;

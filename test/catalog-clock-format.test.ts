@@ -8,7 +8,7 @@ import {
   isValidEventType,
   parseTimestampUs,
   usToHrTime,
-} from '../src/index.js';
+} from './helpers/lib.js';
 
 describe('event catalog', () => {
   it('has the spec’s 18 event types', () => {

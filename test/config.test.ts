@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileNameFor, resolveConfig } from '../src/index.js';
+import { fileNameFor, resolveConfig } from './helpers/lib.js';
 
 function resolveWith(env: Record<string, string>, options = {}) {
   const warnings: string[] = [];

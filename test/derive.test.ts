@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsDeriver, deriveMetrics, type EventRecord, type MetricName } from '../src/index.js';
+import { MetricsDeriver, deriveMetrics, type EventRecord, type MetricName } from './helpers/lib.js';
 import { isSegment } from '../src/metrics/derive.js';
 
 const T0 = Date.UTC(2025, 5, 23, 15, 30, 0) * 1000;

@@ -1,7 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventLogger, type TtsOperation, SPAN_RECORDING, SPAN_SESSION, SPAN_STT, SPAN_TTS, SPAN_TURN, hrTimeToUs, parseTimestampUs } from '../src/index.js';
+import { EventLogger, type TtsOperation, SPAN_RECORDING, SPAN_SESSION, SPAN_STT, SPAN_TTS, SPAN_TURN, hrTimeToUs, parseTimestampUs } from './helpers/lib.js';
 import { expectAllowedTree, makeHarness, type Harness } from './helpers/harness.js';
 
 let h: Harness;

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, createVoiceEvents, fileNameFor } from '../src/index.js';
-import { JsonlEventProcessor, JsonlFileWriter, JsonlSpanExporter } from '../src/sdk/index.js';
+import { ManualClock, createVoiceEvents, fileNameFor } from './helpers/lib.js';
+import { JsonlEventProcessor, JsonlFileWriter, JsonlSpanExporter } from './helpers/lib.js';
 import { makeHarness, readLines, tempDir, type Harness } from './helpers/harness.js';
 
 const harnesses: Harness[] = [];

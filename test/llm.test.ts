@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SPAN_LLM, SPAN_TURN, createVoiceEvents, type Session } from '../src/index.js';
+import { SPAN_LLM, SPAN_TURN, createVoiceEvents, type Session } from './helpers/lib.js';
 import { expectAllowedTree, makeHarness, type Harness } from './helpers/harness.js';
 
 let h: Harness;

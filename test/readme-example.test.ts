@@ -55,7 +55,7 @@ describe("the README's usage example", () => {
     await run(...Object.values(fakes));
     await h.flush();
     const lines = h.lines();
-    const { deriveMetrics } = await import('../src/index.js');
+    const { deriveMetrics } = await import('./helpers/lib.js');
     const { lineToRecord } = await import('./helpers/harness.js');
     const { samples, totals } = deriveMetrics(lines.map(lineToRecord));
     const count = (m: string) => samples.filter((s) => s.metric === m).length;

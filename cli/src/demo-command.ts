@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { resolveConfig, warnStderr } from 'voicemode-events/internal';
+import { liveEvents, processEnv, resolveConfig, warnStderr } from 'voicemode-events/internal';
 import { runDemo, type DemoOptions } from './demo/run-demo.js';
-import { liveEvents } from 'voicemode-events/internal';
 import { startProgress } from './progress.js';
 import { addPricesOption } from './prices-option.js';
 import { pricesFromOptions } from './analysis/prices.js';
@@ -70,7 +69,7 @@ export function demoCommand(): Command {
         // as for any folder it cannot use: one warning, and the demo runs on without files
         const source = opts.dir !== undefined ? '--dir' : 'VOICEMODE_EVENT_LOG_DIR';
         warnStderr(`${file === dir ? '' : `cannot use ${dir}: `}${file} is a file, not a folder (${source} names the folder for the event logs); the demo continues without writing JSONL files`);
-        run = { ...run, env: { ...process.env, VOICEMODE_EVENT_LOG_ENABLED: 'false' } };
+        run = { ...run, env: { ...processEnv(), VOICEMODE_EVENT_LOG_ENABLED: 'false' } };
       }
       const before = liveEvents.emitted;
       const stop = startProgress((s) => `demo: ${s} s, ${liveEvents.emitted - before} events so far (${opts.sessions} conversation(s) of ${opts.turns} user turn(s) each)`);

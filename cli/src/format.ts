@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { Distribution } from './analysis/quantiles.js';
 import { formatTimestampUs } from 'voicemode-events/internal';
+import { noColor } from './environment.js';
 import { escapeControl, escapeJsonText } from './terminal-text.js';
 
 /** Width of the output: the terminal's columns, or 100 when stdout is not a terminal (a pipe, a file). */
@@ -51,7 +52,7 @@ export function statsJson(value: unknown): string {
 
 /** Colour only on a terminal and when NO_COLOR is not set (https://no-color.org). */
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
-  return stream.isTTY === true && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+  return stream.isTTY === true && !noColor();
 }
 
 /**

@@ -6,6 +6,8 @@ import { DataError, UsageError } from './reader/errors.js';
 import type { FileEvent } from './reader/parse-line.js';
 import { readEvents, type ReadStats } from './reader/read-events.js';
 import { escapeControl } from './terminal-text.js';
+import { processEnv } from 'voicemode-events/internal';
+import { isCi } from './environment.js';
 
 /** One warning line on stderr (paths and messages can hold anything: control characters escaped). */
 export function warnLine(message: string): void {
@@ -54,7 +56,7 @@ export function baseFilter(opts: InputOptions): EventFilter {
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 
 function progressBar(totalBytes: number, json: boolean): { update(b: number): void; stop(): void } | undefined {
-  if (json || !process.stderr.isTTY || totalBytes < PROGRESS_MIN_BYTES || process.env.CI) return undefined;
+  if (json || !process.stderr.isTTY || totalBytes < PROGRESS_MIN_BYTES || isCi()) return undefined;
   const mb = (b: number): string => (b / 1048576).toFixed(0);
   const bar = new cliProgress.SingleBar(
     {
@@ -97,7 +99,7 @@ export async function readInputs(
     // stderr, so that --json output stays one object
     warnLine(`reading ${inputs.join(' and ')}`);
   }
-  const files = await discoverFiles(inputs, process.env, warnLine);
+  const files = await discoverFiles(inputs, processEnv(), warnLine);
   const pred = compileFilter(filter);
   const total = files.reduce((s, f) => s + f.size, 0);
   const bar = progressBar(total, opts.json === true);

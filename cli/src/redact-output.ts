@@ -1,7 +1,4 @@
-import { resolveRedactMode } from 'voicemode-events/internal';
-import { ownValue, putData } from 'voicemode-events/internal';
-import { prepareData, type RedactMode } from 'voicemode-events/internal';
-import { jsonMayHoldSecret } from 'voicemode-events/internal';
+import { type Env, jsonMayHoldSecret, ownValue, prepareData, processEnv, putData, type RedactMode, resolveRedactMode } from 'voicemode-events/internal';
 
 /**
  * What the CLI prints or sends of event data follows the same rules as what the library writes
@@ -19,7 +16,7 @@ export interface OutputRedactor {
 /** The spec's and our fields of a line, printed as they are; every other top-level key is treated as data. */
 const LINE_FIELDS = new Set(['timestamp', 'event_type', 'session_id', 'turn', 'trace_id', 'span_id']);
 
-export function outputRedactor(env: NodeJS.ProcessEnv = process.env): OutputRedactor {
+export function outputRedactor(env: Env = processEnv()): OutputRedactor {
   const mode = resolveRedactMode(env);
   return {
     mode,

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deriveMetrics } from '../../src/index.js';
+import { deriveMetrics } from '../../test/helpers/lib.js';
 import { DEFAULT_DELAYS, SeededRandom, SimulatedVoice } from '../src/demo/simulated-voice.js';
 import { lineToRecord, readLines, tempDir } from '../../test/helpers/harness.js';
 

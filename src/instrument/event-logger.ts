@@ -2,6 +2,20 @@ import type { EventType } from '../events/catalog.js';
 import type { MetricName } from '../metrics/derive.js';
 import type { Session } from './session.js';
 import { VoiceEvents } from './voice-events.js';
+import type { EventLogOptions, Warn } from '../config.js';
+import { startDefaultSink, tracerProviderRegistered } from '../sink/default-sink.js';
+
+export interface EventLoggerOptions {
+  /** The VoiceEvents to log through (bound to your provider). Default: one on the global provider. */
+  voice?: VoiceEvents;
+  /**
+   * With no tracer provider registered (no `startTelemetry()`, no provider of your own), the
+   * logger starts the default JSONL sink itself, as the spec's logger always writes its files,
+   * and says so once on stderr. These options configure it (default: the environment), or
+   * `false` to write nothing without a provider.
+   */
+  defaultSink?: false | (EventLogOptions & { warn?: Warn });
+}
 
 /**
  * The spec's API, for code migrating from it: one current session per logger,
@@ -10,14 +24,18 @@ import { VoiceEvents } from './voice-events.js';
  * Differences from the spec's sketch, on purpose: metrics pair events correctly (never
  * negative; see metrics/derive.ts), and each value is the session's *mean* for that metric
  * (equal to the spec's single value when the session had one pair). Events land on the
- * session's span; use VoiceEvents for operation and turn spans.
+ * session's span; use VoiceEvents for operation and turn spans. With no tracer provider
+ * registered it writes the JSONL files itself (sink/default-sink.ts); with one, it uses it.
  */
 export class EventLogger {
   private readonly voice: VoiceEvents;
   private current: Session | undefined;
 
-  constructor(options: { voice?: VoiceEvents } = {}) {
+  constructor(options: EventLoggerOptions = {}) {
     this.voice = options.voice ?? new VoiceEvents();
+    if (options.voice === undefined && options.defaultSink !== false && !tracerProviderRegistered()) {
+      startDefaultSink(options.defaultSink ?? {});
+    }
   }
 
   get sessionId(): string | null {

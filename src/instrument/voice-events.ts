@@ -39,7 +39,7 @@ export class VoiceEvents {
     this.core = {
       tracer: options.tracer ?? trace.getTracer(TRACER_NAME),
       clock: options.clock ?? systemClock,
-      redact: options.redact ?? resolveRedactMode(process.env),
+      redact: options.redact ?? resolveRedactMode(),
       orphanDeriver: new MetricsDeriver((sample) => liveSamples.emit(sample)),
     };
   }

@@ -1,5 +1,6 @@
 import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { readOtelEnv, readPrometheusEnv, type Env, type OtelEnv } from '../environment.js';
 import { warnStderr, type Warn } from '../config.js';
 import { startMeterPipeline, type MeterPipeline, type MetricsOptions } from './meter-provider.js';
 import {
@@ -61,28 +62,29 @@ export const noticeStderr: Warn = (message) => {
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
 const FAILING_SHUTDOWN_TIMEOUT_MS = 1000;
 
-export function isSdkDisabled(env: NodeJS.ProcessEnv): boolean {
-  return env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+export function isSdkDisabled(env: OtelEnv): boolean {
+  return env.sdkDisabled;
 }
 
 /**
  * service.name: the option, else OTEL_SERVICE_NAME, else `voicemode`; other attributes from
  * OTEL_RESOURCE_ATTRIBUTES (the resources package's env detector, which reads process.env).
  */
-export function buildResource(serviceName: string | undefined, env: NodeJS.ProcessEnv): Resource {
+export function buildResource(serviceName: string | undefined, env: OtelEnv): Resource {
   const detected = detectResources({ detectors: [envDetector] });
-  const name = serviceName ?? env.OTEL_SERVICE_NAME?.trim() ?? (detected.attributes['service.name'] as string | undefined);
+  const name = serviceName ?? env.serviceName ?? (detected.attributes['service.name'] as string | undefined);
   return detected.merge(resourceFromAttributes({ 'service.name': name || 'voicemode' }));
 }
 
 export function startExportPipeline(config: {
   options: ExportOptions;
-  env: NodeJS.ProcessEnv;
+  env: Env;
   serviceName: string | undefined;
   warn?: Warn;
 }): ExportPipeline {
-  const { options, env } = config;
+  const { options } = config;
   const warn = config.warn ?? warnStderr;
+  const env = readOtelEnv(config.env);
   const resource = buildResource(config.serviceName, env);
   const disabled = isSdkDisabled(env);
   const otlp = resolveOtlp(disabled ? false : options.otlp, env);
@@ -98,7 +100,15 @@ export function startExportPipeline(config: {
   const meters =
     disabled || options.metrics === false
       ? undefined
-      : startMeterPipeline({ resource, otlp: otlp.metrics, monitor, options: options.metrics ?? {}, env, warn });
+      : startMeterPipeline({
+          resource,
+          otlp: otlp.metrics,
+          monitor,
+          options: options.metrics ?? {},
+          otel: env,
+          prometheus: readPrometheusEnv(config.env, warn),
+          warn,
+        });
   return {
     resource,
     otlp,

@@ -10,7 +10,8 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { warnOnce, type Warn } from '../config.js';
+import type { Warn } from '../config.js';
+import type { OtelEnv, PrometheusEnv } from '../environment.js';
 import { installVoiceInstruments } from '../metrics/otel-instruments.js';
 import { type OutageMonitor, type SignalTarget } from './otlp.js';
 
@@ -38,29 +39,12 @@ export interface MetricsOptions {
 export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 10_000;
 export const METER_NAME = 'voicemode-events';
 
-function positiveInt(raw: string | undefined): number | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
 /** The Prometheus endpoint asked for by option or env, or undefined. */
-export function resolvePrometheus(
-  option: PrometheusOptions | false | undefined,
-  env: NodeJS.ProcessEnv,
-  warn: Warn = warnOnce,
-): Required<PrometheusOptions> | undefined {
+export function resolvePrometheus(option: PrometheusOptions | false | undefined, env: PrometheusEnv): Required<PrometheusOptions> | undefined {
   if (option === false) return undefined;
-  const host = option?.host ?? (env.VOICEMODE_PROMETHEUS_HOST?.trim() || '127.0.0.1');
+  const host = option?.host ?? env.host ?? '127.0.0.1';
   if (option) return { port: option.port, host };
-  const raw = env.VOICEMODE_PROMETHEUS_PORT;
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    warn(`VOICEMODE_PROMETHEUS_PORT=${JSON.stringify(raw)} is not a port number; no Prometheus endpoint`);
-    return undefined;
-  }
-  return { port, host };
+  return env.port === undefined ? undefined : { port: env.port, host };
 }
 
 /** Reports each metric export's result to the outage monitor; otherwise the OTLP exporter as is. */
@@ -105,19 +89,20 @@ export interface MeterPipelineConfig {
   otlp: SignalTarget | undefined;
   monitor: OutageMonitor;
   options: MetricsOptions;
-  env: NodeJS.ProcessEnv;
+  otel: OtelEnv;
+  prometheus: PrometheusEnv;
   warn: Warn;
 }
 
 /** Undefined when there is nowhere to send metrics (no OTLP metrics endpoint, no Prometheus port). */
 export function startMeterPipeline(config: MeterPipelineConfig): MeterPipeline | undefined {
-  const { options, env, warn } = config;
-  const prom = resolvePrometheus(options.prometheus, env, warn);
+  const { options, otel, warn } = config;
+  const prom = resolvePrometheus(options.prometheus, config.prometheus);
   const readers: IMetricReader[] = [];
 
   if (config.otlp) {
-    const interval = options.exportIntervalMillis ?? positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL) ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS;
-    const timeout = Math.min(options.exportTimeoutMillis ?? positiveInt(env.OTEL_METRIC_EXPORT_TIMEOUT) ?? interval, interval);
+    const interval = options.exportIntervalMillis ?? otel.metricExportIntervalMs ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS;
+    const timeout = Math.min(options.exportTimeoutMillis ?? otel.metricExportTimeoutMs ?? interval, interval);
     const t = config.otlp;
     const exporter = new OTLPMetricExporter({ url: t.url, headers: t.headers, timeoutMillis: t.timeoutMillis, httpAgentOptions: config.monitor.agents.factory });
     readers.push(

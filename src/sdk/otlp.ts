@@ -3,6 +3,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { BatchSpanProcessor as BatchSpanProcessorType, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { warnStderr, type Warn } from '../config.js';
+import type { OtelEnv } from '../environment.js';
 import { BackgroundAgents } from './background-agent.js';
 
 /**
@@ -48,31 +49,6 @@ function nonEmpty(v: string | undefined): string | undefined {
   return t ? t : undefined;
 }
 
-/** `a=b,c=d` (values URL-encoded) as the OTLP spec defines OTEL_EXPORTER_OTLP_HEADERS. */
-export function parseOtlpHeaders(raw: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!raw) return out;
-  for (const part of raw.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const key = part.slice(0, eq).trim();
-    let value = part.slice(eq + 1).trim();
-    try {
-      value = decodeURIComponent(value);
-    } catch {
-      // keep the raw value
-    }
-    if (key) out[key] = value;
-  }
-  return out;
-}
-
-function positiveNumber(raw: string | undefined): number | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
-}
-
 /** Appends `path` to the URL's path (a query string, if any, stays a query string). */
 function joinPath(base: string, path: string): string {
   try {
@@ -89,25 +65,19 @@ function joinPath(base: string, path: string): string {
  * (option or env) is used verbatim; the generic one gets `v1/traces` / `v1/metrics` appended;
  * no endpoint anywhere means no OTLP export of that signal (the JSONL sink works alone).
  */
-export function resolveOtlp(options: OtlpOptions | false | undefined, env: NodeJS.ProcessEnv): ResolvedOtlp {
+export function resolveOtlp(options: OtlpOptions | false | undefined, env: OtelEnv): ResolvedOtlp {
   if (options === false) return { traces: undefined, metrics: undefined };
   const o = options ?? {};
-  const base = nonEmpty(o.endpoint) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  const generic = parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS);
+  const base = nonEmpty(o.endpoint) ?? env.otlp.endpoint;
   const target = (signal: Signal): SignalTarget | undefined => {
-    const upper = signal.toUpperCase();
-    const specific =
-      nonEmpty(signal === 'traces' ? o.tracesEndpoint : o.metricsEndpoint) ?? nonEmpty(env[`OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`]);
+    const own = signal === 'traces' ? env.traces : env.metrics;
+    const specific = nonEmpty(signal === 'traces' ? o.tracesEndpoint : o.metricsEndpoint) ?? own.endpoint;
     const url = specific ?? (base ? joinPath(base, `v1/${signal}`) : undefined);
     if (!url) return undefined;
     return {
       url,
-      headers: { ...generic, ...parseOtlpHeaders(env[`OTEL_EXPORTER_OTLP_${upper}_HEADERS`]), ...(o.headers ?? {}) },
-      timeoutMillis:
-        o.timeoutMillis ??
-        positiveNumber(env[`OTEL_EXPORTER_OTLP_${upper}_TIMEOUT`]) ??
-        positiveNumber(env.OTEL_EXPORTER_OTLP_TIMEOUT) ??
-        DEFAULT_TIMEOUT_MS,
+      headers: { ...env.otlp.headers, ...own.headers, ...(o.headers ?? {}) },
+      timeoutMillis: o.timeoutMillis ?? own.timeoutMs ?? env.otlp.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     };
   };
   return { traces: target('traces'), metrics: target('metrics') };
@@ -339,6 +309,6 @@ export function createOtlpSpanProcessor(
 }
 
 /** The queue bound in effect (option, env, SDK default), for messages and docs. */
-export function effectiveQueueSize(batch: BatchOptions, env: NodeJS.ProcessEnv): number {
-  return batch.maxQueueSize ?? positiveNumber(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? DEFAULT_MAX_QUEUE_SIZE;
+export function effectiveQueueSize(batch: BatchOptions, env: OtelEnv): number {
+  return batch.maxQueueSize ?? env.bspMaxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE;
 }

@@ -7,7 +7,8 @@ import { TRACER_NAME, VoiceEvents } from '../instrument/voice-events.js';
 import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
 import { systemClock, type Clock } from '../time/clock.js';
-import { parseDays, scheduleRetention } from '../sink/retention.js';
+import { scheduleRetention } from '../sink/retention.js';
+import { processEnv } from '../environment.js';
 import { installExitHooks } from './exit-hooks.js';
 import { METER_NAME } from './meter-provider.js';
 import { startExportPipeline, type ExportOptions, type ExportPipeline } from './export-pipeline.js';
@@ -68,7 +69,7 @@ export const DEFAULT_EVENT_COUNT_LIMIT = 10_000;
  * provider skip this and add `new JsonlEventProcessor()` to it instead.
  */
 export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
-  const env = options.env ?? process.env;
+  const env = options.env ?? processEnv();
   const warn = options.warn ?? warnStderr;
   const config = resolveConfig(options, env);
   const jsonl = config.enabled
@@ -111,9 +112,8 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     ? scheduleRetention(
         config.dir,
         {
-          retentionDays: options.retentionDays ?? parseDays('VOICEMODE_EVENT_LOG_RETENTION_DAYS', env.VOICEMODE_EVENT_LOG_RETENTION_DAYS, 0, warnOnce),
-          compressAfterDays:
-            options.compressAfterDays ?? parseDays('VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS', env.VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS, 1, warnOnce),
+          retentionDays: options.retentionDays ?? config.retentionDays,
+          compressAfterDays: options.compressAfterDays ?? config.compressAfterDays,
           // the writer names its file from the events' clock: that file is live whatever Date.now() says
           writerNowMs: () => (options.clock ?? systemClock).nowUs() / 1000,
         },

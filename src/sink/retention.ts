@@ -141,15 +141,6 @@ async function createExclusive(tmp: string, path: string, warn: Warn | undefined
   return open(tmp, flags, 0o600);
 }
 
-/** Parses a whole number of days >= min from the environment; anything else warns and is ignored. */
-export function parseDays(name: string, raw: string | undefined, min: number, warn: Warn): number | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  if (Number.isInteger(n) && n >= min) return n;
-  warn(`${name}=${JSON.stringify(raw)} is not a whole number of days >= ${min}; ignored (files are kept)`);
-  return undefined;
-}
-
 /** Runs the policy now and then every hour until stopped. The timer never keeps the process alive. */
 export function scheduleRetention(dir: string, policy: RetentionPolicy, warn: Warn, everyMs = 3_600_000): () => void {
   if (policy.retentionDays === undefined && policy.compressAfterDays === undefined) return () => undefined;

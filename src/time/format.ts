@@ -59,3 +59,42 @@ export function parseTimestampUs(text: string): number {
   }
   return (baseMs - offsetMin * 60_000) * 1000 + micros;
 }
+
+/**
+ * The timestamp forms a log line may carry, with the epoch microseconds each example means:
+ * the one definition the three parsers follow. `parseTimestampUs` (above) reads all of them;
+ * the reader's fast paths (`cli/src/reader/parse-line.ts` on text, `cli/src/reader/scan-line.ts`
+ * on bytes) read the common ones directly and hand everything else to it.
+ * cli/test/reader/timestamp-forms.test.ts runs every row, and every rejected text, through all
+ * three (and fast-check timestamps through the fast paths against this parser).
+ */
+export const TIMESTAMP_FORMS: readonly { form: string; example: string; us: number }[] = [
+  { form: 'ours: six fraction digits, Z', example: '2026-01-05T09:00:00.003405Z', us: 1767603600003405 },
+  { form: 'Python isoformat(), UTC offset', example: '2025-06-23T15:30:45.123456+00:00', us: 1750692645123456 },
+  { form: 'Python isoformat(), no fraction when microseconds are 0', example: '2025-06-23T15:30:45+00:00', us: 1750692645000000 },
+  { form: 'any offset', example: '2025-06-23T15:30:45.5-05:30', us: 1750712445500000 },
+  { form: 'offset without colon', example: '2025-06-23T17:30:45+0200', us: 1750692645000000 },
+  { form: 'fraction of 1 to 5 digits', example: '2025-06-23T15:30:45.12Z', us: 1750692645120000 },
+  { form: 'fraction over 6 digits (truncated to µs)', example: '2025-06-23T15:30:45.123456789Z', us: 1750692645123456 },
+  { form: 'comma before the fraction', example: '2025-06-23T15:30:45,25Z', us: 1750692645250000 },
+  { form: 'lowercase z', example: '2025-06-23T15:30:45.000001z', us: 1750692645000001 },
+  { form: 'lowercase t', example: '2025-06-23t15:30:45Z', us: 1750692645000000 },
+  { form: 'space instead of T', example: '2025-06-23 15:30:45.25Z', us: 1750692645250000 },
+  { form: 'no offset: read as UTC', example: '2025-06-23T15:30:45.25', us: 1750692645250000 },
+  { form: 'minutes only', example: '2025-06-23T15:30Z', us: 1750692600000000 },
+];
+
+/** Texts no parser accepts (the line is then malformed and counted, never guessed). */
+export const REJECTED_TIMESTAMPS: readonly string[] = [
+  '',
+  'yesterday',
+  '2025-13-23T15:30:45Z',
+  '2025-06-23T24:30:45Z',
+  '2025-06-23T15:60:45Z',
+  '2025-06-23T15:30:60Z',
+  '2025-06-23T15:30:45.Z',
+  '2025-6-23T15:30:45Z',
+  '2025-06-23T15:30:45+5',
+  '2025-06-23T15:30:45Zjunk',
+  '1750692645',
+];

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'vitest';
-import { ALLOWED_PARENTS, createVoiceEvents, parseTimestampUs, type Clock, type EventRecord, type VoiceEvents } from '../../src/index.js';
-import { JsonlEventProcessor, JsonlFileWriter } from '../../src/sdk/index.js';
+import { ALLOWED_PARENTS, createVoiceEvents, parseTimestampUs, type Clock, type EventRecord, type VoiceEvents } from './lib.js';
+import { JsonlEventProcessor, JsonlFileWriter } from './lib.js';
 import type { Rotation } from '../../src/config.js';
 import type { OpenFile } from '../../src/sink/jsonl-file-writer.js';
 

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { HISTOGRAMS } from '../../src/sdk/index.js';
+import { HISTOGRAMS } from '../helpers/lib.js';
 import { GEN_AI_DURATION, GEN_AI_TOKEN_USAGE, SEGMENT_HISTOGRAM } from '../../src/metrics/otel-instruments.js';
 import { DASHBOARD_PATH, dashboardQueries } from './dashboard.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { liveSamples, type MetricSample, type Session, type Turn } from '../../src/index.js';
+import { liveSamples, type MetricSample, type Session, type Turn } from '../helpers/lib.js';
 import { makeHarness, type Harness } from '../helpers/harness.js';
 
 const harnesses: Harness[] = [];

@@ -212,7 +212,7 @@ describe('shutting down while the folder is unusable', () => {
     expect(h.writer.dropped).toBe(30);
     expect(h.warnings.slice(before).filter((w) => w.includes('30 events could not be written'))).toHaveLength(1);
 
-    const { JsonlSpanExporter, JsonlFileWriter } = await import('../../src/sdk/index.js');
+    const { JsonlSpanExporter, JsonlFileWriter } = await import('../helpers/lib.js');
     const exporter = new JsonlSpanExporter({ writer: new JsonlFileWriter({ dir, warn: () => undefined }) });
     h.voice.logEvent('ANOTHER'); // a finished span to export
     await h.provider.forceFlush();

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FLUSH_INTERVAL_MS } from '../../src/index.js';
+import { DEFAULT_FLUSH_INTERVAL_MS } from '../helpers/lib.js';
 import { tempDir } from '../helpers/harness.js';
 import { filterChildStderr } from '../helpers/quiet-warnings.js';
 

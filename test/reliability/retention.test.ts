@@ -2,7 +2,8 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSy
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { applyRetention, parseDays } from '../../src/sink/retention.js';
+import { applyRetention } from '../../src/sink/retention.js';
+import { readLogEnv } from '../../src/environment.js';
 import { tempDir } from '../helpers/harness.js';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -82,12 +83,12 @@ describe('retention of old files', () => {
     ['', undefined],
     [undefined, undefined],
   ])('parses %j as %j', (raw, n) => {
-    expect(parseDays('VOICEMODE_EVENT_LOG_RETENTION_DAYS', raw, 0, () => undefined)).toBe(n);
+    expect(readLogEnv({ VOICEMODE_EVENT_LOG_RETENTION_DAYS: raw }, () => undefined).retentionDays).toBe(n);
   });
 
   it.each(['-1', '1.5', 'week'])('warns about %j and keeps files', (raw) => {
     const warnings: string[] = [];
-    expect(parseDays('VOICEMODE_EVENT_LOG_RETENTION_DAYS', raw, 0, (m) => warnings.push(m))).toBeUndefined();
+    expect(readLogEnv({ VOICEMODE_EVENT_LOG_RETENTION_DAYS: raw }, (m) => warnings.push(m)).retentionDays).toBeUndefined();
     expect(warnings[0]).toContain(raw);
   });
 

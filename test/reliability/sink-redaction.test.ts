@@ -2,9 +2,9 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createVoiceEvents } from '../../src/index.js';
+import { createVoiceEvents } from '../helpers/lib.js';
 import { redactText } from '../../src/events/sanitize.js';
-import { JsonlEventProcessor, JsonlFileWriter, JsonlSpanExporter } from '../../src/sdk/index.js';
+import { JsonlEventProcessor, JsonlFileWriter, JsonlSpanExporter } from '../helpers/lib.js';
 import { tempDir } from '../helpers/harness.js';
 
 /**

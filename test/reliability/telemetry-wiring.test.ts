@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTelemetry, type Telemetry } from '../../src/sdk/index.js';
+import { startTelemetry, type Telemetry } from '../helpers/lib.js';
 import { tempDir } from '../helpers/harness.js';
 import { mountTmpfs, requireOrSkip } from '../helpers/tmpfs.js';
 import { freePort } from '../otel/net.js';

@@ -1,6 +1,5 @@
-import { kindOfErrorEvent } from 'voicemode-events/internal';
-import { METRIC_NAMES, MetricsDeriver, SEGMENT_NAMES, zeroCounts, type DerivationTotals, type MetricName, type SegmentName } from 'voicemode-events/metrics';
-import { putData } from 'voicemode-events/internal';
+import { kindOfErrorEvent, putData } from 'voicemode-events/internal';
+import { type DerivationTotals, METRIC_NAMES, type MetricName, MetricsDeriver, SEGMENT_NAMES, type SegmentName, zeroCounts } from 'voicemode-events/metrics';
 import { ChurnMap } from '../reader/churn-map.js';
 import type { FileEvent } from '../reader/parse-line.js';
 import { withCapacity } from '../reader/typed-arrays.js';

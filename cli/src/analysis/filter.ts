@@ -1,6 +1,5 @@
-import { ownValue } from 'voicemode-events/internal';
 import type { EventRecord } from 'voicemode-events';
-import { parseTimestampUs } from 'voicemode-events/internal';
+import { ownValue, parseTimestampUs } from 'voicemode-events/internal';
 
 /**
  * Event filters shared by the commands: session, time range, event type glob, and

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { type Env, processEnv } from 'voicemode-events/internal';
+import { pricesPath } from '../environment.js';
 import { UsageError } from '../reader/errors.js';
 
 /**
@@ -132,7 +134,7 @@ export async function loadPriceTable(path: string): Promise<PriceTable> {
 }
 
 /** The table named by `--prices`, else by VOICEMODE_PRICES; undefined when neither is set. */
-export async function pricesFromOptions(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<PriceTable | undefined> {
-  const path = flag ?? (env.VOICEMODE_PRICES?.trim() || undefined);
+export async function pricesFromOptions(flag: string | undefined, env: Env = processEnv()): Promise<PriceTable | undefined> {
+  const path = flag ?? pricesPath(env);
   return path === undefined ? undefined : loadPriceTable(path);
 }

@@ -1,18 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import { ownValue } from 'voicemode-events/internal';
 import type { EventRecord } from 'voicemode-events';
-import {
-  ATTR_MODEL,
-  ATTR_PROVIDER,
-  ATTR_SESSION_ID,
-  ATTR_TRANSPORT,
-  ATTR_TURN_NUMBER,
-  ATTR_VOICE,
-  SPAN_EVENT,
-  SPAN_SESSION,
-  SPAN_TURN,
-} from 'voicemode-events/internal';
-import { OPERATION_KINDS, kindOfEventType } from 'voicemode-events/internal';
+import { ATTR_MODEL, ATTR_PROVIDER, ATTR_SESSION_ID, ATTR_TRANSPORT, ATTR_TURN_NUMBER, ATTR_VOICE, kindOfEventType, OPERATION_KINDS, ownValue, SPAN_EVENT, SPAN_SESSION, SPAN_TURN } from 'voicemode-events/internal';
 import { TurnAssigner } from './turns.js';
 
 /**

@@ -1,4 +1,4 @@
-import { SERIES_NAMES, type SeriesName, type MetricSample } from 'voicemode-events/metrics';
+import { type MetricSample, SERIES_NAMES, type SeriesName } from 'voicemode-events/metrics';
 
 /**
  * Metric samples kept in columns of typed arrays (not one object each), so a year of logs

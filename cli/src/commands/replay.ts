@@ -4,11 +4,10 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { dataToAttributes } from 'voicemode-events/internal';
+import { dataToAttributes, type Env, processEnv, readOtelEnv, usToHrTime } from 'voicemode-events/internal';
 import { countSpans, planSpans, type PlannedSpan } from '../analysis/rebuild.js';
 import { DataError, UsageError } from '../reader/errors.js';
 import { SessionSorter } from '../reader/session-sorter.js';
-import { usToHrTime } from 'voicemode-events/internal';
 import { writeOut } from '../format.js';
 import { outputRedactor } from '../redact-output.js';
 import { positiveIntArg } from './summary.js';
@@ -21,11 +20,12 @@ interface ReplayOptions extends InputOptions {
 }
 
 /** The traces URL: --endpoint (a base URL gets /v1/traces), else the OTel env variables, else localhost:4318. */
-export function tracesUrl(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+export function tracesUrl(endpoint: string | undefined, env: Env = processEnv()): string {
   const withPath = (base: string): string => (/\/v1\/traces\/?$/.test(base) ? base : base.replace(/\/+$/, '') + '/v1/traces');
   if (endpoint) return withPath(endpoint);
-  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) return withPath(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const otel = readOtelEnv(env);
+  if (otel.traces.endpoint) return otel.traces.endpoint;
+  if (otel.otlp.endpoint) return withPath(otel.otlp.endpoint);
   return 'http://localhost:4318/v1/traces';
 }
 
@@ -60,7 +60,7 @@ export function replayCommand(): Command {
     .option('--endpoint <url>', 'OTLP/HTTP endpoint: a base URL (http://localhost:4318) or the full /v1/traces URL (default: OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, else http://localhost:4318)')
     .option('--session <id>', 'only this session')
     .option('--timeout <ms>', 'give up on an export request after this many milliseconds', positiveIntArg('--timeout'), 10_000)
-    .option('--service-name <name>', 'service.name of the replayed spans', process.env.OTEL_SERVICE_NAME || 'voicemode');
+    .option('--service-name <name>', 'service.name of the replayed spans', readOtelEnv(processEnv()).serviceName ?? 'voicemode');
   addTimeOptions(cmd);
   addVerboseOption(cmd);
   return cmd

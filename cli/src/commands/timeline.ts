@@ -1,7 +1,7 @@
 import { outputRedactor } from '../redact-output.js';
 import { Command } from 'commander';
 import { TurnAssigner } from '../analysis/turns.js';
-import { deriveMetrics, isSegment, METRIC_NAMES, SEGMENT_NAMES, type MetricName, type MetricSample, type SegmentName } from 'voicemode-events/metrics';
+import { deriveMetrics, isSegment, METRIC_NAMES, type MetricName, type MetricSample, SEGMENT_NAMES, type SegmentName } from 'voicemode-events/metrics';
 import { DataError } from '../reader/errors.js';
 import type { FileEvent } from '../reader/parse-line.js';
 import { iso, micro, outputColumns, sec, useColor, wrapParts, writeOut } from '../format.js';

@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import Table from 'cli-table3';
-import { resolveConfig, warnStderr } from 'voicemode-events/internal';
-import type { MetricName, SessionMetrics } from 'voicemode-events';
+import type { SessionMetrics } from 'voicemode-events';
+import { type Env, liveEvents, probeDir, processEnv, readOtelEnv, resolveConfig, warnStderr } from 'voicemode-events/internal';
+import type { MetricName } from 'voicemode-events/metrics';
 import { startTelemetry } from 'voicemode-events/sdk';
-import { liveEvents, probeDir } from 'voicemode-events/internal';
 import type { PriceTable } from '../analysis/prices.js';
 import { UsageCounter, type CostJson, type SessionUsage } from '../analysis/usage.js';
 import { costText, money } from '../render-usage.js';
@@ -20,7 +20,7 @@ export interface DemoOptions {
   noSpeechRate?: number;
   /** Probability that the user talks over a reply. */
   bargeInRate?: number;
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   out?: NodeJS.WritableStream;
   /** Price the demo's usage (its providers: openai tts-1 and gpt-4o-mini, whisper base). */
   prices?: PriceTable | undefined;
@@ -42,7 +42,7 @@ export interface DemoResult {
  * warning and the demo still completes: logging never takes the app down.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const env = options.env ?? process.env;
+  const env = options.env ?? processEnv();
   const out = options.out ?? process.stdout;
   const config = resolveConfig(options.dir === undefined ? {} : { dir: options.dir }, env);
   let enabled = config.enabled;
@@ -54,7 +54,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
   }
   // Exports over OTLP when OTEL_EXPORTER_OTLP_(TRACES_|METRICS_)ENDPOINT is set; shutdown() below flushes it.
-  const serviceName = env.OTEL_SERVICE_NAME?.trim() || 'voicemode-demo';
+  const serviceName = readOtelEnv(env).serviceName ?? 'voicemode-demo';
   const telemetry = startTelemetry({ dir: config.dir, enabled, env, serviceName });
   out.write(
     // the table counts the opening greeting as a turn too

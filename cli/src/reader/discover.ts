@@ -1,8 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { defaultReadDirs, resolveConfig } from 'voicemode-events/internal';
+import { defaultReadDirs, describeOpenError, type Env, fileKind, NotRegularFileError, openRegular, processEnv, resolveConfig } from 'voicemode-events/internal';
 import { DataError, UsageError } from './errors.js';
-import { describeOpenError, fileKind, NotRegularFileError, openRegular } from 'voicemode-events/internal';
 
 /** One input file of a run. */
 export interface SourceFile {
@@ -41,7 +40,7 @@ async function probe(path: string): Promise<{ gz: boolean; size: number }> {
  * ~/voicemode_logs (the spec's) and ~/.voicemode/logs/events (voicemode's) that exist — the ones
  * holding logs when at least one does. Throws a UsageError naming both when neither exists.
  */
-export async function defaultInputs(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+export async function defaultInputs(env: Env = processEnv()): Promise<string[]> {
   const { dirs, fromEnv } = defaultReadDirs(env);
   if (fromEnv) return dirs;
   const existing: string[] = [];
@@ -72,7 +71,7 @@ export async function defaultInputs(env: NodeJS.ProcessEnv = process.env): Promi
  */
 export async function discoverFiles(
   paths: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: Env = processEnv(),
   warn: (message: string) => void = () => undefined,
 ): Promise<SourceFile[]> {
   const inputs = paths.length > 0 ? paths.map((p) => resolve(p)) : [resolveConfig({}, env).dir];

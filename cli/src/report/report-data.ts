@@ -3,8 +3,8 @@ import { interruptions, type Analysis } from '../analysis/analyzer.js';
 import type { CostJson, UsageJson } from '../analysis/usage.js';
 import { distribution, type Distribution } from '../analysis/quantiles.js';
 import { NO_LABEL, type LabelKey } from '../analysis/sample-store.js';
-import { METRIC_NAMES, SEGMENT_NAMES, type MetricName, type SegmentName } from 'voicemode-events/metrics';
 import { formatTimestampUs } from 'voicemode-events/internal';
+import { METRIC_NAMES, type MetricName, SEGMENT_NAMES, type SegmentName } from 'voicemode-events/metrics';
 
 /** Everything the HTML report shows, computed in Node (the page only draws). */
 export interface ReportData {

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runConversation } from '../../src/demo/conversation.js';
-import { startTelemetry, type Telemetry, type TelemetryOptions } from '../../../src/sdk/index.js';
+import { startTelemetry, type Telemetry, type TelemetryOptions } from '../../../test/helpers/lib.js';
 import { readLines, tempDir } from '../../../test/helpers/harness.js';
 import { freePort, sleep } from '../../../test/otel/net.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../../../test/helpers/otlp-receiver.js';
@@ -241,7 +241,9 @@ describe('OTLP endpoint outages', () => {
   });
 
   it('resolves endpoints like the spec: generic gets /v1/<signal>, signal-specific verbatim, none = no export', async () => {
-    const { resolveOtlp } = await import('../../../src/sdk/index.js');
+    const { resolveOtlp: resolveParsed } = await import('../../../test/helpers/lib.js');
+    const { readOtelEnv } = await import('../../../src/environment.js');
+    const resolveOtlp = (o: false | undefined, env: Record<string, string>) => resolveParsed(o, readOtelEnv(env));
     const a = resolveOtlp(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://m:9/x' });
     expect(a.traces?.url).toBe('http://c:4318/v1/traces');
     expect(a.metrics?.url).toBe('http://m:9/x');

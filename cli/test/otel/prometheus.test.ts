@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConversation } from '../../src/demo/conversation.js';
-import { HISTOGRAMS, startTelemetry, type Telemetry } from '../../../src/sdk/index.js';
+import { HISTOGRAMS, startTelemetry, type Telemetry } from '../../../test/helpers/lib.js';
 import { tempDir } from '../../../test/helpers/harness.js';
 import { freePort, sleep } from '../../../test/otel/net.js';
 

@@ -10,7 +10,7 @@ import { outputRedactor } from '../../src/redact-output.js';
 import { attributesToData, dataToAttributes } from '../../../src/events/attributes-codec.js';
 import { prepareData } from '../../../src/events/sanitize.js';
 import { parseLine } from '../../src/reader/parse-line.js';
-import { JsonlSpanExporter } from '../../../src/sdk/index.js';
+import { JsonlSpanExporter } from '../../../test/helpers/lib.js';
 import { readLines, tempDir } from '../../../test/helpers/harness.js';
 
 /**

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTimestampUs } from '../../../src/index.js';
+import { parseTimestampUs } from '../../../test/helpers/lib.js';
 import { readLines, tempDir } from '../../../test/helpers/harness.js';
 import { sleep } from '../../../test/otel/net.js';
 import { jaegerTrace, type JaegerTrace } from './jaeger.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTimestampUs } from '../../../src/index.js';
+import { parseTimestampUs } from '../../../test/helpers/lib.js';
 import { jaegerGet, tagMap, type JaegerTrace } from './jaeger.js';
 import { eventually, stackSkipReason, startStack, type Stack } from './stack.js';
 
