@@ -82,6 +82,8 @@ export interface CostJson {
 
 const STAGES: readonly UsageStage[] = ['tts', 'stt', 'llm'];
 const MAX_LLM_SPANS = 10_000;
+/** Bit n set: an event type that push() handles is n characters long. */
+const HANDLED_LENGTHS = ['TTS_START', 'STT_START', 'LLM_START', 'LLM_COMPLETE', 'LLM_ERROR', 'SESSION_END'].reduce((m, t) => m | (1 << t.length), 0);
 const NONE: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** A usage figure as logged: a finite number >= 0, else undefined. */
@@ -132,6 +134,9 @@ export class UsageCounter {
    */
   push(ev: EventRecord & { usage?: UsageFigures | undefined }): void {
     const type = ev.eventType;
+    // most events are ruled out by the length of their type (every event of a run passes here)
+    const n = type.length;
+    if (n >= 32 || ((HANDLED_LENGTHS >>> n) & 1) === 0) return;
     switch (type) {
       case 'TTS_START':
       case 'STT_START':
@@ -192,6 +197,23 @@ export class UsageCounter {
 
   /** The entry of a stage and the provider/model of `data`. */
   private entry(stage: UsageStage, data: Readonly<Record<string, unknown>>): ModelUsage {
+    // the compact reader shares one data object per label set: the same object, the same entry
+    const last = this.last[stage];
+    if (last.data === data) return last.entry!;
+    const m = this.lookup(stage, data);
+    last.data = data;
+    last.entry = m;
+    return m;
+  }
+
+  /** The last data object and its entry, per stage (entries are never removed, so it stays right). */
+  private readonly last: Record<UsageStage, { data: object | undefined; entry: ModelUsage | undefined }> = {
+    tts: { data: undefined, entry: undefined },
+    stt: { data: undefined, entry: undefined },
+    llm: { data: undefined, entry: undefined },
+  };
+
+  private lookup(stage: UsageStage, data: Readonly<Record<string, unknown>>): ModelUsage {
     const provider = label(data.provider);
     const model = label(data.model);
     const byProvider = this.models[stage];
