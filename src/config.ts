@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { describeValue } from './events/safe-json.js';
 import { REDACT_MODES, type RedactMode } from './events/sanitize.js';
 import { processEnv, readLogDirEnv, readLogEnv, readRedactEnv, type Env } from './environment.js';
+import { warnOnce, type Warn } from './warn.js';
 
 /**
  * Configuration exactly as the spec names it. Options passed in code override the
@@ -30,31 +31,12 @@ export interface EventLogConfig {
   rotation: Rotation;
   flushIntervalMs: number;
   redact: RedactMode;
-  /** From the environment only (options for them are startTelemetry's). */
-  retentionDays?: number;
-  compressAfterDays?: number;
 }
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 200;
 
-export type Warn = (message: string) => void;
-
-/** Warnings go to stderr with a recognisable prefix. Callers decide how often (e.g. once per outage). */
-export const warnStderr: Warn = (message) => {
-  try {
-    process.stderr.write(`voicemode-events: warning: ${message}\n`);
-  } catch {
-    // stderr closed: nothing better to do, and logging must not throw.
-  }
-};
-
-/** The same, but each distinct message only once per process (configuration problems). */
-const warned = new Set<string>();
-export const warnOnce: Warn = (message) => {
-  if (warned.has(message)) return;
-  warned.add(message);
-  warnStderr(message);
-};
+// Warnings: one reporter for the whole library (warn.ts); re-exported where they always were.
+export { warnOnce, warnStderr, type Warn } from './warn.js';
 
 /** VOICEMODE_EVENT_LOG_REDACT: none (default), text or all; anything else warns once and keeps none. */
 export function resolveRedactMode(env: Env = processEnv(), warn: Warn = warnOnce): RedactMode {
@@ -84,7 +66,11 @@ export function resolveConfig(
   env: Env = processEnv(),
   warn: Warn = warnOnce,
 ): EventLogConfig {
-  const fromEnv = readLogEnv(env, warn);
+  const fromEnv = readLogEnv(
+    env,
+    warn,
+    (['dir', 'enabled', 'rotation', 'redact'] as const).filter((k) => options[k] === undefined),
+  );
   const dir = options.dir ?? fromEnv.dir ?? DEFAULT_LOG_DIR;
   const enabled = options.enabled ?? fromEnv.enabled ?? true;
   const rotation = options.rotation ?? fromEnv.rotation ?? 'daily';
@@ -99,17 +85,8 @@ export function resolveConfig(
     throw new TypeError(`voicemode-events: redact must be one of ${REDACT_MODES.join(', ')}, got ${describeValue(options.redact)}`);
   }
   const redact = options.redact ?? fromEnv.redact ?? 'none';
-  const config: EventLogConfig = { dir: resolve(expandHome(dir)), enabled, rotation, flushIntervalMs, redact };
-  if (fromEnv.retentionDays !== undefined) config.retentionDays = fromEnv.retentionDays;
-  if (fromEnv.compressAfterDays !== undefined) config.compressAfterDays = fromEnv.compressAfterDays;
-  return config;
+  return { dir: resolve(expandHome(dir)), enabled, rotation, flushIntervalMs, redact };
 }
 
-/** The file an event belongs to, by the event's UTC date (and hour for hourly rotation). */
-export function fileNameFor(timestampUs: number, rotation: Rotation): string {
-  if (rotation === 'none') return 'voicemode_events.jsonl';
-  const iso = new Date(Math.floor(timestampUs / 1000)).toISOString();
-  return rotation === 'hourly'
-    ? `voicemode_events_${iso.slice(0, 10)}T${iso.slice(11, 13)}.jsonl`
-    : `voicemode_events_${iso.slice(0, 10)}.jsonl`;
-}
+/** The file an event belongs to: the naming rule lives in sink/log-file-name.ts (kept here under its old name). */
+export { logFileName as fileNameFor } from './sink/log-file-name.js';

@@ -70,13 +70,13 @@ function text(raw: string | undefined): string | undefined {
 const TRUE = new Set(['true', '1', 'yes']);
 const FALSE = new Set(['false', '0', 'no']);
 
-function bool(env: Env, name: string, warn: WarnFn): boolean | undefined {
+function bool(env: Env, name: string, fallback: boolean, warn: WarnFn): boolean | undefined {
   const raw = env[name];
   const v = text(raw)?.toLowerCase();
   if (v === undefined) return undefined;
   if (TRUE.has(v)) return true;
   if (FALSE.has(v)) return false;
-  warn(`${name}=${JSON.stringify(raw)} is not one of true/false/1/0/yes/no; using the default`);
+  warn(`${name}=${JSON.stringify(raw)} is not one of true/false/1/0/yes/no; using the default (${fallback})`);
   return undefined;
 }
 
@@ -124,19 +124,26 @@ export function parseOtlpHeaders(raw: string | undefined): Record<string, string
   return out;
 }
 
-export function readLogEnv(env: Env, warn: WarnFn): LogEnv {
+export const LOG_ENV_KEYS: readonly (keyof LogEnv)[] = ['dir', 'enabled', 'rotation', 'redact', 'retentionDays', 'compressAfterDays'];
+
+/**
+ * The JSONL log's variables; `keys` says which to read: those an option in code does not already
+ * set, so a variable that is overridden (or belongs to a feature not in use) neither applies nor warns.
+ */
+export function readLogEnv(env: Env, warn: WarnFn, keys: readonly (keyof LogEnv)[] = LOG_ENV_KEYS): LogEnv {
   const out: LogEnv = {};
-  const dir = text(env.VOICEMODE_EVENT_LOG_DIR);
+  const want = new Set(keys);
+  const dir = want.has('dir') ? text(env.VOICEMODE_EVENT_LOG_DIR) : undefined;
   if (dir !== undefined) out.dir = dir;
-  const enabled = bool(env, 'VOICEMODE_EVENT_LOG_ENABLED', warn);
+  const enabled = want.has('enabled') ? bool(env, 'VOICEMODE_EVENT_LOG_ENABLED', true, warn) : undefined;
   if (enabled !== undefined) out.enabled = enabled;
-  const rotation = oneOf(env, 'VOICEMODE_EVENT_LOG_ROTATION', ROTATION_NAMES, 'daily', warn);
+  const rotation = want.has('rotation') ? oneOf(env, 'VOICEMODE_EVENT_LOG_ROTATION', ROTATION_NAMES, 'daily', warn) : undefined;
   if (rotation !== undefined) out.rotation = rotation;
-  const redact = readRedactEnv(env, warn);
+  const redact = want.has('redact') ? readRedactEnv(env, warn) : undefined;
   if (redact !== undefined) out.redact = redact;
-  const retention = days(env, 'VOICEMODE_EVENT_LOG_RETENTION_DAYS', 0, warn);
+  const retention = want.has('retentionDays') ? days(env, 'VOICEMODE_EVENT_LOG_RETENTION_DAYS', 0, warn) : undefined;
   if (retention !== undefined) out.retentionDays = retention;
-  const compress = days(env, 'VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS', 1, warn);
+  const compress = want.has('compressAfterDays') ? days(env, 'VOICEMODE_EVENT_LOG_COMPRESS_AFTER_DAYS', 1, warn) : undefined;
   if (compress !== undefined) out.compressAfterDays = compress;
   return out;
 }
@@ -178,12 +185,13 @@ export function readOtelEnv(env: Env): OtelEnv {
   return out;
 }
 
-export function readPrometheusEnv(env: Env, warn: WarnFn): PrometheusEnv {
+/** `port: false`: the port is set in code (or Prometheus is off), so the variable is not read. */
+export function readPrometheusEnv(env: Env, warn: WarnFn, read: { port: boolean } = { port: true }): PrometheusEnv {
   const out: PrometheusEnv = {};
   const host = text(env.VOICEMODE_PROMETHEUS_HOST);
   if (host !== undefined) out.host = host;
   const raw = env.VOICEMODE_PROMETHEUS_PORT;
-  if (text(raw) !== undefined) {
+  if (read.port && text(raw) !== undefined) {
     const port = Number(raw);
     if (Number.isInteger(port) && port >= 1 && port <= 65535) out.port = port;
     else warn(`VOICEMODE_PROMETHEUS_PORT=${JSON.stringify(raw)} is not a port number; no Prometheus endpoint`);

@@ -26,4 +26,5 @@ export { liveEvents } from './events/live-bus.js';
 export { defaultReadDirs, resolveConfig, resolveRedactMode, warnStderr } from './config.js';
 export { processEnv, readOtelEnv, type Env } from './environment.js';
 export { NotRegularFileError, READ_FLAGS, STREAM_READ_FLAGS, describeOpenError, fileKind, openRegular } from './fs/regular-file.js';
-export { probeDir } from './sink/jsonl-file-writer.js';
+export { probeDir } from './sink/append-only-file.js';
+export { isLogFileName, logFileSortKey } from './sink/log-file-name.js';

@@ -10,6 +10,14 @@ function resolveWith(env: Record<string, string>, options = {}) {
 }
 
 describe('configuration from the environment (names as the spec gives them)', () => {
+  it('a variable an option overrides is not read, so it does not warn; nor do variables of features not in use', () => {
+    const bad = { VOICEMODE_EVENT_LOG_ROTATION: 'weekly', VOICEMODE_EVENT_LOG_ENABLED: 'maybe', VOICEMODE_EVENT_LOG_REDACT: 'some', VOICEMODE_EVENT_LOG_RETENTION_DAYS: 'week' };
+    expect(resolveWith(bad, { rotation: 'hourly', enabled: true, redact: 'all' }).warnings).toEqual([]);
+    const { warnings } = resolveWith(bad);
+    expect(warnings).toHaveLength(3); // rotation, enabled, redact: retention is startTelemetry's, read there
+    expect(warnings.find((w) => w.includes('ENABLED'))).toContain('(true)');
+  });
+
   it('defaults: ~/voicemode_logs, enabled, daily', () => {
     const { config, warnings } = resolveWith({});
     expect(config).toEqual({ dir: join(homedir(), 'voicemode_logs'), enabled: true, rotation: 'daily', flushIntervalMs: 200, redact: 'none' });

@@ -5,13 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/harness.js';
 
 /** A fresh process per case: whether a provider is registered is process-wide state. */
-function runChild(mode: 'bare' | 'telemetry' | 'exit') {
+function runChild(mode: 'bare' | 'telemetry' | 'exit' | 'sigterm-both' | 'redact' | 'sampled-out') {
   const dir = tempDir('vme-evlogger-');
   const env = { ...process.env, VOICEMODE_EVENT_LOG_DIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: undefined };
   const p = spawnSync(process.execPath, [resolve('test/fixtures/event-logger-child.mjs'), resolve('dist'), dir, mode], {
     encoding: 'utf8',
     env,
     timeout: 20_000,
+    killSignal: 'SIGKILL', // a child that ignores SIGTERM (the bug this file tests for) must not hang the test
   });
   const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
   const lines = files.flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
@@ -52,5 +53,27 @@ describe('new EventLogger() writes the JSONL files with or without a provider (#
     expect(types).toHaveLength(7);
     const inSession = lines.filter((l) => l.session_id === 'conv_child');
     for (const l of inSession) expect(l.trace_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('EventLogger before startTelemetry(): SIGTERM still ends the app, after both flushed (two hook sets of ours, no app listener)', () => {
+    const { p, lines } = runChild('sigterm-both');
+    expect(p.signal, p.stderr).toBe('SIGTERM');
+    const types = lines.map((l) => l.event_type);
+    // the logger's session began on a no-op span (default sink); nothing is lost or doubled
+    expect(types.filter((t) => t === 'TTS_FIRST_AUDIO')).toHaveLength(1);
+    expect(types).toContain('SESSION_END');
+  });
+
+  it('defaultSink options apply to what is logged: redact "text" hides the transcript', () => {
+    const { p, lines } = runChild('redact');
+    expect(p.status, p.stderr).toBe(0);
+    const stt = lines.find((l) => l.event_type === 'STT_COMPLETE');
+    expect(JSON.stringify(stt.data)).not.toContain('my secret transcript');
+  });
+
+  it("a provider registered after the logger: its sampler's decision holds (sampled-out events are not written)", () => {
+    const { p, lines } = runChild('sampled-out');
+    expect(p.status, p.stderr).toBe(0);
+    expect(lines.filter((l) => l.data?.provider === 'dropped')).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ function packed(dir: string): PackResult {
 
 const PACKAGES = [
   { dir: '.', name: 'voicemode-events', main: ['dist/index.js', 'dist/index.d.ts', 'dist/sdk/index.js', 'dist/metrics/index.d.ts'], maxBytes: 1_200_000 },
-  { dir: 'cli', name: 'voicemode-events-cli', main: ['dist/main.js', 'dist/reader/parse-worker.js'], maxBytes: 1_200_000 },
+  { dir: 'cli', name: 'voicemode-events-cli', main: ['bin/voicemode-events.js', 'dist/main.js', 'dist/reader/parse-worker.js'], maxBytes: 1_200_000 },
 ];
 
 describe('what npm pack ships (#15)', () => {
@@ -24,7 +24,7 @@ describe('what npm pack ships (#15)', () => {
     const { files, unpackedSize } = packed(dir);
     const paths = new Set(files.map((f) => f.path));
     for (const need of ['package.json', 'README.md', 'LICENSE', ...main]) expect(paths, need).toContain(need);
-    const stray = [...paths].filter((p) => !/^(dist|src)\//.test(p) && !['package.json', 'README.md', 'LICENSE'].includes(p));
+    const stray = [...paths].filter((p) => !/^(dist|src|bin)\//.test(p) && !['package.json', 'README.md', 'LICENSE'].includes(p));
     expect(stray).toEqual([]);
     expect([...paths].filter((p) => /(^|\/)(test|bench|node_modules)\/|\.test\.|\.tsbuildinfo$/.test(p))).toEqual([]);
     // every source map points at sources that ship too
@@ -49,7 +49,7 @@ describe('what npm pack ships (#15)', () => {
       expect(p.scripts.prepack).toBeTruthy();
     }
     expect(cli.dependencies['voicemode-events']).toBe(`^${root.version}`);
-    expect(cli.bin).toEqual({ 'voicemode-events': './dist/main.js' });
+    expect(cli.bin).toEqual({ 'voicemode-events': './bin/voicemode-events.js' });
     expect(root.bin).toBeUndefined();
     // the library's runtime dependencies are OpenTelemetry only
     expect(Object.keys(root.dependencies).filter((d) => !d.startsWith('@opentelemetry/'))).toEqual([]);
@@ -57,5 +57,11 @@ describe('what npm pack ships (#15)', () => {
     // npm users get no docs/ folder: README links are absolute
     const relative = [...readFileSync('README.md', 'utf8').matchAll(/\]\((?!https?:\/\/|#)([^)]+)\)/g)].map((m) => m[1]);
     expect(relative).toEqual([]);
+  });
+
+  it('in this checkout `npx voicemode-events` runs the CLI (its bin is a committed file, linked at install)', () => {
+    const cli = JSON.parse(readFileSync('cli/package.json', 'utf8'));
+    const out = execFileSync(join('node_modules', '.bin', 'voicemode-events'), ['--version'], { encoding: 'utf8' });
+    expect(out.trim()).toBe(cli.version);
   });
 });

@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { warnOnce } from '../config.js';
 import { eventAttributes } from '../events/attributes-codec.js';
 import { liveEvents } from '../events/live-bus.js';
 import { prepareData, type RedactMode } from '../events/sanitize.js';
@@ -8,6 +7,7 @@ import type { EventRecord } from '../events/record.js';
 import type { MetricsDeriver } from '../metrics/derive.js';
 import type { Clock } from '../time/clock.js';
 import { usToHrTime } from '../time/format.js';
+import type { Warn } from '../warn.js';
 
 /** What the instrumentation needs from its surroundings: where spans come from, what time it is. */
 export interface Core {
@@ -17,6 +17,8 @@ export interface Core {
   redact: RedactMode;
   /** Pairs events outside any session (speak-only calls). */
   orphanDeriver: MetricsDeriver;
+  /** Where internal errors and bad input are reported: `options.warn` (each message once), else the default reporter (warn.ts). */
+  warn: Warn;
 }
 
 /** A span of ours plus what each of its events needs to carry. */
@@ -146,7 +148,7 @@ export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: 
     liveEvents.emit(span, record, spanEvent);
     node.deriver.push(record);
   } catch (err) {
-    internalError(err);
+    internalError(core, err);
   }
 }
 
@@ -165,11 +167,11 @@ export function endSpan(core: Core, node: SpanNode): void {
   try {
     node.span.end(usToHrTime(core.clock.nowUs()));
   } catch (err) {
-    internalError(err);
+    internalError(core, err);
   }
 }
 
-/** A fault inside the package: reported once, never thrown into the app. */
-export function internalError(err: unknown): void {
-  warnOnce(`internal error (the app continues): ${(err as Error)?.stack ?? String(err)}`);
+/** A fault inside the package: reported once (core.warn), never thrown into the app. */
+export function internalError(core: Core, err: unknown): void {
+  core.warn(`internal error (the app continues): ${(err as Error)?.stack ?? String(err)}`);
 }

@@ -15,6 +15,8 @@ export interface EventLoggerOptions {
    * `false` to write nothing without a provider.
    */
   defaultSink?: false | (EventLogOptions & { warn?: Warn });
+  /** Receives internal errors and the default sink's warnings (unless `defaultSink.warn` says otherwise). Default: see warn.ts. */
+  warn?: Warn;
 }
 
 /**
@@ -32,9 +34,11 @@ export class EventLogger {
   private current: Session | undefined;
 
   constructor(options: EventLoggerOptions = {}) {
-    this.voice = options.voice ?? new VoiceEvents();
+    const redact = options.defaultSink ? options.defaultSink.redact : undefined;
+    this.voice =
+      options.voice ?? new VoiceEvents({ ...(options.warn ? { warn: options.warn } : {}), ...(redact === undefined ? {} : { redact }) });
     if (options.voice === undefined && options.defaultSink !== false && !tracerProviderRegistered()) {
-      startDefaultSink(options.defaultSink ?? {});
+      startDefaultSink({ ...(options.warn ? { warn: options.warn } : {}), ...options.defaultSink });
     }
   }
 

@@ -202,7 +202,7 @@ export abstract class OperationBase implements Operation {
     try {
       this.complete(result);
     } catch (err) {
-      internalError(err);
+      internalError(this.core, err);
     }
     this.end();
   }
@@ -222,7 +222,7 @@ export abstract class OperationBase implements Operation {
     try {
       this.node.span.setAttribute(ATTR_CANCELLED, true);
     } catch (e) {
-      internalError(e);
+      internalError(this.core, e);
     }
     this.end();
   }
@@ -232,7 +232,7 @@ export abstract class OperationBase implements Operation {
     try {
       this.onEnd();
     } catch (e) {
-      internalError(e);
+      internalError(this.core, e);
     }
     endSpan(this.core, this.node);
     const turn = this.place.turnState;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, type Span } from '@opentelemetry/api';
-import { warnOnce } from '../config.js';
 import { assertEventType, type EventType } from '../events/catalog.js';
 import { OPERATION_KINDS, type OperationKind } from '../events/operation-kinds.js';
 import { describeValue } from '../events/safe-json.js';
@@ -365,7 +364,7 @@ function validSessionId(id: unknown, core: Core): string {
   if (id === undefined) return newSessionId(core);
   if (typeof id === 'string' && id.trim() !== '' && id.length <= 256) return id;
   const generated = newSessionId(core);
-  warnOnce(`session id ${describeValue(id)} is not a non-empty string of at most 256 characters; using ${generated}`);
+  core.warn(`session id ${describeValue(id)} is not a non-empty string of at most 256 characters; using ${generated}`);
   return generated;
 }
 

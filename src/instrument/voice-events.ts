@@ -1,5 +1,6 @@
 import { trace, type Tracer } from '@opentelemetry/api';
 import { resolveRedactMode } from '../config.js';
+import { onceEach, type Warn } from '../warn.js';
 import { assertEventType, type EventType } from '../events/catalog.js';
 import type { OperationKind } from '../events/operation-kinds.js';
 import type { RedactMode } from '../events/sanitize.js';
@@ -21,6 +22,8 @@ export interface VoiceEventsOptions {
   clock?: Clock;
   /** Redaction of event data: `none`, `text` or `all`. Default: VOICEMODE_EVENT_LOG_REDACT, else `none`. */
   redact?: RedactMode;
+  /** Receives internal errors and bad input (an invalid session id), each message once. Default: OTel's diag when the app set a diag logger, else stderr. */
+  warn?: Warn;
 }
 
 export const TRACER_NAME = 'voicemode-events';
@@ -36,10 +39,12 @@ export class VoiceEvents {
   private readonly core: Core;
 
   constructor(options: VoiceEventsOptions = {}) {
+    const warn = onceEach(options.warn);
     this.core = {
       tracer: options.tracer ?? trace.getTracer(TRACER_NAME),
       clock: options.clock ?? systemClock,
-      redact: options.redact ?? resolveRedactMode(),
+      redact: options.redact ?? resolveRedactMode(undefined, warn),
+      warn,
       orphanDeriver: new MetricsDeriver((sample) => liveSamples.emit(sample)),
     };
   }

@@ -1,5 +1,5 @@
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
-import { warnOnce } from '../config.js';
+import { onceEach, type Warn } from '../warn.js';
 import { liveEvents } from '../events/live-bus.js';
 import { liveOperations, type OperationEnd } from '../events/operation-bus.js';
 import { OPERATION_KINDS, kindOfErrorEvent, operationKinds, type OperationMetricDef } from '../events/operation-kinds.js';
@@ -97,7 +97,8 @@ function label(v: unknown, fallback: string): string {
  * Creates the instruments on `meter` and subscribes them to the live buses. Returns the
  * function that unsubscribes (the instruments stay, unfed).
  */
-export function installVoiceInstruments(meter: Meter): () => void {
+export function installVoiceInstruments(meter: Meter, warn?: Warn): () => void {
+  const warnOnce = onceEach(warn);
   const histograms = {} as Record<MetricName, Histogram>;
   const latency = (name: string, description: string): Histogram =>
     meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: [...LATENCY_BUCKETS_S] } });

@@ -20,6 +20,13 @@ export interface ExitHookActions {
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+/**
+ * Signal listeners of every hook set this module installed (startTelemetry's, the default
+ * sink's, an app's second provider's). Only a listener not in here is the app's own: two sets of
+ * ours must not each take the other for the app and both leave the signal unanswered.
+ */
+const OUR_SIGNAL_LISTENERS = new WeakSet<(...args: never[]) => unknown>();
+
 export function installExitHooks(actions: ExitHookActions, flushTimeoutMs = 2000): () => void {
   let flushing = false;
   let flushedAt: number | undefined;
@@ -48,7 +55,9 @@ export function installExitHooks(actions: ExitHookActions, flushTimeoutMs = 2000
 
   const onSignal = (signal: NodeJS.Signals): void => {
     actions.endSessions('shutdown');
-    const othersListen = process.listenerCount(signal) > 1;
+    // The app's own listener decides what happens next; ours only flush. The last set of ours to
+    // finish re-raises (each removes itself first, so the next one sees the signal again).
+    const othersListen = process.listeners(signal).some((l) => l !== onSignal && !OUR_SIGNAL_LISTENERS.has(l));
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, flushTimeoutMs).unref());
     void Promise.race([actions.flush().catch(() => undefined), timeout]).then(() => {
       if (othersListen) return;
@@ -60,6 +69,7 @@ export function installExitHooks(actions: ExitHookActions, flushTimeoutMs = 2000
 
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
+  OUR_SIGNAL_LISTENERS.add(onSignal);
   for (const s of SIGNALS) process.on(s, onSignal);
 
   function uninstall(): void {

@@ -1,7 +1,7 @@
 import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { readOtelEnv, readPrometheusEnv, type Env, type OtelEnv } from '../environment.js';
-import { warnStderr, type Warn } from '../config.js';
+import { defaultNotice, reporter, type Warn } from '../warn.js';
 import { startMeterPipeline, type MeterPipeline, type MetricsOptions } from './meter-provider.js';
 import {
   createOtlpSpanProcessor,
@@ -50,14 +50,8 @@ export interface ExportPipeline {
   shutdown(): Promise<void>;
 }
 
-/** Not a warning: a line saying things are fine again. */
-export const noticeStderr: Warn = (message) => {
-  try {
-    process.stderr.write(`voicemode-events: ${message}\n`);
-  } catch {
-    // stderr closed
-  }
-};
+/** Not a warning: a line saying things are fine again (diag.info with a diag logger, else stderr). */
+export const noticeStderr: Warn = defaultNotice;
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
 const FAILING_SHUTDOWN_TIMEOUT_MS = 1000;
@@ -83,7 +77,7 @@ export function startExportPipeline(config: {
   warn?: Warn;
 }): ExportPipeline {
   const { options } = config;
-  const warn = config.warn ?? warnStderr;
+  const warn = reporter(config.warn);
   const env = readOtelEnv(config.env);
   const resource = buildResource(config.serviceName, env);
   const disabled = isSdkDisabled(env);
@@ -106,7 +100,7 @@ export function startExportPipeline(config: {
           monitor,
           options: options.metrics ?? {},
           otel: env,
-          prometheus: readPrometheusEnv(config.env, warn),
+          prometheus: readPrometheusEnv(config.env, warn, { port: options.metrics?.prometheus === undefined }),
           warn,
         });
   return {

@@ -129,7 +129,7 @@ export function startMeterPipeline(config: MeterPipelineConfig): MeterPipeline |
 
   if (readers.length === 0) return undefined;
   const provider = new MeterProvider({ resource: config.resource, readers });
-  const uninstall = installVoiceInstruments(provider.getMeter(METER_NAME));
+  const uninstall = installVoiceInstruments(provider.getMeter(METER_NAME), warn);
   let stopped: Promise<void> | undefined;
   return {
     provider,

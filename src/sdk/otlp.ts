@@ -2,7 +2,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { BatchSpanProcessor as BatchSpanProcessorType, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { warnStderr, type Warn } from '../config.js';
+import { defaultNotice, defaultWarn, type Warn } from '../warn.js';
 import type { OtelEnv } from '../environment.js';
 import { BackgroundAgents } from './background-agent.js';
 
@@ -71,7 +71,9 @@ export function resolveOtlp(options: OtlpOptions | false | undefined, env: OtelE
   const base = nonEmpty(o.endpoint) ?? env.otlp.endpoint;
   const target = (signal: Signal): SignalTarget | undefined => {
     const own = signal === 'traces' ? env.traces : env.metrics;
-    const specific = nonEmpty(signal === 'traces' ? o.tracesEndpoint : o.metricsEndpoint) ?? own.endpoint;
+    // Options in code override the environment: an endpoint given in code is not replaced by a
+    // signal-specific variable (which otherwise wins over the generic one, as the OTLP spec says).
+    const specific = nonEmpty(signal === 'traces' ? o.tracesEndpoint : o.metricsEndpoint) ?? (nonEmpty(o.endpoint) ? undefined : own.endpoint);
     const url = specific ?? (base ? joinPath(base, `v1/${signal}`) : undefined);
     if (!url) return undefined;
     return {
@@ -136,8 +138,8 @@ export class OutageMonitor {
   }
 
   constructor(
-    private readonly warn: Warn = warnStderr,
-    private readonly notice: Warn = (m) => warnStderr(m),
+    private readonly warn: Warn = defaultWarn,
+    private readonly notice: Warn = defaultNotice,
     private readonly describeBound: (signal: Signal) => string = () => '',
   ) {}
 

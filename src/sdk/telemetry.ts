@@ -1,6 +1,7 @@
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AlwaysOnSampler, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { resolveConfig, warnOnce, warnStderr, type EventLogOptions, type Warn } from '../config.js';
+import { resolveConfig, type EventLogOptions } from '../config.js';
+import { onceEach, reporter, type Warn } from '../warn.js';
 import { liveEvents } from '../events/live-bus.js';
 import { endOpenSessions } from '../instrument/session.js';
 import { TRACER_NAME, VoiceEvents } from '../instrument/voice-events.js';
@@ -8,7 +9,7 @@ import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { scheduleRetention } from '../sink/retention.js';
-import { processEnv } from '../environment.js';
+import { processEnv, readLogEnv, type Env } from '../environment.js';
 import { installExitHooks } from './exit-hooks.js';
 import { METER_NAME } from './meter-provider.js';
 import { startExportPipeline, type ExportOptions, type ExportPipeline } from './export-pipeline.js';
@@ -41,6 +42,11 @@ export interface TelemetryOptions extends EventLogOptions, ExportOptions {
   compressAfterDays?: number;
   /** Memory kept for events while the folder cannot be written; the oldest beyond it are dropped and counted. Default 32 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * Receives every warning of the library set up here: the JSONL sink, OTLP outages, configuration,
+   * and the instrumentation's internal errors. Default: OTel's diag when the app set a diag
+   * logger (`diag.setLogger`), else stderr (see warn.ts).
+   */
   warn?: Warn;
 }
 
@@ -63,6 +69,17 @@ export interface Telemetry {
 
 export const DEFAULT_EVENT_COUNT_LIMIT = 10_000;
 
+/** Retention from the options, else the environment (read only for what the options leave unset). */
+function retentionFromEnv(
+  env: Env,
+  options: TelemetryOptions,
+  warn: Warn,
+): { retentionDays?: number | undefined; compressAfterDays?: number | undefined } {
+  const unset = (['retentionDays', 'compressAfterDays'] as const).filter((k) => options[k] === undefined);
+  const fromEnv = readLogEnv(env, warn, unset);
+  return { retentionDays: options.retentionDays ?? fromEnv.retentionDays, compressAfterDays: options.compressAfterDays ?? fromEnv.compressAfterDays };
+}
+
 /**
  * The one SDK wiring entry: a NodeTracerProvider with the JSONL sink (the embedded
  * default, no server needed) plus whatever processors you add. Apps with their own
@@ -70,11 +87,13 @@ export const DEFAULT_EVENT_COUNT_LIMIT = 10_000;
  */
 export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const env = options.env ?? processEnv();
-  const warn = options.warn ?? warnStderr;
-  const config = resolveConfig(options, env);
+  const warn = reporter(options.warn);
+  const warnOnce = onceEach(options.warn);
+  const config = resolveConfig(options, env, warnOnce);
   const jsonl = config.enabled
     ? new JsonlEventProcessor({
         redact: config.redact,
+        warn,
         writer: new JsonlFileWriter({
           dir: config.dir,
           rotation: config.rotation,
@@ -112,8 +131,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     ? scheduleRetention(
         config.dir,
         {
-          retentionDays: options.retentionDays ?? config.retentionDays,
-          compressAfterDays: options.compressAfterDays ?? config.compressAfterDays,
+          ...retentionFromEnv(env, options, warnOnce),
           // the writer names its file from the events' clock: that file is live whatever Date.now() says
           writerNowMs: () => (options.clock ?? systemClock).nowUs() / 1000,
         },
@@ -124,6 +142,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const voice = new VoiceEvents({
     tracer: provider.getTracer(TRACER_NAME),
     redact: config.redact,
+    warn,
     ...(options.clock ? { clock: options.clock } : {}),
   });
 

@@ -1,19 +1,24 @@
 import { ProxyTracerProvider, isSpanContextValid, trace } from '@opentelemetry/api';
-import { resolveConfig, warnStderr, type EventLogOptions, type Warn } from '../config.js';
+import { resolveConfig, type EventLogOptions } from '../config.js';
+import { defaultNotice, onceEach, type Warn } from '../warn.js';
 import { liveEvents } from '../events/live-bus.js';
 import { endOpenSessions } from '../instrument/session.js';
 import { installExitHooks } from '../sdk/exit-hooks.js';
 import { JsonlFileWriter } from './jsonl-file-writer.js';
+import { scheduleRetention } from './retention.js';
+import { processEnv, readLogEnv } from '../environment.js';
 
 /**
  * The JSONL files without any OpenTelemetry SDK: what `new EventLogger()` starts when the app
  * has registered no tracer provider, because the spec's logger always writes its files.
  *
- * Spans are then no-op (not recording), so no span processor sees the events; this sink takes
- * every event logged on a span that is not recording, straight from the live bus, and writes it
- * with the same writer, line format and exit handling as `startTelemetry()`. Events on recording
- * spans are left to the provider's own JSONL processor (never written twice). Needs only
- * `@opentelemetry/api` and node:fs, so the library's main entry does not load the SDK.
+ * Spans are then no-op: no span processor sees their events. This sink takes every event
+ * logged on a no-op span (no valid span context: logged while no provider was registered,
+ * including events of sessions that started then), straight from the live bus, and writes it with
+ * the same writer, line format, retention and exit handling as `startTelemetry()`. Events of a
+ * registered provider's spans, recorded or sampled out, are that provider's business (never
+ * written twice, and a sampler's decision holds). Needs only `@opentelemetry/api` and node:fs, so
+ * the library's main entry does not load the SDK.
  */
 export interface DefaultSink {
   readonly writer: JsonlFileWriter;
@@ -40,22 +45,22 @@ export function tracerProviderRegistered(): boolean {
  */
 export function startDefaultSink(options: EventLogOptions & { warn?: Warn } = {}): DefaultSink | undefined {
   if (running !== undefined) return running;
-  const warn = options.warn ?? warnStderr;
+  const warn = onceEach(options.warn);
   const cfg = resolveConfig(options, undefined, warn);
   if (!cfg.enabled) return undefined;
   const writer = new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs, warn });
   const unsubscribe = liveEvents.add((span, record) => {
-    if (span.isRecording()) return;
     // A no-op span's ids are all zeros: the line carries none rather than a fake one.
-    writer.write(isSpanContextValid(span.spanContext()) ? record : { ...record, traceId: undefined, spanId: undefined });
+    if (!isSpanContextValid(span.spanContext())) writer.write({ ...record, traceId: undefined, spanId: undefined });
   });
+  const stopRetention = scheduleRetention(cfg.dir, readLogEnv(processEnv(), warn, ['retentionDays', 'compressAfterDays']), warn);
   const removeHooks = installExitHooks({
     endSessions: (reason) => void endOpenSessions(reason),
     activity: () => liveEvents.emitted,
     flush: () => writer.flush(),
     flushSync: () => writer.flushSync(),
   });
-  warn(
+  (options.warn ?? defaultNotice)(
     `no OpenTelemetry tracer provider is registered: EventLogger writes the JSONL event log itself, to ${cfg.dir} ` +
       '(call startTelemetry() from voicemode-events/sdk first for traces and metrics too)',
   );
@@ -65,6 +70,7 @@ export function startDefaultSink(options: EventLogOptions & { warn?: Warn } = {}
     async shutdown() {
       unsubscribe();
       removeHooks();
+      stopRetention();
       if (running === sink) running = undefined;
       await writer.shutdown();
     },

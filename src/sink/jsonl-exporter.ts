@@ -2,6 +2,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { RedactMode } from '../events/sanitize.js';
 import { resolveConfig, type EventLogOptions } from '../config.js';
+import { onceEach, type Warn } from '../warn.js';
 import { JsonlFileWriter } from './jsonl-file-writer.js';
 import { spanEventToRecord } from './span-event-record.js';
 
@@ -16,10 +17,12 @@ export class JsonlSpanExporter implements SpanExporter {
   /** Redaction of events added to spans by other code (ours were redacted when logged). */
   readonly redact: RedactMode;
 
-  constructor(options: EventLogOptions & { writer?: JsonlFileWriter } = {}) {
-    const cfg = resolveConfig(options);
+  /** `warn` receives configuration problems and the sink's warnings (see warn.ts for the default); a `writer` given here keeps its own. */
+  constructor(options: EventLogOptions & { writer?: JsonlFileWriter; warn?: Warn } = {}) {
+    const cfg = resolveConfig(options, undefined, onceEach(options.warn));
     this.redact = cfg.redact;
-    this.writer = options.writer ?? new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs });
+    this.writer =
+      options.writer ?? new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs, ...(options.warn ? { warn: options.warn } : {}) });
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {

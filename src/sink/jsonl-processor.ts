@@ -1,7 +1,8 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { RedactMode } from '../events/sanitize.js';
-import { resolveConfig, warnOnce, type EventLogOptions } from '../config.js';
+import { resolveConfig, type EventLogOptions } from '../config.js';
+import { onceEach, type Warn } from '../warn.js';
 import { liveEvents } from '../events/live-bus.js';
 import type { EventRecord } from '../events/record.js';
 import { JsonlFileWriter } from './jsonl-file-writer.js';
@@ -73,11 +74,15 @@ export class JsonlEventProcessor implements SpanProcessor {
   readonly redact: RedactMode;
   private readonly unsubscribe: () => void;
   private readonly id = ++processors;
+  private readonly warnOnce: Warn;
 
-  constructor(options: EventLogOptions & { writer?: JsonlFileWriter } = {}) {
-    const cfg = resolveConfig(options);
+  /** `warn` receives configuration problems and the sink's warnings (see warn.ts for the default); a `writer` given here keeps its own. */
+  constructor(options: EventLogOptions & { writer?: JsonlFileWriter; warn?: Warn } = {}) {
+    this.warnOnce = onceEach(options.warn);
+    const cfg = resolveConfig(options, undefined, this.warnOnce);
     this.redact = cfg.redact;
-    this.writer = options.writer ?? new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs });
+    this.writer =
+      options.writer ?? new JsonlFileWriter({ dir: cfg.dir, rotation: cfg.rotation, flushIntervalMs: cfg.flushIntervalMs, ...(options.warn ? { warn: options.warn } : {}) });
     this.unsubscribe = liveEvents.add((span, record, spanEvent) => this.onLiveEvent(span, record, spanEvent));
   }
 
@@ -112,7 +117,7 @@ export class JsonlEventProcessor implements SpanProcessor {
     if (state === undefined || state.ended) return;
     state.ended = true;
     if (span.droppedEventsCount > 0) {
-      warnOnce(
+      this.warnOnce(
         `span ${span.name} kept only the last ${span.events.length} of its events (the provider's eventCountLimit); ` +
           'the JSONL file has them all. Raise spanLimits.eventCountLimit to keep them on the span too.',
       );

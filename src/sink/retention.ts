@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Warn } from '../config.js';
 import { fileKind, READ_FLAGS } from '../fs/regular-file.js';
+import { parseLogFileName } from './log-file-name.js';
 
 /**
  * Retention of the daily (or hourly) files, off by default (keep everything, as the spec does):
@@ -36,7 +37,6 @@ export interface RetentionPolicy {
 /** A file modified this recently is in use (by this or another process) and is left alone. */
 const RECENT_MS = 3_600_000;
 
-const NAME = /^voicemode_events_(\d{4}-\d{2}-\d{2})(?:T\d{2})?\.jsonl(\.gz)?$/;
 const DAY_MS = 86_400_000;
 
 export interface RetentionResult {
@@ -57,14 +57,14 @@ export async function applyRetention(dir: string, policy: RetentionPolicy, nowMs
   // the writer's today (and yesterday) are live whatever Date.now() says
   const writerToday = Math.floor((policy.writerNowMs?.() ?? nowMs) / DAY_MS);
   for (const name of names.sort()) {
-    const m = NAME.exec(name);
-    if (!m) continue;
-    const day = Math.floor(Date.parse(`${m[1]}T00:00:00Z`) / DAY_MS);
+    const parts = parseLogFileName(name);
+    if (parts?.date === undefined) continue; // only dated names (daily, hourly): never the undated or another writer's file
+    const day = Math.floor(Date.parse(`${parts.date}T00:00:00Z`) / DAY_MS);
     const ageDays = today - day;
     if (day >= writerToday - 1) continue;
     const path = join(dir, name);
     const expire = policy.retentionDays !== undefined && ageDays > Math.max(1, policy.retentionDays);
-    const compress = !expire && !m[2] && policy.compressAfterDays !== undefined && ageDays > Math.max(1, policy.compressAfterDays);
+    const compress = !expire && !parts.gz && policy.compressAfterDays !== undefined && ageDays > Math.max(1, policy.compressAfterDays);
     if (!expire && !compress) continue;
     try {
       const st = await lstat(path);

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { TurnAssigner } from '../analysis/turns.js';
-import { describeOpenError, NotRegularFileError, openRegular, resolveConfig } from 'voicemode-events/internal';
+import { describeOpenError, isLogFileName, NotRegularFileError, openRegular, resolveConfig } from 'voicemode-events/internal';
 import { METRIC_NAMES, type MetricName, type MetricSample, MetricsDeriver } from 'voicemode-events/metrics';
 import { DataError, UsageError } from '../reader/errors.js';
 import { LineSplitter } from '../reader/line-splitter.js';
@@ -31,7 +31,7 @@ async function logFiles(dir: string, warned: Set<string>): Promise<string[]> {
     throw new DataError(describeOpenError(dir, err));
   }
   const out: string[] = [];
-  for (const n of all.filter((n) => /^voicemode_events(?:_[0-9A-Za-z:T-]+)?\.jsonl$/.test(n)).sort()) {
+  for (const n of all.filter((n) => isLogFileName(n, { gz: false })).sort()) {
     const path = join(dir, n);
     try {
       if (!(await stat(path)).isFile()) {

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import Table from 'cli-table3';
 import type { SessionMetrics } from 'voicemode-events';
-import { type Env, liveEvents, probeDir, processEnv, readOtelEnv, resolveConfig, warnStderr } from 'voicemode-events/internal';
+import { type Env, isLogFileName, liveEvents, probeDir, processEnv, readOtelEnv, resolveConfig, warnStderr } from 'voicemode-events/internal';
 import type { MetricName } from 'voicemode-events/metrics';
 import { startTelemetry } from 'voicemode-events/sdk';
 import type { PriceTable } from '../analysis/prices.js';
@@ -84,7 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     cost = usage.cost()!;
     out.write(costTable(sessions, sessionUsage, cost.currency) + '\n' + costText(cost, usage.usage()) + '\n');
   }
-  const files = enabled ? (await readdir(config.dir).catch(() => [])).filter((f) => f.endsWith('.jsonl')).sort() : [];
+  const files = enabled ? (await readdir(config.dir).catch(() => [])).filter((f) => isLogFileName(f, { gz: false })).sort() : [];
   if (enabled) out.write(`Events written to ${config.dir} (${files.join(', ')})\n`);
   return { sessions, logDir: config.dir, files, ...(cost === undefined ? {} : { cost, sessionUsage }) };
 }

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { defaultReadDirs, describeOpenError, type Env, fileKind, NotRegularFileError, openRegular, processEnv, resolveConfig } from 'voicemode-events/internal';
+import { defaultReadDirs, describeOpenError, type Env, fileKind, isLogFileName, logFileSortKey, NotRegularFileError, openRegular, processEnv, resolveConfig } from 'voicemode-events/internal';
 import { DataError, UsageError } from './errors.js';
 
 /** One input file of a run. */
@@ -12,15 +12,9 @@ export interface SourceFile {
   size: number;
 }
 
-/** Our files and the Python implementation's: voicemode_events_YYYY-MM-DD[THH].jsonl, voicemode_events.jsonl, and .gz of each. */
-export const LOG_FILE_RE = /^voicemode_events(?:_[0-9A-Za-z:T-]+)?\.jsonl(?:\.gz)?$/;
-
-const DATE_IN_NAME = /(\d{4}-\d{2}-\d{2}(?:T\d{2})?)/;
-
 /** Sort key: the date (and hour) in the name, so files are read in date order; undated files first. */
 function dateKey(path: string): string {
-  const m = DATE_IN_NAME.exec(basename(path));
-  return m?.[1] ?? '';
+  return logFileSortKey(basename(path));
 }
 
 /** Size and gzip magic of a regular file (throws NotRegularFileError for anything else, without blocking). */
@@ -54,7 +48,7 @@ export async function defaultInputs(env: Env = processEnv()): Promise<string[]> 
       continue;
     }
     existing.push(dir);
-    if (names.some((n) => LOG_FILE_RE.test(n))) withLogs.push(dir);
+    if (names.some((n) => isLogFileName(n))) withLogs.push(dir);
   }
   if (existing.length === 0) throw new UsageError(`no log folder: neither ${dirs.join(' nor ')} exists (give a path, or set VOICEMODE_EVENT_LOG_DIR)`);
   return withLogs.length > 0 ? withLogs : existing;
@@ -94,7 +88,7 @@ export async function discoverFiles(
       } catch (err) {
         throw new DataError(describeOpenError(input, err));
       }
-      const names = all.filter((n) => LOG_FILE_RE.test(n));
+      const names = all.filter((n) => isLogFileName(n));
       if (names.length === 0) throw new DataError(`no event logs (voicemode_events*.jsonl or .jsonl.gz) in ${input}`);
       for (const n of names) candidates.push(join(input, n));
     } else if (st.isFile()) {

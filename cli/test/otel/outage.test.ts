@@ -256,6 +256,9 @@ describe('OTLP endpoint outages', () => {
     expect(b.traces).toEqual({ url: 'http://t:1/tr', headers: { a: '2', b: 'x=y' }, timeoutMillis: 1234 });
     expect(b.metrics).toBeUndefined();
     expect(resolveOtlp(undefined, {})).toEqual({ traces: undefined, metrics: undefined });
+    // an endpoint given in code wins over every variable, the signal-specific ones included
+    const inCode = resolveParsed({ endpoint: 'http://code:1' }, readOtelEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://env:2/t' }));
+    expect(inCode.traces?.url).toBe('http://code:1/v1/traces');
     expect(resolveOtlp(false, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).traces).toBeUndefined();
   });
 });

@@ -66,6 +66,7 @@ export async function startStack(...parts: Part[]): Promise<Stack> {
     VOICEMODE_STACK_COLLECTOR_HEALTH_PORT: await freePort(),
     VOICEMODE_STACK_COLLECTOR_TELEMETRY_PORT: await freePort(),
     VOICEMODE_STACK_JAEGER_OTLP_PORT: await freePort(),
+    VOICEMODE_STACK_JAEGER_OTLP_HTTP_PORT: await freePort(),
     VOICEMODE_STACK_JAEGER_QUERY_PORT: await freePort(),
     VOICEMODE_STACK_JAEGER_QUERY_GRPC_PORT: await freePort(),
     VOICEMODE_STACK_PROMETHEUS_PORT: await freePort(),

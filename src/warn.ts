@@ -1,0 +1,97 @@
+import { diag } from '@opentelemetry/api';
+
+/**
+ * The one warning reporter of the library (the sink, the instrumentation's internal errors,
+ * configuration, exports). Every component takes `warn` from its options and falls back to
+ * `defaultWarn`:
+ *
+ * - When the app has set up OpenTelemetry's diagnostics (`diag.setLogger(...)`), warnings go
+ *   there (`diag.warn`, prefixed `voicemode-events: `), with the app's other OTel diagnostics
+ *   and under its log level.
+ * - Otherwise (the default: no diag logger is registered, so `diag.warn` would print nothing)
+ *   they go to stderr as `voicemode-events: warning: ...`: a logging library must not fail in
+ *   silence (a full disk, a folder others can read).
+ *
+ * Warnings are given on the library's own turns of the event loop or inside calls that must
+ * never throw into the app: a reporter that throws is ignored (`reporter()` wraps it).
+ * Repeats are the caller's business (once per outage, `onceEach` for once per message).
+ */
+export type Warn = (message: string) => void;
+
+/** Warnings on stderr with a recognisable prefix (the CLI's messages, and defaultWarn without diag). */
+export const warnStderr: Warn = (message) => {
+  try {
+    process.stderr.write(`voicemode-events: warning: ${message}\n`);
+  } catch {
+    // stderr closed: nothing better to do, and logging must not throw.
+  }
+};
+
+/**
+ * The API keeps its globals (tracer provider, diag logger, ...) under this symbol, one per major
+ * version, so that every copy of `@opentelemetry/api` 1.x in an app shares them. The API has no
+ * call that says whether a diag logger is set (`diag.warn` without one does nothing).
+ */
+const API_GLOBALS = Symbol.for('opentelemetry.js.api.1');
+
+/** True when the app registered a diag logger (`diag.setLogger`). */
+export function diagLoggerSet(): boolean {
+  const globals = (globalThis as Record<symbol, { diag?: unknown } | undefined>)[API_GLOBALS];
+  return globals?.diag !== undefined;
+}
+
+/** diag when the app set up a diag logger, else stderr. */
+export const defaultWarn: Warn = (message) => {
+  if (diagLoggerSet()) diag.warn(`voicemode-events: ${message}`);
+  else warnStderr(message);
+};
+
+/** A line saying things are fine again (not a warning): diag.info with a logger, else stderr. */
+export const defaultNotice: Warn = (message) => {
+  if (diagLoggerSet()) {
+    diag.info(`voicemode-events: ${message}`);
+    return;
+  }
+  try {
+    process.stderr.write(`voicemode-events: ${message}\n`);
+  } catch {
+    // stderr closed
+  }
+};
+
+/** The reporter for a component: the user's `warn` (a throw in it ignored), else `defaultWarn`. */
+export function reporter(warn: Warn | undefined): Warn {
+  if (warn === undefined || warn === defaultWarn) return defaultWarn;
+  const cached = safeReporters.get(warn);
+  if (cached !== undefined) return cached;
+  const safe: Warn = (message) => {
+    try {
+      warn(message);
+    } catch {
+      // nothing sensible left to do with it
+    }
+  };
+  safeReporters.set(warn, safe);
+  safeReporters.set(safe, safe);
+  return safe;
+}
+const safeReporters = new WeakMap<Warn, Warn>();
+
+/** Each distinct message once per reporter (configuration problems, internal errors); never throws. */
+export function onceEach(warn: Warn | undefined): Warn {
+  const base = reporter(warn);
+  const cached = onceReporters.get(base);
+  if (cached !== undefined) return cached;
+  const said = new Set<string>();
+  const once: Warn = (message) => {
+    if (said.has(message)) return;
+    said.add(message);
+    base(message);
+  };
+  onceReporters.set(base, once);
+  return once;
+}
+const onceReporters = new WeakMap<Warn, Warn>();
+
+/** The default reporter, each message once per process. */
+export const warnOnce: Warn = onceEach(undefined);

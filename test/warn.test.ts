@@ -1,0 +1,145 @@
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createVoiceEvents } from '../src/index.js';
+import { startTelemetry } from '../src/sdk/telemetry.js';
+import { JsonlFileWriter } from '../src/sink/jsonl-file-writer.js';
+import { JsonlEventProcessor } from '../src/sink/jsonl-processor.js';
+import { systemClock, type Clock } from '../src/time/clock.js';
+import { defaultWarn, diagLoggerSet } from '../src/warn.js';
+import { tempDir } from './helpers/harness.js';
+
+/** A clock that throws once told to: emitEvent's fault path (an internal error, never thrown into the app). */
+function brittleClock(): Clock & { broken: boolean } {
+  const c = { broken: false, nowUs: () => (c.broken ? (() => { throw new Error('clock broke'); })() : systemClock.nowUs()) };
+  return c;
+}
+
+/** What the code under test writes to stderr while `fn` runs. */
+async function stderrOf(fn: () => Promise<void> | void): Promise<string> {
+  const original = process.stderr.write;
+  let out = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    out += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = original;
+  }
+  return out;
+}
+
+afterEach(() => diag.disable());
+
+describe('options.warn is honoured everywhere', () => {
+  it('createVoiceEvents({ warn }): internal errors (instrument/core.ts) and an invalid session id reach it, once each', async () => {
+    const warnings: string[] = [];
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] });
+    const clock = brittleClock();
+    const voice = createVoiceEvents({ tracer: provider.getTracer('t'), clock, warn: (m) => warnings.push(m) });
+    const s = voice.startSession({ id: '' });
+    clock.broken = true;
+    const stderr = await stderrOf(() => {
+      for (let i = 0; i < 3; i++) s.logEvent('PROVIDER_SWITCH', {}); // never throws into the app
+    });
+    clock.broken = false;
+    s.end();
+    expect(warnings.filter((w) => w.includes('is not a non-empty string'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.startsWith('internal error (the app continues): Error: clock broke'))).toHaveLength(1);
+    expect(stderr).toBe(''); // nothing to the default reporter
+    await provider.shutdown();
+  });
+
+  it('JsonlEventProcessor({ warn }): the event-limit warning and its own writer\'s warnings reach it', async () => {
+    const warnings: string[] = [];
+    const root = tempDir();
+    const dir = join(root, 'a-file');
+    writeFileSync(dir, ''); // the log folder is a file: writing fails
+    const jsonl = new JsonlEventProcessor({ dir, flushIntervalMs: 20, warn: (m) => warnings.push(m) });
+    const provider = new BasicTracerProvider({ spanProcessors: [jsonl], spanLimits: { eventCountLimit: 2 } });
+    const voice = createVoiceEvents({ tracer: provider.getTracer('t') });
+    const stderr = await stderrOf(async () => {
+      await voice.session(async (s) => {
+        for (let i = 0; i < 5; i++) s.logEvent('PROVIDER_SWITCH', { i });
+      });
+      await provider.forceFlush();
+    });
+    expect(warnings.some((w) => /span voice\.session kept only the last 2 of its events/.test(w))).toBe(true);
+    expect(warnings.some((w) => w.startsWith(`cannot write events to ${dir}/`))).toBe(true);
+    expect(stderr).toBe('');
+    await provider.shutdown();
+  });
+
+  it('startTelemetry({ warn }): configuration problems, the sink and internal errors reach it', async () => {
+    const warnings: string[] = [];
+    const root = tempDir();
+    const dir = join(root, 'a-file');
+    writeFileSync(dir, '');
+    const clock = brittleClock();
+    const t = startTelemetry({
+      dir,
+      flushIntervalMs: 20,
+      clock,
+      register: false,
+      handleExit: false,
+      metrics: false,
+      env: { VOICEMODE_EVENT_LOG_ROTATION: 'weekly', VOICEMODE_EVENT_LOG_RETENTION_DAYS: 'soon' },
+      warn: (m) => warnings.push(m),
+    });
+    const stderr = await stderrOf(async () => {
+      const s = t.voice.startSession();
+      s.logEvent('PROVIDER_SWITCH', {});
+      clock.broken = true;
+      s.logEvent('PROVIDER_SWITCH', {});
+      clock.broken = false;
+      s.end();
+      await t.forceFlush();
+      await t.shutdown();
+    });
+    expect(warnings.some((w) => w.startsWith('VOICEMODE_EVENT_LOG_ROTATION="weekly"'))).toBe(true);
+    expect(warnings.some((w) => w.startsWith('VOICEMODE_EVENT_LOG_RETENTION_DAYS="soon"'))).toBe(true);
+    expect(warnings.some((w) => w.startsWith('internal error (the app continues)'))).toBe(true);
+    expect(warnings.some((w) => w.startsWith(`cannot write events to ${dir}/`))).toBe(true);
+    expect(stderr).toBe('');
+  });
+});
+
+describe('the default reporter', () => {
+  it('is stderr while the app has no diag logger, and OTel diag once it sets one', async () => {
+    expect(diagLoggerSet()).toBe(false);
+    const seen: string[] = [];
+    const logger: DiagLogger = {
+      error: (m) => seen.push(`error ${m}`),
+      warn: (m) => seen.push(`warn ${m}`),
+      info: (m) => seen.push(`info ${m}`),
+      debug: () => undefined,
+      verbose: () => undefined,
+    };
+    expect(await stderrOf(() => defaultWarn('first'))).toBe('voicemode-events: warning: first\n');
+    diag.setLogger(logger, DiagLogLevel.WARN);
+    expect(diagLoggerSet()).toBe(true);
+    expect(await stderrOf(() => defaultWarn('second'))).toBe('');
+    expect(seen).toEqual(['warn voicemode-events: second']);
+    diag.disable();
+    expect(diagLoggerSet()).toBe(false);
+    expect(await stderrOf(() => defaultWarn('third'))).toBe('voicemode-events: warning: third\n');
+  });
+
+  it('a writer without options.warn reports its outage through diag when set', async () => {
+    const seen: string[] = [];
+    diag.setLogger({ error: () => undefined, warn: (m) => seen.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
+    const dir = join(tempDir(), 'a-file');
+    writeFileSync(dir, '');
+    const w = new JsonlFileWriter({ dir, flushIntervalMs: 20 });
+    w.write({ timestampUs: Date.now() * 1000, eventType: 'E', sessionId: null, data: {} });
+    const stderr = await stderrOf(() => w.flush());
+    expect(seen.some((m) => m.startsWith(`voicemode-events: cannot write events to ${dir}/`))).toBe(true);
+    expect(stderr).toBe('');
+    diag.disable();
+    await stderrOf(() => w.shutdown());
+  });
+});
