@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
 import { ByteInterner } from './byte-interner.js';
 import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
-import { isUsageType, latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
+import { isUsageType, jsonNumber, latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import {
   DATA_NUMBERS,
   FULL_DATA_TYPES,
@@ -32,28 +32,6 @@ function asNumber(v: unknown): number {
 /** Lengths of the FULL_DATA_TYPES names: most lines are ruled out by their type's length alone. */
 const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
 
-/** A number the scanner validated as JSON: plain digits read in place, anything else as JSON.parse reads it (Number() of a JSON number is the same). */
-function jsonNumber(buf: Buffer, s: number, e: number): number {
-  // digits with at most one '.', 15 significant digits at most: the integer of all digits is
-  // exact, and one division by an exact power of ten rounds once, as Number() does (Clinger's fast path)
-  if (e - s <= 16) {
-    let v = 0;
-    let digits = 0;
-    let point = -1;
-    let i = s;
-    for (; i < e; i++) {
-      const c = buf[i]!;
-      if (c === 46 && point < 0 && i > s) point = digits;
-      else if (c >= 48 && c <= 57) {
-        v = v * 10 + (c - 48);
-        digits++;
-      } else break;
-    }
-    if (i === e && digits <= 15 && point !== digits) return point < 0 ? v : v / POW10[digits - point]!;
-  }
-  return Number(latin1(buf, s, e));
-}
-const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
 
 /**
  * Worker thread of the compact reader (summary, anomalies, report). It reads raw bytes (no

@@ -559,3 +559,26 @@ function keyAt(buf: Uint8Array, ks: number, key: string): boolean {
   for (let j = 1; j < key.length; j++) if (buf[ks + j] !== key.charCodeAt(j)) return false;
   return true;
 }
+
+/** A number the scanner validated as JSON: plain digits read in place, anything else as JSON.parse reads it (Number() of a JSON number is the same). */
+export function jsonNumber(buf: Uint8Array, s: number, e: number): number {
+  // digits with at most one '.', 15 significant digits at most: the integer of all digits is
+  // exact, and one division by an exact power of ten rounds once, as Number() does (Clinger's fast path)
+  if (e - s <= 16) {
+    let v = 0;
+    let digits = 0;
+    let point = -1;
+    let i = s;
+    for (; i < e; i++) {
+      const c = buf[i]!;
+      if (c === 46 && point < 0 && i > s) point = digits;
+      else if (c >= 48 && c <= 57) {
+        v = v * 10 + (c - 48);
+        digits++;
+      } else break;
+    }
+    if (i === e && digits <= 15 && point !== digits) return point < 0 ? v : v / POW10[digits - point]!;
+  }
+  return Number(latin1(buf, s, e));
+}
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isBlank, parseLine } from '../../src/reader/parse-line.js';
-import { isUsageType, LineScanner, SCAN_BLANK, SCAN_OK } from '../../src/reader/scan-line.js';
+import { isUsageType, jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from '../../src/reader/scan-line.js';
 import { USAGE_NUMBERS, USAGE_TYPES } from '../../src/reader/worker-protocol.js';
 
 /**
@@ -135,6 +135,30 @@ describe('LineScanner agrees with parseLine', () => {
         for (const v of variants) if (!v.includes('\n')) check(v);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('jsonNumber: a usage figure read in place', () => {
+  it('gives what JSON.parse gives for any JSON number (plain decimals by the fast path)', () => {
+    const read = (text: string): number => {
+      const buf = Buffer.from(` ${text} `);
+      return jsonNumber(buf, 1, buf.length - 1);
+    };
+    const decimal = fc
+      .tuple(fc.bigInt({ min: 0n, max: 10n ** 17n }), fc.integer({ min: 0, max: 18 }), fc.integer({ min: 0, max: 3 }))
+      .map(([digits, point, zeros]) => {
+        const d = '0'.repeat(zeros) + digits.toString();
+        const p = Math.min(point, d.length - 1);
+        const text = p === 0 ? d : `${d.slice(0, d.length - p)}.${d.slice(d.length - p)}`;
+        return text.replace(/^0+(?=\d)/, ''); // JSON has no leading zeros
+      });
+    const json = fc.oneof(decimal, fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => JSON.stringify(v)), fc.constantFrom('0', '-0', '1e2', '-0.0', '12.5E-3', '9007199254740993', '0.1', '123456789012345.6'));
+    fc.assert(
+      fc.property(json, (text) => {
+        expect(Object.is(read(text), JSON.parse(text) as number), text).toBe(true);
+      }),
+      { numRuns: 5000 },
     );
   });
 });
