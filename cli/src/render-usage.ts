@@ -42,17 +42,22 @@ export function usageText(u: UsageJson): string {
 export function costText(c: CostJson, u: UsageJson): string {
   const cur = c.currency;
   const lines: string[] = [];
+  if (c.models.length === 0 && c.unpriced.length === 0) {
+    return `Cost: no usage figures in these logs, nothing to price (prices of ${c.prices_date} from ${escapeControl(c.prices)})`;
+  }
   lines.push(`Cost in ${cur}, prices of ${c.prices_date} from ${escapeControl(c.prices)} (prices change: keep the table current):`);
   const p = c.per_session;
   lines.push(
-    `  total ${money(c.total, cur)}${c.complete ? '' : ' for the priced usage only'}   ` +
+    `  total ${money(c.total, cur)}${c.complete ? '' : c.unpriced.length > 0 ? ' for the priced usage only' : ' for the operations that logged usage'}   ` +
       `by stage: ${STAGES.map((s) => `${s} ${money(c.by_stage[s], cur)}`).join(', ')}`,
   );
   lines.push(
     p.count > 0
       ? `  per session (${p.count}): mean ${money(p.mean, cur)}, p95 ${money(p.p95, cur)}, total ${money(p.total, cur)}` +
           (c.sessions_with_unpriced > 0 ? `; ${c.sessions_with_unpriced} session(s) with unpriced usage left out` : '')
-      : `  per session: no session with all of its usage priced${c.sessions_with_unpriced > 0 ? ` (${c.sessions_with_unpriced} with unpriced usage)` : ''}`,
+      : c.sessions_with_unpriced > 0
+        ? `  per session: no session with all of its usage priced (${c.sessions_with_unpriced} with unpriced usage)`
+        : '  per session: no session logged usage',
   );
   const t = makeTable(['stage', 'provider', 'model', 'usage', 'cost']);
   for (const stage of STAGES) {

@@ -69,7 +69,7 @@ export interface CostJson {
   prices: string;
   prices_date: string;
   currency: string;
-  /** Cost of the priced usage; `complete` is false when some usage has no price. */
+  /** Cost of the priced usage; `complete` is false when some usage has no price or some operation logged no usage figure. */
   total: number;
   complete: boolean;
   by_stage: Record<UsageStage, number>;
@@ -321,7 +321,8 @@ export class UsageCounter {
       prices_date: prices.date,
       currency: prices.currency,
       total,
-      complete: unpriced.length === 0,
+      // an operation that logged no usage figure has a cost nobody knows either
+      complete: unpriced.length === 0 && this.withoutUsage.tts + this.withoutUsage.stt + this.withoutUsage.llm === 0,
       by_stage: byStage,
       models,
       per_session: { ...per, total: perTotal },

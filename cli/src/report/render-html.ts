@@ -78,7 +78,9 @@ export function renderHtml(d: ReportData, chartJs: string = chartJsSource()): st
   const costBlock =
     c === null
       ? '<p class="none">No price table (<code>--prices file.json</code> or <code>VOICEMODE_PRICES</code>): usage only.</p>'
-      : `<p class="cards" id="cost-cards"><span><b>${esc(money(c.total, c.currency))}</b> total${c.complete ? '' : ' (priced usage only)'}</span>` +
+      : c.models.length === 0 && c.unpriced.length === 0
+        ? '<p class="none">No usage figures in these logs: nothing to price.</p>'
+        : `<p class="cards" id="cost-cards"><span><b>${esc(money(c.total, c.currency))}</b> total${c.complete ? '' : ' (priced usage only)'}</span>` +
         `<span><b>${esc(money(c.per_session.mean, c.currency))}</b> mean per session</span><span><b>${esc(money(c.per_session.p95, c.currency))}</b> p95 per session</span>` +
         `<span><b>${c.per_session.count}</b> session(s) priced${c.sessions_with_unpriced > 0 ? `, ${c.sessions_with_unpriced} with unpriced usage left out` : ''}</span></p>` +
         `<p class="meta">Prices of ${esc(c.prices_date)} from ${esc(c.prices)}, in ${esc(c.currency)}; prices change. By stage: ${STAGES.map((st) => `${st} ${esc(money(c.by_stage[st], c.currency))}`).join(', ')}.` +
@@ -185,7 +187,7 @@ ${table(['session', 'event', 'where', 'timestamp', 'previous'], backRows)}
             datasets: data.segments.map(function (seg, i) { return { label: seg, data: data.slowReplies.map(function (r) { return r.parts[seg]; }), backgroundColor: segColors[i] }; }) },
     options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true, title: { display: true, text: 'seconds' } }, y: { stacked: true } } }
   });
-  if (data.cost) {
+  if (data.cost && document.getElementById('cost-by-model')) {
     var stageColor = { tts: colors[0], stt: colors[2], llm: colors[1] };
     new Chart(document.getElementById('cost-by-model'), {
       type: 'bar',

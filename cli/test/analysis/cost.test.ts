@@ -110,6 +110,16 @@ describe('cost: usage priced with a two-model table', () => {
     expect(cost.per_session).toMatchObject({ count: 1, total: cost.total });
   });
 
+  it('operations that logged no usage figure make the cost incomplete, not free', () => {
+    const u = new UsageCounter(parsePriceTable(TABLE, 't'));
+    u.push(ev('E', 'TTS_START', { provider: 'openai', model: 'tts-1' })); // e.g. a voicemode log: no characters
+    u.push(ev('E', 'SESSION_END'));
+    const cost = u.cost()!;
+    expect(cost).toMatchObject({ total: 0, complete: false, models: [], unpriced: [], sessions_with_unpriced: 0 });
+    expect(cost.per_session.count).toBe(0); // a session without usage figures is not a session that cost 0
+    expect(u.usage().tts).toMatchObject({ operations: 0, without_usage: 1 });
+  });
+
   it('without a price table there is usage but no cost', () => {
     const u = new UsageCounter();
     for (const e of conversation()) u.push(e);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,26 @@ describe('summary --json usage and cost on a demo run', () => {
     const text = await cli(['summary', logs, '--prices', noStt]);
     expect(text.stdout).toMatch(/│ stt\s+│ whisper\s+│ base\s+│ [\d.]+ s of audio\s+│ unpriced\s+│/);
     expect(text.stdout).toContain('for the priced usage only');
+  });
+
+  it('logs without usage figures (production voicemode): nothing priced, the cost marked incomplete, never 0 per session', async () => {
+    const py = join(dir, 'py');
+    const at = (s: number): string => `2026-01-05T09:00:0${s}+00:00`;
+    const rows = [
+      { timestamp: at(0), event_type: 'SESSION_START', session_id: 'p1', data: {} },
+      { timestamp: at(1), event_type: 'TTS_START', session_id: 'p1', data: { message: 'Hi', provider: 'openai', voice: 'alloy' } },
+      { timestamp: at(2), event_type: 'STT_START', session_id: 'p1', data: { provider: 'whisper' } },
+      { timestamp: at(3), event_type: 'SESSION_END', session_id: 'p1', data: {} },
+    ];
+    mkdirSync(py);
+    writeFileSync(join(py, 'voicemode_events_2026-01-05.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const s = await json<Summary>(['summary', '--json', py, '--prices', full]);
+    expect(s.usage.tts).toMatchObject({ operations: 0, without_usage: 1 });
+    expect(s.usage.stt).toMatchObject({ operations: 0, without_usage: 1 });
+    expect(s.cost).toMatchObject({ total: 0, complete: false, unpriced: [], per_session: { count: 0 } });
+    const text = await cli(['summary', py, '--prices', full]);
+    expect(text.stdout).toContain('Usage: none logged   (events without usage figures: TTS 1, STT 1)');
+    expect(text.stdout).toContain('Cost: no usage figures in these logs, nothing to price');
   });
 
   it('a bad price table stops with exit 2 and names the entry', async () => {
