@@ -4,11 +4,14 @@
  *   npm run bench                    human-readable table
  *   npm run bench -- --json          the table, then ONE JSON object as the last line
  *   npm run bench -- --only event,op --json     some items only
+ *   npm run bench -- --large         a 5M-event file (1.2 GB in the temp folder) for summary vs DuckDB and item 8
  *   npm run bench -- --smoke --json  tiny sizes (what test/bench-smoke.test.ts runs): checks the bench works, measures nothing
  *
- * Items: event (1), sustained (2), op (3), loop (4), memory (5, in a fresh child process), summary (6).
+ * Items: event (1), sustained (2), op (3), loop (4), memory (5, in a fresh child process), summary (6, with DuckDB as 6b),
+ * startup (7), selective (8: timeline / query against grep -F).
  */
 import { spawnSync } from 'node:child_process';
+import { cpuSnapshot, othersCpu } from './cpu-account.js';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
@@ -16,10 +19,12 @@ import { measureEventCost, type EventCostOptions, type EventCostResult } from '.
 import { measureLoopDelay, type LoopDelayOptions, type LoopDelayResult } from './loop-delay.js';
 import { measureMemory, type MemoryOptions, type MemoryResult } from './memory.js';
 import { measureOpCost, type OpCostOptions, type OpCostResult } from './op-cost.js';
+import { measureSelective, type SelectiveOptions, type SelectiveResult } from './selective.js';
+import { measureStartup, type StartupOptions, type StartupResult } from './startup.js';
 import { measureSummary, type SummaryOptions, type SummaryResult } from './summary-throughput.js';
 import { measureSustained, type SustainedOptions, type SustainedResult } from './sustained.js';
 
-export const ITEMS = ['event', 'sustained', 'op', 'loop', 'memory', 'summary'] as const;
+export const ITEMS = ['event', 'sustained', 'op', 'loop', 'memory', 'summary', 'startup', 'selective'] as const;
 export type Item = (typeof ITEMS)[number];
 
 export interface Sizes {
@@ -29,6 +34,8 @@ export interface Sizes {
   loop: LoopDelayOptions;
   memory: MemoryOptions;
   summary: SummaryOptions;
+  startup: StartupOptions;
+  selective: SelectiveOptions;
 }
 
 export const FULL: Sizes = {
@@ -38,7 +45,12 @@ export const FULL: Sizes = {
   loop: { events: 100_000, chunk: 100, repetitions: 3 },
   memory: { events: 1_000_000, warmupEvents: 50_000, turnsPerYield: 20 },
   summary: { events: 1_000_000, repetitions: 3 },
+  startup: { runs: 15 },
+  selective: { events: 1_000_000, repetitions: 3 },
 };
+
+/** `--large`: also the 5M-event file for summary vs DuckDB (and the selective commands). */
+export const LARGE: Sizes = { ...FULL, summary: { ...FULL.summary, largeEvents: 5_000_000 }, selective: { ...FULL.selective, events: 5_000_000 } };
 
 export const SMOKE: Sizes = {
   event: { calls: 400, repetitions: 2, chunk: 100, perSpan: 200, warmupCalls: 200 },
@@ -47,13 +59,17 @@ export const SMOKE: Sizes = {
   loop: { events: 2000, chunk: 100, repetitions: 1 },
   memory: { events: 5000, warmupEvents: 1000, turnsPerYield: 20 },
   summary: { events: 2000, repetitions: 1 },
+  startup: { runs: 1 },
+  selective: { events: 2000, repetitions: 1 },
 };
 
-export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResult & LoopDelayResult & MemoryResult & SummaryResult> & {
+export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResult & LoopDelayResult & MemoryResult & SummaryResult & StartupResult & SelectiveResult> & {
   machine: string;
   node: string;
   mode: 'full' | 'smoke';
   seconds: number;
+  /** CPU other processes used while each item ran, in cores (average over the item); absent without /proc. */
+  others_cores: Partial<Record<Item, number>>;
   targets: Record<string, { value: number; target: string; met: boolean }>;
 };
 
@@ -87,13 +103,16 @@ export async function runBench(options: RunOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const only = new Set(options.only ?? ITEMS);
   const t0 = Date.now();
-  let r: BenchResult = { machine: machine(), node: process.version, mode: options.mode, seconds: 0, targets: {} };
+  let r: BenchResult = { machine: machine(), node: process.version, mode: options.mode, seconds: 0, targets: {}, others_cores: {} };
   const step = async <T extends object>(item: Item, label: string, fn: () => Promise<T> | T): Promise<void> => {
     if (!only.has(item)) return;
     const s = Date.now();
     log(`bench: ${label}...`);
+    const before = cpuSnapshot();
     r = { ...r, ...(await fn()) };
-    log(`bench: ${label} done in ${((Date.now() - s) / 1000).toFixed(1)} s`);
+    const others = othersCpu(before, cpuSnapshot());
+    if (others) r.others_cores[item] = others.others_cores;
+    log(`bench: ${label} done in ${((Date.now() - s) / 1000).toFixed(1)} s` + (others ? `; other processes used ${others.others_cores.toFixed(2)} cores meanwhile` : ''));
   };
   const s = options.sizes;
   await step('event', '1 per-event cost', () => measureEventCost(s.event));
@@ -104,6 +123,8 @@ export async function runBench(options: RunOptions): Promise<BenchResult> {
     options.memoryInProcess ? measureMemory(s.memory) : memoryInChild(s.memory),
   );
   await step('summary', '6 summary throughput', () => measureSummary({ ...s.summary, ...(options.cli ? { cli: options.cli } : {}) }));
+  await step('startup', '7 start-up of the CLI', () => measureStartup({ ...s.startup, ...(options.cli ? { cli: options.cli } : {}) }));
+  await step('selective', '8 selective commands against grep -F', () => measureSelective({ ...s.selective, ...(options.cli ? { cli: options.cli } : {}) }));
   r.seconds = (Date.now() - t0) / 1000;
   r.targets = evaluateTargets(r);
   return r;
@@ -129,12 +150,34 @@ export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
   if (r.llm_op_ns_p50 !== undefined && r.otel_llm_op_ns_p50 !== undefined) {
     add('llm_op_vs_otel', r.llm_op_ns_p50 / r.otel_llm_op_ns_p50, '<= 1.5x raw OTel child span', (v) => v <= 1.5);
   }
-  add('loop_delay_p99_ms', r.loop_delay_p99_ms, '<= 2 ms', (v) => v <= 2);
-  add('loop_delay_max_ms', r.loop_delay_max_ms, '<= 10 ms', (v) => v <= 10);
+  // judged only on the repetitions with the other core free (issue 14 item 7); NaN: none was, not judged
+  const quietOnly = r.loop_delay_quiet_reps !== undefined;
+  add('loop_delay_p99_ms', quietOnly ? r.loop_delay_quiet_p99_ms : r.loop_delay_p99_ms, '<= 2 ms (repetitions with the other core free)', (v) => v <= 2);
+  add('loop_delay_max_ms', quietOnly ? r.loop_delay_quiet_max_ms : r.loop_delay_max_ms, '<= 10 ms (repetitions with the other core free)', (v) => v <= 10);
   add('rss_growth_mb', r.rss_growth_mb, '<= 50 MB after 1M events', (v) => v <= 50);
   if (r.summary_mb_per_sec !== undefined && r.jq_mb_per_sec !== undefined) {
     add('summary_vs_jq', r.summary_mb_per_sec / r.jq_mb_per_sec, '>= 2x jq', (v) => v >= 2);
   }
+  // issue 14: DuckDB (2 threads) on the same file, same metrics; and CPU per event against the bare parse
+  if (r.summary_wall_s !== undefined && r.duck_wall_s !== undefined) {
+    add('summary_vs_duck_wall', r.summary_wall_s / r.duck_wall_s, '<= 1x DuckDB wall', (v) => v <= 1);
+    add('summary_vs_duck_cpu', r.summary_cpu_s! / r.duck_cpu_s!, '<= 1x DuckDB CPU s', (v) => v <= 1);
+    add('summary_vs_duck_rss', r.summary_rss_mb! / r.duck_rss_mb!, '<= 1/4 of DuckDB peak RSS', (v) => v <= 0.25);
+  }
+  if (r.summary_cpu_s !== undefined && r.parse_cpu_s !== undefined) {
+    add('summary_cpu_vs_parse', r.summary_cpu_s / r.parse_cpu_s, '<= 1x the bare parse CPU s', (v) => v <= 1);
+  }
+  if (r.summary_large_wall_s !== undefined && r.duck_large_wall_s !== undefined) {
+    add('summary_vs_duck_wall_large', r.summary_large_wall_s / r.duck_large_wall_s, '<= 1x DuckDB wall (large file)', (v) => v <= 1);
+    add('summary_vs_duck_cpu_large', r.summary_large_cpu_s! / r.duck_large_cpu_s!, '<= 1x DuckDB CPU s (large file)', (v) => v <= 1);
+    add('summary_vs_duck_rss_large', r.summary_large_rss_mb! / r.duck_large_rss_mb!, '<= 1/4 of DuckDB peak RSS (large file)', (v) => v <= 0.25);
+  }
+  if (r.timeline_s !== undefined && r.grep_s !== undefined) {
+    add('timeline_vs_grep', r.timeline_s / r.grep_s, '<= 3x grep -F (wall)', (v) => v <= 3);
+    add('query_vs_grep', r.query_s! / r.grep_type_s!, '<= 3x grep -F (wall)', (v) => v <= 3);
+  }
+  add('help_ms', r.help_ms, '<= 100 ms median', (v) => v <= 100);
+  add('summary_empty_ms', r.summary_empty_ms, '<= 100 ms median', (v) => v <= 100);
   if (r.summary_mb_per_sec !== undefined && r.parse_mb_per_sec !== undefined) {
     add('parse_vs_summary', r.parse_mb_per_sec / r.summary_mb_per_sec, '<= 1.5x slower than bare parse', (v) => v <= 1.5);
   }
@@ -201,9 +244,10 @@ export function renderTable(r: BenchResult): string {
     table.push([
       '4',
       `event-loop delay, burst of ${num(r.burst_events)}\np99 / max`,
-      `${num(r.loop_delay_p99_ms, 2)} / ${num(r.loop_delay_max_ms, 2)} ms`,
+      `${num(r.loop_delay_p99_ms, 2)} / ${num(r.loop_delay_max_ms, 2)} ms (all ${r.loop_delay_reps ?? ''})\n` +
+        `${num(r.loop_delay_quiet_p99_ms, 2)} / ${num(r.loop_delay_quiet_max_ms, 2)} ms (${r.loop_delay_quiet_reps ?? '?'} with the other core free)`,
       `pino: ${num(r.pino_loop_delay_p99_ms, 2)} / ${num(r.pino_loop_delay_max_ms, 2)} ms`,
-      '',
+      `others' CPU per rep (cores):\n${(r.loop_delay_others_cores ?? []).map((c) => num(c, 2)).join(', ')}`,
       'p99 <= 2 ms, max <= 10 ms',
       both('loop_delay_p99_ms', 'loop_delay_max_ms'),
     ]);
@@ -230,16 +274,62 @@ export function renderTable(r: BenchResult): string {
       both('summary_vs_jq', 'parse_vs_summary'),
     ]);
   }
+  if (r.duck_wall_s !== undefined) {
+    const triple = (w?: number, c?: number, m?: number): string => `${num(w, 2)} s, ${num(c, 2)} CPU-s, ${num(m)} MB`;
+    const large =
+      r.summary_large_wall_s !== undefined
+        ? `\n${num(r.large_events)} events: ${triple(r.summary_large_wall_s, r.summary_large_cpu_s, r.summary_large_rss_mb)}`
+        : '';
+    const duckLarge = r.duck_large_wall_s !== undefined ? `\n${triple(r.duck_large_wall_s, r.duck_large_cpu_s, r.duck_large_rss_mb)}` : '';
+    const rt = (k: string): string => ratio(r.targets[k]?.value);
+    table.push([
+      '6b',
+      `summary --json vs DuckDB, same metrics\n(counts and means checked equal)\nwall, CPU (all threads), peak RSS`,
+      triple(r.summary_wall_s, r.summary_cpu_s, r.summary_rss_mb) + large,
+      `DuckDB 2 threads: ${triple(r.duck_wall_s, r.duck_cpu_s, r.duck_rss_mb)}${duckLarge}\nbare parse: ${num(r.parse_cpu_s, 2)} CPU-s`,
+      `wall ${rt('summary_vs_duck_wall')}, CPU ${rt('summary_vs_duck_cpu')}, RSS ${rt('summary_vs_duck_rss')}\nCPU ${rt('summary_cpu_vs_parse')} bare parse` +
+        (large ? `\nlarge: ${rt('summary_vs_duck_wall_large')}, ${rt('summary_vs_duck_cpu_large')}, ${rt('summary_vs_duck_rss_large')}` : ''),
+      'wall, CPU <= DuckDB; RSS <= 1/4;\nCPU <= bare parse',
+      ['summary_vs_duck_wall', 'summary_vs_duck_cpu', 'summary_vs_duck_rss', 'summary_cpu_vs_parse'].map(ok).join(' / '),
+    ]);
+  }
+  if (r.help_ms !== undefined) {
+    table.push([
+      '7',
+      'start-up: --help; summary on an empty\nfolder (median wall, process start incl.)',
+      `${num(r.help_ms)} ms (${num(r.help_cpu_ms)} CPU-ms); ${num(r.summary_empty_ms)} ms (${num(r.summary_empty_cpu_ms)} CPU-ms)`,
+      `node -e 0: ${num(r.node_start_ms)} ms (${num(r.node_start_cpu_ms)} CPU-ms)`,
+      '',
+      '<= 100 ms each',
+      both('help_ms', 'summary_empty_ms'),
+    ]);
+  }
+  if (r.timeline_s !== undefined) {
+    table.push([
+      '8',
+      `selective, ${num(r.selective_events)} events (${num(r.selective_file_mb)} MB):\ntimeline --session; query --type\n(outputs checked equal to the plain path)`,
+      `${num(r.timeline_s, 2)} s (${num(r.timeline_cpu_s, 2)} CPU-s); ${num(r.query_s, 2)} s (${num(r.query_cpu_s, 2)} CPU-s)`,
+      `grep -F session: ${num(r.grep_s, 2)} s (${num(r.grep_cpu_s, 2)} CPU-s)\ngrep -F type: ${num(r.grep_type_s, 2)} s`,
+      `${ratio(r.targets.timeline_vs_grep?.value)}; ${ratio(r.targets.query_vs_grep?.value)} grep`,
+      '<= 3x grep -F each',
+      both('timeline_vs_grep', 'query_vs_grep'),
+    ]);
+  }
   const lines = [
     `voicemode-events bench (${r.mode}) — ${r.machine}; ${r.seconds.toFixed(0)} s`,
     r.metrics_wiring ? `pipeline: startTelemetry JSONL sink + ${r.metrics_wiring}; OTLP unset` : '',
     table.toString(),
   ];
   if (r.summary_note) lines.push(`summary: ${r.summary_note}`);
+  const others = Object.entries(r.others_cores);
+  if (others.length) {
+    lines.push(`CPU used by other processes while each item ran (average cores, of ${cpus().length}): ` + others.map(([k, v]) => `${k} ${num(v, 2)}`).join(', '));
+  } else lines.push('CPU used by other processes: unknown (no /proc/stat)');
+  if (r.loop_delay_quiet_reps === 0) lines.push(`event-loop delay target not judged: in none of ${r.loop_delay_reps} repetitions was the other core free`);
   return lines.filter(Boolean).join('\n');
 }
 
-function parseArgs(argv: string[]): { json: boolean; smoke: boolean; only: Item[] | undefined; cli: string | undefined } {
+function parseArgs(argv: string[]): { json: boolean; smoke: boolean; large: boolean; only: Item[] | undefined; cli: string | undefined } {
   const value = (name: string): string | undefined => {
     const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
     if (i < 0) return undefined;
@@ -248,7 +338,7 @@ function parseArgs(argv: string[]): { json: boolean; smoke: boolean; only: Item[
   const onlyRaw = value('--only');
   const only = onlyRaw?.split(',').map((s) => s.trim()) as Item[] | undefined;
   for (const o of only ?? []) if (!ITEMS.includes(o)) throw new Error(`--only: unknown item ${o} (items: ${ITEMS.join(', ')})`);
-  return { json: argv.includes('--json'), smoke: argv.includes('--smoke'), only, cli: value('--cli') };
+  return { json: argv.includes('--json'), smoke: argv.includes('--smoke'), large: argv.includes('--large'), only, cli: value('--cli') };
 }
 
 async function main(): Promise<void> {
@@ -261,7 +351,7 @@ async function main(): Promise<void> {
   }
   const args = parseArgs(argv);
   const result = await runBench({
-    sizes: args.smoke ? SMOKE : FULL,
+    sizes: args.smoke ? SMOKE : args.large ? LARGE : FULL,
     mode: args.smoke ? 'smoke' : 'full',
     ...(args.only ? { only: args.only } : {}),
     ...(args.cli ? { cli: args.cli } : {}),

@@ -1,10 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { disagreements, duckSummary, type DuckSummary } from './duckdb-peer.js';
 import { generateEventsFile } from './generate-events.js';
 import { median } from './harness.js';
+import { runMeasured, type ProcUsage } from './proc-usage.js';
 
 /**
  * Item 6: `voicemode-events summary --json` throughput (MB/s) on a generated file of `events`
@@ -23,6 +27,8 @@ export interface SummaryOptions {
   repetitions: number;
   /** The built CLI (npm run build). */
   cli?: string;
+  /** Also time summary and DuckDB on a file of this many events (`--large`: 5M). */
+  largeEvents?: number;
 }
 
 export interface SummaryResult {
@@ -32,36 +38,82 @@ export interface SummaryResult {
   summary_file_mb: number;
   summary_events: number;
   summary_note: string;
+  /** Medians over the rounds, same 1M file: wall s, CPU s (all threads), peak RSS MB. */
+  summary_wall_s: number;
+  summary_cpu_s: number;
+  summary_rss_mb: number;
+  duck_wall_s: number;
+  duck_cpu_s: number;
+  duck_rss_mb: number;
+  parse_cpu_s: number;
+  jq_cpu_s: number;
+  /** DuckDB agreed with summary --json on events, sessions, every metric's count and mean. */
+  duck_agrees: boolean;
+  /** The same on the large file, when asked for. */
+  large_events?: number;
+  large_file_mb?: number;
+  summary_large_wall_s?: number;
+  summary_large_cpu_s?: number;
+  summary_large_rss_mb?: number;
+  duck_large_wall_s?: number;
+  duck_large_cpu_s?: number;
+  duck_large_rss_mb?: number;
 }
 
 const BARE = `
 const rl = require('node:readline').createInterface({ input: require('node:fs').createReadStream(process.argv[1]), crlfDelay: Infinity });
 let n = 0; rl.on('line', (l) => { if (l) { JSON.parse(l); n++; } }); rl.on('close', () => { process.stdout.write(n + '\\n'); });`;
 
+type Key = 'summary' | 'jq' | 'parse' | 'duck';
+
 interface Subject {
-  key: 'summary' | 'jq' | 'parse';
-  cmd: string;
-  args: string[];
+  key: Key;
+  /** One measured run (stdout kept when `capture`). */
+  run: (capture?: boolean) => ProcUsage;
 }
 
-function timeRun(s: Subject): number {
-  const t0 = performance.now();
-  const out = spawnSync(s.cmd, s.args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
-  const sec = (performance.now() - t0) / 1000;
-  if (out.error) throw out.error;
-  if (out.status !== 0) throw new Error(`${s.cmd} ${s.args.join(' ')} exited ${out.status}: ${String(out.stderr).slice(0, 500)}`);
-  return sec;
+/** A version of the generator in the cached file's name: a changed generator makes a new file. */
+function generatorVersion(): string {
+  const here = fileURLToPath(import.meta.url);
+  const src = join(dirname(here), `generate-events${extname(here)}`);
+  return createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 8);
 }
 
 export async function ensureEventsFile(events: number): Promise<string> {
-  const file = join(tmpdir(), `voicemode-bench-ours-v2-${events}.jsonl`);
+  const file = join(tmpdir(), `voicemode-bench-ours-${events}-${generatorVersion()}.jsonl`);
   if (!existsSync(file)) {
     const partial = `${file}.${process.pid}.tmp`;
     await generateEventsFile(partial, { events, format: 'ours' });
-    const { renameSync } = await import('node:fs');
     renameSync(partial, file);
   }
   return file;
+}
+
+/**
+ * DuckDB as a child process (`dist-bench/bench/duckdb-peer.js`); when the bench runs from its
+ * TypeScript sources (the smoke test under vitest) there is no such script, and the query runs
+ * in this process: its CPU and RSS figures then mean nothing (the smoke run measures nothing).
+ */
+function duckSubject(file: string): Subject | undefined {
+  const script = fileURLToPath(new URL('./duckdb-peer.js', import.meta.url));
+  if (!existsSync(script)) return undefined;
+  return { key: 'duck', run: (capture) => runMeasured(process.execPath, [script, file], { node: true, capture }) };
+}
+
+async function duckInProcess(file: string): Promise<ProcUsage> {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const out = await duckSummary(file);
+  const c = process.cpuUsage(c0);
+  return { wall_s: (performance.now() - t0) / 1000, cpu_s: (c.user + c.system) / 1e6, rss_mb: process.memoryUsage.rss() / 1048576, stdout: JSON.stringify(out) };
+}
+
+/** Runs summary --json and DuckDB once each and fails the bench when they disagree. */
+async function checkAgreement(summary: Subject, duck: Subject | undefined, file: string): Promise<void> {
+  const s = JSON.parse(summary.run(true).stdout) as Parameters<typeof disagreements>[1];
+  const d = JSON.parse((duck ? duck.run(true) : await duckInProcess(file)).stdout) as DuckSummary;
+  const diff = disagreements(d, s);
+  if (diff.length) throw new Error(`DuckDB and summary --json disagree on ${file}: ${diff.join('; ')}`);
 }
 
 export async function measureSummary(opts: SummaryOptions): Promise<SummaryResult> {
@@ -69,31 +121,81 @@ export async function measureSummary(opts: SummaryOptions): Promise<SummaryResul
   const mb = statSync(file).size / 1e6;
   const cli = opts.cli ?? resolve('cli/dist/main.js');
   const notes: string[] = [];
-  const subjects: Subject[] = [{ key: 'parse', cmd: process.execPath, args: ['-e', BARE, file] }];
-  if (existsSync(cli)) subjects.push({ key: 'summary', cmd: process.execPath, args: [cli, 'summary', '--json', file] });
+  const node = (key: Key, args: string[]): Subject => ({ key, run: (capture) => runMeasured(process.execPath, args, { node: true, capture }) });
+  const subjects: Subject[] = [node('parse', ['-e', BARE, file])];
+  const summaryOf = (f: string): Subject => node('summary', [cli, 'summary', '--json', f]);
+  const summary = existsSync(cli) ? summaryOf(file) : undefined;
+  if (summary) subjects.push(summary);
   else notes.push(`no built CLI at ${cli} (run npm run build)`);
   if (spawnSync('jq', ['--version']).status === 0) {
-    subjects.push({ key: 'jq', cmd: 'jq', args: ['-c', 'select(.event_type=="TTS_FIRST_AUDIO")', file] });
+    subjects.push({ key: 'jq', run: () => runMeasured('jq', ['-c', 'select(.event_type=="TTS_FIRST_AUDIO")', file]) });
   } else notes.push('jq not installed');
+  const duck = duckSubject(file);
+  if (duck) subjects.push(duck);
+  else notes.push('DuckDB ran in the bench process (no compiled duckdb-peer.js): its figures mean nothing');
 
-  const times: Record<string, number[]> = { summary: [], jq: [], parse: [] };
+  // correctness first: a disagreement fails the bench (this is also the untimed first run of both)
+  if (summary) await checkAgreement(summary, duck, file);
+
+  const runs: Record<Key, ProcUsage[]> = { summary: [], jq: [], parse: [], duck: [] };
   const usable = subjects.filter((s) => {
     try {
-      timeRun(s); // warm-up
+      if (s.key !== 'summary' && s.key !== 'duck') s.run(); // warm-up
       return true;
     } catch (err) {
       notes.push(`${s.key} failed: ${(err as Error).message.split('\n')[0]}`);
       return false;
     }
   });
-  for (let r = 0; r < opts.repetitions; r++) for (const s of usable) times[s.key]!.push(timeRun(s));
-  const rate = (k: string): number => (times[k]!.length ? mb / median(times[k]!) : Number.NaN);
-  return {
+  for (let r = 0; r < opts.repetitions; r++) for (const s of usable) runs[s.key].push(s.run());
+  if (!duck && summary) for (let r = 0; r < opts.repetitions; r++) runs.duck.push(await duckInProcess(file));
+  const med = (k: Key, f: (u: ProcUsage) => number | undefined): number => {
+    const v = runs[k].map(f).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    return v.length ? median(v) : Number.NaN;
+  };
+  const rate = (k: Key): number => mb / med(k, (u) => u.wall_s);
+  const result: SummaryResult = {
     summary_mb_per_sec: rate('summary'),
     jq_mb_per_sec: rate('jq'),
     parse_mb_per_sec: rate('parse'),
     summary_file_mb: mb,
     summary_events: opts.events,
     summary_note: notes.join('; '),
+    summary_wall_s: med('summary', (u) => u.wall_s),
+    summary_cpu_s: med('summary', (u) => u.cpu_s),
+    summary_rss_mb: med('summary', (u) => u.rss_mb),
+    duck_wall_s: med('duck', (u) => u.wall_s),
+    duck_cpu_s: med('duck', (u) => u.cpu_s),
+    duck_rss_mb: med('duck', (u) => u.rss_mb),
+    parse_cpu_s: med('parse', (u) => u.cpu_s),
+    jq_cpu_s: med('jq', (u) => u.cpu_s),
+    duck_agrees: summary !== undefined,
+  };
+  if (opts.largeEvents && duck && summary) Object.assign(result, await measureLarge(opts.largeEvents, summaryOf));
+  return result;
+}
+
+/** summary against DuckDB on the large file: the agreement check, then two rounds. */
+async function measureLarge(events: number, summaryOf: (file: string) => Subject): Promise<Partial<SummaryResult>> {
+  const file = await ensureEventsFile(events);
+  const summary = summaryOf(file);
+  const duck = duckSubject(file)!;
+  await checkAgreement(summary, duck, file);
+  const s: ProcUsage[] = [];
+  const d: ProcUsage[] = [];
+  for (let r = 0; r < 2; r++) {
+    s.push(summary.run());
+    d.push(duck.run());
+  }
+  const m = (runs: ProcUsage[], f: (u: ProcUsage) => number | undefined): number => median(runs.map((u) => f(u) ?? Number.NaN));
+  return {
+    large_events: events,
+    large_file_mb: statSync(file).size / 1e6,
+    summary_large_wall_s: m(s, (u) => u.wall_s),
+    summary_large_cpu_s: m(s, (u) => u.cpu_s),
+    summary_large_rss_mb: m(s, (u) => u.rss_mb),
+    duck_large_wall_s: m(d, (u) => u.wall_s),
+    duck_large_cpu_s: m(d, (u) => u.cpu_s),
+    duck_large_rss_mb: m(d, (u) => u.rss_mb),
   };
 }

@@ -1,5 +1,3 @@
-import { diag } from '@opentelemetry/api';
-
 /**
  * The one warning reporter of the library (the sink, the instrumentation's internal errors,
  * configuration, exports). Every component takes `warn` from its options and falls back to
@@ -34,22 +32,39 @@ export const warnStderr: Warn = (message) => {
  */
 const API_GLOBALS = Symbol.for('opentelemetry.js.api.1');
 
+interface DiagSink {
+  warn(message: string): void;
+  info(message: string): void;
+}
+
+/**
+ * The diag logger the app registered (`diag.setLogger`, already filtered by its level), read
+ * from the API's globals: calling it is what `diag.warn` does, without importing the API here
+ * (~18 ms at the CLI's start, which shares this module).
+ */
+function registeredDiag(): DiagSink | undefined {
+  const globals = (globalThis as Record<symbol, { diag?: Partial<DiagSink> } | undefined>)[API_GLOBALS];
+  const d = globals?.diag;
+  return d !== undefined && typeof d.warn === 'function' && typeof d.info === 'function' ? (d as DiagSink) : undefined;
+}
+
 /** True when the app registered a diag logger (`diag.setLogger`). */
 export function diagLoggerSet(): boolean {
-  const globals = (globalThis as Record<symbol, { diag?: unknown } | undefined>)[API_GLOBALS];
-  return globals?.diag !== undefined;
+  return registeredDiag() !== undefined;
 }
 
 /** diag when the app set up a diag logger, else stderr. */
 export const defaultWarn: Warn = (message) => {
-  if (diagLoggerSet()) diag.warn(`voicemode-events: ${message}`);
+  const d = registeredDiag();
+  if (d !== undefined) d.warn(`voicemode-events: ${message}`);
   else warnStderr(message);
 };
 
 /** A line saying things are fine again (not a warning): diag.info with a logger, else stderr. */
 export const defaultNotice: Warn = (message) => {
-  if (diagLoggerSet()) {
-    diag.info(`voicemode-events: ${message}`);
+  const d = registeredDiag();
+  if (d !== undefined) {
+    d.info(`voicemode-events: ${message}`);
     return;
   }
   try {

@@ -25,6 +25,18 @@ const REQUIRED = [
   'summary_mb_per_sec',
   'jq_mb_per_sec',
   'parse_mb_per_sec',
+  'duck_wall_s',
+  'duck_cpu_s',
+  'duck_rss_mb',
+  'summary_wall_s',
+  'summary_cpu_s',
+  'summary_rss_mb',
+  'parse_cpu_s',
+  'help_ms',
+  'summary_empty_ms',
+  'timeline_s',
+  'query_s',
+  'grep_s',
 ] as const;
 
 const hasJq = spawnSync('jq', ['--version']).status === 0;
@@ -39,11 +51,12 @@ describe('bench smoke run (tiny sizes, no timing assertions)', () => {
     const json = JSON.parse(JSON.stringify(result)) as Record<string, unknown>;
     for (const key of REQUIRED) {
       if (key === 'jq_mb_per_sec' && !hasJq && !process.env.CI) continue;
-      if (key === 'summary_mb_per_sec' && !hasCli && !process.env.CI) continue;
+      if ((key.startsWith('summary_') || key.startsWith('duck_') || key === 'help_ms' || key === 'timeline_s' || key === 'query_s') && !hasCli && !process.env.CI) continue;
       expect(json, key).toHaveProperty(key);
       expect(Number.isFinite(json[key]), `${key} = ${String(json[key])}`).toBe(true);
     }
     expect(result.lines_verified).toBe(true);
+    if (hasCli) expect(result.duck_agrees, 'DuckDB and summary --json agree on counts and means').toBe(true);
     expect(Object.keys(result.targets).length).toBeGreaterThan(0);
     const table = renderTable(result);
     for (const row of ['event', 'sustained', 'operation', 'event-loop delay', 'RSS growth', 'summary']) expect(table).toContain(row);

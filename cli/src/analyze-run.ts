@@ -1,19 +1,24 @@
-import { Analyzer, type Analysis, type AnalyzerOptions } from './analysis/analyzer.js';
+import type { Analysis, AnalyzerOptions } from './analysis/analyzer.js';
 import type { EventFilter } from './analysis/filter.js';
-import { SessionSorter } from './reader/session-sorter.js';
-import { readInputs, type InputOptions, type RunInput } from './input.js';
+import { discoverInputs, readFiles, type InputOptions, type RunInput } from './input.js';
 
-/** Read → (file order) backwards detection → per-session sort → analysis. */
+/**
+ * Read → (file order) backwards detection → per-session sort → analysis. The analysis (and
+ * d3-array) is loaded once there are files to analyse: a command that ends in "no event
+ * logs" starts and stops in Node's start-up time (issue 14 item 6).
+ */
 export async function analyzeInputs(
   paths: readonly string[],
   opts: InputOptions,
   filter: EventFilter,
   aopts: Omit<AnalyzerOptions, 'files'>,
 ): Promise<RunInput & { analysis: Analysis }> {
+  const found = await discoverInputs(paths);
+  const [{ Analyzer }, { SessionSorter }] = await Promise.all([import('./analysis/analyzer.js'), import('./reader/session-sorter.js')]);
   const files: string[] = [];
   const analyzer = new Analyzer({ ...aopts, files });
   const sorter = new SessionSorter((events) => analyzer.addSession(events));
-  const run = await readInputs(paths, opts, filter, (ev) => {
+  const run = await readFiles(found, opts, filter, (ev) => {
     analyzer.observe(ev);
     sorter.push(ev);
   }, { compact: true });

@@ -1,10 +1,9 @@
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { compileFilter, parseTimeArg, type EventFilter } from './analysis/filter.js';
 import { defaultInputs, discoverFiles, type SourceFile } from './reader/discover.js';
 import { DataError, UsageError } from './reader/errors.js';
 import type { FileEvent } from './reader/parse-line.js';
-import { readEvents, type ReadStats } from './reader/read-events.js';
+import type { ReadStats } from './reader/read-events.js';
 import { escapeControl } from './terminal-text.js';
 import { processEnv } from 'voicemode-events/internal';
 import { isCi } from './environment.js';
@@ -55,8 +54,9 @@ export function baseFilter(opts: InputOptions): EventFilter {
 /** A progress bar on stderr only for large inputs, when stderr is a terminal, and never with --json. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 
-function progressBar(totalBytes: number, json: boolean): { update(b: number): void; stop(): void } | undefined {
+async function progressBar(totalBytes: number, json: boolean): Promise<{ update(b: number): void; stop(): void } | undefined> {
   if (json || !process.stderr.isTTY || totalBytes < PROGRESS_MIN_BYTES || isCi()) return undefined;
+  const { default: cliProgress } = await import('cli-progress'); // only a terminal reading a large input needs it
   const mb = (b: number): string => (b / 1048576).toFixed(0);
   const bar = new cliProgress.SingleBar(
     {
@@ -82,6 +82,23 @@ export interface RunInput {
   stats: ReadStats;
 }
 
+/** The log files the paths name (the configured log folder when there are none); none is an error. */
+export async function discoverInputs(paths: readonly string[]): Promise<SourceFile[]> {
+  let inputs = paths;
+  if (inputs.length === 0) {
+    inputs = await defaultInputs();
+    // stderr, so that --json output stays one object
+    warnLine(`reading ${inputs.join(' and ')}`);
+  }
+  return discoverFiles(inputs, processEnv(), warnLine);
+}
+
+export interface ReadExtra {
+  keepRaw?: boolean;
+  compact?: boolean;
+  afterChunk?: () => Promise<void> | void;
+}
+
 /**
  * Discovers the files, reads them (merged by time), applies `filter` and hands each
  * matching event to `onEvent` (false stops). Skipped lines are reported with --verbose.
@@ -91,24 +108,32 @@ export async function readInputs(
   opts: InputOptions,
   filter: EventFilter,
   onEvent: (ev: FileEvent) => boolean | void,
-  extra: { keepRaw?: boolean; compact?: boolean; afterChunk?: () => Promise<void> | void } = {},
+  extra: ReadExtra = {},
 ): Promise<RunInput> {
-  let inputs = paths;
-  if (inputs.length === 0) {
-    inputs = await defaultInputs();
-    // stderr, so that --json output stays one object
-    warnLine(`reading ${inputs.join(' and ')}`);
-  }
-  const files = await discoverFiles(inputs, processEnv(), warnLine);
+  return readFiles(await discoverInputs(paths), opts, filter, onEvent, extra);
+}
+
+/** `readInputs` on files already discovered. The reader is loaded only now: nothing to read, nothing loaded. */
+export async function readFiles(
+  files: SourceFile[],
+  opts: InputOptions,
+  filter: EventFilter,
+  onEvent: (ev: FileEvent) => boolean | void,
+  extra: ReadExtra = {},
+): Promise<RunInput> {
+  const [{ readEvents }, { linePrefilter }] = await Promise.all([import('./reader/read-events.js'), import('./reader/line-prefilter.js')]);
+  // lines that cannot match are not even looked at (not with --verbose: onSkip below)
+  const prefilter = extra.compact ? undefined : linePrefilter(filter);
   const pred = compileFilter(filter);
   const total = files.reduce((s, f) => s + f.size, 0);
-  const bar = progressBar(total, opts.json === true);
+  const bar = await progressBar(total, opts.json === true);
   try {
     const stats = await readEvents(files, pred ? (ev) => (pred(ev) ? onEvent(ev) : undefined) : onEvent, {
       keepRaw: extra.keepRaw,
       compact: extra.compact,
       afterChunk: extra.afterChunk,
       onProgress: bar ? (b) => bar.update(b) : undefined,
+      prefilter,
       onSkip: opts.verbose
         ? (file, line, long) => warnLine(`skipped ${long ? 'over-long (> 8 MiB)' : 'malformed'} line ${files[file]?.path}:${line}`)
         : undefined,

@@ -1,14 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { demoCommand } from './demo-command.js';
-import { anomaliesCommand } from './commands/anomalies.js';
-import { queryCommand } from './commands/query.js';
-import { replayCommand } from './commands/replay.js';
-import { reportCommand } from './commands/report.js';
-import { summaryCommand } from './commands/summary.js';
-import { tailCommand } from './commands/tail.js';
-import { timelineCommand } from './commands/timeline.js';
+import { Command, CommanderError, Help } from 'commander';
+import { COMMANDS, commandToRun } from './command-registry.js';
 import { UsageError } from './errors.js';
 
 /**
@@ -17,27 +10,30 @@ import { UsageError } from './errors.js';
  */
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export function buildProgram(): Command {
+/**
+ * The program for one command line: the command it runs is loaded (its module and everything
+ * it imports), every other command is listed by name only (command-registry.ts).
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('voicemode-events')
     .description('Unified event logging for voice assistants: demo, and offline analysis of JSONL event logs')
     .version(pkg.version)
     .showHelpAfterError()
     .exitOverride();
-  program.addCommand(demoCommand());
-  program.addCommand(summaryCommand());
-  program.addCommand(timelineCommand());
-  program.addCommand(queryCommand());
-  program.addCommand(tailCommand());
-  program.addCommand(replayCommand());
-  program.addCommand(reportCommand());
-  program.addCommand(anomaliesCommand());
+  const terms = new Map(COMMANDS.map((c) => [c.name, c.term]));
+  const plain = new Help();
+  program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? plain.subcommandTerm(cmd) });
+  const wanted = commandToRun(argv.slice(2));
+  for (const entry of COMMANDS) {
+    program.addCommand(entry.name === wanted ? await entry.load() : new Command(entry.name).description(entry.description));
+  }
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(add --help for usage)');
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -1,5 +1,5 @@
 import type { Analysis } from './analysis/analyzer.js';
-import { BURST_GAP_US, BURST_MIN, OUTLIER_K } from './analysis/anomalies.js';
+import { BURST_GAP_US, BURST_MIN, OUTLIER_K } from './analysis/thresholds.js';
 import { METRIC_NAMES } from 'voicemode-events/metrics';
 import { iso, makeTable, sec } from './format.js';
 import { printable } from './render-conversations.js';

@@ -1,5 +1,5 @@
 import type { Analysis } from './analysis/analyzer.js';
-import { DIFF_LIMIT_MS } from './analysis/their-numbers.js';
+import { DIFF_LIMIT_MS } from './analysis/thresholds.js';
 import { iso, makeTable } from './format.js';
 
 /**

@@ -1,6 +1,9 @@
 import { METRIC_NAMES, type MetricCounts, type MetricName } from 'voicemode-events/metrics';
 import { medianSorted } from './quantiles.js';
 import { NO_LABEL, type SampleStore } from './sample-store.js';
+import { BURST_GAP_US, BURST_MIN, OUTLIER_K } from './thresholds.js';
+
+export { BURST_GAP_US, BURST_MIN, OUTLIER_K };
 
 /**
  * Anomaly rules (documented in docs/cli.md):
@@ -17,12 +20,9 @@ import { NO_LABEL, type SampleStore } from './sample-store.js';
  *   at least 3 of them.
  */
 export const OUTLIER_METRICS: readonly MetricName[] = ['ttfa', 'response_time', 'voice_to_voice', 'stt_latency'];
-export const OUTLIER_K = 3.5;
 export const MAD_SCALE = 1.4826;
 export const MAD_FLOOR_S = 0.001;
 export const OUTLIER_MIN_GROUP = 10;
-export const BURST_GAP_US = 60_000_000;
-export const BURST_MIN = 3;
 /** Anomalies listed one by one, at most (the counts are always complete). */
 export const MAX_LISTED = 1000;
 

@@ -90,6 +90,8 @@ export interface EventFilter {
   sinceUs?: number | undefined;
   untilUs?: number | undefined;
   type?: RegExp | undefined;
+  /** The glob `type` was made from, when it was one: the reader's line prefilter reads it (reader/line-prefilter.ts). */
+  typeGlob?: string | undefined;
   where?: readonly WhereCondition[] | undefined;
 }
 

@@ -1,6 +1,9 @@
 import type { EventRecord } from 'voicemode-events';
 import type { MetricName, MetricSample, SeriesName } from 'voicemode-events/metrics';
 import { medianSorted } from './quantiles.js';
+import { DIFF_LIMIT_MS } from './thresholds.js';
+
+export { DIFF_LIMIT_MS };
 
 /**
  * voicemode embeds its own timings in the events: `TTS_PLAYBACK_END.data.metrics.ttfa_ms`,
@@ -11,7 +14,6 @@ import { medianSorted } from './quantiles.js';
  * value of 0 is voicemode's "not measured" (e.g. no first chunk) and is not compared. Lines
  * with `span_id` (ours) are not compared: their numbers are ours.
  */
-export const DIFF_LIMIT_MS = 50;
 const MAX_LISTED = 1000;
 
 interface Embedded {

@@ -43,7 +43,7 @@ export function queryCommand(): Command {
         }
         where.push(c);
       }
-      const filter = { ...baseFilter(opts), type: opts.type ? globToRegExp(opts.type) : undefined, where };
+      const filter = { ...baseFilter(opts), type: opts.type ? globToRegExp(opts.type) : undefined, typeGlob: opts.type, where };
       let closed = false;
       const onError = (err: NodeJS.ErrnoException): void => {
         if (err.code === 'EPIPE') closed = true;

@@ -1,5 +1,5 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { createReadStream, readFileSync, type ReadStream } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { describeOpenError, READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
@@ -8,6 +8,8 @@ import type { Readable } from 'node:stream';
 import type { SourceFile } from './discover.js';
 import { DataError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
+import type { LinePrefilter } from './line-prefilter.js';
+import { CandidateLines } from './candidate-lines.js';
 import { isBlank, parseLine, type FileEvent } from './parse-line.js';
 import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
@@ -63,6 +65,14 @@ export interface ReadOptions {
    * it, and the other files are read.
    */
   onFileError?: (file: number, message: string) => void;
+  /**
+   * In-thread reader only, and only without `onSkip`: lines that cannot match the caller's
+   * filter (line-prefilter.ts) are not looked at (candidate-lines.ts). `events` and
+   * `skippedLines` then count the lines that were looked at, `prefiltered` says so, and events
+   * carry line number 0 (lines are not counted). With `onSkip` every line is parsed, so that
+   * every malformed line is reported with its number.
+   */
+  prefilter?: LinePrefilter | undefined;
 }
 
 export interface ReadStats {
@@ -76,6 +86,8 @@ export interface ReadStats {
   unreadableFiles: number;
   /** Lines read with NaN / Infinity / -Infinity taken as null (parse-line.ts). */
   nonFiniteLines: number;
+  /** Lines that could not match were not looked at (ReadOptions.prefilter): events and skippedLines cover the others. */
+  prefiltered: boolean;
   bytes: number;
 }
 
@@ -311,21 +323,53 @@ class WorkerCursor extends Cursor {
   }
 }
 
-/** Parse workers per file: two when the machine has the cores (the main thread runs the analysis). */
+/**
+ * Parse workers per file: two when about two cores are free (the main thread runs the analysis
+ * on one, the workers share the other), else one: with another job on one core of two, a
+ * second worker only competes with the main thread, and one worker used ~10% less CPU and was
+ * no slower (issue 14 item 2, 1M events on a loaded 2-core machine).
+ *
+ * `busy` is how many cores other work keeps busy: the smaller of the 1-minute load average
+ * (lags: it still counts a job that just ended) and the threads runnable right now besides this
+ * one (`procs_running` of /proc/stat: instant, but a single sample). Where neither is known,
+ * nothing counts as busy.
+ */
+export function parseWorkersFor(cores: number, busy: number): number {
+  return cores - busy >= 1.5 ? 2 : 1;
+}
+
+/** Threads runnable right now on the machine besides the caller (Linux), or undefined. */
+function otherRunnable(): number | undefined {
+  try {
+    const m = /^procs_running (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'));
+    return m ? Math.max(0, Number(m[1]) - 1) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function defaultParseWorkers(): number {
-  return availableParallelism() >= 2 ? 2 : 1;
+  const load = loadavg()[0] ?? 0;
+  const running = otherRunnable();
+  return parseWorkersFor(availableParallelism(), running === undefined ? load : Math.min(load, running));
 }
 
 class FileCursor extends Cursor {
   done = false;
   private raw: ReadStream | undefined;
   private iter: AsyncIterator<Buffer> | undefined;
-  private readonly lines = new LineSplitter(
-    (line) => this.line(line),
-    () => this.long(),
-    this.opts.maxLineBytes,
-  );
+  /** Lines that cannot match are not looked at; then lines are not counted (see ReadOptions.prefilter). */
+  private readonly lines =
+    this.stats.prefiltered && this.opts.prefilter
+      ? new CandidateLines(this.opts.prefilter, (line) => this.line(line), () => this.long(), this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)
+      : new LineSplitter(
+          (line) => this.line(line),
+          () => this.long(),
+          this.opts.maxLineBytes,
+        );
+  /** The line number of the last line; stays 0 when lines are not counted. */
   private lineNo = 0;
+  private readonly countLines = !this.stats.prefiltered;
   bytesRead = 0;
 
   private openStream(): void {
@@ -367,7 +411,7 @@ class FileCursor extends Cursor {
   }
 
   private line(text: string): void {
-    this.lineNo++;
+    if (this.countLines) this.lineNo++;
     let line = text;
     if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
     if (line.length === 0 || isBlank(line)) return;
@@ -383,7 +427,7 @@ class FileCursor extends Cursor {
   }
 
   private long(): void {
-    this.lineNo++;
+    if (this.countLines) this.lineNo++;
     this.stats.skippedLines++;
     this.stats.longLines++;
     this.opts.onSkip?.(this.index, this.lineNo, true);
@@ -403,7 +447,7 @@ export async function readEvents(
   onEvent: (ev: FileEvent) => boolean | void,
   opts: ReadOptions = {},
 ): Promise<ReadStats> {
-  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, bytes: 0 };
+  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, prefiltered: !opts.compact && opts.prefilter !== undefined && opts.onSkip === undefined, bytes: 0 };
   const pending: Cursor[] = files.map((f, i) => (opts.compact ? new WorkerCursor(f, i, opts, stats) : new FileCursor(f, i, opts, stats)));
   // a file that cannot even be peeked at is read first, where its error is reported
   await Promise.all(pending.map((c) => c.peek().catch(() => undefined)));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateEventsFile } from '../../../bench/generate-events.js';
 // the built reader: its parse workers run dist/reader/parse-worker.js
-import { readEvents } from '../../dist/reader/read-events.js';
+import { parseWorkersFor, readEvents } from '../../dist/reader/read-events.js';
 import { discoverFiles } from '../../dist/reader/discover.js';
 import { SessionSorter } from '../../dist/reader/session-sorter.js';
 import { Analyzer } from '../../dist/analysis/analyzer.js';
@@ -136,4 +136,15 @@ describe('compact reader: parse workers agree with the in-thread reader', () => 
     expect(got.events).toEqual(ref.events);
     expect(got.analysis).toBe(ref.analysis);
   }, 60_000);
+});
+
+describe('parse workers per file', () => {
+  it('takes a second worker only when about two cores are free', () => {
+    expect(parseWorkersFor(2, 0)).toBe(2); // a quiet 2-core machine
+    expect(parseWorkersFor(2, 0.4)).toBe(2);
+    expect(parseWorkersFor(2, 1)).toBe(1); // another job holds one core
+    expect(parseWorkersFor(2, 12)).toBe(1);
+    expect(parseWorkersFor(8, 5)).toBe(2);
+    expect(parseWorkersFor(1, 0)).toBe(1);
+  });
 });
