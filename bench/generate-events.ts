@@ -75,7 +75,8 @@ function planSession(r: () => number, python: boolean): SessionGen['queue'] {
     for (let attempt = 1; attempt <= (fail ? 2 : 1); attempt++) {
       const s = span();
       q.push({ type: 'TTS_REQUEST', data: { text_length: text.length }, dt: 2000 + r() * 5000, turn, span: s });
-      q.push({ type: 'TTS_START', data: { message: text, provider: p.provider, model: p.model, voice: p.voice, attempt }, dt: 50, turn, span: s });
+      // `characters` as our writer logs it (the usage the CLI prices)
+      q.push({ type: 'TTS_START', data: python ? { message: text, provider: p.provider, model: p.model, voice: p.voice, attempt } : { message: text, provider: p.provider, model: p.model, voice: p.voice, attempt, characters: text.length }, dt: 50, turn, span: s });
       if (attempt === 1 && fail) {
         q.push({ type: 'TTS_ERROR', data: { error: 'HTTP 503' }, dt: 100_000 + r() * 300_000, turn, span: s });
         continue;
@@ -101,7 +102,7 @@ function planSession(r: () => number, python: boolean): SessionGen['queue'] {
     q.push({ type: 'RECORDING_END', data: { duration: recUs / 1e6, samples: Math.round(recUs * 0.024) }, dt: recUs, turn: t, span: rs });
     const ss = span();
     q.push({ type: 'STT_REQUEST', data: {}, dt: 300, turn: t, span: ss });
-    q.push({ type: 'STT_START', data: { provider: 'whisper', model: 'base' }, dt: 20, turn: t, span: ss });
+    q.push({ type: 'STT_START', data: python ? { provider: 'whisper', model: 'base' } : { provider: 'whisper', model: 'base', audio_s: Math.round(recUs) / 1e6 }, dt: 20, turn: t, span: ss });
     q.push({ type: 'STT_COMPLETE', data: { text: 'What is the weather like?', text_length: 25 }, dt: (0.2 + r() * 0.5) * 1e6, turn: t, span: ss });
     if (!python) {
       // the LLM stage (production voicemode logs have none)

@@ -66,6 +66,14 @@ export class CallTimer {
     }
   }
 
+  /** Times one asynchronous call, from the call until its promise settles (a whole voice turn). */
+  async runAsync(call: () => Promise<unknown>): Promise<void> {
+    const t0 = performance.now();
+    await call();
+    const dt = performance.now() - t0;
+    if (this.n < this.samples.length) this.samples[this.n++] = dt;
+  }
+
   /** p50 and p99 in ns of the calls timed so far (timer cost subtracted, never below 0). */
   stats(): { p50: number; p99: number } {
     const s = this.samples.subarray(0, this.n).sort();

@@ -7,7 +7,7 @@
  *   npm run bench -- --large         a 5M-event file (1.2 GB in the temp folder) for summary vs DuckDB and item 8
  *   npm run bench -- --smoke --json  tiny sizes (what test/bench-smoke.test.ts runs): checks the bench works, measures nothing
  *
- * Items: event (1), sustained (2), op (3), loop (4), memory (5, in a fresh child process), summary (6, with DuckDB as 6b),
+ * Items: event (1), sustained (2), op (3, 3b), turn (3c), loop (4), memory (5, in a fresh child process), summary (6, with DuckDB as 6b),
  * startup (7), selective (8: timeline / query against grep -F).
  */
 import { spawnSync } from 'node:child_process';
@@ -23,14 +23,16 @@ import { measureSelective, type SelectiveOptions, type SelectiveResult } from '.
 import { measureStartup, type StartupOptions, type StartupResult } from './startup.js';
 import { measureSummary, type SummaryOptions, type SummaryResult } from './summary-throughput.js';
 import { measureSustained, type SustainedOptions, type SustainedResult } from './sustained.js';
+import { measureTurnCost, type TurnCostOptions, type TurnCostResult } from './turn-cost.js';
 
-export const ITEMS = ['event', 'sustained', 'op', 'loop', 'memory', 'summary', 'startup', 'selective'] as const;
+export const ITEMS = ['event', 'sustained', 'op', 'turn', 'loop', 'memory', 'summary', 'startup', 'selective'] as const;
 export type Item = (typeof ITEMS)[number];
 
 export interface Sizes {
   event: EventCostOptions;
   sustained: SustainedOptions;
   op: OpCostOptions;
+  turn: TurnCostOptions;
   loop: LoopDelayOptions;
   memory: MemoryOptions;
   summary: SummaryOptions;
@@ -42,6 +44,7 @@ export const FULL: Sizes = {
   event: { calls: 20_000, repetitions: 5, chunk: 500, perSpan: 1000, warmupCalls: 10_000 },
   sustained: { events: 200_000, repetitions: 3, chunk: 1000, perSpan: 1000 },
   op: { ops: 20_000, repetitions: 5, chunk: 100, warmupOps: 5000 },
+  turn: { turns: 2000, repetitions: 5, chunk: 50, warmupTurns: 1000, cpuTurns: 2000 },
   loop: { events: 100_000, chunk: 100, repetitions: 3 },
   memory: { events: 1_000_000, warmupEvents: 50_000, turnsPerYield: 20 },
   summary: { events: 1_000_000, repetitions: 3 },
@@ -56,6 +59,7 @@ export const SMOKE: Sizes = {
   event: { calls: 400, repetitions: 2, chunk: 100, perSpan: 200, warmupCalls: 200 },
   sustained: { events: 2000, repetitions: 1, chunk: 500, perSpan: 1000 },
   op: { ops: 200, repetitions: 2, chunk: 50, warmupOps: 100 },
+  turn: { turns: 40, repetitions: 2, chunk: 10, warmupTurns: 20, cpuTurns: 20 },
   loop: { events: 2000, chunk: 100, repetitions: 1 },
   memory: { events: 5000, warmupEvents: 1000, turnsPerYield: 20 },
   summary: { events: 2000, repetitions: 1 },
@@ -63,7 +67,9 @@ export const SMOKE: Sizes = {
   selective: { events: 2000, repetitions: 1 },
 };
 
-export type BenchResult = Partial<EventCostResult & SustainedResult & OpCostResult & LoopDelayResult & MemoryResult & SummaryResult & StartupResult & SelectiveResult> & {
+export type BenchResult = Partial<
+  EventCostResult & SustainedResult & OpCostResult & TurnCostResult & LoopDelayResult & MemoryResult & SummaryResult & StartupResult & SelectiveResult
+> & {
   machine: string;
   node: string;
   mode: 'full' | 'smoke';
@@ -117,6 +123,7 @@ export async function runBench(options: RunOptions): Promise<BenchResult> {
   const s = options.sizes;
   await step('event', '1 per-event cost', () => measureEventCost(s.event));
   await step('op', '3 per-operation cost', () => measureOpCost(s.op));
+  await step('turn', '3c whole-turn cost', () => measureTurnCost(s.turn));
   await step('sustained', '2 sustained events/s', () => measureSustained(s.sustained));
   await step('loop', '4 event-loop delay during a burst', () => measureLoopDelay(s.loop));
   await step('memory', '5 RSS growth in one long session', () =>
@@ -149,6 +156,9 @@ export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
   }
   if (r.llm_op_ns_p50 !== undefined && r.otel_llm_op_ns_p50 !== undefined) {
     add('llm_op_vs_otel', r.llm_op_ns_p50 / r.otel_llm_op_ns_p50, '<= 1.5x raw OTel child span', (v) => v <= 1.5);
+  }
+  if (r.turn_ns_p50 !== undefined && r.otel_turn_ns_p50 !== undefined) {
+    add('turn_vs_otel', r.turn_ns_p50 / r.otel_turn_ns_p50, '<= 1.3x raw OTel, whole turn', (v) => v <= 1.3);
   }
   // judged only on the repetitions with the other core free (issue 14 item 7); NaN: none was, not judged
   const quietOnly = r.loop_delay_quiet_reps !== undefined;
@@ -238,6 +248,17 @@ export function renderTable(r: BenchResult): string {
       `${ratio(r.targets.llm_op_vs_otel?.value)} raw OTel`,
       '<= 1.5x raw OTel',
       ok('llm_op_vs_otel'),
+    ]);
+  }
+  if (r.turn_ns_p50 !== undefined) {
+    table.push([
+      '3c',
+      'whole turn: record, STT, LLM 30 tokens,\nTTS 20 chunks + playback; added to a bare\nturn, median; CPU per turn, all in',
+      `${us(r.turn_ns_p50)}\n(turn ${us(r.turn_total_ns_p50)}, bare ${us(r.bare_turn_ns_p50)})\nCPU ${us(r.turn_cpu_ns)} (bare ${us(r.bare_turn_cpu_ns)})\nfirst chunks marked by hand: ${us(r.turn_by_hand_ns_p50)}`,
+      `raw OTel, same spans + events: ${us(r.otel_turn_ns_p50)}\n(turn ${us(r.otel_turn_total_ns_p50)})\nCPU ${us(r.otel_turn_cpu_ns)}`,
+      `${ratio(r.targets.turn_vs_otel?.value)} raw OTel\nCPU ${ratio(((r.turn_cpu_ns ?? NaN) - (r.bare_turn_cpu_ns ?? NaN)) / ((r.otel_turn_cpu_ns ?? NaN) - (r.bare_turn_cpu_ns ?? NaN)))}`,
+      '<= 1.3x raw OTel',
+      ok('turn_vs_otel'),
     ]);
   }
   if (r.loop_delay_p99_ms !== undefined) {

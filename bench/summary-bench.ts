@@ -45,8 +45,8 @@ interface Subject {
 }
 const subjects: Subject[] = [
   { name: 'summary --json', cmd: process.execPath, args: [cli, 'summary', '--json', file] },
-  // --baseline DIR: another build's dist/ (e.g. a copy made before a change), measured in the same run
-  ...(arg('--baseline', '') ? [{ name: 'baseline summary --json', cmd: process.execPath, args: [join(arg('--baseline', ''), 'cli/main.js'), 'summary', '--json', file] }] : []),
+  // --baseline DIR: another checkout, built (e.g. a worktree of the commit before a change), measured in the same run
+  ...(arg('--baseline', '') ? [{ name: 'baseline summary --json', cmd: process.execPath, args: [join(arg('--baseline', ''), 'cli/dist/main.js'), 'summary', '--json', file] }] : []),
   { name: 'bare readline+JSON.parse', cmd: process.execPath, args: ['-e', BARE, file] },
 ];
 const hasJq = spawnSync('jq', ['--version']).status === 0;

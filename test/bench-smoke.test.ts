@@ -19,6 +19,11 @@ const REQUIRED = [
   'otel_op_ns_p50',
   'llm_op_ns_p50',
   'otel_llm_op_ns_p50',
+  'turn_ns_p50',
+  'otel_turn_ns_p50',
+  'turn_cpu_ns',
+  'otel_turn_cpu_ns',
+  'turn_by_hand_ns_p50',
   'loop_delay_p99_ms',
   'loop_delay_max_ms',
   'rss_growth_mb',
@@ -59,6 +64,6 @@ describe('bench smoke run (tiny sizes, no timing assertions)', () => {
     if (hasCli) expect(result.duck_agrees, 'DuckDB and summary --json agree on counts and means').toBe(true);
     expect(Object.keys(result.targets).length).toBeGreaterThan(0);
     const table = renderTable(result);
-    for (const row of ['event', 'sustained', 'operation', 'event-loop delay', 'RSS growth', 'summary']) expect(table).toContain(row);
+    for (const row of ['event', 'sustained', 'operation', 'whole turn', 'event-loop delay', 'RSS growth', 'summary']) expect(table).toContain(row);
   });
 });

@@ -44,6 +44,11 @@ describe("the README's usage example", () => {
       stt: { transcribe: async () => (await sleep(2), 'what time is it') },
       llm: { answer: async (text: string) => (await sleep(2), `You asked: ${text}`) },
       player: { write: () => undefined, play: () => sleep(2) },
+      // a VAD that hears the user speak while recording (and never during the reply)
+      vad: {
+        onSpeechStart: (f: () => void) => f(),
+        onSpeechEnd: (f: () => void) => f(),
+      },
     };
     const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
     const run = new AsyncFunction(...Object.keys(fakes), readmeExample());
@@ -62,5 +67,9 @@ describe("the README's usage example", () => {
     expect(count('voice_to_voice')).toBe(1);
     expect(Object.values(totals.incomplete).every((n) => n === 0), JSON.stringify(totals.incomplete)).toBe(true);
     expect(lines.some((l) => l.event_type === 'PROVIDER_SWITCH')).toBe(true);
+    // the example's VAD calls: the reply is timed from the end of speech; no TTS was playing to cut
+    expect(count('endpointing_delay')).toBe(1);
+    expect(lines.some((l) => l.event_type === 'TTS_INTERRUPTED')).toBe(false);
+    expect(lines.filter((l) => l.event_type === 'TTS_START').map((l) => (l.data as Record<string, unknown>).characters)).toEqual(['Hello!'.length, 'You asked: what time is it'.length]);
   });
 });

@@ -56,7 +56,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'report',
     term: 'report [options] [paths...]',
-    description: 'Write one self-contained HTML report: histograms, daily percentiles, breakdown by provider/model, slowest turns, anomalies',
+    description: 'Write one self-contained HTML report: histograms, daily percentiles, breakdown by provider/model, slowest turns, barge-in, usage and cost, anomalies',
     load: async () => (await import('./commands/report.js')).reportCommand(),
   },
   {

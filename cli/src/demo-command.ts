@@ -4,6 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { liveEvents, processEnv, resolveConfig, warnStderr } from 'voicemode-events/internal';
 import { runDemo, type DemoOptions } from './demo/run-demo.js';
 import { startProgress } from './progress.js';
+import { addPricesOption } from './prices-option.js';
+import { pricesFromOptions } from './analysis/prices.js';
 
 /**
  * The file that the log folder, or the nearest existing part of its path, is; undefined when
@@ -44,7 +46,7 @@ function positiveNumber(raw: string): number {
 }
 
 export function demoCommand(): Command {
-  return new Command('demo')
+  const cmd = new Command('demo')
     .description('Run simulated voice conversations through the real API and write their events (JSONL by default)')
     .option('--dir <dir>', 'event log folder (default: $VOICEMODE_EVENT_LOG_DIR or ~/voicemode_logs)')
     .option('--sessions <n>', 'conversations to run concurrently', positiveInt('sessions', 1000), 2)
@@ -54,16 +56,20 @@ export function demoCommand(): Command {
     .option('--error-rate <p>', 'probability that a TTS attempt fails (it is retried once)', probability, 0.08)
     .option('--no-speech-rate <p>', 'probability that the VAD hears no speech (the user is recorded again)', probability, 0.1)
     .option('--barge-in-rate <p>', 'probability that the user talks over a reply (a barge-in cuts it short)', probability, 0.1)
-    .addHelpText('after', '\nExample:\n  $ voicemode-events demo --dir ./logs --sessions 3 --turns 5 --speed 20\n')
-    .action(async (opts: { dir?: string; sessions: number; turns: number; seed: number; speed: number; errorRate: number; noSpeechRate: number; bargeInRate: number }) => {
+    .addHelpText('after', '\nExamples:\n  $ voicemode-events demo --dir ./logs --sessions 3 --turns 5 --speed 20\n  $ voicemode-events demo --speed 50 --prices docs/prices.example.json\n');
+  addPricesOption(cmd);
+  return cmd.action(
+    async (opts: { dir?: string; sessions: number; turns: number; seed: number; speed: number; errorRate: number; noSpeechRate: number; bargeInRate: number; prices?: string }) => {
+      const prices = await pricesFromOptions(opts.prices);
       const dir = resolve(opts.dir ?? resolveConfig().dir);
       const file = await fileInPlaceOfFolder(dir);
-      let run: DemoOptions = opts;
+      const { prices: _path, ...rest } = opts;
+      let run: DemoOptions = { ...rest, prices };
       if (file !== undefined) {
         // as for any folder it cannot use: one warning, and the demo runs on without files
         const source = opts.dir !== undefined ? '--dir' : 'VOICEMODE_EVENT_LOG_DIR';
         warnStderr(`${file === dir ? '' : `cannot use ${dir}: `}${file} is a file, not a folder (${source} names the folder for the event logs); the demo continues without writing JSONL files`);
-        run = { ...opts, env: { ...processEnv(), VOICEMODE_EVENT_LOG_ENABLED: 'false' } };
+        run = { ...run, env: { ...processEnv(), VOICEMODE_EVENT_LOG_ENABLED: 'false' } };
       }
       const before = liveEvents.emitted;
       const stop = startProgress((s) => `demo: ${s} s, ${liveEvents.emitted - before} events so far (${opts.sessions} conversation(s) of ${opts.turns} user turn(s) each)`);
@@ -72,5 +78,6 @@ export function demoCommand(): Command {
       } finally {
         stop();
       }
-    });
+    },
+  );
 }

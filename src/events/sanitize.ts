@@ -122,48 +122,74 @@ export function prepareData(data: unknown, mode: RedactMode = 'none'): Record<st
       putData(out, key, '[Unreadable]');
       continue;
     }
-    if (isSecretKey(key)) {
-      putData(out, key, '[REDACTED]');
-      continue;
-    }
-    if (key === '__proto__') {
-      // the one key `out[key] =` below would misuse (it would set the copy's prototype)
-      const w: Walk = { mode, seen: new WeakSet(), left, cut: false };
-      const value = safeValue(v, key, 1, w);
-      left = w.left;
-      putData(out, key, left < 0 && !w.cut ? BUDGET_MARKER : value);
-      if (left < 0) break;
-      continue;
-    }
-    switch (typeof v) {
-      case 'string': {
-        const text = redactsString(key, mode) ? redactText(v) : v.length < MIN_SECRET_VALUE_LENGTH ? v : cleanString(v);
-        left -= text.length;
-        out[key] = left < 0 ? BUDGET_MARKER : text;
-        break;
-      }
-      case 'boolean':
-        out[key] = v;
-        break;
-      case 'number':
-        out[key] = Number.isFinite(v) ? v : String(v);
-        break;
-      case 'undefined':
-        break;
-      default: {
-        if (v === null) {
-          out[key] = null;
-          break;
-        }
-        const w: Walk = { mode, seen: new WeakSet(), left, cut: false };
-        const value = safeValue(v, key, 1, w);
-        left = w.left;
-        out[key] = left < 0 && !w.cut ? BUDGET_MARKER : value;
-      }
-    }
+    left = putValue(out, key, v, mode, left);
     if (left < 0) break;
   }
   return out;
+}
+
+/**
+ * `prepareData` in place, for data the package builds itself from the app's values (TTS_START
+ * from the operation's description, LLM_COMPLETE): a plain object of its own, with data
+ * properties only (no getters) and no undefined values, that nobody else holds. Its values are
+ * made safe where they are, with the same result as `prepareData(data)` (same keys, order,
+ * redaction and budget: test/tts-start-data.test.ts), without the second object.
+ */
+export function prepareOwnData(data: Record<string, unknown>, mode: RedactMode): Record<string, unknown> {
+  const keys = Object.keys(data);
+  let left: number = DATA_LIMITS.maxEventChars;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    left -= key.length + 8; // as in prepareData
+    if (left < 0) putData(data, key, BUDGET_MARKER);
+    else left = putValue(data, key, data[key], mode, left);
+    if (left < 0) {
+      for (let j = i + 1; j < keys.length; j++) delete data[keys[j]!]; // nothing after the marker, as in prepareData
+      break;
+    }
+  }
+  return data;
+}
+
+/** prepareData's work on one key whose value was read and whose key was charged to the budget. */
+function putValue(out: Record<string, unknown>, key: string, v: unknown, mode: RedactMode, left: number): number {
+  if (isSecretKey(key)) {
+    putData(out, key, '[REDACTED]');
+    return left;
+  }
+  if (key === '__proto__') {
+    // the one key `out[key] =` below would misuse (it would set the copy's prototype)
+    const w: Walk = { mode, seen: new WeakSet(), left, cut: false };
+    const value = safeValue(v, key, 1, w);
+    putData(out, key, w.left < 0 && !w.cut ? BUDGET_MARKER : value);
+    return w.left;
+  }
+  switch (typeof v) {
+    case 'string': {
+      const text = redactsString(key, mode) ? redactText(v) : v.length < MIN_SECRET_VALUE_LENGTH ? v : cleanString(v);
+      left -= text.length;
+      out[key] = left < 0 ? BUDGET_MARKER : text;
+      return left;
+    }
+    case 'boolean':
+      out[key] = v;
+      return left;
+    case 'number':
+      out[key] = Number.isFinite(v) ? v : String(v);
+      return left;
+    case 'undefined':
+      return left;
+    default: {
+      if (v === null) {
+        out[key] = null;
+        return left;
+      }
+      const w: Walk = { mode, seen: new WeakSet(), left, cut: false };
+      const value = safeValue(v, key, 1, w);
+      out[key] = w.left < 0 && !w.cut ? BUDGET_MARKER : value;
+      return w.left;
+    }
+  }
 }
 
 function isPlain(v: object): boolean {

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { eventAttributes } from '../events/attributes-codec.js';
 import { liveEvents } from '../events/live-bus.js';
-import { prepareData, type RedactMode } from '../events/sanitize.js';
+import { prepareData, prepareOwnData, type RedactMode } from '../events/sanitize.js';
 import type { EventRecord } from '../events/record.js';
 import type { MetricsDeriver } from '../metrics/derive.js';
 import type { Clock } from '../time/clock.js';
@@ -124,15 +124,25 @@ interface EventHolder {
 /**
  * Logs one event on a span: the span event (for traces), the live record (for the JSONL
  * sink) and the derivation (for metrics), all with the same microsecond from our clock.
- * Never throws.
+ * Returns that microsecond. Never throws.
  */
-export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: Record<string, unknown>): void {
+export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: Record<string, unknown>): number {
+  const us = nowUs(core);
+  if (us === undefined) return 0; // the clock failed (reported): the event is dropped, nothing thrown
+  // A safe, redacted copy: later changes by the app to its object do not change the log.
+  emitPrepared(core, node, eventType, data === undefined ? undefined : safeData(data, core.redact), us);
+  return us;
+}
+
+/**
+ * emitEvent for data that is already safe and the package's own (made safe by `prepareOwnData`, or
+ * numbers only), at a time already read from the clock: the start events of an operation
+ * carry its start time (one clock read for the span and its start events). Never throws.
+ */
+export function emitPrepared(core: Core, node: SpanNode, eventType: string, copy: Record<string, unknown> | undefined, us: number): void {
   try {
-    const us = core.clock.nowUs();
-    // A safe, redacted copy: later changes by the app to its object do not change the log.
-    const copy = data === undefined ? NO_DATA : safeCopy(data, core.redact);
     const span = node.span;
-    if (!node.ended) span.addEvent(eventType, data === undefined ? undefined : eventAttributes(copy), usToHrTime(us));
+    if (!node.ended) span.addEvent(eventType, copy === undefined ? undefined : eventAttributes(copy), usToHrTime(us));
     const events = (span as EventHolder).events;
     const spanEvent = !node.ended && events && events.length > 0 ? events[events.length - 1] : undefined;
     const ctx = span.spanContext();
@@ -140,7 +150,7 @@ export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: 
       timestampUs: us,
       eventType,
       sessionId: node.sessionId,
-      data: copy,
+      data: copy ?? NO_DATA,
       turn: node.turn,
       traceId: ctx.traceId,
       spanId: ctx.spanId,
@@ -152,8 +162,17 @@ export function emitEvent(core: Core, node: SpanNode, eventType: string, data?: 
   }
 }
 
+/** prepareOwnData (the package's own object, made safe in place) that cannot throw: the event is still logged. */
+export function safeOwnData(data: Record<string, unknown>, mode: RedactMode): Record<string, unknown> {
+  try {
+    return prepareOwnData(data, mode);
+  } catch {
+    return { data: '[Unreadable]' };
+  }
+}
+
 /** prepareData that cannot throw (a revoked Proxy as data): the event is still logged. */
-function safeCopy(data: Record<string, unknown>, mode: RedactMode): Record<string, unknown> {
+export function safeData(data: Record<string, unknown>, mode: RedactMode): Record<string, unknown> {
   try {
     return prepareData(data, mode);
   } catch {
@@ -161,13 +180,27 @@ function safeCopy(data: Record<string, unknown>, mode: RedactMode): Record<strin
   }
 }
 
-export function endSpan(core: Core, node: SpanNode): void {
-  if (node.ended) return;
+/** Ends the node's span now; returns when (our clock, µs; 0 if the clock failed). */
+export function endSpan(core: Core, node: SpanNode): number {
+  if (node.ended) return nowUs(core) ?? 0;
   node.ended = true;
   try {
-    node.span.end(usToHrTime(core.clock.nowUs()));
+    const us = core.clock.nowUs();
+    node.span.end(usToHrTime(us));
+    return us;
   } catch (err) {
     internalError(core, err);
+    return 0;
+  }
+}
+
+/** The clock's time, or undefined when it throws (reported, never thrown into the app). */
+export function nowUs(core: Core): number | undefined {
+  try {
+    return core.clock.nowUs();
+  } catch (err) {
+    internalError(core, err);
+    return undefined;
   }
 }
 

@@ -16,7 +16,7 @@ import {
 } from '../events/span-attributes.js';
 import type { MetricsDeriver } from '../metrics/derive.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, endSpan, internalError, newNode, parentContext, readData, type Core, type Scope, type SpanNode } from './core.js';
+import { emitEvent, emitPrepared, endSpan, internalError, newNode, nowUs, parentContext, readData, safeData, type Core, type Scope, type SpanNode } from './core.js';
 import { markFailed } from './failure.js';
 
 /** What describes an operation: low-cardinality labels plus any extra data for its start event. */
@@ -57,19 +57,145 @@ export interface OperationPlace {
 export const WATCHED_STREAM = Symbol('voicemode-events.watched-stream');
 
 export function watchedStream<T>(source: AsyncIterable<T>, onChunk: (chunk: T) => void, onDone?: () => void): AsyncIterable<T> {
+  const done = onDone ?? noop;
+  const watched = watchStream(source, { chunk: onChunk, end: done, error: done, stop: done });
+  (watched as { [WATCHED_STREAM]?: boolean })[WATCHED_STREAM] = true;
+  return watched;
+}
+
+const noop = (): void => undefined;
+
+/** What a watched stream reports: each chunk (before the consumer gets it), and how the stream ended. */
+export interface StreamWatch<T> {
+  chunk(chunk: T): void;
+  /** The source is done (reported before the consumer sees the end). */
+  end(): void;
+  /** The source failed (its next() rejected or threw); the error then reaches the consumer. */
+  error(err: unknown): void;
+  /** The consumer stopped early (return() or throw() on the iterator): reported once the source is closed. */
+  stop(): void;
+}
+
+/**
+ * The source's chunks passed through, watched. A plain iterator rather than an async
+ * generator (`for await ... yield`): a generator costs two promise hops and a resumption per
+ * chunk, ~0.35 µs; a turn's 50 streamed chunks through two of them were ~17 µs, more than all
+ * its spans and events (docs/performance.md). It behaves as that generator did
+ * (test/stream-watch.test.ts): the source is opened at the first next(); a chunk is reported
+ * before the consumer gets it (a chunk that is a promise or other thenable object is awaited,
+ * as `yield` does); after
+ * the end or a failure next() answers `{ done: true }` without asking the source; a consumer
+ * that stops closes the source (its return()) before `stop` is reported; each iteration of
+ * the iterable iterates the source again.
+ */
+export function watchStream<T>(source: AsyncIterable<T>, watch: StreamWatch<T>): AsyncIterable<T> {
   return {
-    [WATCHED_STREAM]: true,
-    async *[Symbol.asyncIterator]() {
-      try {
-        for await (const chunk of source) {
-          onChunk(chunk);
-          yield chunk;
-        }
-      } finally {
-        onDone?.();
-      }
-    },
-  } as AsyncIterable<T>;
+    [Symbol.asyncIterator]: () => new WatchedIterator(source, watch),
+  };
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined }) as IteratorReturnResult<undefined>;
+
+class WatchedIterator<T> implements AsyncIterableIterator<T> {
+  private it: AsyncIterator<T> | undefined;
+  /** The end, a failure or a stop was reported: nothing more is asked of the source or reported. */
+  private closed = false;
+
+  constructor(
+    private readonly source: AsyncIterable<T>,
+    private readonly watch: StreamWatch<T>,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.closed) return Promise.resolve(DONE);
+    let result: Promise<IteratorResult<T>>;
+    try {
+      this.it ??= this.source[Symbol.asyncIterator]();
+      result = Promise.resolve(this.it.next());
+    } catch (err) {
+      return Promise.reject(this.fail(err));
+    }
+    return result.then(this.onResult, this.onError);
+  }
+
+  private readonly onResult = (r: IteratorResult<T>): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (this.closed) return DONE;
+    if (r.done) {
+      this.closed = true;
+      this.watch.end();
+      return DONE;
+    }
+    const chunk = r.value;
+    this.watch.chunk(chunk);
+    // `yield` in an async generator awaits a promise: the consumer got its value. Strings and
+    // audio (typed arrays, Buffers) are not looked at: looking `then` up through their
+    // prototypes on every chunk was ~1 µs of a turn (only a `then` added to String.prototype or
+    // a typed array would have made the generator await one).
+    if (typeof chunk === 'object' && chunk !== null && !ArrayBuffer.isView(chunk) && typeof (chunk as { then?: unknown }).then === 'function') {
+      return Promise.resolve(chunk).then((value) => ({ done: false, value }));
+    }
+    return r;
+  };
+
+  private readonly onError = (err: unknown): never => {
+    throw this.fail(err);
+  };
+
+  private fail(err: unknown): unknown {
+    if (!this.closed) {
+      this.closed = true;
+      this.watch.error(err);
+    }
+    return err;
+  }
+
+  /** The consumer stops (a `break` in for-await): the source is closed, then the stop reported. */
+  return(value?: unknown): Promise<IteratorResult<T>> {
+    const result = { done: true, value } as IteratorReturnResult<T>;
+    if (this.closed || this.it === undefined) {
+      // Not started (a generator that never ran has nothing to clean up) or already over.
+      this.closed = true;
+      return Promise.resolve(result);
+    }
+    this.closed = true;
+    return this.closeSource().then(
+      () => {
+        this.watch.stop();
+        return result;
+      },
+      (err: unknown) => {
+        this.watch.stop();
+        throw err;
+      },
+    );
+  }
+
+  /** The consumer throws into the stream: the source is closed, the failure reported, the error thrown back. */
+  throw(err?: unknown): Promise<IteratorResult<T>> {
+    if (this.closed || this.it === undefined) {
+      this.closed = true;
+      return Promise.reject(err);
+    }
+    this.closed = true;
+    const fail = (): never => {
+      this.watch.error(err);
+      throw err;
+    };
+    return this.closeSource().then(fail, fail);
+  }
+
+  private closeSource(): Promise<unknown> {
+    try {
+      const ret = this.it?.return?.();
+      return Promise.resolve(ret);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
 }
 
 /** Something that can be cut short by a barge-in: a TTS operation. */
@@ -81,8 +207,12 @@ export interface Interruptible {
 }
 
 export interface SessionShared {
-  /** TTS operations running now, oldest first: `s.bargeIn()` interrupts the one playing. */
-  tts: Set<Interruptible>;
+  /**
+   * TTS operations running now, oldest first: `s.bargeIn()` interrupts the one playing. An
+   * array: there are one or two, and a Set of fresh objects gives each an identity hash (the
+   * largest single cost of starting a TTS operation, docs/performance.md).
+   */
+  tts: Interruptible[];
   /** The length of the session's latest recording (s): the audio an STT that follows transcribes. */
   lastRecordingS: number | undefined;
 }
@@ -95,8 +225,16 @@ export interface TurnState {
   onIdle: (() => void) | undefined;
 }
 
+/** Removes `item` from a short array, keeping the order (no splice: it allocates the removed part). */
+export function removeItem<T>(items: T[], item: T): void {
+  const i = items.indexOf(item);
+  if (i < 0) return;
+  for (let j = i + 1; j < items.length; j++) items[j - 1] = items[j]!;
+  items.length--;
+}
+
 export function newShared(): SessionShared {
-  return { tts: new Set(), lastRecordingS: undefined };
+  return { tts: [], lastRecordingS: undefined };
 }
 
 /**
@@ -174,8 +312,30 @@ export abstract class OperationBase implements Operation {
     this.extra = { ...this.extra, ...readData(data) };
   }
 
-  protected emit(eventType: string, data?: Record<string, unknown>): void {
-    emitEvent(this.core, this.node, eventType, data);
+  /** Logs an event of this operation now; returns its time (µs). */
+  protected emit(eventType: string, data?: Record<string, unknown>): number {
+    return emitEvent(this.core, this.node, eventType, data);
+  }
+
+  /**
+   * Logs a start event at the operation's start time (the span's start: one clock read for
+   * the span and its start events). `data` is made safe as by `emit`.
+   */
+  protected emitStart(eventType: string, data?: Record<string, unknown>): void {
+    emitPrepared(this.core, this.node, eventType, data === undefined ? undefined : safeData(data, this.core.redact), this.startUs);
+  }
+
+  /** emit (now) for data that is already safe and the package's own (see `emitPrepared`); returns its time. */
+  protected emitPrepared(eventType: string, prepared: Record<string, unknown> | undefined): number {
+    const us = nowUs(this.core);
+    if (us === undefined) return 0; // the clock failed (reported): the event is dropped
+    emitPrepared(this.core, this.node, eventType, prepared, us);
+    return us;
+  }
+
+  /** emitStart for data that is already safe and the package's own (see `emitPrepared`). */
+  protected emitStartPrepared(eventType: string, prepared: Record<string, unknown> | undefined): void {
+    emitPrepared(this.core, this.node, eventType, prepared, this.startUs);
   }
 
   /** The kind's own span attributes from the caller's description (e.g. the TTS voice). */
@@ -234,7 +394,7 @@ export abstract class OperationBase implements Operation {
     } catch (e) {
       internalError(this.core, e);
     }
-    endSpan(this.core, this.node);
+    const endUs = endSpan(this.core, this.node);
     const turn = this.place.turnState;
     if (turn !== undefined && --turn.running === 0 && turn.onIdle !== undefined) turn.onIdle(); // after our span: a parent ends after its children
     // What the operation left open will never pair (its events come on its span): counted
@@ -245,7 +405,7 @@ export abstract class OperationBase implements Operation {
       const f = this.figures();
       liveOperations.emit({
         kind: this.kind,
-        seconds: Math.max(0, this.core.clock.nowUs() - this.startUs) / 1e6,
+        seconds: Math.max(0, endUs - this.startUs) / 1e6,
         provider: this.provider,
         model: this.model,
         errorType: this.failedAs,

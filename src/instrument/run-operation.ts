@@ -1,6 +1,6 @@
 import type { OperationKind } from '../events/operation-kinds.js';
 import { readData, runInScope, type Core } from './core.js';
-import { WATCHED_STREAM, type OperationBase, type OperationPlace } from './operation-base.js';
+import { WATCHED_STREAM, watchStream, type OperationBase, type OperationPlace } from './operation-base.js';
 import { KIND_HANDLES, type HandleOf, type InputOf } from './kinds.js';
 
 /**
@@ -60,23 +60,12 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 function wrapStream<T>(op: OperationBase, source: AsyncIterable<T>): AsyncIterable<T> {
   // The handle's own op.stream() reports its chunks already.
   const watched = (source as { [WATCHED_STREAM]?: boolean })[WATCHED_STREAM] === true;
-  return {
-    async *[Symbol.asyncIterator]() {
-      let finished = false;
-      try {
-        for await (const chunk of source) {
-          if (!watched) op.onChunk(chunk);
-          yield chunk;
-        }
-        finished = true;
-        op.succeed(op.streamResult());
-      } catch (err) {
-        finished = true;
-        op.fail(err);
-        throw err;
-      } finally {
-        if (!finished) op.cancel();
-      }
-    },
-  };
+  return watchStream(source, {
+    chunk: watched ? ignoreChunk : (chunk) => op.onChunk(chunk),
+    end: () => op.succeed(op.streamResult()),
+    error: (err) => op.fail(err),
+    stop: () => op.cancel(),
+  });
 }
+
+const ignoreChunk = (): void => undefined;

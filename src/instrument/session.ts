@@ -24,7 +24,7 @@ import { liveSamples } from '../metrics/sample-bus.js';
 import { usToHrTime } from '../time/format.js';
 import { emitEvent, endSpan, innermostNode, newNode, parentContext, readData, runInScope, scopeStorage, type Core, type SpanNode } from './core.js';
 import { markFailed } from './failure.js';
-import { newShared, type Interruptible, type OperationPlace, type TurnState } from './operation-base.js';
+import { newShared, removeItem, type Interruptible, type OperationPlace, type TurnState } from './operation-base.js';
 import { installOperationMethods, type HandleOf, type InputOf, type OperationMethods } from './kinds.js';
 import { runOperation } from './run-operation.js';
 
@@ -134,7 +134,11 @@ export class SessionImpl extends Host implements Session {
   /** What this session's operations share: the TTS running now (barge-in), the latest recording's length. */
   readonly shared = newShared();
   private readonly stats = new StatsAccumulator();
-  private readonly openTurns = new Map<number, TurnImpl>();
+  /**
+   * Turns not yet ended, oldest first (one or two: a turn still playing when the next began).
+   * An array: a Map that goes from one entry to none and back on every turn rebuilds its table each time.
+   */
+  private readonly openTurns: TurnImpl[] = [];
   private lastTurnNumber = -1;
   private autoTurn: TurnImpl | undefined;
   private finalMetrics: SessionMetrics | undefined;
@@ -148,7 +152,8 @@ export class SessionImpl extends Host implements Session {
     this.id = validSessionId(options.id, core);
     this.deriver = new MetricsDeriver((sample) => {
       this.stats.add(sample);
-      this.openTurns.get(sample.turn)?.addSample(sample);
+      const turns = this.openTurns;
+      for (let i = 0; i < turns.length; i++) if (turns[i]!.number === sample.turn) turns[i]!.addSample(sample);
       liveSamples.emit(sample);
     });
     const span = core.tracer.startSpan(
@@ -203,7 +208,7 @@ export class SessionImpl extends Host implements Session {
   }
 
   private closeAutoTurn(): void {
-    if (this.autoTurn && !this.autoTurn.ended) this.autoTurn.end();
+    if (this.autoTurn && !this.autoTurn.ended) this.autoTurn.close(false); // (end() would also compute metrics nobody reads)
     this.autoTurn = undefined;
   }
 
@@ -224,13 +229,13 @@ export class SessionImpl extends Host implements Session {
   private openTurn(number: number): TurnImpl {
     this.lastTurnNumber = number;
     const turn = new TurnImpl(this.core, this, number);
-    this.openTurns.set(number, turn);
+    this.openTurns.push(turn);
     return turn;
   }
 
   /** @internal called by a turn when it ends */
   turnEnded(turn: TurnImpl): void {
-    this.openTurns.delete(turn.number);
+    removeItem(this.openTurns, turn);
   }
 
   metrics(): SessionMetrics {
@@ -246,7 +251,7 @@ export class SessionImpl extends Host implements Session {
 
   end(data: { reason?: string; [key: string]: unknown } = {}): SessionMetrics {
     if (this.finalMetrics) return this.finalMetrics;
-    for (const turn of [...this.openTurns.values()]) turn.close(true);
+    for (const turn of [...this.openTurns]) turn.close(true);
     emitEvent(this.core, this.node, 'SESSION_END', { reason: 'completed', ...readData(data), turns: this.lastTurnNumber + 1 });
     endSpan(this.core, this.node);
     openSessions.delete(this);

@@ -127,11 +127,33 @@ interface Role {
   withdraws: MetricName[];
   /** An interruption (TTS_INTERRUPTED): the operation's remaining pairs are the interrupted variants. */
   interrupts: boolean;
+  /** The slots (see SLOT) of `starts`, `ends` and `withdraws`, same order. */
+  startSlots: number[];
+  endSlots: number[];
+  withdrawSlots: number[];
 }
 const ROLES = new Map<string, Role>();
+/**
+ * Each metric that pairs a start with an end gets a slot: an operation's open starts are one
+ * small array (see OpenOp), not one Map entry per metric.
+ */
+const SLOT = new Map<MetricName, number>();
+const SLOT_METRIC: MetricName[] = [];
+function slotOf(metric: MetricName): number {
+  let slot = SLOT.get(metric);
+  if (slot === undefined) {
+    if (SLOT_METRIC.length >= 30) throw new Error('derive.ts: more than 30 paired metrics (SessionState.usedSlots is a 31-bit mask)');
+    slot = SLOT_METRIC.push(metric) - 1;
+    SLOT.set(metric, slot);
+  }
+  return slot;
+}
 function roleOf(type: string): Role {
   let role = ROLES.get(type);
-  if (role === undefined) ROLES.set(type, (role = { starts: [], ends: [], closes: [], withdraws: [], interrupts: false }));
+  if (role === undefined) {
+    role = { starts: [], ends: [], closes: [], withdraws: [], interrupts: false, startSlots: [], endSlots: [], withdrawSlots: [] };
+    ROLES.set(type, role);
+  }
   return role;
 }
 /** The metrics each kind's events open (what its span can leave open). */
@@ -145,6 +167,7 @@ const INTERRUPTED_AS = new Map<MetricName, MetricName>();
 for (const [, def] of operationKinds()) {
   for (const m of def.metrics as readonly OperationMetricDef[]) {
     const name = m.name as MetricName;
+    slotOf(name);
     roleOf(m.start).starts.push(name);
     for (const end of m.end) roleOf(end).ends.push(name);
     roleOf(def.errorEvent).closes.push(name);
@@ -157,8 +180,16 @@ for (const [, def] of operationKinds()) {
   }
 }
 // voicemode's conch (one speaker at a time): the wait for it, paired like an operation
+slotOf('conch_wait');
 roleOf('CONCH_WAIT_START').starts.push('conch_wait');
 roleOf('CONCH_WAIT_END').ends.push('conch_wait');
+for (const role of ROLES.values()) {
+  role.startSlots = role.starts.map(slotOf);
+  role.endSlots = role.ends.map(slotOf);
+  role.withdrawSlots = role.withdraws.map(slotOf);
+}
+/** The slots of each kind's metrics (what its span can leave open). */
+const KIND_SLOTS = Object.fromEntries(Object.entries(KIND_METRICS).map(([kind, metrics]) => [kind, metrics.map(slotOf)])) as Record<OperationKind, number[]>;
 // Events the reply model reacts to, even where they pair no operation metric.
 for (const type of ['SPEECH_START', 'SPEECH_END', 'TTS_INTERRUPTED', 'SESSION_END', 'STT_NO_SPEECH']) roleOf(type);
 
@@ -166,6 +197,9 @@ const TTS_START = OPERATION_KINDS.tts.metrics[0].start;
 
 /** TTS operations a pending reply keeps as candidates (the oldest is forgotten first). */
 const MAX_CANDIDATES = 8;
+
+/** Operations without open starts a session keeps before deleting them together (SessionState.sweep). */
+const EMPTY_OPS_SWEEP = 32;
 
 function latest<V>(map: Map<string, V>): V | undefined {
   let last: V | undefined;
@@ -214,13 +248,88 @@ class ReplyState {
   retrying = false;
 }
 
+/**
+ * The open starts of one operation (span key), by metric slot. One Map entry per running
+ * operation instead of one per open start: an operation's events look it up once each, and
+ * the Map gets one insert and one delete per operation (a Map that keeps going from one entry
+ * to none rebuilds its table every few deletes: that churn was most of the live path's cost).
+ */
+interface OpenOp {
+  readonly starts: (OpenStart | undefined)[];
+  /** When each start was added (SessionState.seq; a replaced start keeps its place): the order endSession reports them in. */
+  readonly seqs: number[];
+  /** Starts held (defined slots). An operation with none stays in the Map until the next sweep (see SessionState.sweep); -1 once swept. */
+  count: number;
+}
+
+/**
+ * The TTS operations seen last (at most MAX_CANDIDATES): a ring of keys scanned with `===`.
+ * Same semantics as the Map it replaced (setting a key again moves it to the newest place; a
+ * new key beyond the limit makes the oldest go), without its cost: a Map that keeps replacing
+ * its oldest entry rebuilds its table every few operations, and so does an array that shifts.
+ */
+class RecentTts {
+  private readonly keys: (string | undefined)[] = new Array<string | undefined>(MAX_CANDIDATES).fill(undefined);
+  private readonly values: ({ us: number; labels: SampleLabels } | undefined)[] = new Array<{ us: number; labels: SampleLabels } | undefined>(
+    MAX_CANDIDATES,
+  ).fill(undefined);
+  /** The oldest entry's place, and how many there are. */
+  private first = 0;
+  private size = 0;
+
+  /** The ring place of `key` (newest first), or -1. */
+  private placeOf(key: string): number {
+    for (let n = this.size - 1; n >= 0; n--) {
+      const i = (this.first + n) % MAX_CANDIDATES;
+      if (this.keys[i] === key) return i;
+    }
+    return -1;
+  }
+
+  get(key: string): { us: number; labels: SampleLabels } | undefined {
+    const i = this.placeOf(key);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  has(key: string): boolean {
+    return this.placeOf(key) >= 0;
+  }
+
+  set(key: string, value: { us: number; labels: SampleLabels }): void {
+    const at = this.placeOf(key);
+    if (at >= 0) {
+      // Close the gap: the entries after it move one place towards the oldest (rare: a TTS_START again on one span).
+      let i = at;
+      for (let n = (at - this.first + MAX_CANDIDATES) % MAX_CANDIDATES; n < this.size - 1; n++) {
+        const next = (i + 1) % MAX_CANDIDATES;
+        this.keys[i] = this.keys[next];
+        this.values[i] = this.values[next];
+        i = next;
+      }
+      this.size--;
+    } else if (this.size === MAX_CANDIDATES) {
+      this.first = (this.first + 1) % MAX_CANDIDATES;
+      this.size--;
+    }
+    const i = (this.first + this.size) % MAX_CANDIDATES;
+    this.keys[i] = key;
+    this.values[i] = value;
+    this.size++;
+  }
+}
+
 class SessionState {
   /**
-   * Open operation starts per metric, keyed by span id (span mode) or '' (order mode: lines
-   * without span ids). Two levels, so the hot path looks up the span id string it already
-   * holds instead of building a `${metric}|${spanId}` key per event.
+   * Open operation starts, by span key: the span id (span mode) or '' (order mode: lines
+   * without span ids), then by metric slot.
    */
-  readonly open = new Map<MetricName, Map<string, OpenStart>>();
+  readonly open = new Map<string, OpenOp>();
+  /** Entries of `open` without starts, deleted together once there are EMPTY_OPS_SWEEP of them. */
+  emptyOps = 0;
+  /** Slots in the order this session first opened them, and a bit per slot seen; a counter of starts added (OpenOp.seqs). */
+  readonly slotOrder: number[] = [];
+  usedSlots = 0;
+  seq = 0;
   /** Reply state of a session without conversation key. */
   readonly replies = new ReplyState();
   /** Turn assigned by rule, for lines that carry none. */
@@ -228,7 +337,7 @@ class SessionState {
   /** Labels of the latest TTS_START: playback events carry none, their samples take these. */
   ttsLabels: SampleLabels = {};
   /** The latest TTS operations' starts and labels by span key (at most MAX_CANDIDATES): a barge-in or playback takes its own operation's. */
-  readonly recentTts = new Map<string, { us: number; labels: SampleLabels }>();
+  readonly recentTts = new RecentTts();
   lastUs = Number.NEGATIVE_INFINITY;
   /** Whether the app reports voice activity in this session (any SPEECH_* seen). */
   vad = false;
@@ -242,13 +351,39 @@ class SessionState {
   /** Operations (span keys) that logged an interruption: their remaining pairs are the interrupted variants. */
   interrupted: Set<string> | undefined;
 
-  openOf(metric: MetricName): Map<string, OpenStart> {
-    let m = this.open.get(metric);
-    if (m === undefined) {
-      m = new Map();
-      this.open.set(metric, m);
+  /** Takes (and clears) the open start of `metric` on the operation `key`, if any. */
+  take(op: OpenOp | undefined, key: string, slot: number): OpenStart | undefined {
+    if (op === undefined) return undefined;
+    const start = op.starts[slot];
+    if (start === undefined) return undefined;
+    op.starts[slot] = undefined;
+    if (--op.count === 0 && ++this.emptyOps >= EMPTY_OPS_SWEEP) this.sweep();
+    return start;
+  }
+
+  /**
+   * Deletes the operations without open starts. Done in batches: a Map that keeps going from one
+   * entry to none (one operation at a time, the live case) allocates a new table on every insert
+   * and delete; with a few dozen entries it only rebuilds now and then.
+   */
+  private sweep(): void {
+    for (const [key, op] of this.open) {
+      if (op.count !== 0) continue;
+      op.count = -1; // gone: an event of this push still holding it makes a new one (opFor)
+      this.open.delete(key);
     }
-    return m;
+    this.emptyOps = 0;
+  }
+
+  /** The operation `key`'s entry, ready for a start (an empty one is reused). */
+  opFor(op: OpenOp | undefined, key: string): OpenOp {
+    if (op !== undefined && op.count === 0) {
+      this.emptyOps--;
+      return op;
+    }
+    const created: OpenOp = { starts: [], seqs: [], count: 0 };
+    this.open.set(key, created);
+    return created;
   }
 }
 
@@ -315,7 +450,7 @@ export class MetricsDeriver {
   get heldStarts(): number {
     let n = 0;
     for (const st of this.sessions.values()) {
-      for (const open of st.open.values()) n += open.size;
+      for (const op of st.open.values()) n += op.count;
       n += st.replies.reply?.tts.size ?? 0;
     }
     for (const rs of this.conversations.values()) n += rs.reply?.tts.size ?? 0;
@@ -354,30 +489,39 @@ export class MetricsDeriver {
     const turn = ev.turn ?? st.ruleTurn;
     const key = ev.spanId || '';
 
-    for (const metric of role.withdraws) st.open.get(metric)?.delete(key);
+    let op = st.open.get(key);
+    for (const slot of role.withdrawSlots) st.take(op, key, slot);
     let labels: SampleLabels | undefined;
-    for (const metric of role.starts) {
-      const open = st.openOf(metric);
-      const replaced = open.get(key);
+    const startSlots = role.startSlots;
+    for (let r = 0; r < startSlots.length; r++) {
+      const slot = startSlots[r]!;
+      const metric = SLOT_METRIC[slot]!;
+      if (op === undefined || op.count <= 0) op = st.opFor(op, key);
+      const replaced = op.starts[slot];
       if (replaced !== undefined && !LATEST_START_WINS.has(metric)) this.unpaired(metric, replaced); // a newer start replaces it
       if (labels === undefined) {
         labels = labelsOf(ev.data);
         if (type === TTS_START) {
           st.ttsLabels = labels;
-          st.recentTts.delete(key);
-          if (st.recentTts.size >= MAX_CANDIDATES) st.recentTts.delete(st.recentTts.keys().next().value!);
           st.recentTts.set(key, { us: ev.timestampUs, labels });
         } else if (type === 'TTS_PLAYBACK_START') labels = withTtsLabels(st.recentTts.get(key)?.labels ?? st.ttsLabels, labels);
       }
-      open.set(key, { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels, traceId: ev.traceId, spanId: ev.spanId });
+      if (replaced === undefined) {
+        op.count++;
+        op.seqs[slot] = st.seq++;
+        if ((st.usedSlots & (1 << slot)) === 0) {
+          st.usedSlots |= 1 << slot;
+          st.slotOrder.push(slot);
+        }
+      }
+      op.starts[slot] = { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels, traceId: ev.traceId, spanId: ev.spanId };
     }
 
     let ended: OpenStart | undefined;
-    for (const metric of role.ends) {
-      const open = st.open.get(metric);
-      const start = open?.get(key);
+    for (const slot of role.endSlots) {
+      const start = st.take(op, key, slot);
+      const metric = SLOT_METRIC[slot]!;
       if (start !== undefined) {
-        open!.delete(key);
         ended ??= start; // the operation's main pair (first in the table) gives the reply its labels
         this.emit(st.interrupted?.has(key) ? (INTERRUPTED_AS.get(metric) ?? metric) : metric, start, ev, turn);
       }
@@ -443,13 +587,11 @@ export class MetricsDeriver {
   closeSpan(sessionId: string | null, spanId: string, kind?: OperationKind): void {
     const st = this.sessions.get(sessionId);
     if (st === undefined) return;
-    if (kind !== undefined) {
-      // Only the kind's own metrics can be open on its span: one or two lookups, not one per metric.
-      for (const metric of KIND_METRICS[kind]) {
-        const open = st.open.get(metric);
-        if (open !== undefined) this.closeOpen(open, metric, spanId);
-      }
-    } else for (const [metric, open] of st.open) this.closeOpen(open, metric, spanId);
+    const op = st.open.get(spanId);
+    if (op !== undefined) {
+      // Only the kind's own metrics can be open on its span.
+      for (const slot of kind !== undefined ? KIND_SLOTS[kind] : st.slotOrder) this.closeOpen(st, op, slot, spanId);
+    }
     st.interrupted?.delete(spanId);
     // A reply candidate stays (its playback may still be marked on the turn or session): they are capped instead.
   }
@@ -608,17 +750,15 @@ export class MetricsDeriver {
   }
 
   private closeOnError(st: SessionState, metrics: readonly MetricName[], spanId: string | undefined): void {
-    for (const metric of metrics) {
-      const open = st.open.get(metric);
-      if (open !== undefined) this.closeOpen(open, metric, spanId || '');
-    }
+    const key = spanId || '';
+    const op = st.open.get(key);
+    if (op === undefined) return;
+    for (const metric of metrics) this.closeOpen(st, op, SLOT.get(metric)!, key);
   }
 
-  private closeOpen(open: Map<string, OpenStart>, metric: MetricName, key: string): void {
-    const start = open.get(key);
-    if (start === undefined) return;
-    open.delete(key);
-    this.unpaired(metric, start);
+  private closeOpen(st: SessionState, op: OpenOp, slot: number, key: string): void {
+    const start = st.take(op, key, slot);
+    if (start !== undefined) this.unpaired(SLOT_METRIC[slot]!, start);
   }
 
   /** A start that will never get its end. */
@@ -633,7 +773,17 @@ export class MetricsDeriver {
   }
 
   private endSession(id: string | null, st: SessionState): void {
-    for (const [metric, open] of st.open) for (const start of open.values()) this.unpaired(metric, start);
+    // Metric by metric in the order the session first used them, each metric's starts in the
+    // order they were added (the order of the one Map per metric this replaced).
+    for (const slot of st.slotOrder) {
+      const held: { seq: number; start: OpenStart }[] = [];
+      for (const op of st.open.values()) {
+        const start = op.starts[slot];
+        if (start !== undefined) held.push({ seq: op.seqs[slot]!, start });
+      }
+      held.sort((a, b) => a.seq - b.seq);
+      for (const { start } of held) this.unpaired(SLOT_METRIC[slot]!, start);
+    }
     this.endReplies(st.replies);
     this.sessions.delete(id);
   }
@@ -664,13 +814,25 @@ export interface MetricStats {
   total: number;
 }
 
+/** Each series' place in SERIES_NAMES: StatsAccumulator keeps its stats in an array by it. */
+const SERIES_INDEX = new Map<SeriesName, number>(SERIES_NAMES.map((name, i) => [name, i]));
+
 export class StatsAccumulator {
-  private readonly stats = new Map<SeriesName, MetricStats>();
+  /**
+   * By series index, plus the series in the order their first sample came (the order the
+   * snapshots list them in). An array, not a Map: a turn's accumulator lives for one turn and
+   * gets a dozen series, and a dozen Map inserts (with the table growing twice) cost more than
+   * the samples themselves.
+   */
+  private readonly bySeries: (MetricStats | undefined)[] = new Array<MetricStats | undefined>(SERIES_NAMES.length).fill(undefined);
+  private readonly order: SeriesName[] = [];
 
   add(sample: MetricSample): void {
-    const s = this.stats.get(sample.metric);
+    const i = SERIES_INDEX.get(sample.metric)!;
+    const s = this.bySeries[i];
     if (s === undefined) {
-      this.stats.set(sample.metric, { count: 1, mean: sample.seconds, min: sample.seconds, max: sample.seconds, total: sample.seconds });
+      this.bySeries[i] = { count: 1, mean: sample.seconds, min: sample.seconds, max: sample.seconds, total: sample.seconds };
+      this.order.push(sample.metric);
       return;
     }
     s.count++;
@@ -683,14 +845,14 @@ export class StatsAccumulator {
   /** The metrics so far (segments are in `breakdown()`). */
   snapshot(): Partial<Record<MetricName, MetricStats>> {
     const out: Partial<Record<MetricName, MetricStats>> = {};
-    for (const [k, v] of this.stats) if (!isSegment(k)) out[k] = { ...v };
+    for (const k of this.order) if (!isSegment(k)) out[k] = { ...this.bySeries[SERIES_INDEX.get(k)!]! };
     return out;
   }
 
   /** The reply segments so far (voice_to_voice broken down). */
   breakdown(): Partial<Record<SegmentName, MetricStats>> {
     const out: Partial<Record<SegmentName, MetricStats>> = {};
-    for (const [k, v] of this.stats) if (isSegment(k)) out[k] = { ...v };
+    for (const k of this.order) if (isSegment(k)) out[k] = { ...this.bySeries[SERIES_INDEX.get(k)!]! };
     return out;
   }
 }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Span } from '@opentelemetry/api';
 import { liveEvents } from '../../src/events/live-bus.js';
 import type { EventRecord } from '../../src/events/record.js';
-import { EVENTS_COUNTER, ERRORS_COUNTER, installVoiceInstruments } from '../../src/metrics/otel-instruments.js';
+import { EVENTS_COUNTER, ERRORS_COUNTER, HISTOGRAMS, installVoiceInstruments } from '../../src/metrics/otel-instruments.js';
 
 class TestReader extends MetricReader {
   constructor() {
@@ -62,5 +62,25 @@ describe('event and error counters', () => {
     expect(byType.OTHER).toBe(101); // CUSTOM_500..599 and the TTS_ERROR
     const errors = await points(ERRORS_COUNTER);
     expect(errors.map((p) => [p.attributes.stage, p.attributes.error_type, p.value])).toEqual([['tts', 'Quota', 1]]);
+  });
+});
+
+describe('queued histogram samples', () => {
+  it('stt_latency keeps its outcome per sample: no_speech for STT_NO_SPEECH, transcribed for STT_COMPLETE, in the same collection', async () => {
+    const { liveSamples } = await import('../../src/metrics/sample-bus.js');
+    const { log, points } = setup();
+    const sample = (endUs: number) =>
+      ({ metric: 'stt_latency', seconds: 0.5, sessionId: 'conv_1', turn: 1, startUs: endUs - 500_000, endUs, labels: { provider: 'whisper' } }) as const;
+    // Each sample follows its end event, as emitEvent publishes them; all are queued before the collection.
+    const at = 1_763_000_000_000_000;
+    log('STT_NO_SPEECH');
+    liveSamples.emit(sample(at));
+    log('STT_COMPLETE');
+    liveSamples.emit({ ...sample(at), endUs: at + 1 }); // not the end event's time: transcribed
+    log('STT_NO_SPEECH');
+    liveSamples.emit(sample(at));
+    const stt = await points(HISTOGRAMS.stt_latency.name);
+    const counts = Object.fromEntries(stt.map((p) => [p.attributes.outcome, (p.value as unknown as { count: number }).count]));
+    expect(counts).toEqual({ no_speech: 2, transcribed: 1 });
   });
 });

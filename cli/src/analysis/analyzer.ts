@@ -18,6 +18,8 @@ import { distribution, type Distribution } from './quantiles.js';
 import { NO_LABEL, SampleStore, type LabelKey } from './sample-store.js';
 import { TheirNumbers, type TheirComparison } from './their-numbers.js';
 import { TurnAssigner } from './turns.js';
+import type { PriceTable } from './prices.js';
+import { UsageCounter, type CostJson, type UsageJson } from './usage.js';
 
 /**
  * Aggregates a run: events (in file order through `observe`, then per session in time order
@@ -33,6 +35,8 @@ export interface AnalyzerOptions {
   labels?: readonly LabelKey[];
   /** File paths by index, for anomaly details. */
   files?: readonly string[];
+  /** Price table: the analysis then has `cost` (per session, stage and model). */
+  prices?: PriceTable | undefined;
 }
 
 export interface Analysis {
@@ -56,6 +60,10 @@ export interface Analysis {
   groups?: Record<string, Record<MetricName, Distribution>> | undefined;
   anomalies: Anomalies;
   store: SampleStore;
+  /** Characters, audio seconds and tokens by stage and provider/model (analysis/usage.ts). */
+  usage: UsageJson;
+  /** With a price table only. */
+  cost: CostJson | undefined;
 }
 
 const MAX_BACKWARDS_DETAILS = 1000;
@@ -219,6 +227,7 @@ export class Analyzer {
   private readonly errorsByStage = new Map<string, number>();
   private readonly linker: ConversationLinker;
   private readonly theirs = new TheirNumbers();
+  private readonly usage: UsageCounter;
   private readonly unpairedList: UnpairedStart[] = [];
   /** Last timestamp per session and span in file order (backwards detection). */
   private readonly lastInFile = new LastInFile();
@@ -230,6 +239,7 @@ export class Analyzer {
     const labels: LabelKey[] = [...(opts.labels ?? [])];
     if (opts.by) labels.push(opts.by);
     this.store = new SampleStore({ details: opts.details === true, labels });
+    this.usage = new UsageCounter(opts.prices);
     this.deriver = new MetricsDeriver(
       (s) => {
         this.store.add(s);
@@ -248,8 +258,10 @@ export class Analyzer {
     );
   }
 
-  /** Every event in file (merge) order, before sorting: detects timestamps going backwards. */
+  /** Every event in file (merge) order, before sorting: usage and cost; detects timestamps going backwards. */
   observe(ev: FileEvent): void {
+    // usage in file order: the compact reader's figures (ev.usage) do not go through the session sorter
+    this.usage.push(ev);
     // null-session lines without span id (voicemode's speak-only calls, CONCH_RELEASE, ...) come
     // from several processes appending to one file: their order across processes means nothing
     if (ev.sessionId === null && ev.spanId === undefined) return;
@@ -337,6 +349,8 @@ export class Analyzer {
       }
     }
 
+    const cost = this.usage.cost();
+    const usage = this.usage.usage();
     const out = findOutliers(this.store, this.opts.details === true);
     const eventTypes: Record<string, number> = {};
     for (const [k, v] of [...this.eventTypes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) putData(eventTypes, k, v);
@@ -356,6 +370,8 @@ export class Analyzer {
       totals,
       groups,
       store: this.store,
+      usage,
+      cost,
       anomalies: {
         outlierGroups: out.groups,
         outliers: out.outliers,
@@ -383,3 +399,13 @@ export function errorStage(ev: FileEvent): string | undefined {
 }
 
 export { zeroCounts };
+
+/**
+ * Barge-ins: TTS operations cut short (TTS_INTERRUPTED) out of the TTS operations that did not
+ * fail (TTS_START minus TTS_ERROR: a failed attempt was never a reply to cut short).
+ */
+export function interruptions(a: Pick<Analysis, 'eventTypes'>): { count: number; replies: number; rate: number | null } {
+  const count = a.eventTypes.TTS_INTERRUPTED ?? 0;
+  const replies = Math.max(0, (a.eventTypes.TTS_START ?? 0) - (a.eventTypes.TTS_ERROR ?? 0));
+  return { count, replies, rate: replies > 0 ? count / replies : null };
+}

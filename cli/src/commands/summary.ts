@@ -2,16 +2,20 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LabelKey } from '../analysis/sample-store.js';
 import { LABEL_KEYS } from '../analysis/sample-store.js';
 import { METRIC_NAMES, SEGMENT_NAMES } from 'voicemode-events/metrics';
-import type { Analysis } from '../analysis/analyzer.js';
+import { interruptions, type Analysis } from '../analysis/analyzer.js';
 import { analyzeInputs } from '../analyze-run.js';
 import { DIST_COLUMNS, distRow, iso, makeTable, sec, statsJson, writeOut, outputColumns, wrapLines } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';
 import { anomaliesJson, anomaliesOneLine, anomaliesText } from '../render-anomalies.js';
 import { conversationsJson, conversationsText } from '../render-conversations.js';
+import { costText, usageText } from '../render-usage.js';
+import { addPricesOption } from '../prices-option.js';
+import { pricesFromOptions } from '../analysis/prices.js';
 
 interface SummaryOptions extends InputOptions {
   by?: LabelKey;
   anomalies?: boolean;
+  prices?: string;
 }
 
 export function summaryCommand(): Command {
@@ -22,6 +26,7 @@ export function summaryCommand(): Command {
     .addOption(new Option('--by <label>', 'break the metrics down by a label of the start event').choices([...LABEL_KEYS]))
     .option('--anomalies', 'list the anomalies (slow outliers, unpaired starts, backwards timestamps, error bursts)')
     .option('--json', 'print one JSON object instead of tables');
+  addPricesOption(cmd);
   addTimeOptions(cmd);
   addVerboseOption(cmd);
   return cmd
@@ -30,9 +35,11 @@ export function summaryCommand(): Command {
       '\nExamples:\n  $ voicemode-events summary ~/voicemode_logs --since 7d\n  $ voicemode-events summary logs/voicemode_events_2026-11-23.jsonl --by provider --json | jq .metrics.ttfa\n',
     )
     .action(async (paths: string[], opts: SummaryOptions) => {
+      const prices = await pricesFromOptions(opts.prices);
       const { files, stats, analysis: a } = await analyzeInputs(paths, opts, baseFilter(opts), {
         by: opts.by,
         details: opts.anomalies === true,
+        prices,
       });
       if (opts.json) {
         const out: Record<string, unknown> = {
@@ -52,6 +59,8 @@ export function summaryCommand(): Command {
           non_finite_lines: stats.nonFiniteLines,
           interruptions: interruptions(a),
           no_speech_recordings: a.totals.noSpeechRecordings,
+          usage: a.usage,
+          ...(a.cost === undefined ? {} : { cost: a.cost }),
           ...conversationsJson(a),
           unreadable_files: stats.unreadableFiles,
         };
@@ -96,6 +105,9 @@ export function summaryCommand(): Command {
         }
         lines.push(g.toString());
       }
+      const usage = usageText(a.usage);
+      if (usage) lines.push(usage);
+      if (a.cost) lines.push(costText(a.cost, a.usage));
       const inc = METRIC_NAMES.filter((m) => a.totals.incomplete[m] > 0).map((m) => `${m} ${a.totals.incomplete[m]}`);
       lines.push(`Incomplete pairs (start without its end): ${inc.length ? inc.join(', ') : 'none'}`);
       await writeOut(wrapLines(lines.join('\n'), outputColumns()) + '\n');
@@ -121,14 +133,4 @@ export function breakdownShares(a: Analysis): Record<string, number | null> {
     out[seg] = total === null || total === 0 || mean === null ? null : mean / total;
   }
   return out;
-}
-
-/**
- * Barge-ins: TTS operations cut short (TTS_INTERRUPTED) out of the TTS operations that did not
- * fail (TTS_START minus TTS_ERROR: a failed attempt was never a reply to cut short).
- */
-export function interruptions(a: Analysis): { count: number; replies: number; rate: number | null } {
-  const count = a.eventTypes.TTS_INTERRUPTED ?? 0;
-  const replies = Math.max(0, (a.eventTypes.TTS_START ?? 0) - (a.eventTypes.TTS_ERROR ?? 0));
-  return { count, replies, rate: replies > 0 ? count / replies : null };
 }

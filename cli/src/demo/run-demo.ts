@@ -1,9 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import Table from 'cli-table3';
 import type { SessionMetrics } from 'voicemode-events';
-import { type Env, isLogFileName, probeDir, processEnv, readOtelEnv, resolveConfig, warnStderr } from 'voicemode-events/internal';
+import { type Env, isLogFileName, liveEvents, probeDir, processEnv, readOtelEnv, resolveConfig, warnStderr } from 'voicemode-events/internal';
 import type { MetricName } from 'voicemode-events/metrics';
 import { startTelemetry } from 'voicemode-events/sdk';
+import type { PriceTable } from '../analysis/prices.js';
+import { UsageCounter, type CostJson, type SessionUsage } from '../analysis/usage.js';
+import { costText, money } from '../render-usage.js';
 import { runConversation } from './conversation.js';
 
 export interface DemoOptions {
@@ -19,6 +22,8 @@ export interface DemoOptions {
   bargeInRate?: number;
   env?: Env;
   out?: NodeJS.WritableStream;
+  /** Price the demo's usage (its providers: openai tts-1 and gpt-4o-mini, whisper base). */
+  prices?: PriceTable | undefined;
 }
 
 export interface DemoResult {
@@ -26,6 +31,9 @@ export interface DemoResult {
   logDir: string;
   /** JSONL files in the folder after the run (empty when the folder was unusable). */
   files: string[];
+  /** With prices: the run's cost, and each session's usage and cost by session id. */
+  cost?: CostJson | undefined;
+  sessionUsage?: Map<string, Readonly<SessionUsage>>;
 }
 
 /**
@@ -52,6 +60,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // the table counts the opening greeting as a turn too
     `Running ${options.sessions} simulated conversation(s): a greeting and ${options.turns} user turn(s) each, seed ${options.seed}, speed x${options.speed}\n`,
   );
+  // usage and cost from the events as they are logged (the same counting as `summary --prices`)
+  const sessionUsage = new Map<string, Readonly<SessionUsage>>();
+  const usage = options.prices === undefined ? undefined : new UsageCounter(options.prices, (sid, u) => sessionUsage.set(sid, { ...u }));
+  const unlisten = usage === undefined ? undefined : liveEvents.add((_span, record) => usage.push(record));
   const sessions = await Promise.all(
     Array.from({ length: options.sessions }, (_, i) =>
       runConversation(telemetry.voice, {
@@ -65,10 +77,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     ),
   );
   await telemetry.shutdown();
+  unlisten?.();
   out.write(metricsTable(sessions) + '\n');
+  let cost: CostJson | undefined;
+  if (usage !== undefined) {
+    cost = usage.cost()!;
+    out.write(costTable(sessions, sessionUsage, cost.currency) + '\n' + costText(cost, usage.usage()) + '\n');
+  }
   const files = enabled ? (await readdir(config.dir).catch(() => [])).filter((f) => isLogFileName(f, { gz: false })).sort() : [];
   if (enabled) out.write(`Events written to ${config.dir} (${files.join(', ')})\n`);
-  return { sessions, logDir: config.dir, files };
+  return { sessions, logDir: config.dir, files, ...(cost === undefined ? {} : { cost, sessionUsage }) };
+}
+
+/** One row per session: its usage and cost (`unpriced` when some of its usage has no price). */
+function costTable(sessions: SessionMetrics[], usage: Map<string, Readonly<SessionUsage>>, currency: string): string {
+  const table = new Table({
+    head: ['session', 'characters', 'audio s', 'tokens in', 'tokens out', 'cost'],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const s of sessions) {
+    const u = usage.get(s.sessionId);
+    if (u === undefined) continue;
+    table.push([s.sessionId, u.characters, u.audio_s.toFixed(1), u.input_tokens, u.output_tokens, u.unpriced ? `unpriced (${money(u.cost, currency)} priced)` : money(u.cost, currency)]);
+  }
+  return 'Usage and cost per session:\n' + table.toString();
 }
 
 function fmt(seconds: number | undefined): string {

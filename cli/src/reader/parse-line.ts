@@ -22,6 +22,20 @@ export interface FileEvent extends EventRecord {
   raw?: string | undefined;
   /** The line held NaN / Infinity / -Infinity (Python's json.dumps writes them): read as null. */
   nonFinite?: true | undefined;
+  /**
+   * The usage figures of a USAGE_TYPES event (worker-protocol.ts) as the compact reader hands
+   * them over: beside `data` (which then holds only the labels), so that no data object is made
+   * per event and none is kept while its session is buffered. Only the file-order consumer sees
+   * it (the session sorter does not keep it). Absent: read `data`.
+   */
+  usage?: UsageFigures | undefined;
+}
+
+export interface UsageFigures {
+  characters?: number;
+  audio_s?: number;
+  input_tokens?: number;
+  output_tokens?: number;
 }
 
 /**

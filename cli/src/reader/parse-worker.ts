@@ -5,8 +5,19 @@ import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
 import { ByteInterner } from './byte-interner.js';
 import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
-import { latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
-import { DATA_NUMBERS, FULL_DATA_TYPES, METRICS_NUMBERS, NUM_STRIDE, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import { isUsageType, jsonNumber, latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
+import {
+  DATA_NUMBERS,
+  FULL_DATA_TYPES,
+  METRICS_NUMBERS,
+  NUM_STRIDE,
+  STRIDE,
+  USAGE_NUMBERS,
+  USAGE_STRIDE,
+  USAGE_TYPES,
+  type WorkerInput,
+  type WorkerMessage,
+} from './worker-protocol.js';
 
 /** The value of an own key, or undefined (data comes from the input: no inherited members). */
 function own(from: unknown, key: string): unknown {
@@ -20,6 +31,7 @@ function asNumber(v: unknown): number {
 
 /** Lengths of the FULL_DATA_TYPES names: most lines are ruled out by their type's length alone. */
 const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
+
 
 /**
  * Worker thread of the compact reader (summary, anomalies, report). It reads raw bytes (no
@@ -142,6 +154,14 @@ function labelId(buf: Buffer, l: Int32Array): number {
   return table.fromBytes(labelScratch, 0, n);
 }
 
+/** `a`, or a copy twice its size when it has fewer than `need` elements. */
+function room(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
+  if (a.length >= need) return a;
+  const bigger = new Float64Array(Math.max(need, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
+
 /** One batch being built (one chunk of the file). */
 class Batch {
   ts: Float64Array;
@@ -150,8 +170,10 @@ class Batch {
   lines = 0;
   readonly skipped: number[] = [];
   readonly long: number[] = [];
-  nums = new Float64Array(NUM_STRIDE * 64);
+  nums = new Float64Array(NUM_STRIDE * 16);
   numsN = 0;
+  usage: Float64Array<ArrayBuffer>;
+  usageN = 0;
   nonFinite = 0;
   /** The string table was started afresh for this batch. */
   readonly reset: boolean;
@@ -163,6 +185,8 @@ class Batch {
     const cap = (bytes >> 7) + 16;
     this.ts = new Float64Array(cap);
     this.ints = new Int32Array(cap * STRIDE);
+    // about one usage event per KiB of our lines (TTS_START, STT_START, LLM_COMPLETE): rarely grown
+    this.usage = new Float64Array(USAGE_STRIDE * ((bytes >> 10) + 64));
   }
 
   private slot(): number {
@@ -206,6 +230,9 @@ class Batch {
         } catch {
           // the scanner validated these bytes as JSON: unreachable; the event keeps its labels
         }
+      } else if (isUsageType(buf, scanner.typeStart, scanner.typeEnd) && scanner.usageNumbers()) {
+        // usage figures on any line: read from where the scanner found them, no data parsed
+        this.addUsage(k, buf);
       }
       return;
     }
@@ -230,18 +257,47 @@ class Batch {
     ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
     ints[o + 5] = line;
     if (ev.spanId === undefined && FULL_DATA_TYPES.has(ev.eventType)) this.addNumbers(k, ev.data);
+    else if (USAGE_TYPES.has(ev.eventType)) this.addUsageOf(k, ev.data);
     if (ev.nonFinite) this.nonFinite++;
+  }
+
+  /** The next entry of `usage` (its offset), its figures NaN. */
+  private usageEntry(k: number): number {
+    this.usage = room(this.usage, (this.usageN + 1) * USAGE_STRIDE);
+    const o = this.usageN++ * USAGE_STRIDE;
+    const u = this.usage;
+    u[o] = k;
+    for (let j = 1; j < USAGE_STRIDE; j++) u[o + j] = Number.NaN;
+    return o;
+  }
+
+  /** Event `k`'s usage figures from the scanner's positions (the line was scanned as valid JSON). */
+  private addUsage(k: number, buf: Buffer): void {
+    const o = this.usageEntry(k);
+    const at = scanner.usage;
+    for (let j = 0; j < USAGE_NUMBERS.length; j++) {
+      const s = at[2 * j]!;
+      if (s >= 0) this.usage[o + 1 + j] = jsonNumber(buf, s, at[2 * j + 1]!);
+    }
+  }
+
+  /** Event `k`'s usage figures from its parsed data (the reference path). */
+  private addUsageOf(k: number, data: unknown): void {
+    let any = false;
+    for (const key of USAGE_NUMBERS) if (typeof own(data, key) === 'number') any = true;
+    if (!any) return;
+    const o = this.usageEntry(k);
+    USAGE_NUMBERS.forEach((key, j) => {
+      const v = own(data, key);
+      if (typeof v === 'number') this.usage[o + 1 + j] = v;
+    });
   }
 
   /** The numbers the analysis reads of event `k`'s data (see DATA_NUMBERS). */
   private addNumbers(k: number, data: unknown): void {
-    if (this.nums.length < (this.numsN + 1) * NUM_STRIDE) {
-      const bigger = new Float64Array(this.nums.length * 2);
-      bigger.set(this.nums);
-      this.nums = bigger;
-    }
-    const nums = this.nums;
+    this.nums = room(this.nums, (this.numsN + 1) * NUM_STRIDE);
     let o = this.numsN++ * NUM_STRIDE;
+    const nums = this.nums;
     nums[o++] = k;
     for (const key of DATA_NUMBERS) nums[o++] = asNumber(own(data, key));
     const metrics = own(data, 'metrics');
@@ -264,11 +320,13 @@ class Batch {
       long: this.long,
       nums: this.nums,
       numsN: this.numsN,
+      usage: this.usage,
+      usageN: this.usageN,
       nonFinite: this.nonFinite,
       bytes,
     };
     table.out = [];
-    port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer, this.nums.buffer as ArrayBuffer]);
+    port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer, this.nums.buffer as ArrayBuffer, this.usage.buffer as ArrayBuffer]);
   }
 }
 

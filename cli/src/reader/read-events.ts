@@ -11,7 +11,12 @@ import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import type { LinePrefilter } from './line-prefilter.js';
 import { CandidateLines } from './candidate-lines.js';
 import { isBlank, parseLine, type FileEvent } from './parse-line.js';
-import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+
+/** A figure as it crossed from a worker: NaN is absent. */
+function num(v: number): number | undefined {
+  return Number.isNaN(v) ? undefined : v;
+}
 
 /** Young generation of each parse worker, MB (see where the workers start). */
 const WORKER_YOUNG_GEN_MB = 6;
@@ -274,6 +279,8 @@ class WorkerCursor extends Cursor {
           file: this.index,
           line: lineOffset + ints[o + 5]!,
           raw: undefined,
+          // present on every event (set below for usage events): one object shape for the consumers
+          usage: undefined,
         };
       }
       // the numbers the analysis reads of a few event types, back into their data (with the labels)
@@ -294,6 +301,12 @@ class WorkerCursor extends Cursor {
         }
         if (metrics !== undefined) data.metrics = metrics;
         ev.data = data;
+      }
+      // usage figures beside data, not in it (FileEvent.usage): one object shape for all of them
+      const usage = m.usage;
+      for (let j = 0; j < m.usageN; j++) {
+        const o = j * USAGE_STRIDE;
+        out[usage[o]!]!.usage = { characters: num(usage[o + 1]!), audio_s: num(usage[o + 2]!), input_tokens: num(usage[o + 3]!), output_tokens: num(usage[o + 4]!) };
       }
       this.stats.events += n;
       this.stats.nonFiniteLines += m.nonFinite;

@@ -1,4 +1,5 @@
 import { parseTimestampFast } from './parse-line.js';
+import { USAGE_TYPES } from './worker-protocol.js';
 import { parseTimestampUs } from 'voicemode-events/internal';
 
 /**
@@ -56,6 +57,16 @@ export class LineScanner {
   /** provider, model, voice, transport inside `data`: start/end pairs, -1 when absent or not a string. */
   readonly labels = new Int32Array(8);
   hasLabels = false;
+  /**
+   * After `usageNumbers()`: numbers directly inside `data` under the usage keys characters,
+   * audio_s, input_tokens, output_tokens (worker-protocol.ts USAGE_NUMBERS, same order): start/end
+   * pairs, -1 when absent or not a number.
+   */
+  readonly usage = new Int32Array(8);
+  /** The line's event_type, when known before `data`, is one of USAGE_TYPES: its `data` walk notes the usage numbers. */
+  private usageLine = false;
+  /** The last `data` walk noted them (else usageNumbers() walks `data` again). */
+  private usageNoted = false;
   /** The `data` object's bytes (braces included) when it is an object; -1 otherwise. */
   dataStart = -1;
   dataEnd = -1;
@@ -89,6 +100,7 @@ export class LineScanner {
     this.sidKind = K_ABSENT;
     this.dataKind = K_ABSENT;
     this.dataStart = this.dataEnd = -1;
+    this.usageLine = this.usageNoted = false;
     this.turnKind = K_ABSENT;
     this.spanKind = K_ABSENT;
     this.clearLabels();
@@ -176,6 +188,9 @@ export class LineScanner {
       this.typeKind = K_STRING;
       this.typeStart = i + 1;
       this.typeEnd = e - 1;
+      const n = e - i - 2;
+      // most types are ruled out by their length here, without a call
+      this.usageLine = n < 32 && ((USAGE_TYPE_LENGTHS >>> n) & 1) === 1 && isUsageType(buf, i + 1, e - 1);
       return e;
     }
     if (klen === 10 && buf[ks] === 115 && this.keyIs(ks, 'session_id')) {
@@ -196,6 +211,8 @@ export class LineScanner {
       if (c === 123) {
         this.dataKind = K_OBJECT;
         this.dataStart = i;
+        if (this.usageLine) this.clearUsage();
+        this.usageNoted = this.usageLine;
         return (this.dataEnd = this.dataObject(i));
       }
       this.dataKind = c === 110 ? K_NULL : K_OTHER;
@@ -251,11 +268,13 @@ export class LineScanner {
       else if (klen === 5 && buf[ks] === 109 && this.keyIs(ks, 'model')) slot = 2;
       else if (klen === 5 && buf[ks] === 118 && this.keyIs(ks, 'voice')) slot = 4;
       else if (klen === 9 && buf[ks] === 116 && this.keyIs(ks, 'transport')) slot = 6;
+      else if (this.usageLine) slot = usageSlot(buf, ks, klen);
       i = this.ws(i);
       if (i >= end || buf[i] !== 58) return -1;
       i = this.ws(i + 1);
       if (i >= end) return -1;
-      if (slot >= 0) {
+      if (slot >= 8) i = this.usageValue(slot - 8, i);
+      else if (slot >= 0) {
         if (buf[i] === 34) {
           const e = this.str(i);
           if (e < 0 || this.strFlags !== 0) return -1;
@@ -279,6 +298,49 @@ export class LineScanner {
       if (c === 125) return i + 1;
       return -1;
     }
+  }
+
+  /**
+   * The usage numbers of the last SCAN_OK line's `data` object (see `usage`); true when it has
+   * any. Noted during the scan when event_type came before `data` (our writer's and the spec's
+   * order); otherwise `data` is walked again here. Asked only for USAGE_TYPES lines, so the scan
+   * of every other line pays one boolean test per `data` key. Duplicate keys: the last one wins.
+   */
+  usageNumbers(): boolean {
+    const u = this.usage;
+    if (!this.usageNoted) {
+      this.clearUsage();
+      if (this.dataStart < 0) return false;
+      const buf = this.buf;
+      let i = this.ws(this.dataStart + 1);
+      if (buf[i] === 125) return false;
+      for (;;) {
+        const ks = i + 1;
+        i = this.str(i);
+        const slot = (this.strFlags & F_ESCAPE) === 0 ? usageSlot(buf, ks, i - 1 - ks) : -1;
+        i = this.ws(this.ws(i) + 1); // after the colon
+        i = slot >= 0 ? this.usageValue(slot - 8, i) : this.value(i, 1);
+        i = this.ws(i);
+        if (buf[i] !== 44) break; // the closing brace
+        i = this.ws(i + 1);
+      }
+    }
+    return u[0]! >= 0 || u[2]! >= 0 || u[4]! >= 0 || u[6]! >= 0;
+  }
+
+  private clearUsage(): void {
+    const u = this.usage;
+    u[0] = u[1] = u[2] = u[3] = u[4] = u[5] = u[6] = u[7] = -1;
+  }
+
+  /** The value at `i` of usage key `k` (0..6, even): its bounds noted when it is a number. Returns the index after it. */
+  private usageValue(k: number, i: number): number {
+    const c = this.buf[i]!;
+    const e = this.value(i, 1);
+    const num = e >= 0 && (c === 45 || (c >= 48 && c <= 57));
+    this.usage[k] = num ? i : -1;
+    this.usage[k + 1] = num ? e : -1;
+    return e;
   }
 
   /** Any JSON value at `i`; returns the index after it, or -1 when it is not valid JSON. */
@@ -466,3 +528,57 @@ const decoder = new TextDecoder('latin1');
 export function latin1(buf: Uint8Array, s: number, e: number): string {
   return Buffer.isBuffer(buf) ? (buf as unknown as Latin1Slicer).latin1Slice(s, e) : decoder.decode(buf.subarray(s, e));
 }
+
+/** The USAGE_TYPES names as bytes. */
+const USAGE_TYPE_BYTES = [...USAGE_TYPES].map((t) => Buffer.from(t, 'latin1'));
+/** Bit n set: some usage type is n bytes long (all are shorter than 32). */
+const USAGE_TYPE_LENGTHS = USAGE_TYPE_BYTES.reduce((m, t) => m | (1 << t.length), 0);
+
+/** `buf[s, e)` is one of USAGE_TYPES (compared in place: no string per line). */
+export function isUsageType(buf: Uint8Array, s: number, e: number): boolean {
+  const n = e - s;
+  if (n >= 32 || ((USAGE_TYPE_LENGTHS >>> n) & 1) === 0) return false; // most lines: ruled out by the length
+  next: for (const t of USAGE_TYPE_BYTES) {
+    if (t.length !== n) continue;
+    for (let j = n - 1; j >= 0; j--) if (buf[s + j] !== t[j]) continue next;
+    return true;
+  }
+  return false;
+}
+
+/** The slot (8 + 2 x index in USAGE_NUMBERS) of a usage key `buf[ks, ks + klen)`, or -1. */
+function usageSlot(buf: Uint8Array, ks: number, klen: number): number {
+  if (klen === 10 && buf[ks] === 99 && keyAt(buf, ks, 'characters')) return 8;
+  if (klen === 7 && buf[ks] === 97 && keyAt(buf, ks, 'audio_s')) return 10;
+  if (klen === 12 && buf[ks] === 105 && keyAt(buf, ks, 'input_tokens')) return 12;
+  if (klen === 13 && buf[ks] === 111 && keyAt(buf, ks, 'output_tokens')) return 14;
+  return -1;
+}
+
+function keyAt(buf: Uint8Array, ks: number, key: string): boolean {
+  for (let j = 1; j < key.length; j++) if (buf[ks + j] !== key.charCodeAt(j)) return false;
+  return true;
+}
+
+/** A number the scanner validated as JSON: plain digits read in place, anything else as JSON.parse reads it (Number() of a JSON number is the same). */
+export function jsonNumber(buf: Uint8Array, s: number, e: number): number {
+  // digits with at most one '.', 15 significant digits at most: the integer of all digits is
+  // exact, and one division by an exact power of ten rounds once, as Number() does (Clinger's fast path)
+  if (e - s <= 16) {
+    let v = 0;
+    let digits = 0;
+    let point = -1;
+    let i = s;
+    for (; i < e; i++) {
+      const c = buf[i]!;
+      if (c === 46 && point < 0 && i > s) point = digits;
+      else if (c >= 48 && c <= 57) {
+        v = v * 10 + (c - 48);
+        digits++;
+      } else break;
+    }
+    if (i === e && digits <= 15 && point !== digits) return point < 0 ? v : v / POW10[digits - point]!;
+  }
+  return Number(latin1(buf, s, e));
+}
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);

@@ -40,6 +40,19 @@ export const METRICS_NUMBERS: readonly string[] = ['ttfa_ms', 'request_time_ms']
 /** Float64s per entry of `nums`: the event's index in the batch, then one per key above. */
 export const NUM_STRIDE = 1 + DATA_NUMBERS.length + METRICS_NUMBERS.length;
 
+/** The usage figures (analysis/usage.ts), in the order of LineScanner.usage. */
+export const USAGE_NUMBERS = ['characters', 'audio_s', 'input_tokens', 'output_tokens'] as const;
+/** Float64s per entry of `usage`: the event's index in the batch, then one per USAGE_NUMBERS (NaN: absent or not a number). */
+export const USAGE_STRIDE = 1 + USAGE_NUMBERS.length;
+
+/**
+ * Event types whose usage figures (USAGE_NUMBERS) the analysis reads, on every line (ours with
+ * span_id too). On the fast path the scanner notes where those numbers are, so no `data` is
+ * parsed for them; an event whose data has none of them sends nothing. The reader hands them
+ * over as FileEvent.usage, not inside `data`.
+ */
+export const USAGE_TYPES: ReadonlySet<string> = new Set(['TTS_START', 'STT_START', 'LLM_COMPLETE']);
+
 /**
  * Event types whose `data` the analysis reads (conversations, assistant time, voicemode's
  * embedded timings, tool failures) on lines without span_id (other writers: voicemode, the
@@ -77,6 +90,9 @@ export type WorkerMessage =
       /** The numbers of the FULL_DATA_TYPES events (NUM_STRIDE per entry, `numsN` entries). */
       nums: Float64Array;
       numsN: number;
+      /** The usage figures of the USAGE_TYPES events that have any (USAGE_STRIDE per entry, `usageN` entries). */
+      usage: Float64Array;
+      usageN: number;
       /** Events of this batch read with NaN / Infinity taken as null. */
       nonFinite: number;
       bytes: number;

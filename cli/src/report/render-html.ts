@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { METRIC_NAMES, SEGMENT_NAMES } from 'voicemode-events/metrics';
 import { HISTOGRAM_METRICS, type ReportData } from './report-data.js';
+import { figures, money, STAGES } from '../render-usage.js';
 
 /**
  * The report as one self-contained HTML file: tables rendered here, charts drawn in the page
@@ -56,6 +57,36 @@ export function renderHtml(d: ReportData, chartJs: string = chartJsSource()): st
   const backRows = (an.backwards ?? []).slice(0, 100).map((b) => [b.session_id ?? '–', b.event_type, b.location, b.timestamp, b.previous]);
   const unpaired = Object.entries(an.unpaired_by_metric ?? {}).filter(([, v]) => v > 0);
 
+  const b = d.bargeIn;
+  const pct = (v: number | null): string => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
+  const bargeRows = [
+    ['barge_in_stop (the user spoke to the assistant stopping)', b.stop],
+    ['tts_playback_interrupted (playback until it was cut)', b.playbackInterrupted],
+  ].map(([name, x]) => {
+    const dist = x as ReportData['metrics'][keyof ReportData['metrics']];
+    return [name as string, dist.count, s3(dist.mean), s3(dist.p50), s3(dist.p95), s3(dist.max)];
+  });
+  const c = d.cost;
+  const usageRows: (string | number)[][] = [];
+  for (const stage of STAGES) {
+    for (const row of d.usage[stage].models) {
+      const priced = c?.models.find((m) => m.stage === stage && m.provider === row.provider && m.model === row.model);
+      usageRows.push([stage, String(row.provider ?? '–'), String(row.model ?? '–'), row.operations as number, figures(stage, row), c === null ? '' : priced ? money(priced.cost, c.currency) : 'unpriced']);
+    }
+  }
+  const withoutUsage = STAGES.filter((st) => d.usage[st].without_usage > 0).map((st) => `${st} ${d.usage[st].without_usage}`);
+  const costBlock =
+    c === null
+      ? '<p class="none">No price table (<code>--prices file.json</code> or <code>VOICEMODE_PRICES</code>): usage only.</p>'
+      : c.models.length === 0 && c.unpriced.length === 0
+        ? '<p class="none">No usage figures in these logs: nothing to price.</p>'
+        : `<p class="cards" id="cost-cards"><span><b>${esc(money(c.total, c.currency))}</b> total${c.complete ? '' : ' (priced usage only)'}</span>` +
+        `<span><b>${esc(money(c.per_session.mean, c.currency))}</b> mean per session</span><span><b>${esc(money(c.per_session.p95, c.currency))}</b> p95 per session</span>` +
+        `<span><b>${c.per_session.count}</b> session(s) priced${c.sessions_with_unpriced > 0 ? `, ${c.sessions_with_unpriced} with unpriced usage left out` : ''}</span></p>` +
+        `<p class="meta">Prices of ${esc(c.prices_date)} from ${esc(c.prices)}, in ${esc(c.currency)}; prices change. By stage: ${STAGES.map((st) => `${st} ${esc(money(c.by_stage[st], c.currency))}`).join(', ')}.` +
+        `${c.unpriced.length > 0 ? ` Unpriced (no price in the table; not counted as free): ${esc(c.unpriced.map((u) => `${u.stage} ${u.provider ?? '–'}/${u.model ?? '–'}`).join(', '))}.` : ''}</p>` +
+        '<div class="chart"><h3>Cost by provider and model</h3><canvas id="cost-by-model"></canvas></div>';
+
   const histCanvases = HISTOGRAM_METRICS.map((m) => `<div class="chart"><h3>${esc(m)} (s)</h3><canvas id="hist-${m}"></canvas></div>`).join('');
   const dailyCanvases = HISTOGRAM_METRICS.map((m) => `<div class="chart"><h3>${esc(m)} per day (s)</h3><canvas id="daily-${m}"></canvas></div>`).join('');
 
@@ -86,6 +117,13 @@ ${table(['metric', 'count', 'mean', 'min', 'p50', 'p90', 'p95', 'p99', 'max', 'i
 <p class="meta">voice_to_voice (end of the user's speech to the reply heard) = endpointing + stt + llm + tts_wait + tts_first_audio, reply by reply.</p>
 ${table(['segment', 'count', 'mean', 'p50', 'p95', 'share of mean'], segmentRows)}
 <div class="chart wide"><h3>Slowest replies, by segment (s)</h3><canvas id="reply-breakdown"></canvas></div>
+<h2 id="barge-in">Barge-in</h2>
+<p class="cards"><span><b id="interruption-rate">${pct(b.rate)}</b> of replies interrupted</span><span><b id="interrupted">${b.interrupted}</b> interrupted of ${b.replies} TTS operations</span></p>
+${table(['metric (s)', 'count', 'mean', 'p50', 'p95', 'max'], bargeRows)}
+<h2 id="usage-cost">Usage and cost</h2>
+${costBlock}
+${table(['stage', 'provider', 'model', 'operations', 'usage', 'cost'], usageRows)}
+${withoutUsage.length ? `<p class="meta">Events without usage figures: ${esc(withoutUsage.join(', '))}</p>` : ''}
 <h2>Distributions</h2>
 <div class="grid">${histCanvases}</div>
 <h2>Daily percentiles (p50, p90, p95)</h2>
@@ -106,7 +144,7 @@ ${table(['start', 'end', 'errors', 'sessions', 'types'], burstRows)}
 <h3>Timestamps going backwards</h3>
 ${table(['session', 'event', 'where', 'timestamp', 'previous'], backRows)}
 <script>${chartJs.replace(/<\/script/gi, '<\\/script')}</script>
-<script type="application/json" id="report-data">${scriptJson({ histograms: d.histograms, daily: d.daily, breakdown: d.breakdown, segments: SEGMENT_NAMES, slowReplies: d.slowReplies })}</script>
+<script type="application/json" id="report-data">${scriptJson({ histograms: d.histograms, daily: d.daily, breakdown: d.breakdown, segments: SEGMENT_NAMES, slowReplies: d.slowReplies, cost: d.cost === null ? null : { currency: d.cost.currency, models: d.cost.models } })}</script>
 <script>
 (function () {
   var data = JSON.parse(document.getElementById('report-data').textContent);
@@ -149,6 +187,16 @@ ${table(['session', 'event', 'where', 'timestamp', 'previous'], backRows)}
             datasets: data.segments.map(function (seg, i) { return { label: seg, data: data.slowReplies.map(function (r) { return r.parts[seg]; }), backgroundColor: segColors[i] }; }) },
     options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true, title: { display: true, text: 'seconds' } }, y: { stacked: true } } }
   });
+  if (data.cost && document.getElementById('cost-by-model')) {
+    var stageColor = { tts: colors[0], stt: colors[2], llm: colors[1] };
+    new Chart(document.getElementById('cost-by-model'), {
+      type: 'bar',
+      data: { labels: data.cost.models.map(function (m) { return m.stage + ' ' + (m.provider || '–') + '/' + (m.model || '–'); }),
+              datasets: [{ label: data.cost.currency, data: data.cost.models.map(function (m) { return m.cost; }),
+                           backgroundColor: data.cost.models.map(function (m) { return stageColor[m.stage]; }) }] },
+      options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, title: { display: true, text: data.cost.currency } } } }
+    });
+  }
   byChart('by-provider', 'provider', 'ttfa');
   byChart('by-model', 'model', 'response_time');
   document.body.setAttribute('data-charts', String(Chart.instances ? Object.keys(Chart.instances).length : 0));

@@ -1,5 +1,6 @@
 import { bin } from 'd3-array';
-import type { Analysis } from '../analysis/analyzer.js';
+import { interruptions, type Analysis } from '../analysis/analyzer.js';
+import type { CostJson, UsageJson } from '../analysis/usage.js';
 import { distribution, type Distribution } from '../analysis/quantiles.js';
 import { NO_LABEL, type LabelKey } from '../analysis/sample-store.js';
 import { formatTimestampUs } from 'voicemode-events/internal';
@@ -27,6 +28,11 @@ export interface ReportData {
   /** The slowest replies, each with its segments (they add up to its voice_to_voice). */
   slowReplies: { seconds: number; sessionId: string; turn: number; start: string; parts: Record<SegmentName, number> }[];
   anomalies: Record<string, unknown>;
+  /** Replies talked over: TTS operations interrupted out of those that did not fail, and how long the assistant kept talking. */
+  bargeIn: { interrupted: number; replies: number; rate: number | null; stop: Distribution; playbackInterrupted: Distribution };
+  usage: UsageJson;
+  /** With a price table only. */
+  cost: CostJson | null;
 }
 
 const SLOW_REPLIES = 20;
@@ -142,6 +148,12 @@ export function buildReportData(a: Analysis, files: string[], skippedLines: numb
     segments: a.breakdown,
     slowReplies,
     anomalies,
+    bargeIn: (() => {
+      const cut = interruptions(a);
+      return { interrupted: cut.count, replies: cut.replies, rate: cut.rate, stop: a.metrics.barge_in_stop, playbackInterrupted: a.metrics.tts_playback_interrupted };
+    })(),
+    usage: a.usage,
+    cost: a.cost ?? null,
   };
 }
 

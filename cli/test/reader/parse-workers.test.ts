@@ -9,6 +9,7 @@ import { parseWorkersFor, readEvents } from '../../dist/reader/read-events.js';
 import { discoverFiles } from '../../dist/reader/discover.js';
 import { SessionSorter } from '../../dist/reader/session-sorter.js';
 import { Analyzer } from '../../dist/analysis/analyzer.js';
+import { parsePriceTable } from '../../dist/analysis/prices.js';
 import type { FileEvent } from '../../src/reader/parse-line.js';
 
 /**
@@ -36,6 +37,11 @@ beforeAll(async () => {
     '{"timestamp":"2026-01-05T09:00:03Z","event_type":"STT_START"',
     '\ufeff{"timestamp":"2026-01-05T09:00:03Z","event_type":"STT_START"}',
     '[1,2,3]',
+    // usage figures on the reference path (an escape in a needed field), a duplicate key, odd values
+    '{"timestamp":"2026-01-05T09:00:04Z","event_type":"TTS_START","session_id":"s\\u0032","data":{"provider":"openai","model":"tts-1","characters":12,"characters":40},"span_id":"t9"}',
+    '{"timestamp":"2026-01-05T09:00:04Z","event_type":"LLM_COMPLETE","session_id":"s2","data":{"input_tokens":1e2,"output_tokens":-0.0,"characters":true}}',
+    '{"timestamp":"2026-01-05T09:00:05Z","event_type":"STT_START","session_id":"s2","data":{"provider":"whisper","audio_s":"3.5","input_tokens":7},"span_id":"u1"}',
+    '{"timestamp":"2026-01-05T09:00:05Z","event_type":"TTS_START","session_id":"s2","data":{"provider":"openai","characters":12,"characters":null},"turn":2,"span_id":"u2"}',
   ];
   const out: string[] = [];
   lines.forEach((l, i) => {
@@ -50,6 +56,13 @@ beforeAll(async () => {
   expect(text.length).toBeGreaterThan(3 * (1 << 20)); // several chunks
 }, 60_000);
 
+const USAGE_TYPES = ['TTS_START', 'STT_START', 'LLM_COMPLETE'];
+/** Prices for some of the generator's models (others unpriced): the analysis compared includes cost. */
+const PRICES = parsePriceTable(
+  { date: '2026-11-30', prices: { openai: { 'tts-1': { per_1m_characters: 15 }, 'gpt-4o-mini': { per_1m_input_tokens: 0.15, per_1m_output_tokens: 0.6 } }, whisper: { '*': { per_audio_minute: 0.006 } } } },
+  'test',
+);
+
 interface Run {
   events: unknown[];
   skipped: number[];
@@ -61,14 +74,17 @@ async function run(path: string, compact: boolean, parseWorkers?: number, worker
   const files = await discoverFiles([path]);
   const events: unknown[] = [];
   const skipped: number[] = [];
-  const analyzer = new Analyzer({ by: 'provider' });
+  const analyzer = new Analyzer({ by: 'provider', prices: PRICES });
   const sorter = new SessionSorter((evs: FileEvent[]) => analyzer.addSession(evs));
   const stats = await readEvents(
     files,
     (ev: FileEvent) => {
       const labels: Record<string, unknown> = {};
       for (const k of ['provider', 'model', 'voice', 'transport']) if (typeof ev.data[k] === 'string') labels[k] = ev.data[k];
-      events.push([ev.timestampUs, ev.eventType, ev.sessionId, ev.turn, ev.spanId, ev.line, labels]);
+      // usage figures: the compact reader hands them over beside data (FileEvent.usage)
+      const figures = (ev.usage ?? ev.data) as Record<string, unknown>;
+      const usage = ['characters', 'audio_s', 'input_tokens', 'output_tokens'].map((k) => (typeof figures[k] === 'number' ? figures[k] : null));
+      events.push([ev.timestampUs, ev.eventType, ev.sessionId, ev.turn, ev.spanId, ev.line, labels, ...(USAGE_TYPES.includes(ev.eventType) ? usage : [])]);
       analyzer.observe(ev);
       sorter.push(ev);
     },
@@ -84,6 +100,12 @@ describe('compact reader: parse workers agree with the in-thread reader', () => 
   it('plain file: 1, 2 and 3 workers give the in-thread events, skipped lines and analysis', async () => {
     const ref = await run(plain, false);
     expect(ref.skipped.length).toBeGreaterThan(30);
+    // the usage and cost compared below are real: every stage has figures, some models no price
+    const usage = JSON.parse(ref.analysis).usage;
+    expect(usage.tts.characters).toBeGreaterThan(0);
+    expect(usage.stt.audio_s).toBeGreaterThan(0);
+    expect(usage.llm.output_tokens).toBeGreaterThan(0);
+    expect(JSON.parse(ref.analysis).cost.unpriced.length).toBeGreaterThan(0);
     expect(ref.events.length).toBeGreaterThan(30_000);
     for (const w of [1, 2, 3]) {
       const got = await run(plain, true, w);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isBlank, parseLine } from '../../src/reader/parse-line.js';
-import { LineScanner, SCAN_BLANK, SCAN_OK } from '../../src/reader/scan-line.js';
+import { isUsageType, jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from '../../src/reader/scan-line.js';
+import { USAGE_NUMBERS, USAGE_TYPES } from '../../src/reader/worker-protocol.js';
 
 /**
  * The byte scanner of the compact reader must agree with the reference path (parse-line.ts):
@@ -34,6 +35,21 @@ function check(line: string): number {
     for (const k of ['provider', 'model', 'voice', 'transport']) if (typeof ev!.data[k] === 'string') want[k] = ev!.data[k] as string;
     expect(labels).toEqual(want);
     expect(scanner.hasLabels).toBe(Object.keys(want).length > 0);
+    // the usage numbers of USAGE_TYPES lines (noted during the scan, or by a second walk when
+    // data came before event_type): parseLine's numbers, and only numbers
+    expect(isUsageType(buf, scanner.typeStart, scanner.typeEnd)).toBe(USAGE_TYPES.has(ev!.eventType));
+    if (USAGE_TYPES.has(ev!.eventType)) {
+      const any = scanner.usageNumbers();
+      const u = scanner.usage;
+      const got: Record<string, number> = {};
+      USAGE_NUMBERS.forEach((k, j) => {
+        if (u[2 * j]! >= 0) got[k] = Number(text(buf, u[2 * j]!, u[2 * j + 1]!));
+      });
+      const wantNums: Record<string, number> = {};
+      for (const k of USAGE_NUMBERS) if (typeof ev!.data[k] === 'number') wantNums[k] = ev!.data[k] as number;
+      expect(got, line).toEqual(wantNums);
+      expect(any).toBe(Object.keys(wantNums).length > 0);
+    }
   }
   return r;
 }
@@ -92,10 +108,10 @@ describe('LineScanner agrees with parseLine', () => {
           fc.constantFrom('2026-01-05T09:00:00.003405Z', '2025-06-23T15:30:45+00:00', '2025-06-23T15:30:45.1-07:00', 'yesterday', '2025-06-23 15:30:45'),
           fc.integer({ min: 0, max: 2 }),
         ),
-        event_type: fc.oneof(fc.constantFrom('TTS_START', 'STT_START', 'SESSION_END', ''), fc.constant(null)),
+        event_type: fc.oneof(fc.constantFrom('TTS_START', 'STT_START', 'LLM_COMPLETE', 'LLM_START', 'SESSION_END', ''), fc.constant(null)),
         session_id: fc.oneof(fc.constantFrom('conv_1', 's2', 'ü3'), fc.constant(null), fc.integer()),
         data: fc.oneof(
-          fc.dictionary(fc.constantFrom('provider', 'model', 'voice', 'transport', 'text', 'metrics'), value),
+          fc.dictionary(fc.constantFrom('provider', 'model', 'voice', 'transport', 'text', 'metrics', 'characters', 'audio_s', 'input_tokens', 'output_tokens'), value),
           fc.constant(null),
           fc.constant([]),
         ),
@@ -107,7 +123,9 @@ describe('LineScanner agrees with parseLine', () => {
     );
     fc.assert(
       fc.property(line, fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 255 }), (obj, cut, how, byte) => {
-        const full = JSON.stringify(obj, null, how === 4 ? 1 : undefined);
+        // how 5: data first (before event_type: the usage numbers are then found by a second walk)
+        const ordered = how === 5 && 'data' in obj ? { data: obj.data, ...obj } : obj;
+        const full = JSON.stringify(ordered, null, how === 4 ? 1 : undefined);
         const variants = [full, full.slice(0, cut)];
         if (full.length > 0) {
           const at = cut % full.length;
@@ -117,6 +135,30 @@ describe('LineScanner agrees with parseLine', () => {
         for (const v of variants) if (!v.includes('\n')) check(v);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('jsonNumber: a usage figure read in place', () => {
+  it('gives what JSON.parse gives for any JSON number (plain decimals by the fast path)', () => {
+    const read = (text: string): number => {
+      const buf = Buffer.from(` ${text} `);
+      return jsonNumber(buf, 1, buf.length - 1);
+    };
+    const decimal = fc
+      .tuple(fc.bigInt({ min: 0n, max: 10n ** 17n }), fc.integer({ min: 0, max: 18 }), fc.integer({ min: 0, max: 3 }))
+      .map(([digits, point, zeros]) => {
+        const d = '0'.repeat(zeros) + digits.toString();
+        const p = Math.min(point, d.length - 1);
+        const text = p === 0 ? d : `${d.slice(0, d.length - p)}.${d.slice(d.length - p)}`;
+        return text.replace(/^0+(?=\d)/, ''); // JSON has no leading zeros
+      });
+    const json = fc.oneof(decimal, fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => JSON.stringify(v)), fc.constantFrom('0', '-0', '1e2', '-0.0', '12.5E-3', '9007199254740993', '0.1', '123456789012345.6'));
+    fc.assert(
+      fc.property(json, (text) => {
+        expect(Object.is(read(text), JSON.parse(text) as number), text).toBe(true);
+      }),
+      { numRuns: 5000 },
     );
   });
 });

@@ -6,7 +6,7 @@ import {
 } from '../../events/span-attributes.js';
 import type { OperationFigures } from '../../events/operation-bus.js';
 import { putData } from '../../events/sanitize.js';
-import { readData } from '../core.js';
+import { readData, safeOwnData } from '../core.js';
 import { OperationBase, watchedStream, type Operation, type OperationInfo } from '../operation-base.js';
 
 export type LlmInput = OperationInfo;
@@ -50,8 +50,8 @@ export class LlmHandle extends OperationBase implements LlmOperation {
   private streamed: string | undefined;
 
   begin(info: LlmInput): void {
-    this.emit('LLM_REQUEST');
-    this.emit('LLM_START', info);
+    this.emitStart('LLM_REQUEST');
+    this.emitStart('LLM_START', info);
   }
 
   override onChunk(chunk: unknown): void {
@@ -111,7 +111,7 @@ export class LlmHandle extends OperationBase implements LlmOperation {
     const reason = typeof data.finish_reason === 'string' ? data.finish_reason : undefined;
     if (reason !== undefined) attrs[ATTR_GEN_AI_FINISH_REASONS] = [reason];
     this.node.span.setAttributes(attrs);
-    this.emit('LLM_COMPLETE', data);
+    this.emitPrepared('LLM_COMPLETE', safeOwnData(data, this.core.redact)); // our own object: made safe in place
   }
 }
 

@@ -23,7 +23,7 @@ export interface RecordingOperation extends Operation {
  */
 export class RecordingHandle extends OperationBase implements RecordingOperation {
   begin(info: RecordingInput): void {
-    this.emit('RECORDING_START', info);
+    this.emitStart('RECORDING_START', info);
   }
 
   protected complete(): void {

@@ -22,8 +22,8 @@ export class SttHandle extends OperationBase implements SttOperation {
   begin(info: SttInput): void {
     const given = info.audio_s;
     this.audioS = typeof given === 'number' && Number.isFinite(given) && given >= 0 ? given : this.place.shared.lastRecordingS;
-    this.emit('STT_REQUEST');
-    this.emit('STT_START', this.audioS === undefined ? info : { ...info, audio_s: this.audioS });
+    this.emitStart('STT_REQUEST');
+    this.emitStart('STT_START', this.audioS === undefined ? info : { ...info, audio_s: this.audioS });
     if (this.audioS !== undefined) this.node.span.setAttribute(ATTR_STT_AUDIO_S, this.audioS);
   }
 

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { OperationFigures } from '../../events/operation-bus.js';
-import { putData } from '../../events/sanitize.js';
+import { putData } from '../../events/own-keys.js';
+import type { RedactMode } from '../../events/sanitize.js';
 import {
   ATTR_GEN_AI_VOICE,
   ATTR_INTERRUPTED,
@@ -8,8 +9,8 @@ import {
   ATTR_TTS_AUDIO_S,
   ATTR_VOICE,
 } from '../../events/span-attributes.js';
-import { readData } from '../core.js';
-import { OperationBase, watchedStream, type Interruptible, type Operation, type OperationInfo } from '../operation-base.js';
+import { readData, safeOwnData } from '../core.js';
+import { OperationBase, removeItem, watchedStream, type Interruptible, type Operation, type OperationInfo } from '../operation-base.js';
 
 export interface TtsInput extends OperationInfo {
   /** The text to speak: logged as `message` on TTS_START (as in the spec) and its length on the span. */
@@ -73,24 +74,18 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
   }
 
   begin(info: TtsInput): void {
-    this.place.shared.tts.add(this);
+    this.place.shared.tts.push(this);
     const text = info.text;
-    this.emit('TTS_REQUEST', typeof text === 'string' ? { text_length: text.length } : undefined);
-    // TTS_START's data: the text as `message` (as in the spec), first, then the rest of the
-    // description, and the characters billed (the text's length).
-    const data: Record<string, unknown> = typeof text === 'string' ? { message: text } : {};
-    for (const key of Object.keys(info)) if (key !== 'text') putData(data, key, info[key]);
-    if (typeof text === 'string') {
-      this.characters = text.length;
-      data.characters = text.length;
-    }
-    this.emit('TTS_START', data);
+    const hasText = typeof text === 'string';
+    this.emitStartPrepared('TTS_REQUEST', hasText ? { text_length: text.length } : undefined); // a number: nothing to sanitise
+    if (hasText) this.characters = text.length;
+    this.emitStartPrepared('TTS_START', ttsStartData(info, this.core.redact));
   }
 
   protected complete(): void {}
 
   protected override onEnd(): void {
-    this.place.shared.tts.delete(this);
+    removeItem(this.place.shared.tts, this);
     // (The characters are on the span from its start, as voice.text_length.)
     if (this.audioS !== undefined) this.node.span.setAttribute(ATTR_TTS_AUDIO_S, this.audioS);
   }
@@ -150,8 +145,7 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
   playbackStart(data?: Record<string, unknown>): void {
     if (this.playbackStarted || this.cut) return;
     this.playbackStarted = true;
-    this.playbackStartUs = this.core.clock.nowUs();
-    this.emit('TTS_PLAYBACK_START', data);
+    this.playbackStartUs = this.emit('TTS_PLAYBACK_START', data);
   }
 
   playbackEnd(data?: Record<string, unknown>): void {
@@ -168,4 +162,18 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
       this.playbackEnd();
     }
   }
+}
+
+/**
+ * TTS_START's data: the text as `message` (as in the spec), first, then the rest of the
+ * description in its order, and the characters billed (the text's length). Built as the
+ * package's own object and made safe in place (`prepareOwnData`, never throwing): one object, not built and
+ * then copied again (test/tts-start-data.test.ts: the same as the copy, in every redaction mode).
+ */
+export function ttsStartData(info: TtsInput, mode: RedactMode): Record<string, unknown> {
+  const text = info.text;
+  const data: Record<string, unknown> = typeof text === 'string' ? { message: text } : {};
+  for (const key of Object.keys(info)) if (key !== 'text') putData(data, key, info[key]);
+  if (typeof text === 'string') data.characters = text.length;
+  return safeOwnData(data, mode);
 }
