@@ -38,6 +38,14 @@ export function usageText(u: UsageJson): string {
   return line;
 }
 
+/** Sessions whose cost is unknown and so not in the per-session figures, said in words ('' for none). */
+export function sessionsLeftOut(c: CostJson): string {
+  const parts: string[] = [];
+  if (c.sessions_with_unpriced > 0) parts.push(`${c.sessions_with_unpriced} session(s) with unpriced usage`);
+  if (c.sessions_without_figures > 0) parts.push(`${c.sessions_without_figures} with an operation that logged no usage figure`);
+  return parts.length === 0 ? '' : `${parts.join(' and ')} left out`;
+}
+
 /** Cost per session, per stage, per model; unpriced models listed. */
 export function costText(c: CostJson, u: UsageJson): string {
   const cur = c.currency;
@@ -51,12 +59,12 @@ export function costText(c: CostJson, u: UsageJson): string {
     `  total ${money(c.total, cur)}${c.complete ? '' : c.unpriced.length > 0 ? ' for the priced usage only' : ' for the operations that logged usage'}   ` +
       `by stage: ${STAGES.map((s) => `${s} ${money(c.by_stage[s], cur)}`).join(', ')}`,
   );
+  const leftOut = sessionsLeftOut(c);
   lines.push(
     p.count > 0
-      ? `  per session (${p.count}): mean ${money(p.mean, cur)}, p95 ${money(p.p95, cur)}, total ${money(p.total, cur)}` +
-          (c.sessions_with_unpriced > 0 ? `; ${c.sessions_with_unpriced} session(s) with unpriced usage left out` : '')
-      : c.sessions_with_unpriced > 0
-        ? `  per session: no session with all of its usage priced (${c.sessions_with_unpriced} with unpriced usage)`
+      ? `  per session (${p.count}): mean ${money(p.mean, cur)}, p95 ${money(p.p95, cur)}, total ${money(p.total, cur)}` + (leftOut ? `; ${leftOut}` : '')
+      : leftOut
+        ? `  per session: no session with a known cost (${leftOut})`
         : '  per session: no session logged usage',
   );
   const t = makeTable(['stage', 'provider', 'model', 'usage', 'cost']);

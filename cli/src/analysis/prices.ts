@@ -74,6 +74,15 @@ function entries(o: Record<string, unknown>): [string, unknown][] {
   return Object.keys(o).map((k) => [k, Object.getOwnPropertyDescriptor(o, k)!.value]);
 }
 
+/** A real day: 2026-02-31 is not (Date would roll it over to March). */
+function isCalendarDay(date: string): boolean {
+  const t = Date.parse(`${date}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === date;
+}
+
+/** The largest price accepted, per unit (1M characters, an audio minute, 1M tokens). */
+const MAX_PRICE = 1e9;
+
 /**
  * Checks a parsed price table and builds it; throws a UsageError naming the file and the first
  * bad entry.
@@ -88,8 +97,11 @@ export function parsePriceTable(raw: unknown, source: string): PriceTable {
     if (!(TOP_FIELDS as readonly string[]).includes(k)) fail(`field ${JSON.stringify(k)}`, `is not known (expected ${TOP_FIELDS.join(', ')})`);
   }
   const date = Object.getOwnPropertyDescriptor(top, 'date')?.value;
-  if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date)) fail('date', 'must be the day the prices were looked up, as "YYYY-MM-DD" (prices change)');
-  const currency = Object.getOwnPropertyDescriptor(top, 'currency')?.value ?? 'USD';
+  if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !isCalendarDay(date)) {
+    fail('date', 'must be the day the prices were looked up, as "YYYY-MM-DD" (prices change)');
+  }
+  const currencyField = Object.getOwnPropertyDescriptor(top, 'currency');
+  const currency = currencyField === undefined ? 'USD' : currencyField.value;
   if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) fail('currency', 'must be a three-letter code such as "USD"');
   const prices = Object.getOwnPropertyDescriptor(top, 'prices')?.value;
   if (!isPlainObject(prices)) fail('prices', 'must be an object: provider -> model -> price');
@@ -104,7 +116,10 @@ export function parsePriceTable(raw: unknown, source: string): PriceTable {
       const p: ModelPrice = {};
       for (const [field, value] of entries(price as Record<string, unknown>)) {
         if (!(PRICE_FIELDS as readonly string[]).includes(field)) fail(`${mat}${seg(field)}`, `is not a price field (expected ${PRICE_FIELDS.join(', ')})`);
-        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(`${mat}${seg(field)}`, `must be a number >= 0, not ${JSON.stringify(value) ?? String(value)}`);
+        // the bound keeps every product finite (usage figures are at most ~1e15 in any real log)
+        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_PRICE) {
+          fail(`${mat}${seg(field)}`, `must be a number from 0 to ${MAX_PRICE}, not ${JSON.stringify(value) ?? String(value)}`);
+        }
         p[field as (typeof PRICE_FIELDS)[number]] = value as number;
       }
       if (Object.keys(p).length === 0) fail(mat, `has no price (give any of ${PRICE_FIELDS.join(', ')})`);

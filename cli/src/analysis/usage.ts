@@ -46,6 +46,8 @@ export interface SessionUsage {
   cost: number;
   used: boolean;
   unpriced: boolean;
+  /** An operation of the session logged no usage figure: its cost is unknown, not lower. */
+  withoutFigures: boolean;
   /** The LLM entry (labels) of each LLM_START by span id, until the span's LLM_COMPLETE / LLM_ERROR. */
   llmBySpan: Map<string, ModelUsage> | undefined;
   lastLlm: ModelUsage | undefined;
@@ -77,6 +79,8 @@ export interface CostJson {
   /** Sessions with usage, all of it priced: their cost each. */
   per_session: Distribution & { total: number };
   sessions_with_unpriced: number;
+  /** Sessions left out of `per_session` because an operation logged no usage figure (cost unknown). */
+  sessions_without_figures: number;
   unpriced: Record<string, unknown>[];
 }
 
@@ -108,6 +112,9 @@ export function costOf(prices: PriceTable, stage: UsageStage, labels: Labels, am
   return p === undefined ? undefined : costAt(p, stage, amount, amount2);
 }
 
+/** Ended sessions kept open to late usage (operations that finish after SESSION_END). */
+const ENDED_WINDOW = 1024;
+
 export class UsageCounter {
   /** stage -> provider ('' for none) -> model ('' for none) -> entry: no key string built per event. */
   private readonly models: Record<UsageStage, Map<string, Map<string, ModelUsage>>> = { tts: new Map(), stt: new Map(), llm: new Map() };
@@ -117,6 +124,13 @@ export class UsageCounter {
   private readonly noSession: SessionUsage = UsageCounter.newSession();
   private readonly sessionCosts: number[] = [];
   private sessionsWithUnpriced = 0;
+  private sessionsWithoutFigures = 0;
+  /**
+   * Sessions past their SESSION_END, settled only when they leave this window (or at the end): an
+   * operation still running at SESSION_END (the user hung up mid-reply) logs its usage after it,
+   * and that usage, with its LLM_START's model, belongs to the same session.
+   */
+  private readonly ended = new Map<string, SessionUsage>();
 
   /** `onSession`: each session's usage when it ends (the demo's table). */
   constructor(
@@ -125,7 +139,18 @@ export class UsageCounter {
   ) {}
 
   private static newSession(): SessionUsage {
-    return { characters: 0, audio_s: 0, input_tokens: 0, output_tokens: 0, cost: 0, used: false, unpriced: false, llmBySpan: undefined, lastLlm: undefined };
+    return {
+      characters: 0,
+      audio_s: 0,
+      input_tokens: 0,
+      output_tokens: 0,
+      cost: 0,
+      used: false,
+      unpriced: false,
+      withoutFigures: false,
+      llmBySpan: undefined,
+      lastLlm: undefined,
+    };
   }
 
   /**
@@ -154,7 +179,7 @@ export class UsageCounter {
 
   private session(sid: string | null): SessionUsage {
     if (sid === null) return this.noSession;
-    let s = this.sessions.get(sid);
+    let s = this.sessions.get(sid) ?? this.ended.get(sid);
     if (s === undefined) this.sessions.set(sid, (s = UsageCounter.newSession()));
     return s;
   }
@@ -165,11 +190,11 @@ export class UsageCounter {
     const s = this.session(ev.sessionId);
     if (type === 'TTS_START') {
       const n = figure(figures.characters);
-      if (n === undefined) this.withoutUsage.tts++;
+      if (n === undefined) this.noFigure(s, 'tts');
       else this.add(s, this.entry('tts', data), n, 0);
     } else if (type === 'STT_START') {
       const n = figure(figures.audio_s);
-      if (n === undefined) this.withoutUsage.stt++;
+      if (n === undefined) this.noFigure(s, 'stt');
       else this.add(s, this.entry('stt', data), n, 0);
     } else if (type === 'LLM_START') {
       const entry = this.entry('llm', data);
@@ -186,7 +211,7 @@ export class UsageCounter {
       const input = figure(figures.input_tokens);
       const output = figure(figures.output_tokens);
       if (input === undefined && output === undefined) {
-        this.withoutUsage.llm++;
+        this.noFigure(s, 'llm');
         return;
       }
       // its own labels, else its LLM_START's (same span, else the session's latest)
@@ -245,19 +270,36 @@ export class UsageCounter {
     }
   }
 
+  private noFigure(s: SessionUsage, stage: UsageStage): void {
+    this.withoutUsage[stage]++;
+    s.withoutFigures = true;
+  }
+
   private endSession(sid: string): void {
     const s = this.sessions.get(sid);
     if (s === undefined) return;
     this.sessions.delete(sid);
     this.onSession?.(sid, s);
-    if (!s.used) return;
+    this.ended.set(sid, s);
+    if (this.ended.size > ENDED_WINDOW) {
+      const [oldest, usage] = this.ended.entries().next().value as [string, SessionUsage];
+      this.ended.delete(oldest);
+      this.settle(usage);
+    }
+  }
+
+  private settle(s: SessionUsage): void {
+    if (!s.used && !s.withoutFigures) return;
     if (s.unpriced) this.sessionsWithUnpriced++;
+    else if (s.withoutFigures) this.sessionsWithoutFigures++;
     else this.sessionCosts.push(s.cost);
   }
 
-  /** The sessions still open (no SESSION_END in the input) count as they are. */
+  /** The sessions still open (no SESSION_END in the input) count as they are; then every ended one is settled. */
   closeAll(): void {
     for (const [sid] of [...this.sessions.entries()]) this.endSession(sid);
+    for (const s of this.ended.values()) this.settle(s);
+    this.ended.clear();
   }
 
   private sorted(): ModelUsage[] {
@@ -327,6 +369,7 @@ export class UsageCounter {
       models,
       per_session: { ...per, total: perTotal },
       sessions_with_unpriced: this.sessionsWithUnpriced,
+      sessions_without_figures: this.sessionsWithoutFigures,
       unpriced,
     };
   }

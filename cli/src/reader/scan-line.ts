@@ -217,6 +217,9 @@ export class LineScanner {
       }
       this.dataKind = c === 110 ? K_NULL : K_OTHER;
       this.dataStart = this.dataEnd = -1;
+      // the figures noted in an earlier `data` object went with it
+      if (this.usageLine) this.clearUsage();
+      this.usageNoted = false;
       return this.value(i, 0);
     }
     if (klen === 4 && buf[ks] === 116 && this.keyIs(ks, 'turn')) {

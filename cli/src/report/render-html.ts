@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { METRIC_NAMES, SEGMENT_NAMES } from 'voicemode-events/metrics';
 import { HISTOGRAM_METRICS, type ReportData } from './report-data.js';
-import { figures, money, STAGES } from '../render-usage.js';
+import { figures, money, sessionsLeftOut, STAGES } from '../render-usage.js';
 
 /**
  * The report as one self-contained HTML file: tables rendered here, charts drawn in the page
@@ -80,9 +80,9 @@ export function renderHtml(d: ReportData, chartJs: string = chartJsSource()): st
       ? '<p class="none">No price table (<code>--prices file.json</code> or <code>VOICEMODE_PRICES</code>): usage only.</p>'
       : c.models.length === 0 && c.unpriced.length === 0
         ? '<p class="none">No usage figures in these logs: nothing to price.</p>'
-        : `<p class="cards" id="cost-cards"><span><b>${esc(money(c.total, c.currency))}</b> total${c.complete ? '' : ' (priced usage only)'}</span>` +
+        : `<p class="cards" id="cost-cards"><span><b>${esc(money(c.total, c.currency))}</b> total${c.complete ? '' : c.unpriced.length > 0 ? ' (priced usage only)' : ' (operations that logged usage only)'}</span>` +
         `<span><b>${esc(money(c.per_session.mean, c.currency))}</b> mean per session</span><span><b>${esc(money(c.per_session.p95, c.currency))}</b> p95 per session</span>` +
-        `<span><b>${c.per_session.count}</b> session(s) priced${c.sessions_with_unpriced > 0 ? `, ${c.sessions_with_unpriced} with unpriced usage left out` : ''}</span></p>` +
+        `<span><b>${c.per_session.count}</b> session(s) priced${sessionsLeftOut(c) ? `; ${esc(sessionsLeftOut(c))}` : ''}</span></p>` +
         `<p class="meta">Prices of ${esc(c.prices_date)} from ${esc(c.prices)}, in ${esc(c.currency)}; prices change. By stage: ${STAGES.map((st) => `${st} ${esc(money(c.by_stage[st], c.currency))}`).join(', ')}.` +
         `${c.unpriced.length > 0 ? ` Unpriced (no price in the table; not counted as free): ${esc(c.unpriced.map((u) => `${u.stage} ${u.provider ?? '–'}/${u.model ?? '–'}`).join(', '))}.` : ''}</p>` +
         '<div class="chart"><h3>Cost by provider and model</h3><canvas id="cost-by-model"></canvas></div>';

@@ -45,8 +45,11 @@ function conversation(): EventRecord[] {
     ev('B', 'TTS_START', { provider: 'openai', model: 'tts-1', characters: 1500, attempt: 2 }, 'b2'),
     ev('B', 'LLM_START', { provider: 'openai', model: 'gpt-4o-mini' }),
     ev('B', 'LLM_COMPLETE', { input_tokens: 1000, output_tokens: 1000 }),
-    ev('B', 'TTS_START', { provider: 'openai', model: 'tts-1' }), // no figure: counted as without usage
     ev('B', 'SESSION_END'),
+    // D: an operation that logged no figure: counted as without usage; D's cost is unknown
+    ev('D', 'SESSION_START'),
+    ev('D', 'TTS_START', { provider: 'openai', model: 'tts-1' }),
+    ev('D', 'SESSION_END'),
     // C: an unpriced TTS model, and a priced LLM
     ev('C', 'SESSION_START'),
     ev('C', 'TTS_START', { provider: 'elevenlabs', model: 'eleven_turbo_v2', characters: 500 }, 'c1'),
@@ -88,6 +91,7 @@ describe('cost: usage priced with a two-model table', () => {
     // B: 3,000 x 15 / 1M + (1,000 x 0.15 + 1,000 x 0.6) / 1M = 0.045 + 0.00075 = 0.04575
     // C has unpriced usage: its cost is unknown, so it is left out (not counted as cheaper)
     expect(cost.sessions_with_unpriced).toBe(1);
+    expect(cost.sessions_without_figures).toBe(1); // D: not a session that cost 0
     expect(cost.per_session.count).toBe(2);
     expect(cost.per_session.total).toBeCloseTo(0.06135, 12);
     expect(cost.per_session.mean).toBeCloseTo(0.030675, 12);
@@ -120,6 +124,21 @@ describe('cost: usage priced with a two-model table', () => {
     expect(u.usage().tts).toMatchObject({ operations: 0, without_usage: 1 });
   });
 
+  it('usage logged after SESSION_END (an LLM still answering when the user hung up) belongs to its session and model', () => {
+    const u = new UsageCounter(parsePriceTable(TABLE, 't'));
+    u.push(ev('L', 'SESSION_START'));
+    u.push(ev('L', 'TTS_START', { provider: 'openai', model: 'tts-1', characters: 1000 }, 'l1'));
+    u.push(ev('L', 'LLM_START', { provider: 'openai', model: 'gpt-4o-mini' }, 'l2'));
+    u.push(ev('L', 'SESSION_END'));
+    u.push(ev('L', 'LLM_COMPLETE', { input_tokens: 1_000_000, output_tokens: 1_000_000 }, 'l2'));
+    const cost = u.cost()!;
+    expect(cost.unpriced).toEqual([]);
+    expect(cost.sessions_with_unpriced).toBe(0);
+    // one session: 1,000 x 15 / 1M + 0.15 + 0.6 = 0.765
+    expect(cost.per_session.count).toBe(1);
+    expect(cost.per_session.total).toBeCloseTo(0.765, 12);
+  });
+
   it('without a price table there is usage but no cost', () => {
     const u = new UsageCounter();
     for (const e of conversation()) u.push(e);
@@ -140,7 +159,7 @@ describe('price table validation', () => {
 
   it('names the bad entry', () => {
     expect(bad({ date: '2026-11-30', prices: { openai: { 'tts-1': { per_1m_characters: -1 } } } })).toBe(
-      'price table p.json: prices.openai["tts-1"].per_1m_characters must be a number >= 0, not -1',
+      'price table p.json: prices.openai["tts-1"].per_1m_characters must be a number from 0 to 1000000000, not -1',
     );
     expect(bad({ date: '2026-11-30', prices: { openai: { 'tts-1': { per_1M_characters: 15 } } } })).toMatch(
       /prices\.openai\["tts-1"\]\.per_1M_characters is not a price field \(expected per_1m_characters, /,
@@ -148,7 +167,10 @@ describe('price table validation', () => {
     expect(bad({ date: '2026-11-30', prices: { openai: { 'gpt-4o': { per_1m_input_tokens: 2.5 } } } })).toBe(
       'price table p.json: prices.openai["gpt-4o"] must give per_1m_input_tokens and per_1m_output_tokens together',
     );
-    expect(bad({ date: '2026-11-30', prices: { openai: { 'tts-1': { per_1m_characters: '15' } } } })).toMatch(/must be a number >= 0, not "15"/);
+    expect(bad({ date: '2026-11-30', prices: { openai: { 'tts-1': { per_1m_characters: '15' } } } })).toMatch(/must be a number from 0 to 1000000000, not "15"/);
+    expect(bad({ date: '2026-11-30', prices: { openai: { 'tts-1': { per_1m_characters: 1e308 } } } })).toMatch(/from 0 to 1000000000, not 1e\+308/);
+    expect(bad({ date: '2026-02-31', prices: {} })).toMatch(/date must be the day/); // not a day: Date would roll it into March
+    expect(bad({ date: '2026-11-30', currency: null, prices: {} })).toMatch(/currency must be a three-letter code/);
     expect(bad({ date: '2026-11-30', prices: { openai: { 'tts-1': {} } } })).toMatch(/prices\.openai\["tts-1"\] has no price/);
     expect(bad({ date: '2026-11-30', prices: { openai: 15 } })).toMatch(/prices\.openai must be an object/);
     expect(bad({ prices: {} })).toMatch(/date must be the day the prices were looked up/);

@@ -161,7 +161,7 @@ describe('summary --json usage and cost on a demo run', () => {
     for (const cmd of [['summary', logs], ['report', logs, '--out', join(dir, 'r.html')], ['demo', '--dir', join(dir, 'd'), '--sessions', '1', '--turns', '1', '--speed', '100']]) {
       const r = await cli([...cmd, '--prices', bad]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`price table ${bad}: prices.openai["tts-1"].per_1m_characters must be a number >= 0, not -15`);
+      expect(r.stderr).toContain(`price table ${bad}: prices.openai["tts-1"].per_1m_characters must be a number from 0 to 1000000000, not -15`);
     }
   });
 });

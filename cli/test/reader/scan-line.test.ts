@@ -77,6 +77,8 @@ describe('LineScanner agrees with parseLine', () => {
     ['bare fraction', OURS.replace('"attempt":1', '"attempt":1.')],
     ['duplicate key, last wins', OURS.replace('"turn":0', '"turn":0,"event_type":"TTS_ERROR","turn":"x","span_id":5')],
     ['duplicate data', OURS.replace('"turn":0', '"turn":0,"data":null')],
+    ['usage figures in a data object replaced by a later null data', OURS.replace('"attempt":1', '"attempt":1,"characters":1000').replace('"turn":0', '"turn":0,"data":null')],
+    ['usage figures replaced by a later string data', OURS.replace('"attempt":1', '"attempt":1,"characters":1000').replace('"turn":0', '"turn":0,"data":"x"')],
     ['escaped key', OURS.replace('"event_type"', '"event\\u005ftype"')],
     ['escaped label key', OURS.replace('"provider"', '"provid\\u0065r"')],
     ['label not a string', OURS.replace('"provider":"openai"', '"provider":7')],
