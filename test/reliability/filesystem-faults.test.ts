@@ -1,25 +1,13 @@
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonlFileWriter, type AppendHandle, type OpenFile } from '../../src/sink/jsonl-file-writer.js';
+import { JsonlFileWriter, type OpenFile } from '../../src/sink/jsonl-file-writer.js';
 import { makeHarness, tempDir, type Harness } from '../helpers/harness.js';
+import { openSeam } from '../helpers/open-seam.js';
 import { mountTmpfs, requireOrSkip, type Tmpfs } from '../helpers/tmpfs.js';
 
-/** An openFile seam: real file handles with some of their methods replaced (fault injection). */
-function seam(replace: (fh: FileHandle) => Partial<AppendHandle>): OpenFile {
-  return async (path, flags, mode) => {
-    const fh = await open(path, flags, mode);
-    return {
-      stat: () => fh.stat(),
-      writev: (buffers: Buffer[]) => fh.writev(buffers),
-      truncate: (len: number) => fh.truncate(len),
-      close: () => fh.close(),
-      ...replace(fh),
-    };
-  };
-}
+const seam = openSeam;
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
