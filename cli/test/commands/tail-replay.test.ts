@@ -58,9 +58,11 @@ describe('tail', () => {
     const child = spawnCli(['tail', dir, '--lines', '3', '--interval', '50']);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(() => out, /SESSION_END/);
+    // the turn's line is written after SESSION_END's: wait for it (Ctrl-C in between ends tail at once)
+    await waitFor(() => out, /response_time 1\.200s/);
     child.kill('SIGINT');
     await new Promise((resolve) => child.on('close', resolve));
+    expect(out).toMatch(/SESSION_END/);
     expect(out).toMatch(/TTS_PLAYBACK_START/);
     expect(out).not.toMatch(/RECORDING_END/);
     expect(out).toMatch(/turn 1 of conv_1750672800_5e1f00: [\s\S]*response_time 1\.200s/); // wrapped to 100 columns
