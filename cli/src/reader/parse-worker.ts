@@ -69,12 +69,15 @@ class StringTable {
   private scratch = Buffer.allocUnsafe(256);
   count = 0;
   out: string[] = [];
+  /** Bumped by reset(): a LastLookup of an earlier generation is stale. */
+  generation = 0;
 
   constructor(slotBits: number) {
     this.bytes = new ByteInterner(slotBits);
   }
 
   reset(): void {
+    this.generation++;
     this.bytes.clear();
     this.others.clear();
     this.count = 0;
@@ -115,6 +118,40 @@ class StringTable {
 }
 
 /**
+ * The last string of one field (session id, span id) looked up in a table, by its place in the
+ * chunk's buffer. Consecutive lines often repeat it (two thirds of the lines carry the session
+ * id of the line before, a third its span id): comparing the bytes in place then replaces the
+ * hash, the probe and the comparison against the table's arena. Only for chunk buffers, which
+ * are never written after they are read (a new buffer per chunk, per gzip piece, per joined line).
+ */
+class LastLookup {
+  private buf: Buffer | undefined;
+  private s = 0;
+  private len = -1;
+  private gid = -1;
+  private generation = -1;
+
+  constructor(private readonly table: StringTable) {}
+
+  id(buf: Buffer, s: number, e: number): number {
+    const len = e - s;
+    if (len === this.len && buf === this.buf && this.generation === this.table.generation) {
+      const p = this.s;
+      let j = 0;
+      while (j < len && buf[p + j] === buf[s + j]) j++;
+      if (j === len) return this.gid;
+    }
+    const gid = this.table.fromBytes(buf, s, e);
+    this.buf = buf;
+    this.s = s;
+    this.len = len;
+    this.gid = gid;
+    this.generation = this.table.generation;
+    return gid;
+  }
+}
+
+/**
  * The worker's string table (types, sessions, label sets): each string is sent once, until the
  * table holds TABLE_RESET strings; it is then started afresh at the next batch (flagged `reset`),
  * so neither this table nor the reader's copy grows with the number of sessions in the file.
@@ -123,6 +160,8 @@ const table = new StringTable(12);
 const TABLE_RESET = input.tableReset ?? 8192;
 /** Span ids: per batch. */
 const spanTable = new StringTable(13);
+const lastSession = new LastLookup(table);
+const lastSpan = new LastLookup(spanTable);
 /** provider \0 model \0 voice \0 transport, as bytes, for the table lookup. */
 let labelScratch = Buffer.allocUnsafe(256);
 
@@ -147,7 +186,8 @@ function labelId(buf: Buffer, l: Int32Array): number {
       labelScratch.copy(b, 0, 0, n);
       labelScratch = b;
     }
-    if (len > 0) buf.copy(labelScratch, n, s, s + len);
+    // labels are a few bytes: a loop costs less than Buffer#copy's call into C++
+    for (let i = 0; i < len; i++) labelScratch[n + i] = buf[s + i]!;
     n += len;
     if (j < 6) labelScratch[n++] = 0;
   }
@@ -217,9 +257,9 @@ class Batch {
       const o = k * STRIDE;
       const ints = this.ints;
       ints[o] = table.fromBytes(buf, scanner.typeStart, scanner.typeEnd);
-      ints[o + 1] = scanner.sidStart < 0 ? -1 : table.fromBytes(buf, scanner.sidStart, scanner.sidEnd);
+      ints[o + 1] = scanner.sidStart < 0 ? -1 : lastSession.id(buf, scanner.sidStart, scanner.sidEnd);
       ints[o + 2] = scanner.turn;
-      ints[o + 3] = scanner.spanStart < 0 ? -1 : spanTable.fromBytes(buf, scanner.spanStart, scanner.spanEnd);
+      ints[o + 3] = scanner.spanStart < 0 ? -1 : lastSpan.id(buf, scanner.spanStart, scanner.spanEnd);
       ints[o + 4] = scanner.hasLabels ? labelId(buf, scanner.labels) : -1;
       ints[o + 5] = line;
       // the few types whose data the analysis reads, on lines of other writers (no span_id; our

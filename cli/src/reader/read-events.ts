@@ -148,6 +148,8 @@ abstract class Cursor {
 interface ParseWorker {
   worker: Worker;
   table: string[];
+  /** The label object of each label-set entry of `table`, made on first use. */
+  labelObjs: (Record<string, unknown> | undefined)[];
   queue: WorkerMessage[];
   waiting: ((m: WorkerMessage) => void) | undefined;
 }
@@ -188,6 +190,7 @@ class WorkerCursor extends Cursor {
         // default semi-spaces would otherwise add tens of MB to the peak RSS.
         worker: new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } }),
         table: [],
+        labelObjs: [],
         queue: [],
         waiting: undefined,
       };
@@ -245,7 +248,10 @@ class WorkerCursor extends Cursor {
       }
       this.chunk++;
       pw.worker.postMessage('ack');
-      if (m.reset) pw.table = [];
+      if (m.reset) {
+        pw.table = [];
+        pw.labelObjs = [];
+      }
       const table = pw.table;
       for (const s of m.fresh) table.push(s);
       const lineOffset = this.lineOffset;
@@ -260,6 +266,7 @@ class WorkerCursor extends Cursor {
         this.opts.onSkip?.(this.index, lineOffset + line, true);
       }
       const { ts, ints, spans, n } = m;
+      const labelObjs = pw.labelObjs;
       const empty: Record<string, unknown> = {};
       const out: FileEvent[] = new Array(n);
       for (let k = 0; k < n; k++) {
@@ -272,7 +279,7 @@ class WorkerCursor extends Cursor {
           timestampUs: ts[k]!,
           eventType: table[ints[o]!]!,
           sessionId: sid < 0 ? null : table[sid]!,
-          data: lab < 0 ? empty : WorkerCursor.labels(table[lab]!),
+          data: lab < 0 ? empty : (labelObjs[lab] ??= WorkerCursor.labels(table[lab]!)),
           traceId: undefined,
           spanId: span < 0 ? undefined : spans[span],
           turn: turn < 0 ? undefined : turn,
