@@ -382,10 +382,16 @@ class SessionState {
    * and delete; with a few dozen entries it only rebuilds now and then.
    */
   private sweep(): void {
-    for (const [key, op] of this.open) {
-      if (op.count !== 0) continue;
-      op.count = -1; // gone: an event of this push still holding it makes a new one (opFor)
-      this.open.delete(key);
+    if (this.emptyOps === this.open.size) {
+      // All of them (the live case: one operation at a time): one clear() instead of a delete each.
+      for (const op of this.open.values()) op.count = -1; // gone: an event of this push still holding it makes a new one (opFor)
+      this.open.clear();
+    } else {
+      for (const [key, op] of this.open) {
+        if (op.count !== 0) continue;
+        op.count = -1;
+        this.open.delete(key);
+      }
     }
     this.emptyOps = 0;
   }
@@ -695,7 +701,7 @@ export class MetricsDeriver {
     // it belongs to the latest TTS operation started since the utterance.
     const tts =
       candidate(reply.tts, key) ??
-      (key !== '' && !st.recentTts.has(key) && (ev.eventType === 'TTS_PLAYBACK_START' || ev.eventType === 'TTS_PLAYBACK_END') ? reply.tts[reply.tts.length - 1] : undefined);
+      ((ev.eventType === 'TTS_PLAYBACK_START' || ev.eventType === 'TTS_PLAYBACK_END') && key !== '' && !st.recentTts.has(key) ? reply.tts[reply.tts.length - 1] : undefined);
     if (tts === undefined) return;
     const type = ev.eventType;
     if (type === 'TTS_FIRST_AUDIO') tts.firstAudioUs ??= us;
