@@ -14,7 +14,7 @@ import {
   ATTR_TRANSPORT,
   ATTR_TURN_NUMBER,
 } from '../events/span-attributes.js';
-import type { MetricsDeriver } from '../metrics/derive.js';
+import type { LiveDeriver } from '../metrics/deferred-derivation.js';
 import { usToHrTime } from '../time/format.js';
 import { emitEvent, emitPrepared, endSpan, internalError, newNode, nowUs, parentContext, readData, safeData, type Core, type Scope, type SpanNode } from './core.js';
 import { markFailed } from './failure.js';
@@ -42,7 +42,7 @@ export interface OperationPlace {
   parent: SpanNode | undefined;
   sessionId: string | null;
   turn: number | undefined;
-  deriver: MetricsDeriver;
+  deriver: LiveDeriver;
   scope: (op: SpanNode) => Scope;
   /** What the operations of one session share (one object per session; a standalone call gets its own). */
   shared: SessionShared;
