@@ -1,4 +1,5 @@
-import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type DataPoint } from '@opentelemetry/sdk-metrics';
+import { TestReader } from './helpers/test-reader.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HISTOGRAMS, installVoiceInstruments, liveSamples, type MetricSample } from './helpers/lib.js';
 import { makeHarness, type Harness } from './helpers/harness.js';
@@ -10,14 +11,6 @@ import { makeHarness, type Harness } from './helpers/harness.js';
  * (the session's and turns' metrics, a turn's stats after it ended, the OTel histograms at
  * collection, the stt_latency outcome) sees exactly what the synchronous derivation gave.
  */
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onShutdown(): Promise<void> {}
-  protected async onForceFlush(): Promise<void> {}
-}
-
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
