@@ -19,9 +19,10 @@ interface SpanClose {
  * A session's metrics derivation, run off the voice call's path: the events and operation
  * ends are queued as they are logged (one push each) and given to the MetricsDeriver, in
  * the same order, on the next turn of the event loop, or at once when a result is read
- * (`drain()`: the session's and turns' metrics, a turn ending, the OTel metrics being
- * collected; `drainDerivations()`). The samples, their values and their order are the ones
- * the synchronous derivation gave; only the moment the sample listeners run moves. The
+ * (`drain()`: the session's and turns' metrics; `drainDerivations()`: the OTel metrics being
+ * collected). A session's samples, their values and their order are the ones the synchronous
+ * derivation gave; only the moment the sample listeners run moves (a turn that ends leaves the
+ * open turns behind its queued events: `after()`). The
  * derivation was ~4 us of a voice turn's ~31 us (docs/performance.md, item 3c), the same
  * reasoning as the histograms' queue (metrics/otel-instruments.ts).
  */
