@@ -1,7 +1,8 @@
 import { MeterProvider, type DataPoint } from '@opentelemetry/sdk-metrics';
 import { TestReader } from './helpers/test-reader.js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { HISTOGRAMS, installVoiceInstruments, liveSamples, type MetricSample } from './helpers/lib.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { HISTOGRAMS, installVoiceInstruments, liveSamples, MAX_QUEUED, MetricsDeriver, type MetricSample } from './helpers/lib.js';
 import { makeHarness, type Harness } from './helpers/harness.js';
 
 /**
@@ -92,6 +93,56 @@ describe('a session derives its metrics off the caller path', () => {
     const metric = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).find((m) => m.descriptor.name === HISTOGRAMS.stt_latency.name);
     const points = (metric?.dataPoints ?? []) as DataPoint<{ count: number }>[];
     expect(Object.fromEntries(points.map((p) => [p.attributes.outcome, p.value.count]))).toEqual({ no_speech: 2, transcribed: 1 });
+    s.end();
+  });
+
+  it('a fault in the derivation, reported through a diag logger that throws too, stops neither the app nor later derivations', async () => {
+    const h = harness();
+    const got = samples();
+    let warned = 0;
+    diag.setLogger(
+      { verbose: () => {}, debug: () => {}, info: () => {}, error: () => {}, warn: () => {
+        warned++;
+        throw new Error('diag logger down');
+      } },
+      DiagLogLevel.WARN,
+    );
+    cleanups.push(() => diag.disable());
+    const push = MetricsDeriver.prototype.push;
+    let failOnce = true;
+    const spy = vi.spyOn(MetricsDeriver.prototype, 'push').mockImplementation(function (this: MetricsDeriver, ev) {
+      if (failOnce && ev.eventType === 'STT_COMPLETE') {
+        failOnce = false;
+        throw new Error('derivation fault');
+      }
+      return push.call(this, ev);
+    });
+    cleanups.push(() => spy.mockRestore());
+    const s = h.voice.startSession();
+    await s.stt({}, () => 'one');
+    await new Promise((r) => setImmediate(r)); // derived here, where nothing would catch a throw
+    expect(warned).toBe(1);
+    await s.stt({}, () => 'two');
+    await new Promise((r) => setImmediate(r));
+    // the first pair was lost to the fault; the session's derivation goes on
+    expect(got.map((x) => x.metric)).toEqual(['stt_latency']);
+    expect(s.metrics().metrics.stt_latency?.count).toBe(1);
+    s.end();
+  });
+
+  it('an app that logs without giving the event loop a turn holds at most MAX_QUEUED queued items', () => {
+    const h = harness();
+    const got = samples();
+    const s = h.voice.startSession();
+    const pairs = MAX_QUEUED; // 2 events each: the queue passes its bound halfway
+    for (let i = 0; i < pairs; i++) {
+      s.logEvent('STT_START');
+      s.logEvent('STT_COMPLETE', { text: 'x' });
+    }
+    // no event-loop turn and no read yet: each time the queue reached its bound it was derived
+    // at once, so what is still queued is less than the bound
+    expect(got.length).toBeGreaterThan(pairs - MAX_QUEUED / 2);
+    expect(s.metrics().metrics.stt_latency?.count).toBe(pairs);
     s.end();
   });
 });

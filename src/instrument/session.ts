@@ -331,7 +331,8 @@ class TurnImpl extends Host implements Turn {
     try {
       return await runInScope({ session: this.session, turn: this }, this.span, () => fn(this));
     } finally {
-      this.end();
+      // not end(): its metrics would be derived now, on the app's path, and thrown away
+      this.close(false);
     }
   }
 

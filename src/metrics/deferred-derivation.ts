@@ -8,6 +8,9 @@ export interface LiveDeriver {
   closeSpan(sessionId: string | null, spanId: string, kind?: OperationKind): void;
 }
 
+/** Items a session queues before it derives them at once (about 1 ms of derivation). */
+export const MAX_QUEUED = 1024;
+
 /** A queued operation end (the events are queued as they are). */
 interface SpanClose {
   readonly sessionId: string | null;
@@ -38,13 +41,22 @@ export class DeferredDeriver implements LiveDeriver {
   ) {}
 
   push(record: EventRecord): void {
-    this.queue.push(record);
-    this.schedule();
+    this.enqueue(record);
   }
 
   closeSpan(sessionId: string | null, spanId: string, kind?: OperationKind): void {
-    this.queue.push({ sessionId, spanId, kind });
-    this.schedule();
+    this.enqueue({ sessionId, spanId, kind });
+  }
+
+  /**
+   * Queued for the next loop turn; but an app that logs in a long synchronous loop (or only in
+   * microtasks) never gives the loop a turn: past MAX_QUEUED items the queue is derived at once,
+   * so it holds at most that many records and no drain is longer than that.
+   */
+  private enqueue(item: EventRecord | SpanClose | (() => void)): void {
+    this.queue.push(item);
+    if (this.queue.length >= MAX_QUEUED && !this.draining) this.drain();
+    else this.schedule();
   }
 
   /**
@@ -56,8 +68,7 @@ export class DeferredDeriver implements LiveDeriver {
       fn();
       return;
     }
-    this.queue.push(fn);
-    this.schedule();
+    this.enqueue(fn);
   }
 
   /** Derives everything queued, now. */
@@ -67,22 +78,35 @@ export class DeferredDeriver implements LiveDeriver {
     if (this.draining) return;
     this.draining = true;
     const queue = this.queue;
-    for (let i = 0; i < queue.length; i++) {
-      const item = queue[i]!;
-      try {
-        if (typeof item === 'function') item();
-        else if ('eventType' in item) {
-          derivingFrom.record = item;
-          this.deriver.push(item);
-        } else this.deriver.closeSpan(item.sessionId, item.spanId, item.kind);
-      } catch (err) {
-        this.onError(err);
-      } finally {
-        derivingFrom.record = undefined;
+    try {
+      for (let i = 0; i < queue.length; i++) {
+        const item = queue[i]!;
+        try {
+          if (typeof item === 'function') item();
+          else if ('eventType' in item) {
+            derivingFrom.record = item;
+            this.deriver.push(item);
+          } else this.deriver.closeSpan(item.sessionId, item.spanId, item.kind);
+        } catch (err) {
+          this.report(err);
+        } finally {
+          derivingFrom.record = undefined;
+        }
       }
+    } finally {
+      // whatever happened, the next drain starts clean (a stuck flag would end the session's metrics)
+      queue.length = 0;
+      this.draining = false;
     }
-    queue.length = 0;
-    this.draining = false;
+  }
+
+  /** onError, which must not throw either: this runs from setImmediate, where nothing catches. */
+  private report(err: unknown): void {
+    try {
+      this.onError(err);
+    } catch {
+      // the app's warning sink failed too: nothing left to tell
+    }
   }
 
   private schedule(): void {
