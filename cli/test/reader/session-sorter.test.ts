@@ -154,7 +154,9 @@ describe('SessionSorter (columns) releases what the object-buffering sorter rele
   it('random pushes: same batches, same order, every field (stable on equal times)', () => {
     const evArb = fc.record({
       sid: fc.constantFrom<string | null>('a', 'b', 'c', 'd', null),
-      dt: fc.integer({ min: -3_000_000, max: 40_000_000 }),
+      // now and then a gap longer than the small idle window: a session swept idle, then
+      // pushed again straight away (the sorter's last-session memo must not outlive its slot)
+      dt: fc.oneof({ weight: 9, arbitrary: fc.integer({ min: -3_000_000, max: 40_000_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 80_000_000, max: 200_000_000 }) }),
       end: fc.boolean(),
       turn: fc.option(fc.nat({ max: 5 }), { nil: undefined }),
       span: fc.option(fc.constantFrom('s1', 's2', 's3'), { nil: undefined }),
@@ -184,6 +186,18 @@ describe('SessionSorter (columns) releases what the object-buffering sorter rele
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a session swept as idle and pushed again at once starts a new batch (no event lost to a freed slot)', () => {
+    const out: string[][] = [];
+    const s = new SessionSorter((evs) => out.push(evs.map((e) => `${e.sessionId}@${e.timestampUs / 3.6e9}h`)));
+    const ev = (sid: string, hours: number, type = 'TTS_START'): FileEvent => ({ timestampUs: hours * 3.6e9, eventType: type, sessionId: sid, data: {}, file: 0, line: 0 });
+    s.push(ev('X', 0));
+    s.push(ev('X', 2)); // X idle for 2 h (> 1 h): swept before this push lands
+    s.push(ev('Y', 2.1));
+    s.push(ev('X', 2.2, 'SESSION_END'));
+    s.finish();
+    expect(out).toEqual([['X@0h'], ['X@2h', 'X@2.2h'], ['Y@2.1h']]);
   });
 
   it('reuses its slots: buffered events follow the open sessions, not the input', () => {
