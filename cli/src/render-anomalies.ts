@@ -1,5 +1,6 @@
 import type { Analysis } from './analysis/analyzer.js';
-import { BURST_GAP_US, BURST_MIN, OUTLIER_K } from './analysis/thresholds.js';
+import { BURST_GAP_US, BURST_MIN, OUTLIER_K, OUTLIER_METRICS } from './analysis/thresholds.js';
+import { SLOWEST_PER_PROVIDER } from './analysis/store-options.js';
 import { METRIC_NAMES } from 'voicemode-events/metrics';
 import { iso, makeTable, sec } from './format.js';
 import { printable } from './render-conversations.js';
@@ -13,6 +14,14 @@ export function anomaliesJson(a: Analysis, details: boolean): Record<string, unk
     timestamps_backwards: an.timestampsBackwards,
     error_bursts: an.errorBursts.length,
   };
+  const sketched = sketchedOutlierMetrics(a);
+  if (sketched.length > 0) {
+    out.approximate = {
+      metrics: sketched,
+      relative_error: a.quantiles.relativeError,
+      note: `more than ${a.quantiles.exactSamples} samples: median, MAD and the outlier count from quantile sketches; at most ${SLOWEST_PER_PROVIDER} outliers listed per metric and provider (the slowest)`,
+    };
+  }
   if (details) {
     out.rule = {
       slow_outlier: `value > median + ${OUTLIER_K} * 1.4826 * max(MAD, 1ms), per metric and provider, groups of >= 10`,
@@ -45,6 +54,11 @@ export function anomaliesJson(a: Analysis, details: boolean): Record<string, unk
   return out;
 }
 
+/** Outlier metrics whose figures come from sketches (past the exact budget). */
+function sketchedOutlierMetrics(a: Analysis): string[] {
+  return a.quantiles.sketched.filter((m) => (OUTLIER_METRICS as readonly string[]).includes(m));
+}
+
 export function anomaliesOneLine(a: Analysis): string {
   const an = a.anomalies;
   return (
@@ -64,6 +78,13 @@ export function anomaliesText(a: Analysis, limit: number): string {
     }
     parts.push(t.toString());
     if (an.outliers.length > limit) parts.push(`... and ${an.outliers.length - limit} more (--limit)`);
+    const sketched = sketchedOutlierMetrics(a);
+    if (sketched.length > 0) {
+      parts.push(
+        `Approximate for ${sketched.join(', ')} (more than ${a.quantiles.exactSamples} samples): median, MAD and count from quantile sketches ` +
+          `(within ${100 * a.quantiles.relativeError}% of each value); the ${SLOWEST_PER_PROVIDER} slowest per metric and provider are listed.`,
+      );
+    }
   }
   if (an.unpairedTotal > 0) {
     parts.push(

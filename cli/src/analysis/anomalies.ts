@@ -1,7 +1,8 @@
 import { METRIC_NAMES, type MetricCounts, type MetricName } from 'voicemode-events/metrics';
 import { medianSorted } from './quantiles.js';
 import { NO_LABEL, type SampleStore } from './sample-store.js';
-import { BURST_GAP_US, BURST_MIN, OUTLIER_K } from './thresholds.js';
+import type { SketchedSeries } from './sketched-series.js';
+import { BURST_GAP_US, BURST_MIN, OUTLIER_K, OUTLIER_METRICS as THRESHOLD_OUTLIER_METRICS } from './thresholds.js';
 
 export { BURST_GAP_US, BURST_MIN, OUTLIER_K };
 
@@ -19,7 +20,7 @@ export { BURST_GAP_US, BURST_MIN, OUTLIER_K };
  * - error bursts: *_ERROR events clustered in time (each within 60 s of the previous one),
  *   at least 3 of them.
  */
-export const OUTLIER_METRICS: readonly MetricName[] = ['ttfa', 'response_time', 'voice_to_voice', 'stt_latency'];
+export const OUTLIER_METRICS: readonly MetricName[] = THRESHOLD_OUTLIER_METRICS;
 export const MAD_SCALE = 1.4826;
 export const MAD_FLOOR_S = 0.001;
 export const OUTLIER_MIN_GROUP = 10;
@@ -102,6 +103,10 @@ export function findOutliers(store: SampleStore, details: boolean): { groups: Ou
   let count = 0;
   for (const metric of OUTLIER_METRICS) {
     const col = store.column(metric);
+    if (col.sketch) {
+      count += sketchedOutliers(store, metric, col.sketch, details, groups, outliers);
+      continue;
+    }
     const n = col.n;
     // values read from the column's chunks (not joined into one array); provider ids copied once
     const values = col.seconds;
@@ -149,6 +154,33 @@ export function findOutliers(store: SampleStore, details: boolean): { groups: Ou
   }
   outliers.sort((a, b) => b.seconds / b.threshold - a.seconds / a.threshold);
   return { groups, outliers, count };
+}
+
+/**
+ * The same rule on a sketched series (more samples than the exact budget): median and MAD per
+ * provider from the provider's sketch, the count from its buckets (approximate), and the list
+ * from the slowest samples kept per provider (at most SLOWEST_PER_PROVIDER each, in sample order
+ * as the exact path lists them before its sort).
+ */
+function sketchedOutliers(store: SampleStore, metric: MetricName, sk: SketchedSeries, details: boolean, groups: OutlierGroup[], outliers: Outlier[]): number {
+  let count = 0;
+  const listed: { seq: number; o: Outlier }[] = [];
+  for (const [p, s] of sk.byLabel('provider')) {
+    if (s.count < OUTLIER_MIN_GROUP) continue;
+    const median = s.quantile(0.5)!;
+    const mad = s.mad(median)!;
+    const threshold = median + OUTLIER_K * MAD_SCALE * Math.max(mad, MAD_FLOOR_S);
+    const provider = store.labelValues.values[p] ?? NO_LABEL;
+    groups.push({ metric, provider, count: s.count, median, mad, threshold });
+    count += s.countAbove(threshold);
+    if (!details) continue;
+    for (const e of sk.slowest?.get(p)?.sorted() ?? []) {
+      if (e.seconds <= threshold) break;
+      listed.push({ seq: e.seq, o: { metric, provider, seconds: e.seconds, threshold, median, sessionId: e.sessionId ?? undefined, turn: e.turn, startUs: e.startUs } });
+    }
+  }
+  for (const { o } of listed.sort((a, b) => a.seq - b.seq)) outliers.push(o);
+  return count;
 }
 
 /** Clusters error events (each within 60 s of the previous); clusters of 3 or more are bursts. */

@@ -1,4 +1,5 @@
 import type { MetricSample } from 'voicemode-events/metrics';
+import { IdSet } from './id-set.js';
 import type { FileEvent } from '../reader/parse-line.js';
 
 /**
@@ -61,7 +62,8 @@ export class ConversationLinker {
   private readonly byPid = new Map<number, string>();
   private readonly tools = new Map<string, ToolTimes>();
   private readonly heldTools = new Map<number, FileEvent[]>();
-  private readonly ours = new Set<string>();
+  /** Our sessions seen (each its own conversation): a compact exact set (id-set.ts). */
+  private readonly ours = new IdSet();
   private count = 0;
 
   constructor(
@@ -87,10 +89,7 @@ export class ConversationLinker {
 
   private linkSession(sid: string, events: FileEvent[]): void {
     if (events.some((e) => e.spanId !== undefined || e.turn !== undefined)) {
-      if (!this.ours.has(sid)) {
-        this.ours.add(sid);
-        this.count++;
-      }
+      if (this.ours.add(sid)) this.count++;
       return;
     }
     const startUs = events[0]!.timestampUs;
