@@ -23,7 +23,11 @@ export interface StoreColumns {
   exactSamples?: number | undefined;
 }
 
-/** Series whose slowest samples and days are kept once sketched, with details: the latency metrics outliers are judged on (and the report's slowest and daily charts). */
+/**
+ * Series whose samples keep their details (start, session, turn) with `details`: the latency
+ * metrics outliers are judged on, which the report's slowest turns and daily charts read too.
+ * Once sketched, their slowest samples and days are kept (sketched-series.ts).
+ */
 export const DETAILED_SERIES: ReadonlySet<SeriesName> = new Set<SeriesName>(OUTLIER_METRICS);
 
 /** Elements per chunk of a Growable (32 Ki: 256 KiB of Float64). */
@@ -246,7 +250,8 @@ export class SampleStore {
 
   constructor(readonly cols: StoreColumns = {}) {
     this.exactSamples = cols.exactSamples ?? EXACT_SAMPLES;
-    for (const m of SERIES_NAMES) this.metrics.set(m, new MetricColumn(cols));
+    // details only where they are read: the outlier metrics (lists, the report's slowest and daily)
+    for (const m of SERIES_NAMES) this.metrics.set(m, new MetricColumn({ ...cols, details: cols.details === true && DETAILED_SERIES.has(m) }));
     this.labelValues.id(NO_LABEL); // id 0
   }
 
