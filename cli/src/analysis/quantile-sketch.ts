@@ -1,4 +1,5 @@
-import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
+import { createRequire } from 'node:module';
+import type { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
 import type { Distribution } from './quantiles.js';
 import { RELATIVE_ERROR } from './store-options.js';
 
@@ -26,8 +27,18 @@ export { RELATIVE_ERROR };
 /** Buckets per sign, at most: with α = 0.5% they cover a ratio of e^41 between the smallest and largest value (1 µs to beyond any latency), so in practice nothing collapses. */
 const BIN_LIMIT = 4096;
 
+/**
+ * The library (CommonJS, 14 modules) is loaded with the first sketch: most runs stay within the
+ * exact budget and never need it, and a command's start does not pay for it (issue 14 item 6).
+ */
+let Sketch: typeof LogCollapsingLowestDenseDDSketch | undefined;
+function newSketch(): LogCollapsingLowestDenseDDSketch {
+  Sketch ??= (createRequire(import.meta.url)('@datadog/sketches-js') as typeof import('@datadog/sketches-js')).LogCollapsingLowestDenseDDSketch;
+  return new Sketch({ relativeAccuracy: RELATIVE_ERROR, binLimit: BIN_LIMIT });
+}
+
 export class QuantileSketch {
-  private readonly dd = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: RELATIVE_ERROR, binLimit: BIN_LIMIT });
+  private readonly dd = newSketch();
   count = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
