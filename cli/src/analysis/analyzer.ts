@@ -232,7 +232,7 @@ export class Analyzer {
   private readonly errorEvents: ErrorEvent[] = [];
   private readonly errorsByStage = new Map<string, number>();
   private readonly linker: ConversationLinker;
-  private readonly theirs = new TheirNumbers();
+  private readonly theirs: TheirNumbers;
   private readonly usage: UsageCounter;
   private readonly unpairedList: UnpairedStart[] = [];
   /** Last timestamp per session and span in file order (backwards detection). */
@@ -246,6 +246,7 @@ export class Analyzer {
     if (opts.by) labels.push(opts.by);
     this.store = new SampleStore({ details: opts.details === true, labels, exactSamples: opts.exactSamples });
     this.usage = new UsageCounter(opts.prices);
+    this.theirs = new TheirNumbers(opts.exactSamples);
     this.deriver = new MetricsDeriver(
       (s) => {
         this.store.add(s);

@@ -119,6 +119,21 @@ describe('sample store past its exact budget', () => {
   });
 });
 
+describe("their numbers past the budget", () => {
+  it('the median of ours - theirs comes from a sketch once a key has more pairs than the budget: same pairs, close median, flagged', () => {
+    const sketched = approx.theirNumbers.filter((c) => c.pairs > BUDGET);
+    expect(sketched.length).toBeGreaterThan(0);
+    for (const c of approx.theirNumbers) {
+      const e = exact.theirNumbers.find((x) => x.key === c.key)!;
+      expect(c.pairs).toBe(e.pairs);
+      expect(c.over).toBe(e.over);
+      expect(c.approximate).toBe(c.pairs > BUDGET);
+      expect(e.approximate).toBe(false);
+      if (e.medianDiffMs !== null) expect(Math.abs(c.medianDiffMs! - e.medianDiffMs)).toBeLessThanOrEqual(RELATIVE_ERROR * Math.abs(e.medianDiffMs) * (1 + 1e-9) + 1e-9);
+    }
+  });
+});
+
 describe('the outputs say when figures are approximate', () => {
   it('summary --json: "quantiles" is "exact", or which series, the relative error and the budget', async () => {
     const e = await json<{ quantiles: unknown; metrics: Record<string, Distribution> }>(['summary', dir, '--json']);
