@@ -24,9 +24,9 @@ export interface StoreColumns {
 }
 
 /**
- * Series whose samples keep their details (start, session, turn) with `details`: the latency
- * metrics outliers are judged on, which the report's slowest turns and daily charts read too.
- * Once sketched, their slowest samples and days are kept (sketched-series.ts).
+ * Series whose slowest samples and days are kept with their details once sketched
+ * (sketched-series.ts): the latency metrics outliers are judged on, which the report's slowest
+ * turns and daily charts read too.
  */
 export const DETAILED_SERIES: ReadonlySet<SeriesName> = new Set<SeriesName>(OUTLIER_METRICS);
 
@@ -217,8 +217,9 @@ export class MetricColumn {
     for (const k of this.labelKeys) this.labels.set(k, new Growable((n) => new Uint32Array(n), true));
   }
 
-  /** A copy of the values (safe to sort). */
+  /** A copy of the values (safe to sort); only while the series is exact. */
   values(): Float64Array {
+    if (this.sketch) throw new Error('the series is sketched: its values are no longer kept one by one');
     return this.seconds.copy(this.n);
   }
 
@@ -250,8 +251,8 @@ export class SampleStore {
 
   constructor(readonly cols: StoreColumns = {}) {
     this.exactSamples = cols.exactSamples ?? EXACT_SAMPLES;
-    // details only where they are read: the outlier metrics (lists, the report's slowest and daily)
-    for (const m of SERIES_NAMES) this.metrics.set(m, new MetricColumn({ ...cols, details: cols.details === true && DETAILED_SERIES.has(m) }));
+    // no details for the reply's parts: a part's start, session and turn are its voice_to_voice's
+    for (const m of SERIES_NAMES) this.metrics.set(m, new MetricColumn({ ...cols, details: cols.details === true && !SEGMENT_SET.has(m) }));
     this.labelValues.id(NO_LABEL); // id 0
   }
 
