@@ -262,6 +262,7 @@ export class Analyzer {
       (events) => this.addLinked(events),
       (s) => this.store.add(s),
       (key) => this.deriver.endConversation(key),
+      this.sessionIds, // one set: our sessions are flagged in it
     );
   }
 

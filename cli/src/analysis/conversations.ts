@@ -62,8 +62,8 @@ export class ConversationLinker {
   private readonly byPid = new Map<number, string>();
   private readonly tools = new Map<string, ToolTimes>();
   private readonly heldTools = new Map<number, FileEvent[]>();
-  /** Our sessions seen (each its own conversation): a compact exact set (id-set.ts). */
-  private readonly ours = new IdSet();
+  /** Our sessions seen (each its own conversation): flagged in a compact exact set (id-set.ts), the analysis's set of every session when it passes it. */
+  private readonly ours: IdSet;
   private count = 0;
 
   constructor(
@@ -71,7 +71,10 @@ export class ConversationLinker {
     private readonly onSample: (sample: MetricSample) => void,
     /** A conversation can no longer continue (its reply state can go). */
     private readonly onEnd: (key: string) => void = () => {},
-  ) {}
+    sessions: IdSet = new IdSet(),
+  ) {
+    this.ours = sessions;
+  }
 
   /** Conversations seen so far. */
   get conversations(): number {
@@ -89,7 +92,7 @@ export class ConversationLinker {
 
   private linkSession(sid: string, events: FileEvent[]): void {
     if (events.some((e) => e.spanId !== undefined || e.turn !== undefined)) {
-      if (this.ours.add(sid)) this.count++;
+      if (this.ours.mark(sid)) this.count++;
       return;
     }
     const startUs = events[0]!.timestampUs;

@@ -6,7 +6,8 @@
  * entry, its growth), 17 MB of live heap at 10M events (141k sessions) for the two sets, which
  * also raised the garbage V8 lets pile up before a full collection (~23 MB of peak RSS,
  * docs/performance.md). Here: the characters (1 byte each while all are Latin-1, else 2),
- * 4 bytes of offset, 4 of hash, 4-8 of table: ~40 bytes for a 26-character id.
+ * 4 bytes of offset, 4 of hash, 1 of flag, 8-16 of table, each array grown by doubling:
+ * 40-60 bytes for a 22-character id, off the V8 heap; and one set serves both counts (`mark`).
  */
 const EMPTY = -1;
 
@@ -16,30 +17,50 @@ export class IdSet {
   /** Entry i: its characters are arena[offs[i] .. offs[i + 1]) (offs[size] = arenaLen). */
   private offs: Int32Array = new Int32Array(256);
   private hashes: Int32Array = new Int32Array(256);
+  /** One flag per entry (`mark`). */
+  private flags: Uint8Array = new Uint8Array(256);
   private table: Int32Array = new Int32Array(512).fill(EMPTY);
   size = 0;
 
   /** Adds `id`; true when it was not there yet. */
   add(id: string): boolean {
-    const h = hash(id);
-    if (this.find(id, h)) return false;
-    this.append(id, h);
-    if (this.size * 2 > this.table.length) this.rehash(this.table.length * 2);
-    else this.place(this.size - 1, h);
+    return this.entry(id) < 0;
+  }
+
+  /**
+   * Adds `id` if needed and sets its flag; true when the flag was not set yet. (One set serves
+   * two counts: the analysis's sessions, and the conversation linker's sessions of our format.)
+   */
+  mark(id: string): boolean {
+    let e = this.entry(id);
+    if (e < 0) e = -e - 1;
+    if (this.flags[e] === 1) return false;
+    this.flags[e] = 1;
     return true;
   }
 
   has(id: string): boolean {
-    return this.find(id, hash(id));
+    return this.find(id, hash(id)) >= 0;
   }
 
-  private find(id: string, h: number): boolean {
+  /** The entry of `id` (>= 0), or -(entry + 1) when it was added now. */
+  private entry(id: string): number {
+    const h = hash(id);
+    const e = this.find(id, h);
+    if (e >= 0) return e;
+    this.append(id, h);
+    if (this.size * 2 > this.table.length) this.rehash(this.table.length * 2);
+    else this.place(this.size - 1, h);
+    return -this.size;
+  }
+
+  private find(id: string, h: number): number {
     const table = this.table;
     const mask = table.length - 1;
     for (let j = h & mask; ; j = (j + 1) & mask) {
       const e = table[j]!;
-      if (e === EMPTY) return false;
-      if (this.hashes[e] === h && this.equals(e, id)) return true;
+      if (e === EMPTY) return -1;
+      if (this.hashes[e] === h && this.equals(e, id)) return e;
     }
   }
 
@@ -57,6 +78,9 @@ export class IdSet {
     if (n + 1 >= this.offs.length) {
       this.offs = grow(this.offs, this.offs.length * 2);
       this.hashes = grow(this.hashes, this.hashes.length * 2);
+      const f = new Uint8Array(this.flags.length * 2);
+      f.set(this.flags);
+      this.flags = f;
     }
     let wide = this.arena instanceof Uint16Array;
     if (!wide) for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) > 0xff) wide = true;
