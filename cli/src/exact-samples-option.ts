@@ -12,8 +12,9 @@ export function addExactSamplesOption(cmd: Command): Command {
     '--exact-samples <n>',
     `samples per metric kept for exact percentiles; beyond, a quantile sketch within 0.5% (default ${EXACT_SAMPLES})`,
     (raw: string): number => {
-      const n = Number(raw);
-      if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('--exact-samples must be a whole number >= 0');
+      // digits only: Number() would also take '' (0), '0x10' (16) and '1e3' (1000)
+      const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('--exact-samples must be a whole number >= 0, in digits');
       return n;
     },
   );

@@ -379,6 +379,7 @@ export class Analyzer {
         outlierGroups: out.groups,
         outliers: out.outliers,
         outlierCount: out.count,
+        outlierCountExact: out.countExact,
         unpairedStarts: { ...totals.incomplete },
         unpairedTotal: sumCounts(totals.incomplete),
         unpairedList: this.unpairedList.sort((x, y) => x.us - y.us),

@@ -6,7 +6,7 @@ import { RELATIVE_ERROR } from './store-options.js';
 export { RELATIVE_ERROR };
 
 /**
- * A mergeable quantile sketch with a guaranteed relative error: DDSketch (Masson, Rim and Lee,
+ * A quantile sketch with a guaranteed relative error: DDSketch (Masson, Rim and Lee,
  * VLDB 2019), from Datadog's `@datadog/sketches-js` (Apache-2.0, no dependencies). Values fall
  * into logarithmic buckets (γ = (1 + α) / (1 - α)); a bucket is represented by a value within
  * α of every value in it, so a quantile read from the buckets is within α of the true order
@@ -18,9 +18,9 @@ export { RELATIVE_ERROR };
  *   order statistics at floor(h) and ceil(h), h = (n - 1) p), each read from the buckets and
  *   clamped to [min, max]. The library returns the bucket of floor(h) only, which can be far
  *   from R-7 where neighbouring values are far apart (a heavy tail). With both ends within α of
- *   their order statistics, the interpolation is within α of R-7's value (non-negative data).
- * - merge of the negative buckets: the library's `merge` drops them (DataDog/sketches-js#22,
- *   open); latencies are never negative, but a difference (ours - theirs) can be.
+ *   their order statistics, the interpolation is within α of R-7's value for non-negative data;
+ *   where the two ends differ in sign (differences ours - theirs), within α of the larger of
+ *   them in size (an absolute bound: the result itself may be near 0).
  * - count, sum, min and max kept exactly beside the buckets (the library keeps them too; sum
  *   here is compensated, so a mean over millions of values keeps its last digits).
  */
@@ -56,21 +56,6 @@ export class QuantileSketch {
     this.sum = t;
   }
 
-  /** Adds `other`'s values to this sketch (as if they had been accepted here). */
-  merge(other: QuantileSketch): void {
-    if (other.count === 0) return;
-    const bothHad = this.dd.count > 0;
-    this.dd.merge(other.dd as never);
-    // the library's merge forgets the negative buckets (sketches-js#22); its copy (into an empty sketch) does not
-    if (bothHad) this.dd.negativeStore.merge(other.dd.negativeStore);
-    this.count += other.count;
-    if (other.min < this.min) this.min = other.min;
-    if (other.max > this.max) this.max = other.max;
-    const t = this.sum + other.sum;
-    this.carry += (Math.abs(this.sum) >= Math.abs(other.sum) ? this.sum - t + other.sum : other.sum - t + this.sum) + other.carry;
-    this.sum = t;
-  }
-
   get mean(): number | null {
     return this.count === 0 ? null : (this.sum + this.carry) / this.count;
   }
@@ -86,7 +71,10 @@ export class QuantileSketch {
     return Math.min(this.max, Math.max(this.min, v));
   }
 
-  /** The p-quantile (R-7), within α of the exact one for non-negative values; null when empty. */
+  /**
+   * The p-quantile (R-7), within α of the exact one for non-negative values (else within α of the
+   * larger in size of the two order statistics it interpolates between); null when empty.
+   */
   quantile(p: number): number | null {
     const n = this.count;
     if (n === 0) return null;
@@ -133,28 +121,5 @@ export class QuantileSketch {
     let n = 0;
     for (const [v, c] of this.buckets()) if (v > t) n += c;
     return n;
-  }
-
-  /**
-   * The median absolute deviation from `median`: the R-7 median of |v - median| over the
-   * buckets' representatives (approximate: within α of each value, not of the deviation).
-   */
-  mad(median: number): number | null {
-    if (this.count === 0) return null;
-    const devs = this.buckets()
-      .map(([v, c]): [number, number] => [Math.abs(v - median), c])
-      .sort((a, b) => a[0] - b[0]);
-    const h = (this.count - 1) * 0.5;
-    const lo = Math.floor(h);
-    const at = (r: number): number => {
-      let seen = 0;
-      for (const [d, c] of devs) {
-        seen += c;
-        if (seen > r) return d;
-      }
-      return devs[devs.length - 1]![0];
-    };
-    const vlo = at(lo);
-    return lo === h || lo + 1 >= this.count ? vlo : vlo + (h - lo) * (at(lo + 1) - vlo);
   }
 }

@@ -305,7 +305,7 @@ export class SampleStore {
   /** The series outgrew the exact budget: its samples so far go into sketches, its columns go. */
   private toSketch(metric: SeriesName, c: MetricColumn): void {
     const details = c.startUs !== undefined && DETAILED_SERIES.has(metric);
-    const sk = new SketchedSeries(c.labelKeys, details);
+    const sk = new SketchedSeries(c.labelKeys, details, DETAILED_SERIES.has(metric));
     const n = c.n - 1; // the sample being added is not in the columns
     const labelCols = c.labelKeys.map((k) => c.labels.get(k)!);
     const ids = this.ids;

@@ -1,4 +1,5 @@
 import { QuantileSketch } from './quantile-sketch.js';
+import { Reservoir } from './reservoir.js';
 import { Slowest, type SlowSample } from './slowest.js';
 import type { LabelKey } from './sample-store.js';
 
@@ -15,7 +16,9 @@ const DAY_US = 86_400_000_000;
  *   outliers per provider): memory grows with the distinct providers / models, not samples;
  * - with details (report, anomalies), for the latency series: the SLOWEST_PER_PROVIDER slowest
  *   samples per provider with their start, session and turn (outlier lists, the report's slowest
- *   turns and replies), and a sketch per UTC day (the report's daily percentiles).
+ *   turns and replies), and a sketch per UTC day (the report's daily percentiles);
+ * - for the outlier metrics (`sampled`), a seeded uniform sample per provider (reservoir.ts,
+ *   RESERVOIR_SIZE values at most): the outlier rule's median and MAD.
  */
 export class SketchedSeries {
   readonly all = new QuantileSketch();
@@ -23,15 +26,19 @@ export class SketchedSeries {
   private readonly perLabel: Map<number, QuantileSketch>[];
   readonly daily: Map<number, QuantileSketch> | undefined;
   readonly slowest: Map<number, Slowest> | undefined;
+  /** Provider id -> uniform sample of its values (outlier metrics only). */
+  readonly samples: Map<number, Reservoir> | undefined;
   /** Where 'provider' is in `keys` (always kept). */
   private readonly providerAt: number;
 
   constructor(
     readonly keys: readonly LabelKey[],
     details: boolean,
+    sampled = false,
   ) {
     this.perLabel = keys.map(() => new Map());
     this.providerAt = keys.indexOf('provider');
+    if (sampled) this.samples = new Map();
     if (details) {
       this.daily = new Map();
       this.slowest = new Map();
@@ -56,12 +63,17 @@ export class SketchedSeries {
       if (sk === undefined) byId.set(ids[i]!, (sk = new QuantileSketch()));
       sk.accept(seconds);
     }
+    const provider = this.providerAt < 0 ? 0 : ids[this.providerAt]!;
+    if (this.samples !== undefined) {
+      let r = this.samples.get(provider);
+      if (r === undefined) this.samples.set(provider, (r = new Reservoir()));
+      r.accept(seconds);
+    }
     if (this.daily === undefined) return undefined;
     const day = Math.floor(startUs / DAY_US);
     let d = this.daily.get(day);
     if (d === undefined) this.daily.set(day, (d = new QuantileSketch()));
     d.accept(seconds);
-    const provider = this.providerAt < 0 ? 0 : ids[this.providerAt]!;
     let top = this.slowest!.get(provider);
     if (top === undefined) this.slowest!.set(provider, (top = new Slowest(SLOWEST_PER_PROVIDER)));
     if (!top.wouldKeep(seconds, seq)) return undefined;

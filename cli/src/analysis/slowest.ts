@@ -59,6 +59,16 @@ export class Slowest {
     return this.heap.length;
   }
 
+  /** Whether every sample offered is still kept (fewer than K came). */
+  get full(): boolean {
+    return this.heap.length >= this.k;
+  }
+
+  /** The fastest kept sample (the K-th slowest once full); undefined when none is kept. */
+  get fastest(): SlowSample | undefined {
+    return this.heap[0];
+  }
+
   // the root is the entry every other one comes before (the fastest kept)
   private up(i: number): void {
     const h = this.heap;

@@ -22,3 +22,10 @@ export const RELATIVE_ERROR = 0.005;
 
 /** Slowest samples kept per provider of a latency series once it is sketched: the outlier list and the report's slowest turns (the anomaly lists' MAX_LISTED). */
 export const SLOWEST_PER_PROVIDER = 1000;
+
+/**
+ * Values kept per provider of an outlier metric once it is sketched: a seeded uniform sample
+ * (reservoir.ts) whose median and MAD stand for the provider's (the outlier threshold). 8 bytes
+ * a value: at most 512 KiB per outlier metric and provider.
+ */
+export const RESERVOIR_SIZE = 1 << 16;

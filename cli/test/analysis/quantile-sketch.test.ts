@@ -1,15 +1,9 @@
 import fc from 'fast-check';
-import prand from 'pure-rand';
 import { describe, expect, it } from 'vitest';
 import { QuantileSketch, RELATIVE_ERROR } from '../../src/analysis/quantile-sketch.js';
 import { distribution, type Distribution } from '../../src/analysis/quantiles.js';
 import { Slowest, type SlowSample } from '../../src/analysis/slowest.js';
-
-/** Seeded uniform numbers in (0, 1) (pure-rand, as the demo): the same values on every run. */
-function rng(seed: number): () => number {
-  const g = prand.xoroshiro128plus(seed);
-  return () => (prand.unsafeUniformIntDistribution(0, 0x7ffffffe, g) + 0.5) / 0x7fffffff;
-}
+import { rng } from './seeded.js';
 
 /** Distributions a latency takes, heavy tails and ties included (seconds, >= 0, µs resolution like the derivation's). */
 const DISTRIBUTIONS: Record<string, (r: () => number) => number> = {
@@ -77,40 +71,16 @@ describe('QuantileSketch (DDSketch with R-7 interpolation)', () => {
     expect(new QuantileSketch().distribution()).toEqual(distribution(new Float64Array(0)));
   });
 
-  it('merging sketches of parts gives the sketch of the whole (also negative values: the library alone drops them, sketches-js#22)', () => {
-    const r = rng(99);
-    for (const shift of [0, -2]) {
-      const values = Array.from({ length: 30_000 }, () => DISTRIBUTIONS.lognormal!(r) + shift);
-      const parts = [values.slice(0, 5000), values.slice(5000, 5001), values.slice(5001, 20_000), values.slice(20_000)];
-      const merged = new QuantileSketch();
-      for (const p of parts) merged.merge(sketchOf(p));
-      merged.merge(new QuantileSketch()); // an empty one changes nothing
-      const whole = sketchOf(values);
-      expect(merged.buckets()).toEqual(whole.buckets());
-      const m = merged.distribution();
-      const w = whole.distribution();
-      expect({ ...m, mean: null }).toEqual({ ...w, mean: null });
-      expect(m.mean).toBeCloseTo(w.mean!, 12);
-      // and still within the relative error of the exact figures (of each value's magnitude for negatives)
-      const exact = distribution(Float64Array.from(values));
-      for (const k of ['p50', 'p90', 'p95', 'p99'] as const) expect(Math.abs(m[k]! - exact[k]!)).toBeLessThanOrEqual(RELATIVE_ERROR * 2.1 + 1e-12);
-    }
-  });
-
-  it('counts values above a threshold by bucket, and the MAD from the buckets is close to the exact MAD', () => {
+  it('counts values above a threshold by bucket: only values within the relative error of it can land on the wrong side', () => {
     const r = rng(5);
     const values = Array.from({ length: 20_000 }, () => DISTRIBUTIONS.exponential!(r));
     const s = sketchOf(values);
-    const sorted = Float64Array.from(values).sort();
-    const median = distribution(sorted.slice()).p50!;
     for (const t of [0.01, 0.3, 1, 2.5]) {
       const exact = values.filter((v) => v > t).length;
       // only values within the relative error of t can fall on the wrong side
       const near = values.filter((v) => Math.abs(v - t) <= RELATIVE_ERROR * t * 1.01).length;
       expect(Math.abs(s.countAbove(t) - exact)).toBeLessThanOrEqual(near);
     }
-    const exactMad = distribution(Float64Array.from(values.map((v) => Math.abs(v - median)))).p50!;
-    expect(Math.abs(s.mad(s.quantile(0.5)!)! - exactMad)).toBeLessThanOrEqual(RELATIVE_ERROR * (median + exactMad) * 2);
   });
 });
 
