@@ -68,7 +68,11 @@ export interface TheirComparison {
   /** Pairs differing by more than DIFF_LIMIT_MS (at most MAX_LISTED kept; `over` counts all). */
   over: number;
   overPairs: TheirPair[];
-  /** The median came from a sketch (more pairs than the exact budget): within RELATIVE_ERROR of each value. */
+  /**
+   * The median came from a sketch (more pairs than the exact budget). The differences have both
+   * signs, so the bound is absolute: within RELATIVE_ERROR of the larger (in size) of the two
+   * middle differences it interpolates between, not of the median itself (which can be near 0).
+   */
   approximate: boolean;
 }
 
