@@ -70,7 +70,7 @@ function play(chunk: Uint8Array): void {
   played += chunk.length;
 }
 
-async function bareTurn(): Promise<void> {
+export async function bareTurn(): Promise<void> {
   const _audio = CHUNK; // the recording
   void _audio;
   const text = TRANSCRIPT; // STT
@@ -80,7 +80,7 @@ async function bareTurn(): Promise<void> {
   for await (const c of audio()) play(c);
 }
 
-async function ourTurn(s: Session): Promise<void> {
+export async function ourTurn(s: Session): Promise<void> {
   await s.record({ transport: 'local' }, () => CHUNK); // opens the next turn (the turn rule)
   const text = await s.stt({ provider: 'whisper' }, () => TRANSCRIPT);
   let reply = '';
@@ -92,7 +92,7 @@ async function ourTurn(s: Session): Promise<void> {
 }
 
 /** Our API with the streams' first token / chunk marked in the app's own loop (no stream watching). */
-async function ourTurnByHand(s: Session): Promise<void> {
+export async function ourTurnByHand(s: Session): Promise<void> {
   await s.record({ transport: 'local' }, () => CHUNK);
   const text = await s.stt({ provider: 'whisper' }, () => TRANSCRIPT);
   const reply = await s.llm({ provider: 'openai', model: 'gpt-4o-mini' }, async (op) => {
@@ -126,7 +126,7 @@ async function ourTurnByHand(s: Session): Promise<void> {
  * The same by hand in raw OpenTelemetry, as a user of it would write it: the same span names,
  * attributes and events, the first token / first chunk noticed in the app's own loop.
  */
-async function rawTurn(tracer: Tracer, session: Context, turnNumber: number): Promise<void> {
+export async function rawTurn(tracer: Tracer, session: Context, turnNumber: number): Promise<void> {
   const base = { 'session.id': SESSION_ID, 'gen_ai.conversation.id': SESSION_ID, 'turn.number': turnNumber };
   const turn = tracer.startSpan('voice.turn', { attributes: base }, session);
   const ctx = trace.setSpan(session, turn);

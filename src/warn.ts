@@ -56,15 +56,26 @@ export function diagLoggerSet(): boolean {
 /** diag when the app set up a diag logger, else stderr. */
 export const defaultWarn: Warn = (message) => {
   const d = registeredDiag();
-  if (d !== undefined) d.warn(`voicemode-events: ${message}`);
-  else warnStderr(message);
+  if (d === undefined) {
+    warnStderr(message);
+    return;
+  }
+  try {
+    d.warn(`voicemode-events: ${message}`);
+  } catch {
+    // the app's diag logger threw: a warning must never become the app's exception
+  }
 };
 
 /** A line saying things are fine again (not a warning): diag.info with a logger, else stderr. */
 export const defaultNotice: Warn = (message) => {
   const d = registeredDiag();
   if (d !== undefined) {
-    d.info(`voicemode-events: ${message}`);
+    try {
+      d.info(`voicemode-events: ${message}`);
+    } catch {
+      // as in defaultWarn
+    }
     return;
   }
   try {

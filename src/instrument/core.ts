@@ -5,6 +5,7 @@ import { liveEvents } from '../events/live-bus.js';
 import { prepareData, prepareOwnData, type RedactMode } from '../events/sanitize.js';
 import type { EventRecord } from '../events/record.js';
 import type { MetricsDeriver } from '../metrics/derive.js';
+import type { LiveDeriver } from '../metrics/deferred-derivation.js';
 import type { Clock } from '../time/clock.js';
 import { usToHrTime } from '../time/format.js';
 import type { Warn } from '../warn.js';
@@ -26,15 +27,15 @@ export interface SpanNode {
   readonly span: Span;
   readonly sessionId: string | null;
   readonly turn: number | undefined;
-  /** Receives the node's events for live metrics. */
-  readonly deriver: MetricsDeriver;
+  /** Receives the node's events for live metrics (a session's derives them off the caller's path). */
+  readonly deriver: LiveDeriver;
   ended: boolean;
   /** The context children of this span start in, and the active context it was made from (see parentContext). */
   childContext: Context | undefined;
   childContextFrom: Context | undefined;
 }
 
-export function newNode(span: Span, sessionId: string | null, turn: number | undefined, deriver: MetricsDeriver): SpanNode {
+export function newNode(span: Span, sessionId: string | null, turn: number | undefined, deriver: LiveDeriver): SpanNode {
   return { span, sessionId, turn, deriver, ended: false, childContext: undefined, childContextFrom: undefined };
 }
 

@@ -14,7 +14,7 @@ import {
   ATTR_TRANSPORT,
   ATTR_TURN_NUMBER,
 } from '../events/span-attributes.js';
-import type { MetricsDeriver } from '../metrics/derive.js';
+import type { LiveDeriver } from '../metrics/deferred-derivation.js';
 import { usToHrTime } from '../time/format.js';
 import { emitEvent, emitPrepared, endSpan, internalError, newNode, nowUs, parentContext, readData, safeData, type Core, type Scope, type SpanNode } from './core.js';
 import { markFailed } from './failure.js';
@@ -42,7 +42,7 @@ export interface OperationPlace {
   parent: SpanNode | undefined;
   sessionId: string | null;
   turn: number | undefined;
-  deriver: MetricsDeriver;
+  deriver: LiveDeriver;
   scope: (op: SpanNode) => Scope;
   /** What the operations of one session share (one object per session; a standalone call gets its own). */
   shared: SessionShared;
@@ -55,15 +55,6 @@ export interface OperationPlace {
  * so when the callback returns it, `runOperation` does not report them a second time.
  */
 export const WATCHED_STREAM = Symbol('voicemode-events.watched-stream');
-
-export function watchedStream<T>(source: AsyncIterable<T>, onChunk: (chunk: T) => void, onDone?: () => void): AsyncIterable<T> {
-  const done = onDone ?? noop;
-  const watched = watchStream(source, { chunk: onChunk, end: done, error: done, stop: done });
-  (watched as { [WATCHED_STREAM]?: boolean })[WATCHED_STREAM] = true;
-  return watched;
-}
-
-const noop = (): void => undefined;
 
 /** What a watched stream reports: each chunk (before the consumer gets it), and how the stream ended. */
 export interface StreamWatch<T> {
@@ -89,9 +80,31 @@ export interface StreamWatch<T> {
  * the iterable iterates the source again.
  */
 export function watchStream<T>(source: AsyncIterable<T>, watch: StreamWatch<T>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]: () => new WatchedIterator(source, watch),
-  };
+  return new WatchedStream(source, watch);
+}
+
+/**
+ * The iterable: a class (the iterator comes from its prototype), so a watched stream is one
+ * object, not an object, a closure and the watch's closures (docs/performance.md, item 3c).
+ */
+class WatchedStream<T> implements AsyncIterable<T> {
+  constructor(
+    private readonly source: AsyncIterable<T>,
+    private readonly watch: StreamWatch<T>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return new WatchedIterator(this.source, this.watch);
+  }
+}
+
+/** What a handle's `op.stream()` returns: marked (on the prototype) as reporting its chunks already. */
+class OwnWatchedStream<T> extends WatchedStream<T> {}
+(OwnWatchedStream.prototype as { [WATCHED_STREAM]?: boolean })[WATCHED_STREAM] = true;
+
+/** A handle's `op.stream(source)`: `watch` sees each chunk; the operation itself does not end with the stream. */
+export function ownWatchedStream<T>(source: AsyncIterable<T>, watch: StreamWatch<T>): AsyncIterable<T> {
+  return new OwnWatchedStream(source, watch);
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined }) as IteratorReturnResult<undefined>;
@@ -196,6 +209,21 @@ class WatchedIterator<T> implements AsyncIterableIterator<T> {
       return Promise.reject(err);
     }
   }
+}
+
+/**
+ * `op.stream()`'s watch where each chunk only marks something on the handle (LLM: the first
+ * token and the text; TTS without playback: the first audio); the operation does not end
+ * with the stream. A class, so the call per chunk stays monomorphic.
+ */
+export class ChunkWatch implements StreamWatch<unknown> {
+  constructor(private readonly op: OperationBase) {}
+  chunk(chunk: unknown): void {
+    this.op.onChunk(chunk);
+  }
+  end(): void {}
+  error(): void {}
+  stop(): void {}
 }
 
 /** Something that can be cut short by a barge-in: a TTS operation. */

@@ -1,6 +1,6 @@
 import type { OperationKind } from '../events/operation-kinds.js';
 import { readData, runInScope, type Core } from './core.js';
-import { WATCHED_STREAM, watchStream, type OperationBase, type OperationPlace } from './operation-base.js';
+import { WATCHED_STREAM, watchStream, type OperationBase, type OperationPlace, type StreamWatch } from './operation-base.js';
 import { KIND_HANDLES, type HandleOf, type InputOf } from './kinds.js';
 
 /**
@@ -60,12 +60,25 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 function wrapStream<T>(op: OperationBase, source: AsyncIterable<T>): AsyncIterable<T> {
   // The handle's own op.stream() reports its chunks already.
   const watched = (source as { [WATCHED_STREAM]?: boolean })[WATCHED_STREAM] === true;
-  return watchStream(source, {
-    chunk: watched ? ignoreChunk : (chunk) => op.onChunk(chunk),
-    end: () => op.succeed(op.streamResult()),
-    error: (err) => op.fail(err),
-    stop: () => op.cancel(),
-  });
+  return watchStream<T>(source, new OperationStreamWatch(op, !watched));
 }
 
-const ignoreChunk = (): void => undefined;
+/** A stream the callback returned: the operation lasts as long as it (a class: one object per stream, monomorphic calls per chunk). */
+class OperationStreamWatch implements StreamWatch<unknown> {
+  constructor(
+    private readonly op: OperationBase,
+    private readonly reportChunks: boolean,
+  ) {}
+  chunk(chunk: unknown): void {
+    if (this.reportChunks) this.op.onChunk(chunk);
+  }
+  end(): void {
+    this.op.succeed(this.op.streamResult());
+  }
+  error(err: unknown): void {
+    this.op.fail(err);
+  }
+  stop(): void {
+    this.op.cancel();
+  }
+}

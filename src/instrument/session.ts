@@ -20,9 +20,10 @@ import {
   type MetricStats,
   type SegmentName,
 } from '../metrics/derive.js';
+import { DeferredDeriver } from '../metrics/deferred-derivation.js';
 import { liveSamples } from '../metrics/sample-bus.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, endSpan, innermostNode, newNode, parentContext, readData, runInScope, scopeStorage, type Core, type SpanNode } from './core.js';
+import { emitEvent, endSpan, innermostNode, internalError, newNode, parentContext, readData, runInScope, scopeStorage, type Core, type SpanNode } from './core.js';
 import { markFailed } from './failure.js';
 import { newShared, removeItem, type Interruptible, type OperationPlace, type TurnState } from './operation-base.js';
 import { installOperationMethods, type HandleOf, type InputOf, type OperationMethods } from './kinds.js';
@@ -131,6 +132,8 @@ export class SessionImpl extends Host implements Session {
   readonly id: string;
   readonly node: SpanNode;
   readonly deriver: MetricsDeriver;
+  /** The session's events go to `deriver` through this queue, off the caller's path: read results after `live.drain()`. */
+  readonly live: DeferredDeriver;
   /** What this session's operations share: the TTS running now (barge-in), the latest recording's length. */
   readonly shared = newShared();
   private readonly stats = new StatsAccumulator();
@@ -156,6 +159,7 @@ export class SessionImpl extends Host implements Session {
       for (let i = 0; i < turns.length; i++) if (turns[i]!.number === sample.turn) turns[i]!.addSample(sample);
       liveSamples.emit(sample);
     });
+    this.live = new DeferredDeriver(this.deriver, (err) => internalError(core, err));
     const span = core.tracer.startSpan(
       SPAN_SESSION,
       {
@@ -165,7 +169,7 @@ export class SessionImpl extends Host implements Session {
       },
       ROOT_CONTEXT,
     );
-    this.node = newNode(span, this.id, undefined, this.deriver);
+    this.node = newNode(span, this.id, undefined, this.live);
     openSessions.add(this);
     emitEvent(core, this.node, 'SESSION_START', options.data);
   }
@@ -240,6 +244,7 @@ export class SessionImpl extends Host implements Session {
 
   metrics(): SessionMetrics {
     if (this.finalMetrics) return this.finalMetrics;
+    this.live.drain();
     return {
       sessionId: this.id,
       turns: this.lastTurnNumber + 1,
@@ -299,7 +304,7 @@ class TurnImpl extends Host implements Turn {
       },
       parentContext(session.node),
     );
-    this.node = newNode(span, session.id, number, session.deriver);
+    this.node = newNode(span, session.id, number, session.live);
   }
 
   private place: OperationPlace | undefined;
@@ -311,7 +316,7 @@ class TurnImpl extends Host implements Turn {
       parent: this.node,
       sessionId: this.session.id,
       turn: this.number,
-      deriver: this.session.deriver,
+      deriver: this.session.live,
       scope: (op) => ({ session: this.session, turn: this, op }),
       shared: this.session.shared,
       turnState: this.state,
@@ -326,11 +331,13 @@ class TurnImpl extends Host implements Turn {
     try {
       return await runInScope({ session: this.session, turn: this }, this.span, () => fn(this));
     } finally {
-      this.end();
+      // not end(): its metrics would be derived now, on the app's path, and thrown away
+      this.close(false);
     }
   }
 
   metrics(): TurnMetrics {
+    this.session.live.drain();
     return { sessionId: this.session.id, turn: this.number, metrics: this.stats.snapshot(), breakdown: this.stats.breakdown() };
   }
 
@@ -361,7 +368,8 @@ class TurnImpl extends Host implements Turn {
       // a broken span must not stop the turn from ending
     }
     endSpan(this.core, this.node);
-    this.session.turnEnded(this);
+    // It leaves the open turns once its events are derived: their samples still reach its stats.
+    this.session.live.after(() => this.session.turnEnded(this));
   }
 }
 

@@ -201,14 +201,10 @@ const MAX_CANDIDATES = 8;
 /** Operations without open starts a session keeps before deleting them together (SessionState.sweep). */
 const EMPTY_OPS_SWEEP = 32;
 
-function latest<V>(map: Map<string, V>): V | undefined {
-  let last: V | undefined;
-  for (const v of map.values()) last = v;
-  return last;
-}
-
 /** The TTS operation a reply may be heard through. */
 interface HeardCandidate {
+  /** Its span key. */
+  readonly key: string;
   startUs: number;
   labels: SampleLabels;
   firstAudioUs: number | undefined;
@@ -230,8 +226,27 @@ interface PendingReply {
   /** The LLM operation M3 came from: its failure withdraws M3 (the retry's first token counts). */
   firstTokenKey: string;
   llmLabels: SampleLabels;
-  /** TTS operations started since, by span key, until one is heard. */
-  tts: Map<string, HeardCandidate>;
+  /**
+   * TTS operations started since (at most MAX_CANDIDATES, in the order they started), until
+   * one is heard: an array scanned by span key, not a Map (a Map per reply, i.e. per turn,
+   * is an allocation of a table and a hashed insert and lookups; docs/performance.md).
+   */
+  tts: HeardCandidate[];
+}
+
+/** The candidate of span key `key`, or undefined. */
+function candidate(list: readonly HeardCandidate[], key: string): HeardCandidate | undefined {
+  for (let i = 0; i < list.length; i++) if (list[i]!.key === key) return list[i];
+  return undefined;
+}
+
+/** Removes the candidate of span key `key`, keeping the others' order. */
+function removeCandidate(list: HeardCandidate[], key: string): void {
+  let i = 0;
+  while (i < list.length && list[i]!.key !== key) i++;
+  if (i === list.length) return;
+  for (; i + 1 < list.length; i++) list[i] = list[i + 1]!;
+  list.length--;
 }
 
 /** A user's reply state: per session, or per conversation when the reader assigns one. */
@@ -367,10 +382,16 @@ class SessionState {
    * and delete; with a few dozen entries it only rebuilds now and then.
    */
   private sweep(): void {
-    for (const [key, op] of this.open) {
-      if (op.count !== 0) continue;
-      op.count = -1; // gone: an event of this push still holding it makes a new one (opFor)
-      this.open.delete(key);
+    if (this.emptyOps === this.open.size) {
+      // All of them (the live case: one operation at a time): one clear() instead of a delete each.
+      for (const op of this.open.values()) op.count = -1; // gone: an event of this push still holding it makes a new one (opFor)
+      this.open.clear();
+    } else {
+      for (const [key, op] of this.open) {
+        if (op.count !== 0) continue;
+        op.count = -1;
+        this.open.delete(key);
+      }
     }
     this.emptyOps = 0;
   }
@@ -451,9 +472,9 @@ export class MetricsDeriver {
     let n = 0;
     for (const st of this.sessions.values()) {
       for (const op of st.open.values()) n += op.count;
-      n += st.replies.reply?.tts.size ?? 0;
+      n += st.replies.reply?.tts.length ?? 0;
     }
-    for (const rs of this.conversations.values()) n += rs.reply?.tts.size ?? 0;
+    for (const rs of this.conversations.values()) n += rs.reply?.tts.length ?? 0;
     return n;
   }
 
@@ -628,7 +649,7 @@ export class MetricsDeriver {
       firstTokenUs: undefined,
       firstTokenKey: '',
       llmLabels: NO_LABELS,
-      tts: new Map(),
+      tts: [],
     };
     rs.speechEndUs = undefined;
   }
@@ -664,18 +685,23 @@ export class MetricsDeriver {
         return;
       case TTS_START:
         // Bounded: the first few TTS operations after the utterance are the ones it is heard through.
-        if (reply.tts.size < MAX_CANDIDATES) reply.tts.set(key, { startUs: us, labels: labels ?? NO_LABELS, firstAudioUs: undefined, playbackUs: undefined });
+        if (reply.tts.length < MAX_CANDIDATES) {
+          const heard: HeardCandidate = { key, startUs: us, labels: labels ?? NO_LABELS, firstAudioUs: undefined, playbackUs: undefined };
+          let at = 0;
+          while (at < reply.tts.length && reply.tts[at]!.key !== key) at++;
+          reply.tts[at] = heard; // a TTS_START again on one span replaces its entry in place (as Map.set did)
+        }
         return;
       case 'TTS_ERROR':
       case 'TTS_INTERRUPTED': // cut short before it was heard: not the reply the user heard
-        reply.tts.delete(key);
+        removeCandidate(reply.tts, key);
         return;
     }
     // Playback marked on the turn or session span (logEvent) rather than the TTS operation's:
     // it belongs to the latest TTS operation started since the utterance.
     const tts =
-      reply.tts.get(key) ??
-      (key !== '' && !st.recentTts.has(key) && (ev.eventType === 'TTS_PLAYBACK_START' || ev.eventType === 'TTS_PLAYBACK_END') ? latest(reply.tts) : undefined);
+      candidate(reply.tts, key) ??
+      ((ev.eventType === 'TTS_PLAYBACK_START' || ev.eventType === 'TTS_PLAYBACK_END') && key !== '' && !st.recentTts.has(key) ? reply.tts[reply.tts.length - 1] : undefined);
     if (tts === undefined) return;
     const type = ev.eventType;
     if (type === 'TTS_FIRST_AUDIO') tts.firstAudioUs ??= us;

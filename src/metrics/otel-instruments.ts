@@ -12,6 +12,7 @@ import {
 } from '../events/span-attributes.js';
 import { isSegment, METRIC_NAMES, type MetricName, type MetricSample } from './derive.js';
 import { liveSamples } from './sample-bus.js';
+import { derivingFrom, drainDerivations } from './deferred-derivation.js';
 
 /**
  * OpenTelemetry instruments fed by the live buses: the histograms record the samples that
@@ -213,11 +214,16 @@ export function installVoiceInstruments(meter: Meter, warn?: Warn): () => void {
       } else histograms[sample.metric].record(sample.seconds, attrs);
     }
   };
-  drainBeforeCollect = drain;
+  drainBeforeCollect = () => {
+    drainDerivations(); // the sessions' queued events first: their samples join this collection
+    drain();
+  };
 
   const offSamples = liveSamples.add((sample: MetricSample) => {
     // The end event of the pair was published just before its sample (emitEvent's order).
-    const noSpeech = sample.metric === 'stt_latency' && last?.timestampUs === sample.endUs && last.eventType === 'STT_NO_SPEECH';
+    // (A session derives off the caller's path: then the end event is the one deriving now.)
+    const end = derivingFrom.record ?? last;
+    const noSpeech = sample.metric === 'stt_latency' && end?.timestampUs === sample.endUs && end.eventType === 'STT_NO_SPEECH';
     queuedSamples.push(sample);
     queuedNoSpeech.push(noSpeech);
     schedule();

@@ -3,7 +3,8 @@ import type { MetricSample } from './derive.js';
 
 /**
  * Every metric sample derived live (a TTS's time to first audio, a turn's response time...)
- * is announced here the moment its pair completes: the OTel histograms subscribe, and so
- * can an app that wants the numbers elsewhere (`liveSamples.add(fn)`).
+ * is announced here when its pair is derived (a session's events: on the next turn of the
+ * event loop, or when its metrics are read or collected; see deferred-derivation.ts): the OTel
+ * histograms subscribe, and so can an app that wants the numbers elsewhere (`liveSamples.add(fn)`).
  */
 export const liveSamples = new ListenerSet<[sample: MetricSample]>();

@@ -16,6 +16,7 @@ export {
 } from '../../src/events/span-attributes.js';
 export { liveEvents } from '../../src/events/live-bus.js';
 export { liveSamples } from '../../src/metrics/sample-bus.js';
+export { MAX_QUEUED } from '../../src/metrics/deferred-derivation.js';
 
 export { MonotonicClock, ManualClock, systemClock } from '../../src/time/clock.js';
 export type { Clock } from '../../src/time/clock.js';

@@ -1,17 +1,10 @@
-import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type DataPoint } from '@opentelemetry/sdk-metrics';
+import { TestReader } from '../helpers/test-reader.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Span } from '@opentelemetry/api';
 import { liveEvents } from '../../src/events/live-bus.js';
 import type { EventRecord } from '../../src/events/record.js';
 import { EVENTS_COUNTER, ERRORS_COUNTER, HISTOGRAMS, installVoiceInstruments } from '../../src/metrics/otel-instruments.js';
-
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onShutdown(): Promise<void> {}
-  protected async onForceFlush(): Promise<void> {}
-}
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

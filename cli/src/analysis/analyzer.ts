@@ -106,17 +106,22 @@ export class LastInFile {
   private eNextSame: Int32Array = new Int32Array(0);
   private eNextOwn: Int32Array = new Int32Array(0);
   private eKey: (string | undefined)[] = [];
+  /** The session of the last check and its slot (most lines continue the session of the line before). */
+  private lastSid: string | null | undefined;
+  private lastSlot = NIL;
 
   /**
    * The previous time when `us` goes backwards for this session and key (the time is then not
    * kept); otherwise records `us` and returns undefined.
    */
   check(sid: string | null, key: string, us: number): number | undefined {
-    let s = this.sessions.get(sid);
+    let s = sid === this.lastSid ? this.lastSlot : this.sessions.get(sid);
     if (s === undefined) {
       s = this.newSession();
       this.sessions.set(sid, s);
     }
+    this.lastSid = sid;
+    this.lastSlot = s;
     if (key === '') {
       const prev = this.sNoSpan[s]!;
       if (us < prev) return prev; // false while there is none (NaN)
@@ -160,6 +165,7 @@ export class LastInFile {
     this.clear(s);
     this.sessions.delete(sid);
     this.sFree.push(s);
+    this.lastSid = undefined;
   }
 
   private clear(s: number): void {
@@ -297,7 +303,9 @@ export class Analyzer {
 
   /** A batch with its conversation assigned. */
   private addLinked(events: readonly FileEvent[]): void {
-    let lastSid: string | null = null;
+    // a batch is one session's events: its set entry and turn state are looked up once, not per event
+    let lastSid: string | undefined;
+    let ta: TurnAssigner | undefined;
     for (const ev of events) {
       this.events++;
       const type = ev.eventType;
@@ -307,13 +315,17 @@ export class Analyzer {
       const sid = ev.sessionId;
       let turn = ev.turn;
       if (sid !== null) {
-        if (sid !== lastSid) this.sessionIds.add((lastSid = sid)); // once per batch: a batch is one session's
-        let ta = this.turnState.get(sid);
-        if (ta === undefined) this.turnState.set(sid, (ta = new TurnAssigner()));
+        if (sid !== lastSid || ta === undefined) {
+          this.sessionIds.add(sid);
+          ta = this.turnState.get(sid);
+          if (ta === undefined) this.turnState.set(sid, (ta = new TurnAssigner()));
+          lastSid = sid;
+        }
         turn = ta.assign(type, ev.turn);
         if (type === 'SESSION_END') {
           this.turns += ta.seen.size;
           this.turnState.delete(sid);
+          ta = undefined;
         }
       }
       const stage = errorStage(ev);

@@ -3,9 +3,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
-import { ByteInterner } from './byte-interner.js';
+import { LastLookup, StringTable } from './string-table.js';
 import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
-import { isUsageType, jsonNumber, latin1, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
+import { isUsageType, jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import {
   DATA_NUMBERS,
   FULL_DATA_TYPES,
@@ -59,62 +59,6 @@ port.on('message', (m: string) => {
 const scanner = new LineScanner();
 
 /**
- * Strings by number: ids in order of first sight; `out` gets each new string once. Lookups by
- * bytes (the fast path: no JS string unless new) or by string (the reference path).
- */
-class StringTable {
-  private readonly bytes: ByteInterner;
-  private gidOf: Int32Array = new Int32Array(256);
-  private readonly others = new Map<string, number>();
-  private scratch = Buffer.allocUnsafe(256);
-  count = 0;
-  out: string[] = [];
-
-  constructor(slotBits: number) {
-    this.bytes = new ByteInterner(slotBits);
-  }
-
-  reset(): void {
-    this.bytes.clear();
-    this.others.clear();
-    this.count = 0;
-    this.out = [];
-  }
-
-  fromBytes(buf: Buffer, s: number, e: number, text?: string): number {
-    const before = this.bytes.size;
-    const k = this.bytes.id(buf, s, e);
-    if (k < before) return this.gidOf[k]!;
-    if (k >= this.gidOf.length) {
-      const g = new Int32Array(this.gidOf.length * 2);
-      g.set(this.gidOf);
-      this.gidOf = g;
-    }
-    const gid = this.count++;
-    this.gidOf[k] = gid;
-    this.out.push(text ?? latin1(buf, s, e));
-    return gid;
-  }
-
-  fromString(v: string): number {
-    let ascii = v.length <= 4096;
-    for (let i = 0; ascii && i < v.length; i++) if (v.charCodeAt(i) > 127) ascii = false;
-    if (ascii) {
-      if (this.scratch.length < v.length) this.scratch = Buffer.allocUnsafe(v.length * 2);
-      this.scratch.write(v, 0, 'latin1');
-      return this.fromBytes(this.scratch, 0, v.length, v);
-    }
-    let gid = this.others.get(v);
-    if (gid === undefined) {
-      gid = this.count++;
-      this.others.set(v, gid);
-      this.out.push(v);
-    }
-    return gid;
-  }
-}
-
-/**
  * The worker's string table (types, sessions, label sets): each string is sent once, until the
  * table holds TABLE_RESET strings; it is then started afresh at the next batch (flagged `reset`),
  * so neither this table nor the reader's copy grows with the number of sessions in the file.
@@ -123,6 +67,8 @@ const table = new StringTable(12);
 const TABLE_RESET = input.tableReset ?? 8192;
 /** Span ids: per batch. */
 const spanTable = new StringTable(13);
+const lastSession = new LastLookup(table);
+const lastSpan = new LastLookup(spanTable);
 /** provider \0 model \0 voice \0 transport, as bytes, for the table lookup. */
 let labelScratch = Buffer.allocUnsafe(256);
 
@@ -147,7 +93,8 @@ function labelId(buf: Buffer, l: Int32Array): number {
       labelScratch.copy(b, 0, 0, n);
       labelScratch = b;
     }
-    if (len > 0) buf.copy(labelScratch, n, s, s + len);
+    // labels are a few bytes: a loop costs less than Buffer#copy's call into C++
+    for (let i = 0; i < len; i++) labelScratch[n + i] = buf[s + i]!;
     n += len;
     if (j < 6) labelScratch[n++] = 0;
   }
@@ -217,9 +164,9 @@ class Batch {
       const o = k * STRIDE;
       const ints = this.ints;
       ints[o] = table.fromBytes(buf, scanner.typeStart, scanner.typeEnd);
-      ints[o + 1] = scanner.sidStart < 0 ? -1 : table.fromBytes(buf, scanner.sidStart, scanner.sidEnd);
+      ints[o + 1] = scanner.sidStart < 0 ? -1 : lastSession.id(buf, scanner.sidStart, scanner.sidEnd);
       ints[o + 2] = scanner.turn;
-      ints[o + 3] = scanner.spanStart < 0 ? -1 : spanTable.fromBytes(buf, scanner.spanStart, scanner.spanEnd);
+      ints[o + 3] = scanner.spanStart < 0 ? -1 : lastSpan.id(buf, scanner.spanStart, scanner.spanEnd);
       ints[o + 4] = scanner.hasLabels ? labelId(buf, scanner.labels) : -1;
       ints[o + 5] = line;
       // the few types whose data the analysis reads, on lines of other writers (no span_id; our

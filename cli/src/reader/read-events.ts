@@ -13,6 +13,8 @@ import { CandidateLines } from './candidate-lines.js';
 import { isBlank, parseLine, type FileEvent } from './parse-line.js';
 import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
+type BatchMessage = Extract<WorkerMessage, { kind: 'batch' }>;
+
 /** A figure as it crossed from a worker: NaN is absent. */
 function num(v: number): number | undefined {
   return Number.isNaN(v) ? undefined : v;
@@ -148,6 +150,8 @@ abstract class Cursor {
 interface ParseWorker {
   worker: Worker;
   table: string[];
+  /** The label object of each label-set entry of `table`, made on first use. */
+  labelObjs: (Record<string, unknown> | undefined)[];
   queue: WorkerMessage[];
   waiting: ((m: WorkerMessage) => void) | undefined;
 }
@@ -188,6 +192,7 @@ class WorkerCursor extends Cursor {
         // default semi-spaces would otherwise add tens of MB to the peak RSS.
         worker: new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } }),
         table: [],
+        labelObjs: [],
         queue: [],
         waiting: undefined,
       };
@@ -245,74 +250,106 @@ class WorkerCursor extends Cursor {
       }
       this.chunk++;
       pw.worker.postMessage('ack');
-      if (m.reset) pw.table = [];
-      const table = pw.table;
-      for (const s of m.fresh) table.push(s);
-      const lineOffset = this.lineOffset;
-      this.lineOffset += m.lines;
-      for (const line of m.skipped) {
-        this.stats.skippedLines++;
-        this.opts.onSkip?.(this.index, lineOffset + line);
-      }
-      for (const line of m.long) {
-        this.stats.skippedLines++;
-        this.stats.longLines++;
-        this.opts.onSkip?.(this.index, lineOffset + line, true);
-      }
-      const { ts, ints, spans, n } = m;
-      const empty: Record<string, unknown> = {};
-      const out: FileEvent[] = new Array(n);
-      for (let k = 0; k < n; k++) {
-        const o = k * STRIDE;
-        const sid = ints[o + 1]!;
-        const turn = ints[o + 2]!;
-        const span = ints[o + 3]!;
-        const lab = ints[o + 4]!;
-        out[k] = {
-          timestampUs: ts[k]!,
-          eventType: table[ints[o]!]!,
-          sessionId: sid < 0 ? null : table[sid]!,
-          data: lab < 0 ? empty : WorkerCursor.labels(table[lab]!),
-          traceId: undefined,
-          spanId: span < 0 ? undefined : spans[span],
-          turn: turn < 0 ? undefined : turn,
-          file: this.index,
-          line: lineOffset + ints[o + 5]!,
-          raw: undefined,
-          // present on every event (set below for usage events): one object shape for the consumers
-          usage: undefined,
-        };
-      }
-      // the numbers the analysis reads of a few event types, back into their data (with the labels)
-      const nums = m.nums;
-      for (let j = 0; j < m.numsN; j++) {
-        let o = j * NUM_STRIDE;
-        const ev = out[nums[o++]!]!;
-        const data: Record<string, unknown> = { ...ev.data };
-        for (const key of DATA_NUMBERS) {
-          const v = nums[o++]!;
-          // a boolean crossed as +-Infinity, so `success: 0` stays the number it was
-          if (!Number.isNaN(v)) data[key] = v === Number.POSITIVE_INFINITY ? true : v === Number.NEGATIVE_INFINITY ? false : v;
-        }
-        let metrics: Record<string, number> | undefined;
-        for (const key of METRICS_NUMBERS) {
-          const v = nums[o++]!;
-          if (!Number.isNaN(v)) (metrics ??= {})[key] = v;
-        }
-        if (metrics !== undefined) data.metrics = metrics;
-        ev.data = data;
-      }
-      // usage figures beside data, not in it (FileEvent.usage): one object shape for all of them
-      const usage = m.usage;
-      for (let j = 0; j < m.usageN; j++) {
-        const o = j * USAGE_STRIDE;
-        out[usage[o]!]!.usage = { characters: num(usage[o + 1]!), audio_s: num(usage[o + 2]!), input_tokens: num(usage[o + 3]!), output_tokens: num(usage[o + 4]!) };
-      }
-      this.stats.events += n;
-      this.stats.nonFiniteLines += m.nonFinite;
-      this.batch = out;
+      this.batch = this.take(pw, m);
     }
     return this.batch.length > 0;
+  }
+
+  /**
+   * A batch's events as objects: the work of `fill()`, kept out of the async function. V8
+   * optimises it after the first batches; a path first taken after that (a table reset, a
+   * skipped line, another writer's numbers) throws the optimised code away and compiles it
+   * again (~10-50 ms of a compiler thread each time). So the rare parts are functions called on
+   * every batch, whatever they find to do: their call sites always have type feedback.
+   */
+  private take(pw: ParseWorker, m: BatchMessage): FileEvent[] {
+    WorkerCursor.resetTable(pw, m.reset);
+    const table = pw.table;
+    for (const s of m.fresh) table.push(s);
+    const lineOffset = this.lineOffset;
+    this.lineOffset += m.lines;
+    this.skippedLines(m, lineOffset);
+    const { ts, ints, spans, n } = m;
+    const labelObjs = pw.labelObjs;
+    const empty: Record<string, unknown> = {};
+    const file = this.index;
+    const out: FileEvent[] = new Array(n);
+    for (let k = 0; k < n; k++) {
+      const o = k * STRIDE;
+      const sid = ints[o + 1]!;
+      const turn = ints[o + 2]!;
+      const span = ints[o + 3]!;
+      const lab = ints[o + 4]!;
+      out[k] = {
+        timestampUs: ts[k]!,
+        eventType: table[ints[o]!]!,
+        sessionId: sid < 0 ? null : table[sid]!,
+        data: lab < 0 ? empty : (labelObjs[lab] ??= WorkerCursor.labels(table[lab]!)),
+        traceId: undefined,
+        spanId: span < 0 ? undefined : spans[span],
+        turn: turn < 0 ? undefined : turn,
+        file,
+        line: lineOffset + ints[o + 5]!,
+        raw: undefined,
+        // present on every event (set below for usage events): one object shape for the consumers
+        usage: undefined,
+      };
+    }
+    WorkerCursor.addNumbers(out, m);
+    WorkerCursor.addUsage(out, m);
+    this.stats.events += n;
+    this.stats.nonFiniteLines += m.nonFinite;
+    return out;
+  }
+
+  /** The worker's string table starts afresh with this batch (`reset`): emptied in place (new arrays would start in another elements kind: `take` deoptimised). */
+  private static resetTable(pw: ParseWorker, reset: boolean): void {
+    if (!reset) return;
+    pw.table.length = 0;
+    pw.labelObjs.length = 0;
+  }
+
+  private skippedLines(m: BatchMessage, lineOffset: number): void {
+    for (const line of m.skipped) {
+      this.stats.skippedLines++;
+      this.opts.onSkip?.(this.index, lineOffset + line);
+    }
+    for (const line of m.long) {
+      this.stats.skippedLines++;
+      this.stats.longLines++;
+      this.opts.onSkip?.(this.index, lineOffset + line, true);
+    }
+  }
+
+  /** The numbers the analysis reads of a few event types, back into their data (with the labels). */
+  private static addNumbers(out: FileEvent[], m: BatchMessage): void {
+    const nums = m.nums;
+    for (let j = 0; j < m.numsN; j++) {
+      let o = j * NUM_STRIDE;
+      const ev = out[nums[o++]!]!;
+      const data: Record<string, unknown> = { ...ev.data };
+      for (const key of DATA_NUMBERS) {
+        const v = nums[o++]!;
+        // a boolean crossed as +-Infinity, so `success: 0` stays the number it was
+        if (!Number.isNaN(v)) data[key] = v === Number.POSITIVE_INFINITY ? true : v === Number.NEGATIVE_INFINITY ? false : v;
+      }
+      let metrics: Record<string, number> | undefined;
+      for (const key of METRICS_NUMBERS) {
+        const v = nums[o++]!;
+        if (!Number.isNaN(v)) (metrics ??= {})[key] = v;
+      }
+      if (metrics !== undefined) data.metrics = metrics;
+      ev.data = data;
+    }
+  }
+
+  /** Usage figures beside data, not in it (FileEvent.usage): one object shape for all of them. */
+  private static addUsage(out: FileEvent[], m: BatchMessage): void {
+    const usage = m.usage;
+    for (let j = 0; j < m.usageN; j++) {
+      const o = j * USAGE_STRIDE;
+      out[usage[o]!]!.usage = { characters: num(usage[o + 1]!), audio_s: num(usage[o + 2]!), input_tokens: num(usage[o + 3]!), output_tokens: num(usage[o + 4]!) };
+    }
   }
 
   close(): void {

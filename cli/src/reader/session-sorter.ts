@@ -65,6 +65,9 @@ export class SessionSorter {
 
   /** The earliest timestamp among the buffered null-session events (+Infinity: none). */
   private nullMinUs = Number.POSITIVE_INFINITY;
+  /** The session of the last pushed event and its slot (two lines in three continue the session of the line before). */
+  private lastSid: string | undefined;
+  private lastSlot = NIL;
   /** Slot numbers of one list being released (reused). */
   private order: number[] = [];
   private readonly byTime = (a: number, b: number): number => this.ts[a]! - this.ts[b]!;
@@ -112,11 +115,15 @@ export class SessionSorter {
       if (t < this.nullMinUs) this.nullMinUs = t;
       return;
     }
-    let s = this.open.get(sid);
+    let s = sid === this.lastSid ? this.lastSlot : this.open.get(sid);
     if (s === undefined) {
       s = this.newSession(sid, k, t);
       this.open.set(sid, s);
+      this.lastSid = sid;
+      this.lastSlot = s;
     } else {
+      this.lastSid = sid;
+      this.lastSlot = s;
       this.next[this.sTail[s]!] = k;
       this.sTail[s] = k;
       this.sCount[s]!++;
@@ -124,12 +131,14 @@ export class SessionSorter {
     }
     if (ev.eventType === 'SESSION_END') {
       this.open.delete(sid);
+      this.lastSid = undefined;
       this.releaseSession(s);
     } else if (ev.spanId === undefined && (ev.eventType === 'TOOL_REQUEST_END' || ev.eventType === 'TOOL_CANCELLED')) {
       // The end of a voicemode tool call: after an STT failure it writes no SESSION_END, and
       // this, the call's last line, carries the session's id. Released now, in order with the
       // calls that follow, instead of after an hour: the conversation chains through it.
       this.open.delete(sid);
+      this.lastSid = undefined;
       this.releaseSession(s);
     }
   }
@@ -152,6 +161,7 @@ export class SessionSorter {
     for (const [sid, s] of this.open) {
       if (this.sLast[s]! < idleBefore) {
         this.open.delete(sid);
+        this.lastSid = undefined;
         this.releaseSession(s);
       }
     }
@@ -188,6 +198,7 @@ export class SessionSorter {
     // Sessions in order of their first event, each after the null-session events before it.
     const rest = [...this.open.values()].map((s) => this.takeSession(s)).filter((evs) => evs.length > 0);
     this.open.clear();
+    this.lastSid = undefined;
     rest.sort((a, b) => a[0]!.timestampUs - b[0]!.timestampUs);
     for (const events of rest) {
       this.releaseNullBefore(events[0]!.timestampUs);

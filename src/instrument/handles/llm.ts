@@ -7,7 +7,7 @@ import {
 import type { OperationFigures } from '../../events/operation-bus.js';
 import { putData } from '../../events/sanitize.js';
 import { readData, safeOwnData } from '../core.js';
-import { OperationBase, watchedStream, type Operation, type OperationInfo } from '../operation-base.js';
+import { ChunkWatch, OperationBase, ownWatchedStream, type Operation, type OperationInfo } from '../operation-base.js';
 
 export type LlmInput = OperationInfo;
 
@@ -55,7 +55,7 @@ export class LlmHandle extends OperationBase implements LlmOperation {
   }
 
   override onChunk(chunk: unknown): void {
-    this.firstToken();
+    if (!this.firstTokenSeen) this.firstToken();
     if (typeof chunk === 'string' && (this.streamed?.length ?? 0) < MAX_STREAM_TEXT) this.streamed = (this.streamed ?? '') + chunk;
   }
 
@@ -70,7 +70,7 @@ export class LlmHandle extends OperationBase implements LlmOperation {
   }
 
   stream<T>(source: AsyncIterable<T>): AsyncIterable<T> {
-    return watchedStream(source, (chunk) => this.onChunk(chunk));
+    return ownWatchedStream<T>(source, new ChunkWatch(this));
   }
 
   usage(usage: LlmUsage): void {

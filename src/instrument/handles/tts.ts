@@ -10,7 +10,7 @@ import {
   ATTR_VOICE,
 } from '../../events/span-attributes.js';
 import { readData, safeOwnData } from '../core.js';
-import { OperationBase, removeItem, watchedStream, type Interruptible, type Operation, type OperationInfo } from '../operation-base.js';
+import { ChunkWatch, OperationBase, ownWatchedStream, removeItem, type Interruptible, type Operation, type OperationInfo, type StreamWatch } from '../operation-base.js';
 
 export interface TtsInput extends OperationInfo {
   /** The text to speak: logged as `message` on TTS_START (as in the spec) and its length on the span. */
@@ -121,7 +121,7 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
   }
 
   override onChunk(): void {
-    this.firstAudio();
+    if (!this.firstAudioSeen) this.firstAudio();
   }
 
   firstAudio(data?: Record<string, unknown>): void {
@@ -131,15 +131,7 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
   }
 
   stream<T>(source: AsyncIterable<T>, options?: TtsStreamOptions): AsyncIterable<T> {
-    if (options?.playback !== true) return watchedStream(source, () => this.firstAudio());
-    return watchedStream(
-      source,
-      () => {
-        this.firstAudio();
-        this.playbackStart();
-      },
-      () => this.playbackEnd(),
-    );
+    return ownWatchedStream<T>(source, options?.playback === true ? new PlaybackWatch(this) : new ChunkWatch(this));
   }
 
   playbackStart(data?: Record<string, unknown>): void {
@@ -161,6 +153,32 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
     } finally {
       this.playbackEnd();
     }
+  }
+}
+
+/**
+ * `op.stream(source, { playback: true })`: the first chunk marks the first audio and the
+ * playback start, the stream's end (however it ends) the playback end.
+ */
+class PlaybackWatch implements StreamWatch<unknown> {
+  private first = true;
+  constructor(private readonly op: TtsHandle) {}
+  chunk(): void {
+    // After the first chunk both marks are settled for good (the first audio is seen; the
+    // playback started, or was cut short before it could): later chunks have nothing to mark.
+    if (!this.first) return;
+    this.first = false;
+    this.op.firstAudio();
+    this.op.playbackStart();
+  }
+  end(): void {
+    this.op.playbackEnd();
+  }
+  error(): void {
+    this.op.playbackEnd();
+  }
+  stop(): void {
+    this.op.playbackEnd();
   }
 }
 

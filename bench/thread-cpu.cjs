@@ -1,0 +1,66 @@
+'use strict';
+/**
+ * CPU seconds per thread of one Node process (Linux), printed to stderr at exit: the main
+ * thread, each worker thread, and the rest (V8's platform threads: concurrent compilation and
+ * GC helpers; libuv's pool). A profiling aid, not part of the bench:
+ *
+ *   node --require ./bench/thread-cpu.cjs cli/bin/voicemode-events.js summary --json FILE > /dev/null
+ *
+ * `--cpu-prof` shows what each isolate's JavaScript does, but not the CPU that V8 spends on
+ * its own threads (for `summary` on 1M events: ~0.4-0.6 s of optimising compilation, see
+ * docs/performance.md). Threads are sampled every 20 ms from /proc/self/task; a worker thread
+ * (which runs this preload too: workers inherit execArgv) marks its own tid through
+ * /proc/thread-self.
+ */
+const fs = require('node:fs');
+const { isMainThread } = require('node:worker_threads');
+
+const MARKS = `/tmp/thread-cpu-${process.pid}.tids`;
+if (!isMainThread) {
+  try {
+    const tid = fs.readlinkSync('/proc/thread-self').split('/').pop();
+    fs.appendFileSync(MARKS, `${tid}\n`);
+  } catch {
+    // not Linux: nothing to mark
+  }
+} else {
+  const seen = new Map();
+  const sample = () => {
+    let tasks;
+    try {
+      tasks = fs.readdirSync('/proc/self/task');
+    } catch {
+      return;
+    }
+    for (const t of tasks) {
+      try {
+        const s = fs.readFileSync(`/proc/self/task/${t}/stat`, 'latin1');
+        const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+        // utime and stime, in clock ticks (100 per second on Linux)
+        seen.set(t, (Number(f[11]) + Number(f[12])) / 100);
+      } catch {
+        // the thread ended between the listing and the read: its last sample stands
+      }
+    }
+  };
+  const timer = setInterval(sample, 20);
+  timer.unref();
+  process.on('exit', () => {
+    sample();
+    let workers = [];
+    try {
+      workers = fs.readFileSync(MARKS, 'latin1').split('\n').filter(Boolean);
+      fs.rmSync(MARKS, { force: true });
+    } catch {
+      // no worker started
+    }
+    const main = seen.get(String(process.pid)) ?? 0;
+    const w = workers.map((t) => seen.get(t) ?? 0);
+    let other = 0;
+    for (const [t, cpu] of seen) if (t !== String(process.pid) && !workers.includes(t)) other += cpu;
+    const total = main + other + w.reduce((a, b) => a + b, 0);
+    process.stderr.write(
+      `thread CPU-s: main ${main.toFixed(2)}, workers ${w.map((x) => x.toFixed(2)).join(' + ') || 'none'}, other threads ${other.toFixed(2)}; total ${total.toFixed(2)}\n`,
+    );
+  });
+}

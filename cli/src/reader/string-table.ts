@@ -1,0 +1,95 @@
+import { ByteInterner } from './byte-interner.js';
+import { latin1 } from './scan-line.js';
+
+/**
+ * Strings by number: ids in order of first sight; `out` gets each new string once. Lookups by
+ * bytes (the fast path: no JS string unless new) or by string (the reference path).
+ */
+export class StringTable {
+  private readonly bytes: ByteInterner;
+  private gidOf: Int32Array = new Int32Array(256);
+  private readonly others = new Map<string, number>();
+  private scratch = Buffer.allocUnsafe(256);
+  count = 0;
+  out: string[] = [];
+  /** Bumped by reset(): a LastLookup of an earlier generation is stale. */
+  generation = 0;
+
+  constructor(slotBits: number) {
+    this.bytes = new ByteInterner(slotBits);
+  }
+
+  reset(): void {
+    this.generation++;
+    this.bytes.clear();
+    this.others.clear();
+    this.count = 0;
+    this.out = [];
+  }
+
+  fromBytes(buf: Buffer, s: number, e: number, text?: string): number {
+    const before = this.bytes.size;
+    const k = this.bytes.id(buf, s, e);
+    if (k < before) return this.gidOf[k]!;
+    if (k >= this.gidOf.length) {
+      const g = new Int32Array(this.gidOf.length * 2);
+      g.set(this.gidOf);
+      this.gidOf = g;
+    }
+    const gid = this.count++;
+    this.gidOf[k] = gid;
+    this.out.push(text ?? latin1(buf, s, e));
+    return gid;
+  }
+
+  fromString(v: string): number {
+    let ascii = v.length <= 4096;
+    for (let i = 0; ascii && i < v.length; i++) if (v.charCodeAt(i) > 127) ascii = false;
+    if (ascii) {
+      if (this.scratch.length < v.length) this.scratch = Buffer.allocUnsafe(v.length * 2);
+      this.scratch.write(v, 0, 'latin1');
+      return this.fromBytes(this.scratch, 0, v.length, v);
+    }
+    let gid = this.others.get(v);
+    if (gid === undefined) {
+      gid = this.count++;
+      this.others.set(v, gid);
+      this.out.push(v);
+    }
+    return gid;
+  }
+}
+
+/**
+ * The last string of one field (session id, span id) looked up in a table, by its place in the
+ * chunk's buffer. Consecutive lines often repeat it (two thirds of the lines carry the session
+ * id of the line before, a third its span id): comparing the bytes in place then replaces the
+ * hash, the probe and the comparison against the table's arena. Only for chunk buffers, which
+ * are never written after they are read (a new buffer per chunk, per gzip piece, per joined line).
+ */
+export class LastLookup {
+  private buf: Buffer | undefined;
+  private s = 0;
+  private len = -1;
+  private gid = -1;
+  private generation = -1;
+
+  constructor(private readonly table: StringTable) {}
+
+  id(buf: Buffer, s: number, e: number): number {
+    const len = e - s;
+    if (len === this.len && buf === this.buf && this.generation === this.table.generation) {
+      const p = this.s;
+      let j = 0;
+      while (j < len && buf[p + j] === buf[s + j]) j++;
+      if (j === len) return this.gid;
+    }
+    const gid = this.table.fromBytes(buf, s, e);
+    this.buf = buf;
+    this.s = s;
+    this.len = len;
+    this.gid = gid;
+    this.generation = this.table.generation;
+    return gid;
+  }
+}
