@@ -26,7 +26,8 @@ export interface StoreColumns {
 /**
  * Series whose slowest samples and days are kept with their details once sketched
  * (sketched-series.ts): the latency metrics outliers are judged on, which the report's slowest
- * turns and daily charts read too.
+ * turns and daily charts read too. They also keep a uniform sample per provider, details or not
+ * (the outlier rule's median and MAD).
  */
 export const DETAILED_SERIES: ReadonlySet<SeriesName> = new Set<SeriesName>(OUTLIER_METRICS);
 
