@@ -361,10 +361,12 @@ class WorkerCursor extends Cursor {
 }
 
 /**
- * Parse workers per file: two when about two cores are free (the main thread runs the analysis
- * on one, the workers share the other), else one: with another job on one core of two, a
- * second worker only competes with the main thread, and one worker used ~10% less CPU and was
- * no slower (issue 14 item 2, 1M events on a loaded 2-core machine).
+ * Parse workers per file: one thread per free core, the main thread (the analysis) counting as
+ * one. So two workers only when about three cores are free; on a 2-core machine one worker.
+ * Measured on 2 cores (issue 14, round 3): a second worker cut `summary`'s wall time on 1M
+ * events by ~4% (1.64 -> 1.58 s) for ~6% more CPU (2.42 -> 2.57 CPU-s) and ~45 MB more peak
+ * RSS on 10M events (one worker 169-221 MB, two 224-243 MB: the 200 MB target), and with
+ * another job on one core it only competed with the main thread (~10% more CPU, no faster).
  *
  * `busy` is how many cores other work keeps busy: the smaller of the 1-minute load average
  * (lags: it still counts a job that just ended) and the threads runnable right now besides this
@@ -372,7 +374,7 @@ class WorkerCursor extends Cursor {
  * nothing counts as busy.
  */
 export function parseWorkersFor(cores: number, busy: number): number {
-  return cores - busy >= 1.5 ? 2 : 1;
+  return cores - busy >= 2.5 ? 2 : 1;
 }
 
 /** Threads runnable right now on the machine besides the caller (Linux), or undefined. */

@@ -139,9 +139,11 @@ describe('compact reader: parse workers agree with the in-thread reader', () => 
 });
 
 describe('parse workers per file', () => {
-  it('takes a second worker only when about two cores are free', () => {
-    expect(parseWorkersFor(2, 0)).toBe(2); // a quiet 2-core machine
-    expect(parseWorkersFor(2, 0.4)).toBe(2);
+  it('takes a second worker only when about three cores are free (the main thread needs one)', () => {
+    expect(parseWorkersFor(2, 0)).toBe(1); // a quiet 2-core machine: the main thread and one worker
+    expect(parseWorkersFor(4, 0.4)).toBe(2);
+    expect(parseWorkersFor(4, 1.4)).toBe(2); // three cores free
+    expect(parseWorkersFor(4, 2)).toBe(1);
     expect(parseWorkersFor(2, 1)).toBe(1); // another job holds one core
     expect(parseWorkersFor(2, 12)).toBe(1);
     expect(parseWorkersFor(8, 5)).toBe(2);
