@@ -8,7 +8,7 @@
  *   npm run bench -- --smoke --json  tiny sizes (what test/bench-smoke.test.ts runs): checks the bench works, measures nothing
  *
  * Items: event (1), sustained (2), op (3, 3b), turn (3c), loop (4), memory (5, in a fresh child process), summary (6, with DuckDB as 6b),
- * startup (7), selective (8: timeline / query against grep -F).
+ * startup (7), selective (8: timeline / query against grep -F), rss (9: peak RSS of summary and report by input size).
  */
 import { spawnSync } from 'node:child_process';
 import { cpuSnapshot, othersCpu } from './cpu-account.js';
@@ -16,6 +16,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { measureEventCost, type EventCostOptions, type EventCostResult } from './event-cost.js';
+import { measureCliMemory, type CliMemoryOptions, type CliMemoryResult } from './cli-memory.js';
 import { measureLoopDelay, type LoopDelayOptions, type LoopDelayResult } from './loop-delay.js';
 import { measureMemory, type MemoryOptions, type MemoryResult } from './memory.js';
 import { measureOpCost, type OpCostOptions, type OpCostResult } from './op-cost.js';
@@ -25,7 +26,7 @@ import { measureSummary, type SummaryOptions, type SummaryResult } from './summa
 import { measureSustained, type SustainedOptions, type SustainedResult } from './sustained.js';
 import { measureTurnCost, type TurnCostOptions, type TurnCostResult } from './turn-cost.js';
 
-export const ITEMS = ['event', 'sustained', 'op', 'turn', 'loop', 'memory', 'summary', 'startup', 'selective'] as const;
+export const ITEMS = ['event', 'sustained', 'op', 'turn', 'loop', 'memory', 'summary', 'startup', 'selective', 'rss'] as const;
 export type Item = (typeof ITEMS)[number];
 
 export interface Sizes {
@@ -38,6 +39,7 @@ export interface Sizes {
   summary: SummaryOptions;
   startup: StartupOptions;
   selective: SelectiveOptions;
+  rss: CliMemoryOptions;
 }
 
 export const FULL: Sizes = {
@@ -50,10 +52,17 @@ export const FULL: Sizes = {
   summary: { events: 1_000_000, repetitions: 3 },
   startup: { runs: 15 },
   selective: { events: 1_000_000, repetitions: 3 },
+  rss: { sizes: [1_000_000], repetitions: 2 },
 };
 
 /** `--large`: also the 5M-event file for summary vs DuckDB (and the selective commands). */
-export const LARGE: Sizes = { ...FULL, summary: { ...FULL.summary, largeEvents: 5_000_000 }, selective: { ...FULL.selective, events: 5_000_000 } };
+export const LARGE: Sizes = {
+  ...FULL,
+  summary: { ...FULL.summary, largeEvents: 5_000_000 },
+  selective: { ...FULL.selective, events: 5_000_000 },
+  // 10M events: 2.3 GB in the temp folder (made once, ~30 s); summary and report ~20 s each
+  rss: { sizes: [1_000_000, 5_000_000, 10_000_000], repetitions: 2 },
+};
 
 export const SMOKE: Sizes = {
   event: { calls: 400, repetitions: 2, chunk: 100, perSpan: 200, warmupCalls: 200 },
@@ -65,10 +74,11 @@ export const SMOKE: Sizes = {
   summary: { events: 2000, repetitions: 1 },
   startup: { runs: 1 },
   selective: { events: 2000, repetitions: 1 },
+  rss: { sizes: [2000], repetitions: 1 },
 };
 
 export type BenchResult = Partial<
-  EventCostResult & SustainedResult & OpCostResult & TurnCostResult & LoopDelayResult & MemoryResult & SummaryResult & StartupResult & SelectiveResult
+  EventCostResult & SustainedResult & OpCostResult & TurnCostResult & LoopDelayResult & MemoryResult & SummaryResult & StartupResult & SelectiveResult & CliMemoryResult
 > & {
   machine: string;
   node: string;
@@ -132,6 +142,7 @@ export async function runBench(options: RunOptions): Promise<BenchResult> {
   await step('summary', '6 summary throughput', () => measureSummary({ ...s.summary, ...(options.cli ? { cli: options.cli } : {}) }));
   await step('startup', '7 start-up of the CLI', () => measureStartup({ ...s.startup, ...(options.cli ? { cli: options.cli } : {}) }));
   await step('selective', '8 selective commands against grep -F', () => measureSelective({ ...s.selective, ...(options.cli ? { cli: options.cli } : {}) }));
+  await step('rss', '9 peak RSS of summary and report by input size', () => measureCliMemory({ ...s.rss, ...(options.cli ? { cli: options.cli } : {}) }));
   r.seconds = (Date.now() - t0) / 1000;
   r.targets = evaluateTargets(r);
   return r;
@@ -186,6 +197,8 @@ export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
     add('timeline_vs_grep', r.timeline_s / r.grep_s, '<= 3x grep -F (wall)', (v) => v <= 3);
     add('query_vs_grep', r.query_s! / r.grep_type_s!, '<= 3x grep -F (wall)', (v) => v <= 3);
   }
+  add('summary_rss_10m_mb', r.summary_rss_10m_mb, '<= 200 MB peak RSS, 10M events', (v) => v <= 200);
+  add('report_rss_10m_mb', r.report_rss_10m_mb, '<= 300 MB peak RSS, 10M events', (v) => v <= 300);
   add('help_ms', r.help_ms, '<= 100 ms median', (v) => v <= 100);
   add('summary_empty_ms', r.summary_empty_ms, '<= 100 ms median', (v) => v <= 100);
   if (r.summary_mb_per_sec !== undefined && r.parse_mb_per_sec !== undefined) {
@@ -336,12 +349,28 @@ export function renderTable(r: BenchResult): string {
       both('timeline_vs_grep', 'query_vs_grep'),
     ]);
   }
+  if (r.rss_by_size !== undefined) {
+    const sizes = Object.entries(r.rss_by_size);
+    const fig = (cmd: 'summary' | 'report'): string =>
+      sizes.map(([k, f]) => `${k}: ${num(f[`${cmd}_rss_mb`])} MB (${num(f[`${cmd}_wall_s`], 1)} s, ${num(f[`${cmd}_cpu_s`], 1)} CPU-s)`).join('\n');
+    const slope = (v: number | undefined): string => (v === undefined ? '' : `\n${num(v, 1)} MB per 1M events`);
+    table.push([
+      '9',
+      'peak RSS by input size, worst run\n(summary --json; report)',
+      `summary\n${fig('summary')}${slope(r.summary_rss_mb_per_1m)}\nreport\n${fig('report')}${slope(r.report_rss_mb_per_1m)}`,
+      '',
+      '',
+      '10M events: summary <= 200 MB, report <= 300 MB',
+      both('summary_rss_10m_mb', 'report_rss_10m_mb'),
+    ]);
+  }
   const lines = [
     `voicemode-events bench (${r.mode}) — ${r.machine}; ${r.seconds.toFixed(0)} s`,
     r.metrics_wiring ? `pipeline: startTelemetry JSONL sink + ${r.metrics_wiring}; OTLP unset` : '',
     table.toString(),
   ];
   if (r.summary_note) lines.push(`summary: ${r.summary_note}`);
+  if (r.cli_memory_note) lines.push(`rss: ${r.cli_memory_note}`);
   const others = Object.entries(r.others_cores);
   if (others.length) {
     lines.push(`CPU used by other processes while each item ran (average cores, of ${cpus().length}): ` + others.map(([k, v]) => `${k} ${num(v, 2)}`).join(', '));

@@ -1,5 +1,6 @@
 import type { Analysis } from './analysis/analyzer.js';
-import { BURST_GAP_US, BURST_MIN, OUTLIER_K } from './analysis/thresholds.js';
+import { BURST_GAP_US, BURST_MIN, OUTLIER_K, OUTLIER_METRICS } from './analysis/thresholds.js';
+import { RESERVOIR_SIZE, SLOWEST_PER_PROVIDER } from './analysis/store-options.js';
 import { METRIC_NAMES } from 'voicemode-events/metrics';
 import { iso, makeTable, sec } from './format.js';
 import { printable } from './render-conversations.js';
@@ -13,6 +14,18 @@ export function anomaliesJson(a: Analysis, details: boolean): Record<string, unk
     timestamps_backwards: an.timestampsBackwards,
     error_bursts: an.errorBursts.length,
   };
+  const sketched = sketchedOutlierMetrics(a);
+  // always there (false when every outlier figure is exact), so a consumer need not test for the key
+  out.approximate =
+    sketched.length === 0
+      ? false
+      : {
+          metrics: sketched,
+          relative_error: a.quantiles.relativeError,
+          sample_size: RESERVOIR_SIZE,
+          count_exact: an.outlierCountExact,
+          note: approximateNote(a, sketched),
+        };
   if (details) {
     out.rule = {
       slow_outlier: `value > median + ${OUTLIER_K} * 1.4826 * max(MAD, 1ms), per metric and provider, groups of >= 10`,
@@ -45,6 +58,23 @@ export function anomaliesJson(a: Analysis, details: boolean): Record<string, unk
   return out;
 }
 
+/** What is approximate about the outlier figures past the exact budget (docs/cli.md, "Exact and approximate figures"). */
+function approximateNote(a: Analysis, sketched: readonly string[]): string {
+  const count = a.anomalies.outlierCountExact
+    ? 'the count exact (the slowest kept per provider reach the threshold)'
+    : 'the count by sketch bucket (within 0.5% of the threshold a value can land on the wrong side) where the slowest kept per provider do not reach the threshold, never fewer than listed';
+  return (
+    `more than ${a.quantiles.exactSamples} samples of ${sketched.length === 1 ? 'this metric' : 'these metrics'}: ` +
+    `median and MAD per provider from a seeded uniform sample of at most ${RESERVOIR_SIZE} values, ${count}; ` +
+    `at most ${SLOWEST_PER_PROVIDER} outliers listed per metric and provider (the slowest)`
+  );
+}
+
+/** Outlier metrics whose figures come from sketches (past the exact budget). */
+function sketchedOutlierMetrics(a: Analysis): string[] {
+  return a.quantiles.sketched.filter((m) => (OUTLIER_METRICS as readonly string[]).includes(m));
+}
+
 export function anomaliesOneLine(a: Analysis): string {
   const an = a.anomalies;
   return (
@@ -65,6 +95,9 @@ export function anomaliesText(a: Analysis, limit: number): string {
     parts.push(t.toString());
     if (an.outliers.length > limit) parts.push(`... and ${an.outliers.length - limit} more (--limit)`);
   }
+  // said whether or not any outlier is listed: a count of 0 past the budget is approximate too
+  const sketched = sketchedOutlierMetrics(a);
+  if (sketched.length > 0) parts.push(`Approximate for ${sketched.join(', ')}: ${approximateNote(a, sketched)}.`);
   if (an.unpairedTotal > 0) {
     parts.push(
       '\nUnpaired starts: ' +

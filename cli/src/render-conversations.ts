@@ -27,6 +27,7 @@ export function conversationsJson(a: Analysis): Record<string, unknown> {
           compared_with: c.metric,
           pairs: c.pairs,
           median_diff_ms: c.medianDiffMs,
+          median_approximate: c.approximate,
           over_limit_ms: DIFF_LIMIT_MS,
           over: c.over,
           pairs_over: c.overPairs.map((p) => ({ session_id: p.sessionId, timestamp: iso(p.us), ours_ms: p.oursMs, theirs_ms: p.theirsMs })),
@@ -48,7 +49,7 @@ export function conversationsText(a: Analysis): string {
   for (const c of a.theirNumbers) {
     if (c.pairs === 0) continue;
     lines.push(
-      `Their ${c.key} beside our ${c.metric}: ${c.pairs} pair(s), median ours - theirs ${ms(c.medianDiffMs!)}, ` +
+      `Their ${c.key} beside our ${c.metric}: ${c.pairs} pair(s), median ours - theirs ${ms(c.medianDiffMs!)}${c.approximate ? ' (approximate: within 0.5% of the larger of the two middle differences in size)' : ''}, ` +
         `${c.over} differ by more than ${DIFF_LIMIT_MS} ms`,
     );
     if (c.overPairs.length > 0) {

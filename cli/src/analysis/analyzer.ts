@@ -14,8 +14,9 @@ import {
   type UnpairedStart,
 } from './anomalies.js';
 import { ConversationLinker } from './conversations.js';
-import { distribution, type Distribution } from './quantiles.js';
-import { NO_LABEL, SampleStore, type LabelKey } from './sample-store.js';
+import { IdSet } from './id-set.js';
+import { EMPTY_DISTRIBUTION, type Distribution } from './quantiles.js';
+import { NO_LABEL, quantileMode, SampleStore, type LabelKey, type QuantileMode } from './sample-store.js';
 import { TheirNumbers, type TheirComparison } from './their-numbers.js';
 import { TurnAssigner } from './turns.js';
 import type { PriceTable } from './prices.js';
@@ -37,6 +38,8 @@ export interface AnalyzerOptions {
   files?: readonly string[];
   /** Price table: the analysis then has `cost` (per session, stage and model). */
   prices?: PriceTable | undefined;
+  /** Samples per series kept for exact percentiles (sample-store.ts EXACT_SAMPLES); beyond, sketches. */
+  exactSamples?: number | undefined;
 }
 
 export interface Analysis {
@@ -58,6 +61,8 @@ export interface Analysis {
   breakdown: Record<SegmentName, Distribution>;
   totals: DerivationTotals;
   groups?: Record<string, Record<MetricName, Distribution>> | undefined;
+  /** Which series' percentiles are approximate (sketched past the exact budget). */
+  quantiles: QuantileMode;
   anomalies: Anomalies;
   store: SampleStore;
   /** Characters, audio seconds and tokens by stage and provider/model (analysis/usage.ts). */
@@ -226,13 +231,14 @@ export class Analyzer {
   private firstUs = Number.POSITIVE_INFINITY;
   private lastUs = Number.NEGATIVE_INFINITY;
   private readonly eventTypes = new Map<string, number>();
-  private readonly sessionIds = new Set<string>();
+  /** Every session seen (a compact exact set: analysis/id-set.ts). */
+  private readonly sessionIds = new IdSet();
   private readonly turnState = new ChurnMap<string, TurnAssigner>();
   private turns = 0;
   private readonly errorEvents: ErrorEvent[] = [];
   private readonly errorsByStage = new Map<string, number>();
   private readonly linker: ConversationLinker;
-  private readonly theirs = new TheirNumbers();
+  private readonly theirs: TheirNumbers;
   private readonly usage: UsageCounter;
   private readonly unpairedList: UnpairedStart[] = [];
   /** Last timestamp per session and span in file order (backwards detection). */
@@ -244,8 +250,9 @@ export class Analyzer {
   constructor(private readonly opts: AnalyzerOptions = {}) {
     const labels: LabelKey[] = [...(opts.labels ?? [])];
     if (opts.by) labels.push(opts.by);
-    this.store = new SampleStore({ details: opts.details === true, labels });
+    this.store = new SampleStore({ details: opts.details === true, labels, exactSamples: opts.exactSamples });
     this.usage = new UsageCounter(opts.prices);
+    this.theirs = new TheirNumbers(opts.exactSamples);
     this.deriver = new MetricsDeriver(
       (s) => {
         this.store.add(s);
@@ -261,6 +268,7 @@ export class Analyzer {
       (events) => this.addLinked(events),
       (s) => this.store.add(s),
       (key) => this.deriver.endConversation(key),
+      this.sessionIds, // one set: our sessions are flagged in it
     );
   }
 
@@ -337,27 +345,20 @@ export class Analyzer {
     for (const ta of this.turnState.values()) this.turns += ta.seen.size;
     this.turnState.clear();
     const metrics = {} as Record<MetricName, Distribution>;
-    for (const m of METRIC_NAMES) metrics[m] = distribution(this.store.column(m).values());
+    for (const m of METRIC_NAMES) metrics[m] = this.store.column(m).distribution();
     const breakdown = {} as Record<SegmentName, Distribution>;
-    for (const s of SEGMENT_NAMES) breakdown[s] = distribution(this.store.column(s).values());
+    for (const s of SEGMENT_NAMES) breakdown[s] = this.store.column(s).distribution();
 
     let groups: Record<string, Record<MetricName, Distribution>> | undefined;
     const by = this.opts.by;
     if (by) {
       groups = {};
+      const per = METRIC_NAMES.map((m) => [m, this.store.column(m).groups(by)] as const);
       const names = new Set<number>();
-      for (const m of METRIC_NAMES) {
-        const col = this.store.column(m);
-        for (let i = 0; i < col.n; i++) names.add(col.labelAt(by, i));
-      }
+      for (const [, g] of per) for (const id of g.keys()) names.add(id);
       for (const id of [...names].sort((a, b) => (this.store.labelValues.values[a]! < this.store.labelValues.values[b]! ? -1 : 1))) {
         const g = {} as Record<MetricName, Distribution>;
-        for (const m of METRIC_NAMES) {
-          const col = this.store.column(m);
-          const picked: number[] = [];
-          for (let i = 0; i < col.n; i++) if (col.labelAt(by, i) === id) picked.push(col.seconds.get(i));
-          g[m] = distribution(Float64Array.from(picked));
-        }
+        for (const [m, byId] of per) g[m] = byId.get(id) ?? { ...EMPTY_DISTRIBUTION };
         putData(groups, this.store.labelValues.values[id] ?? NO_LABEL, g); // a label read from a file may be __proto__
       }
     }
@@ -382,6 +383,7 @@ export class Analyzer {
       breakdown,
       totals,
       groups,
+      quantiles: quantileMode(this.store),
       store: this.store,
       usage,
       cost,
@@ -389,6 +391,7 @@ export class Analyzer {
         outlierGroups: out.groups,
         outliers: out.outliers,
         outlierCount: out.count,
+        outlierCountExact: out.countExact,
         unpairedStarts: { ...totals.incomplete },
         unpairedTotal: sumCounts(totals.incomplete),
         unpairedList: this.unpairedList.sort((x, y) => x.us - y.us),

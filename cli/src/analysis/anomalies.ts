@@ -1,7 +1,8 @@
 import { METRIC_NAMES, type MetricCounts, type MetricName } from 'voicemode-events/metrics';
 import { medianSorted } from './quantiles.js';
 import { NO_LABEL, type SampleStore } from './sample-store.js';
-import { BURST_GAP_US, BURST_MIN, OUTLIER_K } from './thresholds.js';
+import type { SketchedSeries } from './sketched-series.js';
+import { BURST_GAP_US, BURST_MIN, OUTLIER_K, OUTLIER_METRICS as THRESHOLD_OUTLIER_METRICS } from './thresholds.js';
 
 export { BURST_GAP_US, BURST_MIN, OUTLIER_K };
 
@@ -19,7 +20,7 @@ export { BURST_GAP_US, BURST_MIN, OUTLIER_K };
  * - error bursts: *_ERROR events clustered in time (each within 60 s of the previous one),
  *   at least 3 of them.
  */
-export const OUTLIER_METRICS: readonly MetricName[] = ['ttfa', 'response_time', 'voice_to_voice', 'stt_latency'];
+export const OUTLIER_METRICS: readonly MetricName[] = THRESHOLD_OUTLIER_METRICS;
 export const MAD_SCALE = 1.4826;
 export const MAD_FLOOR_S = 0.001;
 export const OUTLIER_MIN_GROUP = 10;
@@ -84,6 +85,8 @@ export interface Anomalies {
   outlierGroups: OutlierGroup[];
   outliers: Outlier[];
   outlierCount: number;
+  /** False when some sketched metric's outlier count came from sketch buckets (anomalies.ts, sketchedOutliers). */
+  outlierCountExact: boolean;
   unpairedStarts: MetricCounts;
   unpairedTotal: number;
   /** Each unpaired start (with details; the first MAX_LISTED), in time order. */
@@ -96,12 +99,19 @@ export interface Anomalies {
 }
 
 /** Slow outliers per metric and provider. `details` lists each one (needs the store's detail columns). */
-export function findOutliers(store: SampleStore, details: boolean): { groups: OutlierGroup[]; outliers: Outlier[]; count: number } {
+export function findOutliers(store: SampleStore, details: boolean): { groups: OutlierGroup[]; outliers: Outlier[]; count: number; countExact: boolean } {
   const groups: OutlierGroup[] = [];
   const outliers: Outlier[] = [];
   let count = 0;
+  let countExact = true;
   for (const metric of OUTLIER_METRICS) {
     const col = store.column(metric);
+    if (col.sketch) {
+      const r = sketchedOutliers(store, metric, col.sketch, details, groups, outliers);
+      count += r.count;
+      countExact &&= r.countExact;
+      continue;
+    }
     const n = col.n;
     // values read from the column's chunks (not joined into one array); provider ids copied once
     const values = col.seconds;
@@ -148,7 +158,55 @@ export function findOutliers(store: SampleStore, details: boolean): { groups: Ou
     }
   }
   outliers.sort((a, b) => b.seconds / b.threshold - a.seconds / a.threshold);
-  return { groups, outliers, count };
+  return { groups, outliers, count, countExact };
+}
+
+/**
+ * The same rule on a sketched series (more samples than the exact budget), per provider:
+ * - median and MAD: exact statistics of the provider's seeded uniform sample (reservoir.ts; every
+ *   value while at most RESERVOIR_SIZE came), so their error scales with the spread of the
+ *   values, not with their magnitude as a sketch bucket's does;
+ * - the count: exact when the slowest samples kept for the provider reach down to the threshold
+ *   (fewer than SLOWEST_PER_PROVIDER came, or the fastest kept is at or below it): then every
+ *   value above it is kept. Otherwise (or without details, when none are kept) counted by sketch
+ *   bucket, never fewer than the listed ones;
+ * - the list: the kept slowest above the threshold (in sample order, as the exact path lists
+ *   them before its sort).
+ * Returns the count and whether it is exact for every provider.
+ */
+function sketchedOutliers(
+  store: SampleStore,
+  metric: MetricName,
+  sk: SketchedSeries,
+  details: boolean,
+  groups: OutlierGroup[],
+  outliers: Outlier[],
+): { count: number; countExact: boolean } {
+  let count = 0;
+  let countExact = true;
+  const listed: { seq: number; o: Outlier }[] = [];
+  for (const [p, s] of sk.byLabel('provider')) {
+    if (s.count < OUTLIER_MIN_GROUP) continue;
+    const sample = sk.samples!.get(p)!.sample().sort();
+    const median = medianSorted(sample);
+    const mad = medianSorted(sample.map((v) => Math.abs(v - median)).sort());
+    const threshold = median + OUTLIER_K * MAD_SCALE * Math.max(mad, MAD_FLOOR_S);
+    const provider = store.labelValues.values[p] ?? NO_LABEL;
+    groups.push({ metric, provider, count: s.count, median, mad, threshold });
+    const top = sk.slowest?.get(p);
+    const above = (top?.sorted() ?? []).filter((e) => e.seconds > threshold);
+    if (top !== undefined && (!top.full || top.fastest!.seconds <= threshold)) count += above.length;
+    else {
+      count += Math.max(s.countAbove(threshold), above.length);
+      countExact = false;
+    }
+    if (!details) continue;
+    for (const e of above) {
+      listed.push({ seq: e.seq, o: { metric, provider, seconds: e.seconds, threshold, median, sessionId: e.sessionId ?? undefined, turn: e.turn, startUs: e.startUs } });
+    }
+  }
+  for (const { o } of listed.sort((a, b) => a.seq - b.seq)) outliers.push(o);
+  return { count, countExact };
 }
 
 /** Clusters error events (each within 60 s of the previous); clusters of 3 or more are bursts. */

@@ -1,4 +1,5 @@
 import type { MetricSample } from 'voicemode-events/metrics';
+import { IdSet } from './id-set.js';
 import type { FileEvent } from '../reader/parse-line.js';
 
 /**
@@ -61,7 +62,8 @@ export class ConversationLinker {
   private readonly byPid = new Map<number, string>();
   private readonly tools = new Map<string, ToolTimes>();
   private readonly heldTools = new Map<number, FileEvent[]>();
-  private readonly ours = new Set<string>();
+  /** Our sessions seen (each its own conversation): flagged in a compact exact set (id-set.ts), the analysis's set of every session when it passes it. */
+  private readonly ours: IdSet;
   private count = 0;
 
   constructor(
@@ -69,7 +71,10 @@ export class ConversationLinker {
     private readonly onSample: (sample: MetricSample) => void,
     /** A conversation can no longer continue (its reply state can go). */
     private readonly onEnd: (key: string) => void = () => {},
-  ) {}
+    sessions: IdSet = new IdSet(),
+  ) {
+    this.ours = sessions;
+  }
 
   /** Conversations seen so far. */
   get conversations(): number {
@@ -87,10 +92,7 @@ export class ConversationLinker {
 
   private linkSession(sid: string, events: FileEvent[]): void {
     if (events.some((e) => e.spanId !== undefined || e.turn !== undefined)) {
-      if (!this.ours.has(sid)) {
-        this.ours.add(sid);
-        this.count++;
-      }
+      if (this.ours.mark(sid)) this.count++;
       return;
     }
     const startUs = events[0]!.timestampUs;

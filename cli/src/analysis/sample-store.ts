@@ -1,20 +1,35 @@
-import { type MetricSample, SERIES_NAMES, type SeriesName } from 'voicemode-events/metrics';
+import { type MetricSample, SEGMENT_NAMES, SERIES_NAMES, type SeriesName } from 'voicemode-events/metrics';
+import { distribution, type Distribution } from './quantiles.js';
+import { EXACT_SAMPLES, LABEL_KEYS, NO_LABEL, RELATIVE_ERROR, type LabelKey } from './store-options.js';
+import { SketchedSeries } from './sketched-series.js';
+import type { SlowSample } from './slowest.js';
+import { OUTLIER_METRICS } from './thresholds.js';
 
 /**
- * Metric samples kept in columns of typed arrays (not one object each), so a year of logs
- * fits in memory: 8 bytes per sample for the value, plus the optional columns a command
- * asks for. Strings (session ids, providers, ...) are interned in tables.
+ * Metric samples kept in columns of typed arrays (not one object each): 8 bytes per sample for
+ * the value, plus the optional columns a command asks for. Strings (session ids, providers, ...)
+ * are interned in tables. A series keeps its samples one by one up to the exact budget
+ * (EXACT_SAMPLES, exact percentiles); past it, they go into quantile sketches and the columns
+ * are dropped, so memory stays bounded at any input size (sketched-series.ts).
  */
-export type LabelKey = 'provider' | 'model' | 'voice' | 'transport';
-export const LABEL_KEYS: readonly LabelKey[] = ['provider', 'model', 'voice', 'transport'];
-export const NO_LABEL = '(none)';
+export { EXACT_SAMPLES, LABEL_KEYS, NO_LABEL, type LabelKey } from './store-options.js';
 
 export interface StoreColumns {
   /** start time, session and turn of each sample (anomaly details, report). */
   details?: boolean;
   /** label columns to keep (provider is always kept: anomalies are per provider). */
   labels?: readonly LabelKey[];
+  /** Samples per series kept one by one (exact percentiles); beyond, the series is sketched. Default EXACT_SAMPLES. */
+  exactSamples?: number | undefined;
 }
+
+/**
+ * Series whose slowest samples and days are kept with their details once sketched
+ * (sketched-series.ts): the latency metrics outliers are judged on, which the report's slowest
+ * turns and daily charts read too. They also keep a uniform sample per provider, details or not
+ * (the outlier rule's median and MAD).
+ */
+export const DETAILED_SERIES: ReadonlySet<SeriesName> = new Set<SeriesName>(OUTLIER_METRICS);
 
 /** Elements per chunk of a Growable (32 Ki: 256 KiB of Float64). */
 const CHUNK_SHIFT = 15;
@@ -145,12 +160,16 @@ export class Interner {
 }
 
 export class MetricColumn {
+  /** Samples added (exact or sketched). */
   n = 0;
-  readonly seconds = new Growable((n) => new Float64Array(n));
-  readonly startUs: Growable<Float64Array> | undefined;
-  readonly session: Growable<Uint32Array> | undefined;
-  readonly turn: Growable<Int32Array> | undefined;
+  seconds = new Growable((n) => new Float64Array(n));
+  startUs: Growable<Float64Array> | undefined;
+  session: Growable<Uint32Array> | undefined;
+  turn: Growable<Int32Array> | undefined;
   readonly labels = new Map<LabelKey, Growable<Uint32Array>>();
+  readonly labelKeys: readonly LabelKey[];
+  /** Set once the series has more samples than the exact budget: the columns are then empty. */
+  sketch: SketchedSeries | undefined;
 
   constructor(cols: StoreColumns) {
     if (cols.details) {
@@ -158,11 +177,50 @@ export class MetricColumn {
       this.session = new Growable((n) => new Uint32Array(n));
       this.turn = new Growable((n) => new Int32Array(n));
     }
-    for (const k of new Set<LabelKey>(['provider', ...(cols.labels ?? [])])) this.labels.set(k, new Growable((n) => new Uint32Array(n), true));
+    this.labelKeys = [...new Set<LabelKey>(['provider', ...(cols.labels ?? [])])];
+    for (const k of this.labelKeys) this.labels.set(k, new Growable((n) => new Uint32Array(n), true));
   }
 
-  /** A copy of the values (safe to sort). */
+  /** Statistics of the series: exact, or from its sketch (percentiles within RELATIVE_ERROR). */
+  distribution(): Distribution {
+    return this.sketch ? this.sketch.all.distribution() : distribution(this.values());
+  }
+
+  /** Statistics per value of label `key` (label id -> statistics), for the ids that have samples. */
+  groups(key: LabelKey): Map<number, Distribution> {
+    const out = new Map<number, Distribution>();
+    if (this.sketch) {
+      for (const [id, sk] of this.sketch.byLabel(key)) out.set(id, sk.distribution());
+      return out;
+    }
+    const col = this.labels.get(key);
+    if (col === undefined) return out;
+    const picked = new Map<number, number[]>();
+    for (let i = 0; i < this.n; i++) {
+      const id = col.get(i);
+      let list = picked.get(id);
+      if (list === undefined) picked.set(id, (list = []));
+      list.push(this.seconds.get(i));
+    }
+    for (const [id, list] of picked) out.set(id, distribution(Float64Array.from(list)));
+    return out;
+  }
+
+  /** Drops the exact columns after their samples went into `sketch`. */
+  dropColumns(sketch: SketchedSeries): void {
+    this.sketch = sketch;
+    this.seconds = new Growable((n) => new Float64Array(n));
+    if (this.startUs) {
+      this.startUs = undefined;
+      this.session = undefined;
+      this.turn = undefined;
+    }
+    for (const k of this.labelKeys) this.labels.set(k, new Growable((n) => new Uint32Array(n), true));
+  }
+
+  /** A copy of the values (safe to sort); only while the series is exact. */
   values(): Float64Array {
+    if (this.sketch) throw new Error('the series is sketched: its values are no longer kept one by one');
     return this.seconds.copy(this.n);
   }
 
@@ -186,15 +244,32 @@ export class SampleStore {
   readonly metrics = new Map<SeriesName, MetricColumn>();
   readonly sessions = new Interner();
   readonly labelValues = new Interner();
+  readonly exactSamples: number;
+  /** The latest voice_to_voice sample kept among the slowest of a sketched series: its segments follow it (derive.ts emits the six together). */
+  private reply: SlowSample | undefined;
+  /** Label ids of the sample being added (reused: no allocation per sample). */
+  private readonly ids = new Int32Array(LABEL_KEYS.length);
 
   constructor(readonly cols: StoreColumns = {}) {
-    for (const m of SERIES_NAMES) this.metrics.set(m, new MetricColumn(cols));
+    this.exactSamples = cols.exactSamples ?? EXACT_SAMPLES;
+    // no details for the reply's parts: a part's start, session and turn are its voice_to_voice's
+    for (const m of SERIES_NAMES) this.metrics.set(m, new MetricColumn({ ...cols, details: cols.details === true && !SEGMENT_SET.has(m) }));
     this.labelValues.id(NO_LABEL); // id 0
+  }
+
+  /** The series whose figures come from sketches (approximate percentiles), in SERIES_NAMES order. */
+  sketched(): SeriesName[] {
+    return SERIES_NAMES.filter((m) => this.metrics.get(m)!.sketch !== undefined);
   }
 
   add(s: MetricSample): void {
     const c = this.metrics.get(s.metric)!;
     const i = c.n++;
+    if (c.sketch === undefined && i >= this.exactSamples) this.toSketch(s.metric, c);
+    if (c.sketch) {
+      this.addSketched(s, c, i);
+      return;
+    }
     c.seconds.set(i, s.seconds);
     if (c.startUs) {
       c.startUs.set(i, s.startUs);
@@ -210,4 +285,57 @@ export class SampleStore {
   column(m: SeriesName): MetricColumn {
     return this.metrics.get(m)!;
   }
+
+  /** A sample of a sketched series. */
+  private addSketched(s: MetricSample, c: MetricColumn, seq: number): void {
+    const ids = this.ids;
+    for (let k = 0; k < c.labelKeys.length; k++) {
+      const v = s.labels[c.labelKeys[k]!];
+      ids[k] = v === undefined ? 0 : this.labelValues.id(v);
+    }
+    const kept = c.sketch!.add(s.seconds, ids, seq, s.startUs, s.sessionId ?? '', s.turn);
+    if (s.metric === 'voice_to_voice') {
+      this.reply = kept;
+      if (kept) kept.parts = {};
+    } else if (this.reply !== undefined && SEGMENT_SET.has(s.metric)) {
+      this.reply.parts![s.metric] = s.seconds;
+      if (s.metric === LAST_SEGMENT) this.reply = undefined;
+    }
+  }
+
+  /** The series outgrew the exact budget: its samples so far go into sketches, its columns go. */
+  private toSketch(metric: SeriesName, c: MetricColumn): void {
+    const details = c.startUs !== undefined && DETAILED_SERIES.has(metric);
+    const sk = new SketchedSeries(c.labelKeys, details, DETAILED_SERIES.has(metric));
+    const n = c.n - 1; // the sample being added is not in the columns
+    const labelCols = c.labelKeys.map((k) => c.labels.get(k)!);
+    const ids = this.ids;
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < labelCols.length; k++) ids[k] = labelCols[k]!.get(i);
+      const kept = details
+        ? sk.add(c.seconds.get(i), ids, i, c.startUs!.get(i), this.sessions.values[c.session!.get(i)] ?? '', c.turn!.get(i))
+        : sk.add(c.seconds.get(i), ids, i, 0, '', 0);
+      if (kept && metric === 'voice_to_voice') {
+        // its segments are at the same index of their columns (still exact: they come after it)
+        kept.parts = {};
+        for (const seg of SEGMENT_NAMES) kept.parts[seg] = this.metrics.get(seg)!.seconds.get(i);
+      }
+    }
+    c.dropColumns(sk);
+  }
 }
+
+/** Which series are approximate, and how (`quantiles` of summary --json, the report's note). */
+export interface QuantileMode {
+  /** Series past the exact budget (their percentiles come from sketches), in SERIES_NAMES order. */
+  sketched: SeriesName[];
+  relativeError: number;
+  exactSamples: number;
+}
+
+export function quantileMode(store: SampleStore): QuantileMode {
+  return { sketched: store.sketched(), relativeError: RELATIVE_ERROR, exactSamples: store.exactSamples };
+}
+
+const SEGMENT_SET: ReadonlySet<SeriesName> = new Set<SeriesName>(SEGMENT_NAMES);
+const LAST_SEGMENT = SEGMENT_NAMES[SEGMENT_NAMES.length - 1];

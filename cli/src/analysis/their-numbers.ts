@@ -2,6 +2,8 @@ import type { EventRecord } from 'voicemode-events';
 import type { MetricName, MetricSample, SeriesName } from 'voicemode-events/metrics';
 import { medianSorted } from './quantiles.js';
 import { DIFF_LIMIT_MS } from './thresholds.js';
+import { QuantileSketch } from './quantile-sketch.js';
+import { EXACT_SAMPLES } from './store-options.js';
 
 export { DIFF_LIMIT_MS };
 
@@ -66,15 +68,40 @@ export interface TheirComparison {
   /** Pairs differing by more than DIFF_LIMIT_MS (at most MAX_LISTED kept; `over` counts all). */
   over: number;
   overPairs: TheirPair[];
+  /**
+   * The median came from a sketch (more pairs than the exact budget). The differences have both
+   * signs, so the bound is absolute: within RELATIVE_ERROR of the larger (in size) of the two
+   * middle differences it interpolates between, not of the median itself (which can be near 0).
+   */
+  approximate: boolean;
 }
 
+/** The differences of one key: one by one up to the exact budget, then a quantile sketch (as the sample store). */
 class Side {
-  readonly diffs: number[] = [];
+  diffs: number[] | undefined = [];
+  sketch: QuantileSketch | undefined;
   over = 0;
   readonly overPairs: TheirPair[] = [];
+
+  constructor(private readonly exactSamples: number) {}
+
+  add(d: number): void {
+    if (this.diffs !== undefined && this.diffs.length < this.exactSamples) {
+      this.diffs.push(d);
+      return;
+    }
+    if (this.sketch === undefined) {
+      this.sketch = new QuantileSketch();
+      for (const v of this.diffs ?? []) this.sketch.accept(v);
+      this.diffs = undefined;
+    }
+    this.sketch.accept(d);
+  }
 }
 
 export class TheirNumbers {
+  constructor(private readonly exactSamples = EXACT_SAMPLES) {}
+
   /** Our latest sample per metric and session, waiting for the event that carries theirs. */
   private readonly latest = new Map<MetricName, Map<string | null, MetricSample>>();
   private readonly sides = new Map<string, Side>();
@@ -103,9 +130,9 @@ export class TheirNumbers {
       if (ours === undefined || ours.endUs > ev.timestampUs) return;
       this.latest.get(e.metric)!.delete(ev.sessionId);
       let side = this.sides.get(e.key);
-      if (side === undefined) this.sides.set(e.key, (side = new Side()));
+      if (side === undefined) this.sides.set(e.key, (side = new Side(this.exactSamples)));
       const oursMs = ours.seconds * 1000;
-      side.diffs.push(oursMs - theirs);
+      side.add(oursMs - theirs);
       if (Math.abs(oursMs - theirs) > DIFF_LIMIT_MS) {
         side.over++;
         if (side.overPairs.length < MAX_LISTED) side.overPairs.push({ sessionId: ev.sessionId, us: ev.timestampUs, oursMs, theirsMs: theirs });
@@ -115,8 +142,11 @@ export class TheirNumbers {
 
   finish(): TheirComparison[] {
     return EMBEDDED.map((e) => {
-      const side = this.sides.get(e.key) ?? new Side();
-      const sorted = Float64Array.from(side.diffs).sort();
+      const side = this.sides.get(e.key) ?? new Side(this.exactSamples);
+      if (side.sketch) {
+        return { key: e.key, metric: e.metric, pairs: side.sketch.count, medianDiffMs: side.sketch.quantile(0.5), over: side.over, overPairs: side.overPairs, approximate: true };
+      }
+      const sorted = Float64Array.from(side.diffs ?? []).sort();
       return {
         key: e.key,
         metric: e.metric,
@@ -124,6 +154,7 @@ export class TheirNumbers {
         medianDiffMs: sorted.length > 0 ? medianSorted(sorted) : null,
         over: side.over,
         overPairs: side.overPairs,
+        approximate: false,
       };
     });
   }

@@ -6,6 +6,8 @@
 
 /** Slow outlier: value > median + K * 1.4826 * max(MAD, 1 ms) (analysis/anomalies.ts). */
 export const OUTLIER_K = 3.5;
+/** The metrics judged for slow outliers (analysis/anomalies.ts). */
+export const OUTLIER_METRICS = ['ttfa', 'response_time', 'voice_to_voice', 'stt_latency'] as const;
 /** Error burst: *_ERROR events each within this gap of the previous one... */
 export const BURST_GAP_US = 60_000_000;
 /** ...at least this many of them. */

@@ -9,11 +9,13 @@ import { writeOut } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';
 import { anomaliesJson } from '../render-anomalies.js';
 import { addPricesOption } from '../prices-option.js';
+import { addExactSamplesOption } from '../exact-samples-option.js';
 import { pricesFromOptions } from '../analysis/prices.js';
 
 interface ReportOptions extends InputOptions {
   out: string;
   prices?: string;
+  exactSamples?: number;
 }
 
 export function reportCommand(): Command {
@@ -23,13 +25,14 @@ export function reportCommand(): Command {
     .requiredOption('-o, --out <file.html>', 'the HTML file to write')
     .option('--session <id>', 'only this session');
   addPricesOption(cmd);
+  addExactSamplesOption(cmd);
   addTimeOptions(cmd);
   addVerboseOption(cmd);
   return cmd
     .addHelpText('after', '\nExample:\n  $ voicemode-events report ~/voicemode_logs --since 30d --out report.html\n')
     .action(async (paths: string[], opts: ReportOptions) => {
       const prices = await pricesFromOptions(opts.prices);
-      const { files, stats, analysis } = await analyzeInputs(paths, opts, baseFilter(opts), { details: true, labels: ['model'], prices });
+      const { files, stats, analysis } = await analyzeInputs(paths, opts, baseFilter(opts), { details: true, labels: ['model'], prices, exactSamples: opts.exactSamples });
       const data = buildReportData(analysis, files.map((f) => f.path), stats.skippedLines, anomaliesJson(analysis, true));
       const out = resolve(opts.out);
       try {

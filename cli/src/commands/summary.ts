@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { LabelKey } from '../analysis/sample-store.js';
-import { LABEL_KEYS } from '../analysis/sample-store.js';
+import { LABEL_KEYS, type LabelKey } from '../analysis/store-options.js';
 import { METRIC_NAMES, SEGMENT_NAMES } from 'voicemode-events/metrics';
 import { interruptions, type Analysis } from '../analysis/analyzer.js';
 import { analyzeInputs } from '../analyze-run.js';
@@ -10,10 +9,12 @@ import { anomaliesJson, anomaliesOneLine, anomaliesText } from '../render-anomal
 import { conversationsJson, conversationsText } from '../render-conversations.js';
 import { costText, usageText } from '../render-usage.js';
 import { addPricesOption } from '../prices-option.js';
+import { addExactSamplesOption, quantilesJson, quantilesNoteText } from '../exact-samples-option.js';
 import { pricesFromOptions } from '../analysis/prices.js';
 
 interface SummaryOptions extends InputOptions {
   by?: LabelKey;
+  exactSamples?: number;
   anomalies?: boolean;
   prices?: string;
 }
@@ -27,6 +28,7 @@ export function summaryCommand(): Command {
     .option('--anomalies', 'list the anomalies (slow outliers, unpaired starts, backwards timestamps, error bursts)')
     .option('--json', 'print one JSON object instead of tables');
   addPricesOption(cmd);
+  addExactSamplesOption(cmd);
   addTimeOptions(cmd);
   addVerboseOption(cmd);
   return cmd
@@ -40,6 +42,7 @@ export function summaryCommand(): Command {
         by: opts.by,
         details: opts.anomalies === true,
         prices,
+        exactSamples: opts.exactSamples,
       });
       if (opts.json) {
         const out: Record<string, unknown> = {
@@ -48,6 +51,7 @@ export function summaryCommand(): Command {
           skipped_lines: stats.skippedLines,
           sessions: a.sessions,
           metrics: a.metrics,
+          quantiles: quantilesJson(a.quantiles),
           breakdown: a.breakdown,
           breakdown_share: breakdownShares(a),
           turns: a.turns,
@@ -87,6 +91,8 @@ export function summaryCommand(): Command {
       const t = makeTable(['metric', ...DIST_COLUMNS]);
       for (const m of METRIC_NAMES) t.push([m, ...distRow(a.metrics[m])]);
       lines.push(t.toString());
+      const approx = quantilesNoteText(a.quantiles);
+      if (approx) lines.push(approx);
       if (a.metrics.voice_to_voice.count > 0) {
         lines.push('Where a reply\'s time goes (voice_to_voice = endpointing + stt + llm + tts_wait + tts_first_audio):');
         const shares = breakdownShares(a);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { METRIC_NAMES, SEGMENT_NAMES } from 'voicemode-events/metrics';
 import { HISTOGRAM_METRICS, type ReportData } from './report-data.js';
+import { SLOWEST_PER_PROVIDER } from '../analysis/store-options.js';
 import { figures, money, sessionsLeftOut, STAGES } from '../render-usage.js';
 
 /**
@@ -112,7 +113,7 @@ export function renderHtml(d: ReportData, chartJs: string = chartJsSource()): st
 <p class="meta">${esc(d.first ?? '–')} to ${esc(d.last ?? '–')} · ${d.files.length} file(s) · generated ${esc(d.generated)}</p>
 <p class="cards"><span><b>${d.events}</b> events</span><span><b>${d.sessions}</b> sessions</span><span><b>${d.turns}</b> turns</span><span><b>${d.errors}</b> errors</span><span><b>${d.skippedLines}</b> skipped lines</span></p>
 <h2>Metrics (seconds; quantiles by linear interpolation between closest ranks)</h2>
-${table(['metric', 'count', 'mean', 'min', 'p50', 'p90', 'p95', 'p99', 'max', 'incomplete'], metricRows)}
+${quantilesNote(d)}${table(['metric', 'count', 'mean', 'min', 'p50', 'p90', 'p95', 'p99', 'max', 'incomplete'], metricRows)}
 <h2>Where a reply's time goes</h2>
 <p class="meta">voice_to_voice (end of the user's speech to the reply heard) = endpointing + stt + llm + tts_wait + tts_first_audio, reply by reply.</p>
 ${table(['segment', 'count', 'mean', 'p50', 'p95', 'share of mean'], segmentRows)}
@@ -205,4 +206,14 @@ ${table(['session', 'event', 'where', 'timestamp', 'previous'], backRows)}
 </body>
 </html>
 `;
+}
+
+/**
+ * Said above the metrics when any series was sketched (more samples than the exact budget):
+ * which, and how close its percentiles, histogram and daily figures are. Nothing when exact.
+ */
+function quantilesNote(d: ReportData): string {
+  const q = d.quantiles;
+  if (q === 'exact') return '';
+  return `<p class="meta" id="quantiles-note">Approximate percentiles (within ${100 * q.relative_error}% of the exact value), histograms and daily percentiles for ${esc(q.series.join(', '))}: more than ${q.exact_samples} samples each, so they come from quantile sketches; the outlier thresholds from a seeded uniform sample of each provider's values, the outlier count exact only where the slowest kept reach the threshold (else by sketch bucket); count, mean, min and max are exact; the slowest turns and outliers listed are the ${SLOWEST_PER_PROVIDER} slowest per metric and provider.</p>\n`;
 }

@@ -3,12 +3,16 @@ import { interruptions, type Analysis } from '../analysis/analyzer.js';
 import type { CostJson, UsageJson } from '../analysis/usage.js';
 import { distribution, type Distribution } from '../analysis/quantiles.js';
 import { NO_LABEL, type LabelKey } from '../analysis/sample-store.js';
+import type { QuantileSketch } from '../analysis/quantile-sketch.js';
+import { DAY_US } from '../analysis/sketched-series.js';
 import { formatTimestampUs } from 'voicemode-events/internal';
 import { METRIC_NAMES, type MetricName, SEGMENT_NAMES, type SegmentName } from 'voicemode-events/metrics';
 
 /** Everything the HTML report shows, computed in Node (the page only draws). */
 export interface ReportData {
   generated: string;
+  /** 'exact', or which series' percentiles, histograms and daily figures come from sketches (analysis/quantile-sketch.ts). */
+  quantiles: QuantilesJson;
   files: string[];
   skippedLines: number;
   events: number;
@@ -37,6 +41,25 @@ export interface ReportData {
 
 const SLOW_REPLIES = 20;
 
+export type QuantilesJson = 'exact' | { approximate: true; relative_error: number; series: string[]; exact_samples: number };
+
+/**
+ * A sketched series as the exact path's histogram: the same 30 "nice" bins d3's `bin` makes
+ * for the series' extent (min and max are exact), each bucket counted in the bin holding its
+ * representative value (within the sketch's relative error of each of its values).
+ */
+function sketchHistogram(sk: QuantileSketch): { x0: number; x1: number; count: number }[] {
+  if (sk.count === 0) return [];
+  const edges = bin().thresholds(30)([sk.min, sk.max]);
+  const out = edges.map((b) => ({ x0: b.x0 ?? 0, x1: b.x1 ?? 0, count: 0 }));
+  for (const [v, c] of sk.buckets()) {
+    let i = out.findIndex((b) => v < b.x1);
+    if (i < 0) i = out.length - 1;
+    out[i]!.count += c;
+  }
+  return out;
+}
+
 export const HISTOGRAM_METRICS: readonly MetricName[] = ['ttfa', 'response_time', 'voice_to_voice'];
 const BREAKDOWN_METRICS: readonly MetricName[] = ['ttfa', 'response_time', 'voice_to_voice', 'stt_latency'];
 
@@ -48,6 +71,14 @@ export function buildReportData(a: Analysis, files: string[], skippedLines: numb
   const daily: ReportData['daily'] = {};
   for (const m of HISTOGRAM_METRICS) {
     const col = store.column(m);
+    if (col.sketch) {
+      histograms[m] = sketchHistogram(col.sketch.all);
+      daily[m] = col.sketch.days().map(([day, sk]) => {
+        const d = sk.distribution();
+        return { day: formatTimestampUs(day * DAY_US).slice(0, 10), count: d.count, p50: d.p50!, p90: d.p90!, p95: d.p95! };
+      });
+      continue;
+    }
     const values = Array.from(col.seconds.view(col.n));
     histograms[m] = bin()
       .thresholds(30)(values)
@@ -70,17 +101,8 @@ export function buildReportData(a: Analysis, files: string[], skippedLines: numb
   for (const label of ['provider', 'model'] as const) {
     for (const m of BREAKDOWN_METRICS) {
       const col = store.column(m);
-      const lab = col.label(label);
-      if (!lab) continue;
-      const vals = col.seconds.view(col.n);
-      const groups = new Map<number, number[]>();
-      for (let i = 0; i < col.n; i++) {
-        let list = groups.get(lab[i]!);
-        if (list === undefined) groups.set(lab[i]!, (list = []));
-        list.push(vals[i]!);
-      }
-      for (const [id, list] of [...groups].sort((x, y) => (labelName(x[0]) < labelName(y[0]) ? -1 : 1))) {
-        const d = distribution(Float64Array.from(list));
+      if (!col.labelKeys.includes(label)) continue;
+      for (const [id, d] of [...col.groups(label)].sort((x, y) => (labelName(x[0]) < labelName(y[0]) ? -1 : 1))) {
         breakdown.push({ label, name: labelName(id), metric: m, count: d.count, p50: d.p50!, p95: d.p95!, mean: d.mean! });
       }
     }
@@ -93,6 +115,20 @@ export function buildReportData(a: Analysis, files: string[], skippedLines: numb
     ['ttfa', 10],
   ] as const) {
     const col = store.column(m);
+    if (col.sketch) {
+      for (const e of col.sketch.slowestOverall(top)) {
+        slowest.push({
+          metric: m,
+          seconds: e.seconds,
+          sessionId: e.sessionId ?? '',
+          turn: e.turn,
+          start: formatTimestampUs(e.startUs),
+          provider: labelName(e.labels.get('provider')),
+          model: labelName(e.labels.get('model')),
+        });
+      }
+      continue;
+    }
     const vals = col.seconds.view(col.n);
     const idx = Array.from({ length: col.n }, (_, i) => i)
       .sort((x, y) => vals[y]! - vals[x]!)
@@ -111,26 +147,36 @@ export function buildReportData(a: Analysis, files: string[], skippedLines: numb
   }
 
   // A reply's segments sit at the same index of their columns as its voice_to_voice: the
-  // derivation emits all six together or none.
+  // derivation emits all six together or none. Once sketched, the slowest replies keep theirs.
   const v2v = store.column('voice_to_voice');
-  const v2vValues = v2v.seconds.view(v2v.n);
-  const slowReplies: ReportData['slowReplies'] = Array.from({ length: v2v.n }, (_, i) => i)
-    .sort((x, y) => v2vValues[y]! - v2vValues[x]!)
-    .slice(0, SLOW_REPLIES)
-    .map((i) => {
+  let slowReplies: ReportData['slowReplies'];
+  if (v2v.sketch) {
+    slowReplies = v2v.sketch.slowestOverall(SLOW_REPLIES).map((e) => {
       const parts = {} as Record<SegmentName, number>;
-      for (const seg of SEGMENT_NAMES) parts[seg] = store.column(seg).seconds.get(i);
-      return {
-        seconds: v2vValues[i]!,
-        sessionId: v2v.session ? (store.sessions.values[v2v.session.arr[i]!] ?? '') : '',
-        turn: v2v.turn?.arr[i] ?? 0,
-        start: v2v.startUs ? formatTimestampUs(v2v.startUs.arr[i]!) : '',
-        parts,
-      };
+      for (const seg of SEGMENT_NAMES) parts[seg] = e.parts?.[seg] ?? 0;
+      return { seconds: e.seconds, sessionId: e.sessionId ?? '', turn: e.turn, start: formatTimestampUs(e.startUs), parts };
     });
+  } else {
+    const v2vValues = v2v.seconds.view(v2v.n);
+    slowReplies = Array.from({ length: v2v.n }, (_, i) => i)
+      .sort((x, y) => v2vValues[y]! - v2vValues[x]!)
+      .slice(0, SLOW_REPLIES)
+      .map((i) => {
+        const parts = {} as Record<SegmentName, number>;
+        for (const seg of SEGMENT_NAMES) parts[seg] = store.column(seg).seconds.get(i);
+        return {
+          seconds: v2vValues[i]!,
+          sessionId: v2v.session ? (store.sessions.values[v2v.session.arr[i]!] ?? '') : '',
+          turn: v2v.turn?.arr[i] ?? 0,
+          start: v2v.startUs ? formatTimestampUs(v2v.startUs.arr[i]!) : '',
+          parts,
+        };
+      });
+  }
 
   return {
     generated: formatTimestampUs(Date.now() * 1000),
+    quantiles: a.quantiles.sketched.length === 0 ? 'exact' : { approximate: true, relative_error: a.quantiles.relativeError, series: a.quantiles.sketched, exact_samples: a.quantiles.exactSamples },
     files,
     skippedLines,
     events: a.events,

@@ -108,6 +108,7 @@ describe('their numbers beside ours', () => {
       compared_with: 'ttfa',
       pairs: 2,
       median_diff_ms: 60.5,
+      median_approximate: false, // always there: true past the exact budget (docs/cli.md)
       over_limit_ms: 50,
       over: 1,
       pairs_over: [{ session_id: 'conv_1', timestamp: '2026-11-30T10:00:01.000000Z', ours_ms: 300, theirs_ms: 180 }],
