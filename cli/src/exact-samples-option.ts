@@ -28,8 +28,3 @@ export function quantilesNoteText(q: { sketched: readonly string[]; relativeErro
     '(--exact-samples); count, mean, min and max are exact.'
   );
 }
-
-/** `quantiles` of the JSON outputs: "exact", or which series are approximate and how close. */
-export function quantilesJson(q: { sketched: readonly string[]; relativeError: number; exactSamples: number }): unknown {
-  return q.sketched.length === 0 ? 'exact' : { approximate: true, relative_error: q.relativeError, series: q.sketched, exact_samples: q.exactSamples };
-}

@@ -1,3 +1,5 @@
+import type { QuantileMode } from './sample-store.js'; // a type only: nothing loads
+
 /**
  * The sample store's constants that command modules read when they load (option choices,
  * help text): a leaf module, so a command's start loads neither the store, d3-array nor the
@@ -29,3 +31,10 @@ export const SLOWEST_PER_PROVIDER = 1000;
  * a value: at most 512 KiB per outlier metric and provider.
  */
 export const RESERVOIR_SIZE = 1 << 16;
+
+/** `quantiles` in `summary --json` and the report's data: one object type, `approximate` says which form. */
+export type QuantilesJson = { approximate: false } | { approximate: true; relative_error: number; series: string[]; exact_samples: number };
+
+export function quantilesJson(q: QuantileMode): QuantilesJson {
+  return q.sketched.length === 0 ? { approximate: false } : { approximate: true, relative_error: q.relativeError, series: [...q.sketched], exact_samples: q.exactSamples };
+}

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { LABEL_KEYS, type LabelKey } from '../analysis/store-options.js';
+import { LABEL_KEYS, type LabelKey, quantilesJson } from '../analysis/store-options.js';
 import { METRIC_NAMES, SEGMENT_NAMES } from 'voicemode-events/metrics';
 import { interruptions, type Analysis } from '../analysis/analyzer.js';
 import { analyzeInputs } from '../analyze-run.js';
@@ -9,7 +9,7 @@ import { anomaliesJson, anomaliesOneLine, anomaliesText } from '../render-anomal
 import { conversationsJson, conversationsText } from '../render-conversations.js';
 import { costText, usageText } from '../render-usage.js';
 import { addPricesOption } from '../prices-option.js';
-import { addExactSamplesOption, quantilesJson, quantilesNoteText } from '../exact-samples-option.js';
+import { addExactSamplesOption, quantilesNoteText } from '../exact-samples-option.js';
 import { pricesFromOptions } from '../analysis/prices.js';
 
 interface SummaryOptions extends InputOptions {

@@ -214,6 +214,6 @@ ${table(['session', 'event', 'where', 'timestamp', 'previous'], backRows)}
  */
 function quantilesNote(d: ReportData): string {
   const q = d.quantiles;
-  if (q === 'exact') return '';
+  if (!q.approximate) return '';
   return `<p class="meta" id="quantiles-note">Approximate percentiles (within ${100 * q.relative_error}% of the exact value), histograms and daily percentiles for ${esc(q.series.join(', '))}: more than ${q.exact_samples} samples each, so they come from quantile sketches; the outlier thresholds from a seeded uniform sample of each provider's values, the outlier count exact only where the slowest kept reach the threshold (else by sketch bucket); count, mean, min and max are exact; the slowest turns and outliers listed are the ${SLOWEST_PER_PROVIDER} slowest per metric and provider.</p>\n`;
 }

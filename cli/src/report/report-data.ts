@@ -5,13 +5,14 @@ import { distribution, type Distribution } from '../analysis/quantiles.js';
 import { NO_LABEL, type LabelKey } from '../analysis/sample-store.js';
 import type { QuantileSketch } from '../analysis/quantile-sketch.js';
 import { DAY_US } from '../analysis/sketched-series.js';
+import { quantilesJson, type QuantilesJson } from '../analysis/store-options.js';
 import { formatTimestampUs } from 'voicemode-events/internal';
 import { METRIC_NAMES, type MetricName, SEGMENT_NAMES, type SegmentName } from 'voicemode-events/metrics';
 
 /** Everything the HTML report shows, computed in Node (the page only draws). */
 export interface ReportData {
   generated: string;
-  /** 'exact', or which series' percentiles, histograms and daily figures come from sketches (analysis/quantile-sketch.ts). */
+  /** `{approximate: false}`, or which series' percentiles, histograms and daily figures come from sketches (analysis/quantile-sketch.ts). */
   quantiles: QuantilesJson;
   files: string[];
   skippedLines: number;
@@ -41,7 +42,6 @@ export interface ReportData {
 
 const SLOW_REPLIES = 20;
 
-export type QuantilesJson = 'exact' | { approximate: true; relative_error: number; series: string[]; exact_samples: number };
 
 /**
  * A sketched series as the exact path's histogram: the same 30 "nice" bins d3's `bin` makes
@@ -176,7 +176,7 @@ export function buildReportData(a: Analysis, files: string[], skippedLines: numb
 
   return {
     generated: formatTimestampUs(Date.now() * 1000),
-    quantiles: a.quantiles.sketched.length === 0 ? 'exact' : { approximate: true, relative_error: a.quantiles.relativeError, series: a.quantiles.sketched, exact_samples: a.quantiles.exactSamples },
+    quantiles: quantilesJson(a.quantiles),
     files,
     skippedLines,
     events: a.events,

@@ -96,7 +96,7 @@ describe('sample store past its exact budget', () => {
     }
     expect(approxReport.breakdown.map((b) => [b.label, b.name, b.metric, b.count])).toEqual(exactReport.breakdown.map((b) => [b.label, b.name, b.metric, b.count]));
     expect(approxReport.quantiles).toMatchObject({ approximate: true, relative_error: RELATIVE_ERROR, exact_samples: BUDGET });
-    expect(exactReport.quantiles).toBe('exact');
+    expect(exactReport.quantiles).toEqual({ approximate: false });
   });
 
   it('outliers: the same groups with medians close; clear outliers listed in both runs', () => {
@@ -135,9 +135,9 @@ describe("their numbers past the budget", () => {
 });
 
 describe('the outputs say when figures are approximate', () => {
-  it('summary --json: "quantiles" is "exact", or which series, the relative error and the budget', async () => {
+  it('summary --json: "quantiles" is {approximate: false}, or which series, the relative error and the budget', async () => {
     const e = await json<{ quantiles: unknown; metrics: Record<string, Distribution> }>(['summary', dir, '--json']);
-    expect(e.quantiles).toBe('exact');
+    expect(e.quantiles).toEqual({ approximate: false });
     const a = await json<{ quantiles: { approximate: boolean; relative_error: number; series: string[]; exact_samples: number }; metrics: Record<string, Distribution> }>([
       'summary',
       dir,
