@@ -18,6 +18,10 @@ import { parseTimestampUs } from 'voicemode-events/internal';
  * malformed-line rule of parse-line.ts). So what is kept, what is skipped and every field's
  * value are those of parse-line.ts by construction; only the common, well-formed lines take
  * the fast path. test/reader/scan-line.test.ts checks the two agree on generated lines.
+ *
+ * Given stage 1's marks of the buffer (`useMarks`, special-bytes.ts: WebAssembly SIMD), string
+ * content is skipped from one marked byte to the next instead of byte by byte; the answers are
+ * the same (test/reader/special-bytes.test.ts).
  */
 export const SCAN_OK = 0;
 export const SCAN_BLANK = 1;

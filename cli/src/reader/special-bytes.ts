@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { wasmOff } from '../environment.js';
 
 /** The few WebAssembly JS API members used here (the project's TS libs carry no WebAssembly types: they live in lib.dom). */
 interface WasmMemory {
@@ -62,7 +63,7 @@ export class SpecialBytes {
 
 /** The stage-1 module, or undefined when it cannot be used (see SpecialBytes). `bytes` replaces the built file (tests). */
 export function loadSpecialBytes(bytes?: Uint8Array): SpecialBytes | undefined {
-  if (process.env['VOICEMODE_EVENTS_WASM'] === 'off') return undefined;
+  if (wasmOff()) return undefined;
   if (WebAssembly === undefined) return undefined; // node --jitless
   try {
     const code = bytes ?? readFileSync(new URL('./special-bytes.wasm', import.meta.url));
