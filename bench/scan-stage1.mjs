@@ -30,7 +30,7 @@ function pass(marked) {
   let ok = 0;
   let sum = 0;
   for (const buf of chunks) {
-    if (marked) scanner.useMarks(buf, special.index(buf));
+    if (marked) scanner.useMarks(buf, special.index(buf)); // always fits here (1 MiB chunks)
     else scanner.useMarks(null, null);
     for (let p = 0; p < buf.length; ) {
       let nl = buf.indexOf(10, p);

@@ -63,7 +63,9 @@ const special = loadSpecialBytes();
 
 /** Marks `buf`'s special bytes for the scans of its lines (a no-op without stage 1). */
 function mark(buf: Buffer): void {
-  if (special !== undefined) scanner.useMarks(buf, special.index(buf));
+  if (special === undefined) return;
+  const marks = special.index(buf);
+  scanner.useMarks(marks === null ? null : buf, marks);
 }
 
 /**

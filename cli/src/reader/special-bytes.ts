@@ -43,14 +43,19 @@ export class SpecialBytes {
    * The marks of `buf`: bit (i & 31) of word (i >> 5) is set when byte i is special. Bytes from
    * buf.length up to the next multiple of 32 (at least one) are marked too, so a search for the
    * next mark always ends inside the array. The array is a view of the module's memory: valid
-   * until the next call.
+   * until the next call. Null when the memory cannot grow to hold `buf` (the scanner then tests
+   * every byte of it itself).
    */
-  index(buf: Uint8Array): Uint32Array {
+  index(buf: Uint8Array): Uint32Array | null {
     const n = buf.length;
     const padded = (n + 32) & ~31; // room for at least one marked padding byte
     const need = padded + (padded >>> 3);
     if (need > this.bytes.length) {
-      this.memory.grow(Math.ceil((need - this.bytes.length) / 65536));
+      try {
+        this.memory.grow(Math.ceil((need - this.bytes.length) / 65536));
+      } catch {
+        return null; // RangeError: no memory for it (a line near the bound on a small machine)
+      }
       this.bytes = new Uint8Array(this.memory.buffer); // growing detaches the old view
     }
     const mem = this.bytes;

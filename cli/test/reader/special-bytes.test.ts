@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseLine } from '../../src/reader/parse-line.js';
 import { LineScanner, SCAN_OK } from '../../src/reader/scan-line.js';
-import { loadSpecialBytes, type SpecialBytes } from '../../src/reader/special-bytes.js';
+import { loadSpecialBytes, SpecialBytes } from '../../src/reader/special-bytes.js';
 import { USAGE_TYPES } from '../../src/reader/worker-protocol.js';
 // the built reader: its parse workers run dist/reader/parse-worker.js with dist/reader/special-bytes.wasm
 import { loadSpecialBytes as loadBuilt } from '../../dist/reader/special-bytes.js';
@@ -28,6 +28,13 @@ beforeAll(() => {
   special = s!;
 });
 
+/** The marks of `buf` (they always fit here). */
+function marksOf(buf: Uint8Array): Uint32Array {
+  const marks = special.index(buf);
+  expect(marks).not.toBeNull();
+  return marks!;
+}
+
 const isSpecial = (b: number): boolean => b === 34 || b === 92 || b < 32 || b >= 128;
 
 describe('stage 1 marks', () => {
@@ -36,7 +43,7 @@ describe('stage 1 marks', () => {
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 255 }), (bytes, bias) => {
         // many plain bytes with a few specials, or anything
         const buf = Buffer.from(bytes.map((b) => (bias < 128 && b > 40 ? 97 + (b % 26) : b)));
-        const marks = special.index(buf);
+        const marks = marksOf(buf);
         const padded = (buf.length + 32) & ~31;
         expect(marks.length).toBe(padded / 32);
         for (let i = 0; i < padded; i++) {
@@ -52,7 +59,7 @@ describe('stage 1 marks', () => {
     const big = Buffer.alloc(3 << 20, 97);
     big[big.length - 1] = 34;
     big[(1 << 20) + 5] = 200;
-    const marks = special.index(big);
+    const marks = marksOf(big);
     const at = (i: number): number => (marks[i >>> 5]! >>> (i & 31)) & 1;
     expect(at(big.length - 1)).toBe(1);
     expect(at(big.length - 2)).toBe(0);
@@ -113,7 +120,7 @@ describe('the scanner with stage 1 agrees with the plain scanner and parseLine',
     for (const line of ODD) {
       for (let off = 0; off < 64; off++) {
         const buf = Buffer.from('y'.repeat(off) + '\n' + line + '\n' + line);
-        const marks = special.index(buf);
+        const marks = marksOf(buf);
         const s = off + 1;
         const e = s + Buffer.byteLength(line);
         agree(buf, marks, s, e);
@@ -123,7 +130,7 @@ describe('the scanner with stage 1 agrees with the plain scanner and parseLine',
     }
     // the lines are as expected: some fast, some not
     const buf = Buffer.from(ODD[1]!);
-    expect(agree(buf, special.index(buf), 0, buf.length)).toBe(SCAN_OK);
+    expect(agree(buf, marksOf(buf), 0, buf.length)).toBe(SCAN_OK);
   });
 
   it('generated lines, their mutations and tears, side by side in one buffer', () => {
@@ -162,7 +169,7 @@ describe('the scanner with stage 1 agrees with the plain scanner and parseLine',
           parts.push(Buffer.from('\n'), b);
         }
         const buf = Buffer.concat(parts);
-        const marks = special.index(buf);
+        const marks = marksOf(buf);
         for (let s = lead + 1; s <= buf.length; ) {
           let e = buf.indexOf(10, s);
           if (e < 0) e = buf.length;
@@ -177,7 +184,7 @@ describe('the scanner with stage 1 agrees with the plain scanner and parseLine',
   it('a scanner given marks of another buffer scans byte by byte (marks belong to one buffer)', () => {
     const a = Buffer.from(OURS);
     const b = Buffer.from(OURS.replace('Hello!', 'Hel"lo'));
-    marked.useMarks(a, special.index(a));
+    marked.useMarks(a, marksOf(a));
     plain.useMarks(null, null);
     expect(outcome(marked, b, 0, b.length)).toEqual(outcome(plain, b, 0, b.length));
   });
@@ -196,6 +203,14 @@ describe('without stage 1', () => {
     expect(loadSpecialBytes(Buffer.from('not wasm'))).toBeUndefined();
     process.env['VOICEMODE_EVENTS_WASM'] = 'off';
     expect(loadBuilt()).toBeUndefined();
+  });
+
+  it('a buffer the module memory cannot grow to hold gets no marks (its lines are scanned byte by byte)', () => {
+    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => unknown; Instance: new (m: unknown) => { exports: Record<string, unknown> }; Module: new (b: Uint8Array) => unknown } }).WebAssembly;
+    const real = new wasm.Instance(new wasm.Module(readFileSync(WASM)));
+    const small = new SpecialBytes({ exports: { memory: new wasm.Memory({ initial: 1, maximum: 1 }), classify: real.exports['classify'] } });
+    expect(small.index(Buffer.alloc(1000, 97))).not.toBeNull();
+    expect(small.index(Buffer.alloc(100_000, 97))).toBeNull();
   });
 
   it('the parse worker gives the same events and skipped lines with and without it', async () => {
