@@ -61,11 +61,15 @@ const scanner = new LineScanner();
 /** Stage 1 in WebAssembly SIMD, when it loads (else the scanner tests every byte itself: same answers). */
 const special = loadSpecialBytes();
 
+/** Bytes marked since the last batch was posted (its `marked`). */
+let markedBytes = 0;
+
 /** Marks `buf`'s special bytes for the scans of its lines (a no-op without stage 1). */
 function mark(buf: Buffer): void {
   if (special === undefined) return;
   const marks = special.index(buf);
   scanner.useMarks(marks === null ? null : buf, marks);
+  if (marks !== null) markedBytes += buf.length;
 }
 
 /**
@@ -281,7 +285,9 @@ class Batch {
       usageN: this.usageN,
       nonFinite: this.nonFinite,
       bytes,
+      marked: markedBytes,
     };
+    markedBytes = 0;
     table.out = [];
     port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer, this.nums.buffer as ArrayBuffer, this.usage.buffer as ArrayBuffer]);
   }

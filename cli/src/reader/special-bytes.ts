@@ -28,6 +28,14 @@ const WebAssembly = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAsse
  * VOICEMODE_EVENTS_WASM=off in the environment, the switch for A/B measurements and the tests),
  * `loadSpecialBytes` answers undefined and the scanner tests every byte itself, as before.
  */
+/**
+ * Buffers longer than this are not marked (their lines are scanned byte by byte). The parse
+ * worker's chunks (1 MiB and its 64 KiB overlap) are well under it; the buffers grown for one
+ * long line (doubling up to the line bound) are over it: marking them would grow the module's
+ * memory, which never shrinks, to ~1.1x the bound for the worker's life, to speed up one line.
+ */
+export const MAX_MARKED_BYTES = 2 << 20;
+
 export class SpecialBytes {
   private readonly memory: WasmMemory;
   private readonly classify: (src: number, n: number, out: number) => void;
@@ -43,11 +51,12 @@ export class SpecialBytes {
    * The marks of `buf`: bit (i & 31) of word (i >> 5) is set when byte i is special. Bytes from
    * buf.length up to the next multiple of 32 (at least one) are marked too, so a search for the
    * next mark always ends inside the array. The array is a view of the module's memory: valid
-   * until the next call. Null when the memory cannot grow to hold `buf` (the scanner then tests
-   * every byte of it itself).
+   * until the next call. Null when `buf` is over MAX_MARKED_BYTES or the memory cannot grow to
+   * hold it (the scanner then tests every byte of it itself).
    */
   index(buf: Uint8Array): Uint32Array | null {
     const n = buf.length;
+    if (n > MAX_MARKED_BYTES) return null;
     const padded = (n + 32) & ~31; // room for at least one marked padding byte
     const need = padded + (padded >>> 3);
     if (need > this.bytes.length) {
@@ -70,10 +79,31 @@ export class SpecialBytes {
 export function loadSpecialBytes(bytes?: Uint8Array): SpecialBytes | undefined {
   if (wasmOff()) return undefined;
   if (WebAssembly === undefined) return undefined; // node --jitless
+  let special: SpecialBytes;
   try {
     const code = bytes ?? readFileSync(new URL('./special-bytes.wasm', import.meta.url));
-    return new SpecialBytes(new WebAssembly.Instance(new WebAssembly.Module(code)));
+    special = new SpecialBytes(new WebAssembly.Instance(new WebAssembly.Module(code)));
   } catch {
     return undefined; // no SIMD, no file, a broken file: the plain scan
   }
+  return marksRight(special) ? special : undefined;
+}
+
+/**
+ * The module's marks of a probe buffer (every byte value, at every position of a word) against
+ * the rule worked out here. The wasm writes its words little-endian and the scanner reads them
+ * in the host's byte order: on a big-endian host (s390x) every word would come out swapped;
+ * this catches that, and a module or engine that marks anything else wrong, before any use.
+ */
+export function marksRight(special: SpecialBytes): boolean {
+  const probe = new Uint8Array(300);
+  for (let i = 0; i < probe.length; i++) probe[i] = (i * 7 + (i >> 8)) & 0xff;
+  const marks = special.index(probe);
+  if (marks === null) return false;
+  for (let i = 0; i < probe.length; i++) {
+    const c = probe[i]!;
+    const want = c === 0x22 || c === 0x5c || c < 0x20 || c >= 0x80;
+    if ((((marks[i >>> 5]! >>> (i & 31)) & 1) === 1) !== want) return false;
+  }
+  return true;
 }

@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseLine } from '../../src/reader/parse-line.js';
 import { LineScanner, SCAN_OK } from '../../src/reader/scan-line.js';
-import { loadSpecialBytes, SpecialBytes } from '../../src/reader/special-bytes.js';
+import { loadSpecialBytes, marksRight, MAX_MARKED_BYTES, SpecialBytes } from '../../src/reader/special-bytes.js';
 import { USAGE_TYPES } from '../../src/reader/worker-protocol.js';
 // the built reader: its parse workers run dist/reader/parse-worker.js with dist/reader/special-bytes.wasm
 import { loadSpecialBytes as loadBuilt } from '../../dist/reader/special-bytes.js';
@@ -56,7 +57,7 @@ describe('stage 1 marks', () => {
   });
 
   it('grows its memory for a buffer larger than it holds, and marks the last bytes of it', () => {
-    const big = Buffer.alloc(3 << 20, 97);
+    const big = Buffer.alloc(MAX_MARKED_BYTES, 97); // the largest marked: the memory grows for it
     big[big.length - 1] = 34;
     big[(1 << 20) + 5] = 200;
     const marks = marksOf(big);
@@ -213,6 +214,39 @@ describe('without stage 1', () => {
     expect(small.index(Buffer.alloc(100_000, 97))).toBeNull();
   });
 
+  it('a buffer over MAX_MARKED_BYTES (one long line grown past the chunk) gets no marks, and the memory does not grow for it', () => {
+    const wasm = (globalThis as unknown as { WebAssembly: { Instance: new (m: unknown) => { exports: Record<string, unknown> }; Module: new (b: Uint8Array) => unknown } }).WebAssembly;
+    const instance = new wasm.Instance(new wasm.Module(readFileSync(WASM)));
+    const s = new SpecialBytes(instance);
+    const memory = instance.exports['memory'] as { buffer: ArrayBuffer };
+    expect(s.index(Buffer.alloc(MAX_MARKED_BYTES, 97))).not.toBeNull();
+    const size = memory.buffer.byteLength;
+    expect(s.index(Buffer.alloc(MAX_MARKED_BYTES + 1, 97))).toBeNull();
+    expect(memory.buffer.byteLength).toBe(size);
+  });
+
+  it('a module whose marks are not the rule (swapped words, as a big-endian host would read them) is not used', () => {
+    expect(marksRight(special)).toBe(true);
+    // the real module, its marks read with each word's bytes reversed
+    const swapped = Object.create(special) as SpecialBytes;
+    swapped.index = (buf: Uint8Array): Uint32Array | null => {
+      const m = special.index(buf);
+      return m === null ? null : m.map((w) => (((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24)) >>> 0);
+    };
+    expect(marksRight(swapped)).toBe(false);
+    // one wrong bit: a byte >= 0x80 left unmarked
+    const blind = Object.create(special) as SpecialBytes;
+    blind.index = (buf: Uint8Array): Uint32Array | null => {
+      const m = special.index(buf);
+      if (m === null) return null;
+      const out = m.slice();
+      const at = buf.indexOf(0xc3);
+      out[at >>> 5]! &= ~(1 << (at & 31));
+      return out;
+    };
+    expect(marksRight(blind)).toBe(false);
+  });
+
   it('the parse worker gives the same events and skipped lines with and without it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vme-stage1-'));
     const path = join(dir, 'voicemode_events_2026-01-05.jsonl');
@@ -222,26 +256,39 @@ describe('without stage 1', () => {
       const t = `2026-01-05T09:${String(Math.floor(i / 600) % 60).padStart(2, '0')}:${String(Math.floor(i / 10) % 60).padStart(2, '0')}.${String(i % 1_000_000).padStart(6, '0')}Z`;
       lines.push(ODD[i % ODD.length]!.replace('2026-01-05T09:00:00.003405Z', t).replace('2025-06-23T15:30:45+00:00', t));
     }
+    // a line longer than a chunk's 64 KiB overlap (the worker grows its buffer for it: then past
+    // MAX_MARKED_BYTES, scanned byte by byte), and one over the line bound (skipped, not kept)
+    const long = (n: number): string => JSON.stringify({ timestamp: '2026-01-05T09:30:00.000001Z', event_type: 'TTS_START', session_id: 'long', data: { message: 'é'.repeat(n) } });
+    lines.splice(3000, 0, long(300_000));
+    lines.splice(6000, 0, long(600_000));
     const text = lines.join('\n');
-    expect(text.length).toBeGreaterThan(2 << 20);
+    expect(text.length).toBeGreaterThan(3 << 20);
     writeFileSync(path, text);
-    const files = await discoverFiles([path]);
-    const read = async (): Promise<{ events: unknown[]; skipped: number[]; stats: unknown }> => {
+    writeFileSync(`${path}.gz`, gzipSync(text));
+    const read = async (file: string): Promise<{ events: unknown[]; skipped: number[]; stats: { markedBytes: number; longLines: number } }> => {
       const events: unknown[] = [];
       const skipped: number[] = [];
-      const stats = await readEvents(files, (ev: FileEvent) => void events.push([ev.timestampUs, ev.eventType, ev.sessionId, ev.turn, ev.spanId, ev.line, ev.data, ev.usage]), {
+      const stats = await readEvents(await discoverFiles([file]), (ev: FileEvent) => void events.push([ev.timestampUs, ev.eventType, ev.sessionId, ev.turn, ev.spanId, ev.line, ev.data, ev.usage]), {
         compact: true,
         parseWorkers: 2,
+        maxLineBytes: 1 << 20,
         onSkip: (_f: number, line: number) => skipped.push(line),
       });
       return { events, skipped, stats };
     };
-    delete process.env['VOICEMODE_EVENTS_WASM'];
-    const withIt = await read();
-    process.env['VOICEMODE_EVENTS_WASM'] = 'off';
-    const without = await read();
-    expect(withIt.skipped.length).toBeGreaterThan(1000);
-    expect(withIt.events.length).toBeGreaterThan(5000);
-    expect(without).toEqual(withIt);
-  }, 60_000);
+    for (const file of [path, `${path}.gz`]) {
+      delete process.env['VOICEMODE_EVENTS_WASM'];
+      const withIt = await read(file);
+      process.env['VOICEMODE_EVENTS_WASM'] = 'off';
+      const without = await read(file);
+      expect(withIt.skipped.length).toBeGreaterThan(1000);
+      expect(withIt.events.length).toBeGreaterThan(5000);
+      expect(withIt.events).toContainEqual(expect.arrayContaining(['TTS_START', 'long']));
+      expect(withIt.stats.longLines, file).toBe(1);
+      // stage 1 was used in the workers (most of the file), and not with the switch
+      expect(withIt.stats.markedBytes, file).toBeGreaterThan(text.length / 2);
+      expect(without.stats.markedBytes, file).toBe(0);
+      expect({ ...without, stats: { ...without.stats, markedBytes: 0 } }).toEqual({ ...withIt, stats: { ...withIt.stats, markedBytes: 0 } });
+    }
+  }, 120_000);
 });
