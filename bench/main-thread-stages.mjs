@@ -43,7 +43,7 @@ const analyzer = new Analyzer({ files: [] });
 // the analyzer's parts (`usage`, `lastInFile`) are reached past TypeScript's `private`
 const released = [];
 const keep = mode === 'derive' || mode === 'store';
-const sorter = new SessionSorter(mode === 'all' ? (events) => analyzer.addSession(events) : keep ? (events) => released.push(...events) : () => {});
+const sorter = new SessionSorter(mode === 'all' ? (events) => analyzer.addSession(events) : keep ? (events) => { for (const ev of events) released.push(ev); } : () => {});
 const check = (ev) => {
   if (!(ev.sessionId === null && ev.spanId === undefined)) analyzer['lastInFile'].check(ev.sessionId, ev.spanId ?? '', ev.timestampUs);
   if (ev.eventType === 'SESSION_END' && ev.sessionId !== null) analyzer['lastInFile'].endSession(ev.sessionId);
@@ -54,7 +54,11 @@ const onEvent = {
   check: (ev) => (check(ev), sorter.push(ev)),
   observe: (ev) => (analyzer.observe(ev), sorter.push(ev)),
   all: (ev) => (analyzer.observe(ev), sorter.push(ev)),
-}[mode] ?? ((ev) => sorter.push(ev));
+  sort: (ev) => sorter.push(ev),
+  derive: (ev) => sorter.push(ev),
+  store: (ev) => sorter.push(ev),
+}[mode];
+if (onEvent === undefined) throw new Error(`unknown mode ${mode}`);
 
 const c0 = cpuMs();
 await readFiles(found, {}, {}, onEvent, { compact: true });

@@ -10,11 +10,13 @@
  * round 4). Written here (~50 lines) rather than taken from npm: it is checked against `sort()`
  * bit for bit by fast-check (sort-values.test.ts).
  *
- * Falls back to `sort()` for short arrays (the 64 Ki-entry count table costs more than it saves)
- * and for any value with the sign bit set (negative numbers and -0, whose bit patterns order in
- * reverse). NaN (a pattern above +Infinity's) goes last, as `sort()` puts it.
+ * Falls back to `sort()` for short arrays (below ~6,000 values the 64 Ki-entry count table costs
+ * more than it saves: measured 0.23 against 0.04 ms at 2,048, even at ~6,000, 0.39 against 0.49
+ * at 8,192), for any value with the sign bit set (negative numbers and -0, whose bit patterns
+ * order in reverse) and for NaN (`sort()` keeps NaNs of different payloads in input order; the
+ * radix would order them by pattern).
  */
-const RADIX_MIN = 2048;
+export const RADIX_MIN = 8192;
 const BUCKETS = 1 << 16;
 /** The word order below assumes a little-endian machine (x86, ARM); elsewhere, `sort()`. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -26,9 +28,11 @@ export function sortValues(values: Float64Array): Float64Array {
   let lo = new Uint32Array(n);
   let hi = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
+    const l = words[2 * i]!;
     const h = words[2 * i + 1]!;
-    if (h >= 0x80000000) return values.sort();
-    lo[i] = words[2 * i]!;
+    // negative, -0 or NaN (every pattern from +Infinity's up, +Infinity itself excepted)
+    if (h >= 0x7ff00000 && (h !== 0x7ff00000 || l !== 0)) return values.sort();
+    lo[i] = l;
     hi[i] = h;
   }
   let lo2 = new Uint32Array(n);
