@@ -1,0 +1,64 @@
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+
+/**
+ * V8's heap sizing for the commands that read a whole log (summary, anomalies, report), set at
+ * run time in their process (issue 14, round 4: `summary` <= 200 MB peak RSS at 10M events).
+ *
+ * Their live heap is small and flat (~12-30 MB at 10M events: the analysis's bounded state), but
+ * most objects the read builds live long enough to be promoted before they die (sessions are
+ * held until they end). Left alone, V8 picks an old-generation growing factor of up to 4x from
+ * its GC and allocation speeds, so dead objects piled up to 50-70 MB of old space between full
+ * collections, and it doubles the young generation's semi-spaces up to 16 MB each (32 MB).
+ * Measured on the 10M-event file with two parse workers: both bounds together cut the peak by
+ * ~40 MB for no more CPU (docs/performance.md, "Issue 14, round 4").
+ */
+
+/** Old-generation growing factor, in percent over what the last full collection left alive. */
+export const HEAP_GROWING_PERCENT = 50;
+/**
+ * The young generation (both semi-spaces) stops growing once it is this large, MB. Smaller
+ * (4 MB semi-spaces, tried in round 3) promotes more objects: a higher peak and more CPU.
+ */
+export const YOUNG_GENERATION_CAP_MB = 16;
+
+const MB = 1024 * 1024;
+
+/** A V8 flag given on the command line or in NODE_OPTIONS (the user's choice wins). */
+function given(flag: RegExp): boolean {
+  return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => flag.test(a));
+}
+
+let growthSet = false;
+
+/**
+ * Sets V8's `--heap-growing-percent` for this process, once; V8 reads it at every full
+ * collection, so it applies from the next one on (`v8.setFlagsFromString`: the documented way
+ * to set a V8 flag after start-up). Process-wide, so call it only from a command's process
+ * (the CLI), never from the library.
+ */
+export function boundHeapGrowth(): void {
+  if (growthSet) return;
+  growthSet = true;
+  if (!given(/heap[-_]growing[-_]percent/)) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
+
+let youngCapped = given(/(max|min)[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor/);
+
+/**
+ * Called after each batch of the read: once V8 has grown the young generation to
+ * YOUNG_GENERATION_CAP_MB, it is kept there (`--semi-space-growth-factor=1`: V8 reads it each
+ * time it would grow the semi-spaces; their maximum is fixed at start-up and cannot be lowered
+ * later). A few µs a call until then, nothing after.
+ */
+export function capYoungGeneration(): void {
+  if (youngCapped) return;
+  for (const s of getHeapSpaceStatistics()) {
+    if (s.space_name !== 'new_space') continue;
+    if (s.space_size >= YOUNG_GENERATION_CAP_MB * MB) {
+      setFlagsFromString('--semi-space-growth-factor=1');
+      youngCapped = true;
+    }
+    return;
+  }
+  youngCapped = true; // no such space in this V8: nothing to cap
+}
