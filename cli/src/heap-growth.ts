@@ -9,12 +9,13 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
  * held until they end). Left alone, V8 picks an old-generation growing factor of up to 4x from
  * its GC and allocation speeds, so dead objects piled up to 50-70 MB of old space between full
  * collections, and it doubles the young generation's semi-spaces up to 16 MB each (32 MB).
- * Measured on the 10M-event file with two parse workers: both bounds together cut the peak by
- * ~40 MB for no more CPU (docs/performance.md, "Issue 14, round 4").
+ * Measured on the 10M-event file with two parse workers (docs/performance.md, "Issue 14, round
+ * 4"): either bound alone left the peak at ~190-205 MB, both together 172-183 MB, for the same
+ * CPU; a factor of 1.5 instead of 2 saved ~7 MB more for ~5% more CPU (more full collections).
  */
 
-/** Old-generation growing factor, in percent over what the last full collection left alive. */
-export const HEAP_GROWING_PERCENT = 50;
+/** Old-generation growing factor, in percent over what the last full collection left alive (100: 2x). */
+export const HEAP_GROWING_PERCENT = 100;
 /**
  * The young generation (both semi-spaces) stops growing once it is this large, MB. Smaller
  * (4 MB semi-spaces, tried in round 3) promotes more objects: a higher peak and more CPU.

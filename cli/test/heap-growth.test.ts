@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { YOUNG_GENERATION_CAP_MB } from '../dist/heap-growth.js';
+import { HEAP_GROWING_PERCENT, YOUNG_GENERATION_CAP_MB } from '../dist/heap-growth.js';
 
 /**
  * heap-growth.ts sets V8's heap sizing at run time, in the process of a command. Checked in real
@@ -71,17 +71,19 @@ describe('capYoungGeneration', () => {
 });
 
 describe('boundHeapGrowth', () => {
-  it('starts each full collection before the old generation has doubled; without it V8 lets it grow ~4x', () => {
+  it('starts each full collection once the heap has grown by the set factor; without it V8 lets it grow ~4.5x', () => {
+    const factor = 1 + HEAP_GROWING_PERCENT / 100;
     const bound = growthRatios([], 'bound');
     const free = growthRatios([], 'none');
-    // 1.5x the live set, plus what is allocated while V8 marks concurrently
-    expect(Math.max(...bound)).toBeLessThan(2.5);
+    // the factor times the live set, plus the young generation and what is allocated while V8
+    // marks concurrently (measured 1.25-1.3x more: 1.96 at 1.5, 2.51 at 2)
+    expect(Math.max(...bound)).toBeLessThan(factor * 1.4);
     // the workload does make V8 grow the heap further on its own (the check above means something)
-    expect(Math.max(...free)).toBeGreaterThan(3);
+    expect(Math.max(...free)).toBeGreaterThan(factor * 1.6);
   }, 90_000);
 
   it('leaves a growing factor given on the command line alone', () => {
     const given = growthRatios(['--heap-growing-percent=300'], 'bound');
-    expect(Math.max(...given)).toBeGreaterThan(3);
+    expect(Math.max(...given)).toBeGreaterThan((1 + HEAP_GROWING_PERCENT / 100) * 1.6);
   }, 60_000);
 });
