@@ -16,7 +16,7 @@ function packed(dir: string): PackResult {
 
 const PACKAGES = [
   { dir: '.', name: 'voicemode-events', main: ['dist/index.js', 'dist/index.d.ts', 'dist/sdk/index.js', 'dist/metrics/index.d.ts'], maxBytes: 1_200_000 },
-  { dir: 'cli', name: 'voicemode-events-cli', main: ['bin/voicemode-events.js', 'dist/main.js', 'dist/reader/parse-worker.js'], maxBytes: 1_200_000 },
+  { dir: 'cli', name: 'voicemode-events-cli', main: ['bin/voicemode-events.js', 'dist/main.js', 'dist/reader/parse-worker.js', 'dist/reader/special-bytes.wasm'], maxBytes: 1_200_000 },
 ];
 
 describe('what npm pack ships (#15)', () => {

@@ -41,6 +41,8 @@ export interface ExportPipeline {
   readonly spanProcessors: SpanProcessor[];
   readonly meters: MeterPipeline | undefined;
   readonly monitor: OutageMonitor;
+  /** The OTEL_* variables as read once here (the tracer provider's span limits come from them too). */
+  readonly otel: OtelEnv;
   /** Last metric collection pushed (spans are flushed by the tracer provider). */
   forceFlush(): Promise<void>;
   /**
@@ -110,6 +112,7 @@ export function startExportPipeline(config: {
     spanProcessors,
     meters,
     monitor,
+    otel: env,
     forceFlush: () => meters?.forceFlush() ?? Promise.resolve(),
     bounded(work, final = false) {
       // At shutdown, the flush and the shutdown share one budget; when it runs out, later

@@ -8,7 +8,7 @@ import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { scheduleRetention } from '../sink/retention.js';
-import { processEnv, readLogEnv, readOtelEnv, type Env } from '../environment.js';
+import { processEnv, readLogEnv, type Env } from '../environment.js';
 import { installExitHooks } from './exit-hooks.js';
 import { registerTracerProvider } from './register.js';
 import { METER_NAME } from './meter-provider.js';
@@ -109,7 +109,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     resource: exports.resource,
     sampler: options.sampler ?? new AlwaysOnSampler(),
     // the SDK's provider reads no OTEL_SPAN_* variable (in the 3.x line none does): ours are parsed
-    spanLimits: { ...readOtelEnv(env).spanLimits, eventCountLimit: options.eventCountLimit ?? DEFAULT_EVENT_COUNT_LIMIT },
+    spanLimits: { ...exports.otel.spanLimits, eventCountLimit: options.eventCountLimit ?? DEFAULT_EVENT_COUNT_LIMIT },
     spanProcessors: [...(jsonl ? [jsonl] : []), ...exports.spanProcessors, ...(options.spanProcessors ?? [])],
   });
   // The JSONL files completely; spans and the last metric collection over OTLP within the exit budget.

@@ -6,6 +6,7 @@ import { isBlank, parseLine } from './parse-line.js';
 import { LastLookup, StringTable } from './string-table.js';
 import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
 import { isUsageType, jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
+import { loadSpecialBytes } from './special-bytes.js';
 import {
   DATA_NUMBERS,
   FULL_DATA_TYPES,
@@ -57,6 +58,19 @@ port.on('message', (m: string) => {
 });
 
 const scanner = new LineScanner();
+/** Stage 1 in WebAssembly SIMD, when it loads (else the scanner tests every byte itself: same answers). */
+const special = loadSpecialBytes();
+
+/** Bytes marked since the last batch was posted (its `marked`). */
+let markedBytes = 0;
+
+/** Marks `buf`'s special bytes for the scans of its lines (a no-op without stage 1). */
+function mark(buf: Buffer): void {
+  if (special === undefined) return;
+  const marks = special.index(buf);
+  scanner.useMarks(marks === null ? null : buf, marks);
+  if (marks !== null) markedBytes += buf.length;
+}
 
 /**
  * The worker's string table (types, sessions, label sets): each string is sent once, until the
@@ -271,7 +285,9 @@ class Batch {
       usageN: this.usageN,
       nonFinite: this.nonFinite,
       bytes,
+      marked: markedBytes,
     };
+    markedBytes = 0;
     table.out = [];
     port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer, this.nums.buffer as ArrayBuffer, this.usage.buffer as ArrayBuffer]);
   }
@@ -297,6 +313,7 @@ async function readChunks(): Promise<void> {
       let readTo = Math.min(size, to + OVER);
       let buf = reused.subarray(0, readTo - readFrom);
       await readFully(fh, buf, readFrom);
+      mark(buf);
       const batch = new Batch(to - from);
       let p: number; // buffer index of the current line start
       if (from === 0) p = 0;
@@ -314,6 +331,7 @@ async function readChunks(): Promise<void> {
           readTo += more.length;
           const old = buf.length;
           buf = Buffer.concat([buf, more]);
+          mark(buf);
           nl = buf.indexOf(10, old);
         }
         const e = nl < 0 ? buf.length : nl;
@@ -326,6 +344,7 @@ async function readChunks(): Promise<void> {
           readTo = Math.min(size, to + OVER);
           buf = Buffer.allocUnsafe(readTo - readFrom);
           await readFully(fh, buf, readFrom);
+          mark(buf);
           p = 0;
           limit = to - readFrom;
           continue;
@@ -392,6 +411,7 @@ async function readGzip(): Promise<void> {
       continue;
     }
     const last = c.lastIndexOf(10);
+    mark(c);
     const batch = new Batch(last);
     // the line carried over
     if (skipping || carryBytes + first > MAX_LINE) batch.longLine();

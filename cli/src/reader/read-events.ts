@@ -91,6 +91,8 @@ export interface ReadStats {
   /** Lines that could not match were not looked at (ReadOptions.prefilter): events and skippedLines cover the others. */
   prefiltered: boolean;
   bytes: number;
+  /** Bytes the parse workers' stage 1 (WebAssembly SIMD, reader/special-bytes.ts) marked: 0 without it. A diagnostic (same events either way). */
+  markedBytes: number;
 }
 
 /** The time of the first well-formed line in the file's first 64 KiB (cheap; no stream opened). */
@@ -298,6 +300,7 @@ class WorkerCursor extends Cursor {
     WorkerCursor.addNumbers(out, m);
     WorkerCursor.addUsage(out, m);
     this.stats.events += n;
+    this.stats.markedBytes += m.marked;
     this.stats.nonFiniteLines += m.nonFinite;
     return out;
   }
@@ -486,7 +489,7 @@ export async function readEvents(
   onEvent: (ev: FileEvent) => boolean | void,
   opts: ReadOptions = {},
 ): Promise<ReadStats> {
-  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, prefiltered: !opts.compact && opts.prefilter !== undefined && opts.onSkip === undefined, bytes: 0 };
+  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, prefiltered: !opts.compact && opts.prefilter !== undefined && opts.onSkip === undefined, bytes: 0, markedBytes: 0 };
   const pending: Cursor[] = files.map((f, i) => (opts.compact ? new WorkerCursor(f, i, opts, stats) : new FileCursor(f, i, opts, stats)));
   // a file that cannot even be peeked at is read first, where its error is reported
   await Promise.all(pending.map((c) => c.peek().catch(() => undefined)));

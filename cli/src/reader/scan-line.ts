@@ -18,6 +18,10 @@ import { parseTimestampUs } from 'voicemode-events/internal';
  * malformed-line rule of parse-line.ts). So what is kept, what is skipped and every field's
  * value are those of parse-line.ts by construction; only the common, well-formed lines take
  * the fast path. test/reader/scan-line.test.ts checks the two agree on generated lines.
+ *
+ * Given stage 1's marks of the buffer (`useMarks`, special-bytes.ts: WebAssembly SIMD), string
+ * content is skipped from one marked byte to the next instead of byte by byte; the answers are
+ * the same (test/reader/special-bytes.test.ts).
  */
 export const SCAN_OK = 0;
 export const SCAN_BLANK = 1;
@@ -41,6 +45,10 @@ export class LineScanner {
   private buf: Uint8Array = new Uint8Array(0);
   private end = 0;
   private strFlags = 0;
+  /** Stage 1's marks of the buffer being scanned (special-bytes.ts), or null: every string byte tested here. */
+  private marks: Uint32Array | null = null;
+  private markedBuf: Uint8Array | null = null;
+  private markedWords: Uint32Array | null = null;
 
   // results of the last SCAN_OK (byte offsets into the scanned buffer; string contents without quotes)
   timestampUs = 0;
@@ -88,10 +96,21 @@ export class LineScanner {
   private prefixValid = false;
   private prefixMs = 0;
 
+  /**
+   * Stage 1's marks of `buf` (SpecialBytes.index): the scans of lines of this very buffer skip
+   * plain string bytes with them, until the next call (`buf`'s bytes must not change meanwhile).
+   * Lines of any other buffer are scanned byte by byte.
+   */
+  useMarks(buf: Uint8Array | null, marks: Uint32Array | null): void {
+    this.markedBuf = buf;
+    this.markedWords = marks;
+  }
+
   /** Scans `buf[start, end)` (one line, without its `\n`). */
   scan(buf: Uint8Array, start: number, end: number): number {
     this.buf = buf;
     this.end = end;
+    this.marks = buf === this.markedBuf ? this.markedWords : null;
     let i = this.ws(start);
     if (i >= end) return SCAN_BLANK;
     if (buf[i] !== 123 /* { */) return SCAN_UNSURE;
@@ -421,13 +440,20 @@ export class LineScanner {
     return i;
   }
 
-  /** A string starting at the quote `i`; returns the index after its closing quote, or -1. Sets strFlags. */
+  /**
+   * A string starting at the quote `i`; returns the index after its closing quote, or -1. Sets
+   * strFlags. With stage 1's marks it goes from one marked byte to the next in a step: the bytes
+   * between are plain ASCII (not a quote, backslash or control byte), which it would otherwise
+   * step over one by one; the marked bytes are taken the same way either way.
+   */
   private str(i: number): number {
     const buf = this.buf;
     const end = this.end;
+    const marks = this.marks;
     let flags = 0;
     i++;
     for (;;) {
+      if (marks !== null) i = nextMarked(marks, i);
       if (i >= end) return -1;
       const c = buf[i]!;
       if (c === 34) {
@@ -436,25 +462,32 @@ export class LineScanner {
       }
       if (c === 92) {
         flags |= F_ESCAPE;
-        if (i + 1 >= end) return -1;
-        const e = buf[i + 1];
-        if (e === 117 /* u */) {
-          if (i + 5 >= end) return -1;
-          for (let j = i + 2; j < i + 6; j++) {
-            const h = buf[j]!;
-            if (!((h >= 48 && h <= 57) || (h >= 65 && h <= 70) || (h >= 97 && h <= 102))) return -1;
-          }
-          i += 6;
-          continue;
-        }
-        if (e !== 34 && e !== 92 && e !== 47 && e !== 98 && e !== 102 && e !== 110 && e !== 114 && e !== 116) return -1;
-        i += 2;
+        i = this.escape(i);
+        if (i < 0) return -1;
         continue;
       }
       if (c < 32) return -1;
       if (c >= 128) flags |= F_NON_ASCII;
       i++;
     }
+  }
+
+  /** The escape at the backslash `i` (inside a string); returns the index after it, or -1 when it is not valid JSON. */
+  private escape(i: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    if (i + 1 >= end) return -1;
+    const e = buf[i + 1];
+    if (e === 117 /* u */) {
+      if (i + 5 >= end) return -1;
+      for (let j = i + 2; j < i + 6; j++) {
+        const h = buf[j]!;
+        if (!((h >= 48 && h <= 57) || (h >= 65 && h <= 70) || (h >= 97 && h <= 102))) return -1;
+      }
+      return i + 6;
+    }
+    if (e !== 34 && e !== 92 && e !== 47 && e !== 98 && e !== 102 && e !== 110 && e !== 114 && e !== 116) return -1;
+    return i + 2;
   }
 
   /** `turn` as parseLine reads it: a non-negative integer, else -1 (ignored). */
@@ -520,6 +553,16 @@ export class LineScanner {
     }
     return (this.prefixMs + secMs - offsetMin * 60_000) * 1000 + micros;
   }
+}
+
+/** The first marked byte at or after `i` (special-bytes.ts; the padding after the buffer is marked, so there is one). */
+function nextMarked(marks: Uint32Array, i: number): number {
+  let w = i >>> 5;
+  let m = marks[w]! >>> (i & 31);
+  if (m !== 0) return i + 31 - Math.clz32(m & -m);
+  do m = marks[++w]!;
+  while (m === 0);
+  return (w << 5) + 31 - Math.clz32(m & -m);
 }
 
 /** Node's Buffer has it (the fast path of `toString('latin1', s, e)`), its typings do not. */

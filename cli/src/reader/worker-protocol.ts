@@ -96,6 +96,8 @@ export type WorkerMessage =
       /** Events of this batch read with NaN / Infinity taken as null. */
       nonFinite: number;
       bytes: number;
+      /** Bytes stage 1 (special-bytes.ts) marked since the batch before: 0 without it (a diagnostic: ReadStats.markedBytes). */
+      marked: number;
     }
   | { kind: 'end'; bytes: number }
   | { kind: 'error'; message: string };
