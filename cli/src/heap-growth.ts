@@ -1,4 +1,5 @@
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { nodeOptions } from './environment.js';
 
 /**
  * V8's heap sizing for the commands that read a whole log (summary, anomalies, report), set at
@@ -26,7 +27,7 @@ const MB = 1024 * 1024;
 
 /** A V8 flag given on the command line or in NODE_OPTIONS (the user's choice wins). */
 function given(flag: RegExp): boolean {
-  return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => flag.test(a));
+  return [...process.execArgv, nodeOptions()].some((a) => flag.test(a));
 }
 
 let growthSet = false;
