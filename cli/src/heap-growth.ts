@@ -11,8 +11,8 @@ import { nodeOptions } from './environment.js';
  * its GC and allocation speeds, so dead objects piled up to 50-70 MB of old space between full
  * collections, and it doubles the young generation's semi-spaces up to 16 MB each (32 MB).
  * Measured on the 10M-event file with two parse workers (docs/performance.md, "Issue 14, round
- * 4"): either bound alone left the peak at ~190-205 MB, both together 172-183 MB, for the same
- * CPU; a factor of 1.5 instead of 2 saved ~7 MB more for ~5% more CPU (more full collections).
+ * 4"): either bound alone left the peak at ~200-220 MB, both together 172-187 MB (before:
+ * 220-264), for ~0-5% more CPU; a factor of 1.5 instead of 2 saved ~7 MB more for ~5% more still.
  */
 
 /** Old-generation growing factor, in percent over what the last full collection left alive (100: 2x). */
