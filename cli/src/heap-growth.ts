@@ -44,23 +44,31 @@ export function boundHeapGrowth(): void {
   if (!given(/heap[-_]growing[-_]percent/)) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
-let youngCapped = given(/(max|min)[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor/);
+/** 'off': a semi-space flag was given (or this V8 has no new space); 'capped': the cap was reached. */
+let young: 'watch' | 'capped' | 'off' = given(/(max|min)[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor/) ? 'off' : 'watch';
 
 /**
  * Called after each batch of the read: once V8 has grown the young generation to
  * YOUNG_GENERATION_CAP_MB, it is kept there (`--semi-space-growth-factor=1`: V8 reads it each
  * time it would grow the semi-spaces; their maximum is fixed at start-up and cannot be lowered
- * later). A few µs a call until then, nothing after.
+ * later). Set again after every batch from then on: each new isolate (the parse workers of the
+ * next file of a multi-file read) puts a factor below 2 back to 2 when it configures its heap
+ * (V8's Heap::ConfigureHeap, process-wide flag), which undid the cap on daily files (found by
+ * review). ~1-2 µs a call (a heap-space query, then a flag write), a few hundred calls per 1M events.
  */
 export function capYoungGeneration(): void {
-  if (youngCapped) return;
+  if (young === 'off') return;
+  if (young === 'capped') {
+    setFlagsFromString('--semi-space-growth-factor=1');
+    return;
+  }
   for (const s of getHeapSpaceStatistics()) {
     if (s.space_name !== 'new_space') continue;
     if (s.space_size >= YOUNG_GENERATION_CAP_MB * MB) {
       setFlagsFromString('--semi-space-growth-factor=1');
-      youngCapped = true;
+      young = 'capped';
     }
     return;
   }
-  youngCapped = true; // no such space in this V8: nothing to cap
+  young = 'off'; // no such space in this V8: nothing to cap
 }

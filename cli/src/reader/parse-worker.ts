@@ -303,7 +303,7 @@ async function readChunks(): Promise<void> {
   // One read buffer for every chunk: a fresh 1 MiB buffer per chunk lived outside the heap until
   // the worker's next full GC, ~10-14 MB of dead buffers per worker at the peak (issue 14, round 4).
   // Nothing keeps a view of it past its chunk (strings are copied out, batches are typed arrays).
-  const reused = Buffer.allocUnsafeSlow(C + OVER + 1);
+  const reused = Buffer.allocUnsafeSlow(Math.min(size, C + OVER + 1)); // a chunk with the byte before it and its overlap, at most
   try {
     for (let k = index; k * C < size; k += workers) {
       const from = k * C;
