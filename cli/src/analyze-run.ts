@@ -1,11 +1,13 @@
 import type { Analysis, AnalyzerOptions } from './analysis/analyzer.js';
 import type { EventFilter } from './analysis/filter.js';
 import { discoverInputs, readFiles, type InputOptions, type RunInput } from './input.js';
+import { boundHeapGrowth, capYoungGeneration } from './heap-growth.js';
 
 /**
  * Read → (file order) backwards detection → per-session sort → analysis. The analysis (and
  * d3-array) is loaded once there are files to analyse: a command that ends in "no event
- * logs" starts and stops in Node's start-up time (issue 14 item 6).
+ * logs" starts and stops in Node's start-up time (issue 14 item 6). V8's heap growth is
+ * bounded for the read (heap-growth.ts: the peak RSS at 10M events).
  */
 export async function analyzeInputs(
   paths: readonly string[],
@@ -14,6 +16,7 @@ export async function analyzeInputs(
   aopts: Omit<AnalyzerOptions, 'files'>,
 ): Promise<RunInput & { analysis: Analysis }> {
   const found = await discoverInputs(paths);
+  boundHeapGrowth();
   const [{ Analyzer }, { SessionSorter }] = await Promise.all([import('./analysis/analyzer.js'), import('./reader/session-sorter.js')]);
   const files: string[] = [];
   const analyzer = new Analyzer({ ...aopts, files });
@@ -21,7 +24,7 @@ export async function analyzeInputs(
   const run = await readFiles(found, opts, filter, (ev) => {
     analyzer.observe(ev);
     sorter.push(ev);
-  }, { compact: true });
+  }, { compact: true, afterChunk: capYoungGeneration });
   for (const f of run.files) files.push(f.path);
   sorter.finish();
   return { ...run, analysis: analyzer.finish() };

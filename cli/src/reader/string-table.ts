@@ -65,7 +65,9 @@ export class StringTable {
  * chunk's buffer. Consecutive lines often repeat it (two thirds of the lines carry the session
  * id of the line before, a third its span id): comparing the bytes in place then replaces the
  * hash, the probe and the comparison against the table's arena. Only for chunk buffers, which
- * are never written after they are read (a new buffer per chunk, per gzip piece, per joined line).
+ * are never written while they are read: a new Buffer object per chunk (a plain file's chunks are
+ * fresh views of the worker's one read buffer, so a view of an earlier chunk never matches), per
+ * gzip piece, per joined line.
  */
 export class LastLookup {
   private buf: Buffer | undefined;

@@ -143,6 +143,28 @@ describe('compact reader: parse workers agree with the in-thread reader', () => 
 });
 
 describe('parse workers per file', () => {
+  it('a worker reading into one reused buffer: lines at the same offsets of each chunk keep their own ids', async () => {
+    // 256-byte lines: every 1 MiB chunk starts on a line, and each line sits at the same buffer
+    // offset as its twin in the chunk before; each chunk has its own session and span ids. A
+    // memo (the last session or span id, stage 1's marks) that outlived its chunk's bytes would
+    // give a chunk the ids of the one before (a mutant that reused the chunk's view did).
+    const perChunk = (1 << 20) / 256;
+    const lines: string[] = [];
+    for (let c = 0; c < 5; c++) {
+      for (let i = 0; i < perChunk; i++) {
+        const head = `{"timestamp":"2026-01-07T10:00:00.${String(c * perChunk + i).padStart(6, '0')}Z","event_type":"TTS_START","session_id":"chunk_${c}","span_id":"span_${c}","data":{"provider":"p${c}","pad":"`;
+        lines.push(`${head}${'x'.repeat(255 - head.length - 3)}"}}`);
+      }
+    }
+    expect(lines.every((l) => l.length === 255)).toBe(true);
+    const path = join(dir, 'voicemode_events_2026-01-07.jsonl');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const ref = await run(path, false);
+    const sessions = new Set(ref.events.map((e) => (e as unknown[])[2]));
+    expect(sessions.size).toBe(5);
+    for (const w of [1, 2]) expect((await run(path, true, w)).events).toEqual(ref.events);
+  }, 60_000);
+
   it('takes a second worker only when about three cores are free (the main thread needs one)', () => {
     expect(parseWorkersFor(2, 0)).toBe(1); // a quiet 2-core machine: the main thread and one worker
     expect(parseWorkersFor(4, 0.4)).toBe(2);
