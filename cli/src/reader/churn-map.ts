@@ -16,6 +16,14 @@ export class ChurnMap<K, V> {
   private map = new Map<K, V>();
   private sets = 0;
 
+  constructor() {
+    // Stored a second time on purpose (so are IdSet's and ByteInterner's growing arrays): V8
+    // takes a field stored only once as a constant, and when it first changes (here the first
+    // renewal, mid-run) throws away the optimised code of every function that read it (seven
+    // of the analysis's in `summary`, compiled again). Stored twice, it is mutable from the start.
+    this.map = new Map<K, V>();
+  }
+
   get size(): number {
     return this.map.size;
   }

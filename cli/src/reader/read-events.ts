@@ -15,6 +15,17 @@ import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_STRIDE, type W
 
 type BatchMessage = Extract<WorkerMessage, { kind: 'batch' }>;
 
+/** `a` with at least `n` entries, the new ones undefined. */
+function roomFor<T>(a: (T | undefined)[], n: number): (T | undefined)[] {
+  while (a.length < n) a.push(undefined);
+  return a;
+}
+
+/** Sets back to undefined the entries of `a` named by the first number of each `stride` of `entries` (`count` of them). */
+function clearAt<T>(a: (T | undefined)[], entries: Float64Array, count: number, stride: number): void {
+  for (let j = 0; j < count; j++) a[entries[j * stride]!] = undefined;
+}
+
 /** Young generation of each parse worker, MB (see where the workers start). */
 const WORKER_YOUNG_GEN_MB = 6;
 
@@ -166,6 +177,12 @@ class WorkerCursor extends Cursor {
   /** Lines of the chunks taken so far. */
   private lineOffset = 0;
   private done = false;
+  /**
+   * `take`'s per-event data with numbers and usage figures, by index in the batch: undefined
+   * between batches, reused (never a new array in another elements kind: its reads deoptimised).
+   */
+  private readonly numberedAt: (Record<string, unknown> | undefined)[] = [];
+  private readonly figuresAt: (UsageFigures | undefined)[] = [];
   private static readonly labelCache = new Map<string, Record<string, unknown>>();
 
   private start(): ParseWorker[] {
@@ -266,15 +283,38 @@ class WorkerCursor extends Cursor {
     const lineOffset = this.lineOffset;
     this.lineOffset += m.lines;
     this.skippedLines(m, lineOffset);
-    const { ts, ints, spans, n } = m;
     const empty: Record<string, unknown> = {};
-    const file = this.index;
     // Every field of an event is stored once, in the literal (a field stored again later
     // becomes mutable, a changed one generalised, and V8 throws away the code built for the old
     // layout), and the loop has no branch first taken late: the few events with numbers or
     // usage figures get theirs from arrays filled first.
-    const numbered = WorkerCursor.numbered(pw, m, empty);
-    const figures = WorkerCursor.figures(m);
+    const numbered = WorkerCursor.numbered(pw, m, empty, roomFor(this.numberedAt, m.n));
+    const figures = WorkerCursor.figures(m, roomFor(this.figuresAt, m.n));
+    const out = WorkerCursor.events(pw, m, numbered, figures, empty, this.index, lineOffset);
+    clearAt(numbered, m.nums, m.numsN, NUM_STRIDE);
+    clearAt(figures, m.usage, m.usageN, USAGE_STRIDE);
+    this.stats.events += m.n;
+    this.stats.markedBytes += m.marked;
+    this.stats.nonFiniteLines += m.nonFinite;
+    return out;
+  }
+
+  /**
+   * The loop of `take`, alone in its function: V8 compiles a long loop on its first run (OSR)
+   * with the feedback gathered so far, and code after the loop that had never run yet (the first
+   * batch) sent that code back to the interpreter at the end of every batch.
+   */
+  private static events(
+    pw: ParseWorker,
+    m: BatchMessage,
+    numbered: readonly (Record<string, unknown> | undefined)[],
+    figures: readonly (UsageFigures | undefined)[],
+    empty: Record<string, unknown>,
+    file: number,
+    lineOffset: number,
+  ): FileEvent[] {
+    const { ts, ints, spans, n } = m;
+    const table = pw.table;
     const out: FileEvent[] = new Array(n);
     for (let k = 0; k < n; k++) {
       const o = k * STRIDE;
@@ -297,9 +337,6 @@ class WorkerCursor extends Cursor {
         usage: figures[k],
       };
     }
-    this.stats.events += n;
-    this.stats.markedBytes += m.marked;
-    this.stats.nonFiniteLines += m.nonFinite;
     return out;
   }
 
@@ -307,8 +344,7 @@ class WorkerCursor extends Cursor {
   private static resetTable(pw: ParseWorker, reset: boolean): void {
     // stored on every batch, not behind a branch: inlined into `take`, a store first made
     // after optimisation (a reset comes every few batches) deoptimised it
-    const keep = reset ? 0 : pw.table.length;
-    pw.table.length = keep;
+    pw.table.length = reset ? 0 : pw.table.length;
     pw.labelObjs.length = reset ? 0 : pw.labelObjs.length;
   }
 
@@ -330,10 +366,8 @@ class WorkerCursor extends Cursor {
   }
 
   /** The data of each event with numbers the analysis reads (DATA_NUMBERS, METRICS_NUMBERS), by its index in the batch. */
-  private static numbered(pw: ParseWorker, m: BatchMessage, empty: Record<string, unknown>): (Record<string, unknown> | undefined)[] {
+  private static numbered(pw: ParseWorker, m: BatchMessage, empty: Record<string, unknown>, out: (Record<string, unknown> | undefined)[]): (Record<string, unknown> | undefined)[] {
     const { nums, numsN, ints } = m;
-    // filled, so the array is in one elements kind whether or not an event has numbers (a batch without any read as another map: `take` deoptimised)
-    const out = new Array<Record<string, unknown> | undefined>(m.n).fill(undefined);
     for (let j = 0; j < numsN; j++) {
       let o = j * NUM_STRIDE;
       const k = nums[o++]!;
@@ -360,9 +394,8 @@ class WorkerCursor extends Cursor {
    * field `undefined` on the first events and a number later is generalised after V8 optimised
    * the code that builds and reads these objects).
    */
-  private static figures(m: BatchMessage): (UsageFigures | undefined)[] {
+  private static figures(m: BatchMessage, out: (UsageFigures | undefined)[]): (UsageFigures | undefined)[] {
     const { usage, usageN } = m;
-    const out = new Array<UsageFigures | undefined>(m.n).fill(undefined); // one elements kind, as in `numbered`
     for (let j = 0; j < usageN; j++) {
       const o = j * USAGE_STRIDE;
       out[usage[o]!] = { characters: usage[o + 1]!, audio_s: usage[o + 2]!, input_tokens: usage[o + 3]!, output_tokens: usage[o + 4]! };
