@@ -1,5 +1,6 @@
 import { METRIC_NAMES, type MetricCounts, type MetricName } from 'voicemode-events/metrics';
 import { medianSorted } from './quantiles.js';
+import { sortValues } from './sort-values.js';
 import { NO_LABEL, type SampleStore } from './sample-store.js';
 import type { SketchedSeries } from './sketched-series.js';
 import { BURST_GAP_US, BURST_MIN, OUTLIER_K, OUTLIER_METRICS as THRESHOLD_OUTLIER_METRICS } from './thresholds.js';
@@ -145,9 +146,9 @@ function providerThresholds(store: SampleStore, metric: MetricName, values: { ge
   const thresholds = new Map<number, OutlierGroup>();
   for (const [p, g] of byProvider) {
     if (g.vals.length < OUTLIER_MIN_GROUP) continue;
-    const sorted = g.vals.sort();
+    const sorted = sortValues(g.vals);
     const median = medianSorted(sorted);
-    const dev = sorted.map((v) => Math.abs(v - median)).sort();
+    const dev = sortValues(sorted.map((v) => Math.abs(v - median)));
     const mad = medianSorted(dev);
     const threshold = median + OUTLIER_K * MAD_SCALE * Math.max(mad, MAD_FLOOR_S);
     const group: OutlierGroup = { metric, provider: store.labelValues.values[p] ?? NO_LABEL, count: g.vals.length, median, mad, threshold };
@@ -216,9 +217,9 @@ function sketchedOutliers(
   const listed: { seq: number; o: Outlier }[] = [];
   for (const [p, s] of sk.byLabel('provider')) {
     if (s.count < OUTLIER_MIN_GROUP) continue;
-    const sample = sk.samples!.get(p)!.sample().sort();
+    const sample = sortValues(sk.samples!.get(p)!.sample());
     const median = medianSorted(sample);
-    const mad = medianSorted(sample.map((v) => Math.abs(v - median)).sort());
+    const mad = medianSorted(sortValues(sample.map((v) => Math.abs(v - median))));
     const threshold = median + OUTLIER_K * MAD_SCALE * Math.max(mad, MAD_FLOOR_S);
     const provider = store.labelValues.values[p] ?? NO_LABEL;
     groups.push({ metric, provider, count: s.count, median, mad, threshold });

@@ -1,4 +1,5 @@
 import { quantileSorted } from 'd3-array';
+import { sortValues } from './sort-values.js';
 
 /**
  * Distribution statistics of one metric. Quantiles use d3-array's `quantileSorted`: linear
@@ -32,7 +33,7 @@ export const EMPTY_DISTRIBUTION: Readonly<Distribution> = {
 export function distribution(values: Float64Array): Distribution {
   const n = values.length;
   if (n === 0) return { ...EMPTY_DISTRIBUTION };
-  values.sort();
+  sortValues(values);
   let sum = 0;
   for (let i = 0; i < n; i++) sum += values[i]!;
   const q = (p: number): number => quantileSorted(values as unknown as number[], p) as number;

@@ -168,6 +168,14 @@ export class MetricColumn {
   turn: Growable<Int32Array> | undefined;
   readonly labels = new Map<LabelKey, Growable<Uint32Array>>();
   readonly labelKeys: readonly LabelKey[];
+  /**
+   * The label columns in `labelKeys` order, and per key the last value added and its id: the
+   * samples of a series mostly repeat the label of the one before, and a string compare (the
+   * reader's strings are shared) is cheaper than the interner's Map lookup (SampleStore.add).
+   */
+  labelCols: Growable<Uint32Array>[] = [];
+  readonly lastLabel: (string | undefined)[];
+  readonly lastLabelId: Uint32Array;
   /** Set once the series has more samples than the exact budget: the columns are then empty. */
   sketch: SketchedSeries | undefined;
 
@@ -179,6 +187,9 @@ export class MetricColumn {
     }
     this.labelKeys = [...new Set<LabelKey>(['provider', ...(cols.labels ?? [])])];
     for (const k of this.labelKeys) this.labels.set(k, new Growable((n) => new Uint32Array(n), true));
+    this.labelCols = this.labelKeys.map((k) => this.labels.get(k)!);
+    this.lastLabel = this.labelKeys.map(() => undefined);
+    this.lastLabelId = new Uint32Array(this.labelKeys.length);
   }
 
   /** Statistics of the series: exact, or from its sketch (percentiles within RELATIVE_ERROR). */
@@ -216,6 +227,7 @@ export class MetricColumn {
       this.turn = undefined;
     }
     for (const k of this.labelKeys) this.labels.set(k, new Growable((n) => new Uint32Array(n), true));
+    this.labelCols = this.labelKeys.map((k) => this.labels.get(k)!);
   }
 
   /** A copy of the values (safe to sort); only while the series is exact. */
@@ -276,9 +288,19 @@ export class SampleStore {
       c.session!.set(i, this.sessions.id(s.sessionId ?? ''));
       c.turn!.set(i, s.turn);
     }
-    for (const [k, g] of c.labels) {
-      const v = s.labels[k];
-      g.set(i, v === undefined ? 0 : this.labelValues.id(v));
+    const keys = c.labelKeys;
+    for (let k = 0; k < keys.length; k++) {
+      const v = s.labels[keys[k]!];
+      let id = 0;
+      if (v !== undefined) {
+        if (v === c.lastLabel[k]) id = c.lastLabelId[k]!;
+        else {
+          id = this.labelValues.id(v);
+          c.lastLabel[k] = v;
+          c.lastLabelId[k] = id;
+        }
+      }
+      c.labelCols[k]!.set(i, id);
     }
   }
 
