@@ -32,6 +32,7 @@ const top = opts[0] === '--top' ? Number(opts[1]) : 30;
 const [script, ...rest] = argv.slice(sep + 1);
 const dir = mkdtempSync(join(tmpdir(), 'jit-stats-'));
 const run = spawnSync(process.execPath, ['--trace-opt', '--trace-deopt', '--log-code', resolve(script), ...rest], { cwd: dir, encoding: 'latin1', maxBuffer: 1 << 30 });
+if (run.error || run.status === null) throw new Error(`could not run ${script}: ${run.error?.message ?? `killed by ${run.signal}`}`);
 const trace = run.stdout + run.stderr;
 
 // SharedFunctionInfo address -> isolate and source position, from each isolate's code log

@@ -23,6 +23,7 @@ export class ByteInterner {
     this.offs = this.offs.slice();
     this.lens = this.lens.slice();
     this.hashes = this.hashes.slice();
+    this.slots = this.slots.slice();
   }
 
   /** Forgets every entry (ids start again at 0). */
