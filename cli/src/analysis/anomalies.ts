@@ -116,50 +116,79 @@ export function findOutliers(store: SampleStore, details: boolean): { groups: Ou
     const n = col.n;
     // values read from the column's chunks (not joined into one array); provider ids copied once
     const values = col.seconds;
-    const provCol = col.labelColumn('provider')!;
-    const prov = provCol.copy(n);
-    // values per provider, in typed arrays (no per-sample objects)
-    const sizes = new Map<number, number>();
-    for (let i = 0; i < n; i++) sizes.set(prov[i]!, (sizes.get(prov[i]!) ?? 0) + 1);
-    const byProvider = new Map<number, { vals: Float64Array; fill: number }>();
-    for (const [p, size] of sizes) byProvider.set(p, { vals: new Float64Array(size), fill: 0 });
-    for (let i = 0; i < n; i++) {
-      const g = byProvider.get(prov[i]!)!;
-      g.vals[g.fill++] = values.get(i);
-    }
-    const thresholds = new Map<number, OutlierGroup>();
-    for (const [p, g] of byProvider) {
-      if (g.vals.length < OUTLIER_MIN_GROUP) continue;
-      const sorted = sortValues(g.vals);
-      const median = medianSorted(sorted);
-      const dev = sortValues(sorted.map((v) => Math.abs(v - median)));
-      const mad = medianSorted(dev);
-      const threshold = median + OUTLIER_K * MAD_SCALE * Math.max(mad, MAD_FLOOR_S);
-      const group: OutlierGroup = { metric, provider: store.labelValues.values[p] ?? NO_LABEL, count: g.vals.length, median, mad, threshold };
-      groups.push(group);
-      thresholds.set(p, group);
-    }
-    for (let i = 0; i < n; i++) {
-      const g = thresholds.get(prov[i]!);
-      if (g === undefined) continue;
-      const v = values.get(i);
-      if (v <= g.threshold) continue;
-      count++;
-      if (!details) continue;
-      outliers.push({
-        metric,
-        provider: g.provider,
-        seconds: v,
-        threshold: g.threshold,
-        median: g.median,
-        sessionId: col.session ? store.sessions.values[col.session.arr[i]!] : undefined,
-        turn: col.turn?.arr[i],
-        startUs: col.startUs?.arr[i],
-      });
-    }
+    const prov = col.labelColumn('provider')!.copy(n);
+    const thresholds = providerThresholds(store, metric, values, prov, n, groups);
+    count += exactOutliers(store, col, metric, values, prov, n, thresholds, details ? outliers : undefined);
   }
   outliers.sort((a, b) => b.seconds / b.threshold - a.seconds / a.threshold);
   return { groups, outliers, count, countExact };
+}
+
+type OutlierColumn = ReturnType<SampleStore['column']>;
+
+/*
+ * findOutliers' loops, each in its own function: V8 compiles a long loop while it first runs
+ * (OSR), and a function holding all four was compiled five times, each loop's entry and each
+ * path first taken after that (issue 14, round 4).
+ */
+
+/** The rule's threshold per provider id with at least OUTLIER_MIN_GROUP samples; each group is appended to `groups`. */
+function providerThresholds(store: SampleStore, metric: MetricName, values: { get(i: number): number }, prov: ArrayLike<number>, n: number, groups: OutlierGroup[]): Map<number, OutlierGroup> {
+  // values per provider, in typed arrays (no per-sample objects)
+  const sizes = new Map<number, number>();
+  for (let i = 0; i < n; i++) sizes.set(prov[i]!, (sizes.get(prov[i]!) ?? 0) + 1);
+  const byProvider = new Map<number, { vals: Float64Array; fill: number }>();
+  for (const [p, size] of sizes) byProvider.set(p, { vals: new Float64Array(size), fill: 0 });
+  for (let i = 0; i < n; i++) {
+    const g = byProvider.get(prov[i]!)!;
+    g.vals[g.fill++] = values.get(i);
+  }
+  const thresholds = new Map<number, OutlierGroup>();
+  for (const [p, g] of byProvider) {
+    if (g.vals.length < OUTLIER_MIN_GROUP) continue;
+    const sorted = sortValues(g.vals);
+    const median = medianSorted(sorted);
+    const dev = sortValues(sorted.map((v) => Math.abs(v - median)));
+    const mad = medianSorted(dev);
+    const threshold = median + OUTLIER_K * MAD_SCALE * Math.max(mad, MAD_FLOOR_S);
+    const group: OutlierGroup = { metric, provider: store.labelValues.values[p] ?? NO_LABEL, count: g.vals.length, median, mad, threshold };
+    groups.push(group);
+    thresholds.set(p, group);
+  }
+  return thresholds;
+}
+
+/** How many samples are above their provider's threshold; each is appended to `list` when given. */
+function exactOutliers(
+  store: SampleStore,
+  col: OutlierColumn,
+  metric: MetricName,
+  values: { get(i: number): number },
+  prov: ArrayLike<number>,
+  n: number,
+  thresholds: Map<number, OutlierGroup>,
+  list: Outlier[] | undefined,
+): number {
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const g = thresholds.get(prov[i]!);
+    if (g === undefined) continue;
+    const v = values.get(i);
+    if (v <= g.threshold) continue;
+    count++;
+    if (list === undefined) continue;
+    list.push({
+      metric,
+      provider: g.provider,
+      seconds: v,
+      threshold: g.threshold,
+      median: g.median,
+      sessionId: col.session ? store.sessions.values[col.session.arr[i]!] : undefined,
+      turn: col.turn?.arr[i],
+      startUs: col.startUs?.arr[i],
+    });
+  }
+  return count;
 }
 
 /**

@@ -22,6 +22,15 @@ export class IdSet {
   private table: Int32Array = new Int32Array(512).fill(EMPTY);
   size = 0;
 
+  constructor() {
+    // each is replaced as it grows: stored a second time on purpose (see ChurnMap's constructor)
+    this.arena = this.arena.slice();
+    this.offs = this.offs.slice();
+    this.hashes = this.hashes.slice();
+    this.flags = this.flags.slice();
+    this.table = this.table.slice();
+  }
+
   /** Adds `id`; true when it was not there yet. */
   add(id: string): boolean {
     return this.entry(id) < 0;

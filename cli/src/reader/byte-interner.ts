@@ -18,6 +18,12 @@ export class ByteInterner {
 
   constructor(slotBits = 10) {
     this.slots = new Int32Array(1 << slotBits);
+    // each is replaced as it grows: stored a second time on purpose (see ChurnMap's constructor)
+    this.arena = this.arena.slice();
+    this.offs = this.offs.slice();
+    this.lens = this.lens.slice();
+    this.hashes = this.hashes.slice();
+    this.slots = this.slots.slice();
   }
 
   /** Forgets every entry (ids start again at 0). */

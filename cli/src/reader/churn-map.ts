@@ -11,10 +11,25 @@
  * tables are short-lived like the entries.
  */
 const RENEW_SETS = 8192;
+/**
+ * The first renewal, early: its branch then runs before V8 optimises the callers (the
+ * analyzer's), which otherwise had no feedback for it and were compiled again when it was first
+ * taken at RENEW_SETS (issue 14, round 4).
+ */
+const FIRST_RENEW_SETS = 64;
 
 export class ChurnMap<K, V> {
   private map = new Map<K, V>();
   private sets = 0;
+  private renewAt = FIRST_RENEW_SETS;
+
+  constructor() {
+    // Stored a second time on purpose (so are IdSet's and ByteInterner's growing arrays): V8
+    // takes a field stored only once as a constant, and when it first changes (here the first
+    // renewal, mid-run) throws away the optimised code of every function that read it (seven
+    // of the analysis's in `summary`, compiled again). Stored twice, it is mutable from the start.
+    this.map = new Map<K, V>();
+  }
 
   get size(): number {
     return this.map.size;
@@ -25,8 +40,9 @@ export class ChurnMap<K, V> {
   }
 
   set(key: K, value: V): void {
-    if (++this.sets >= RENEW_SETS && this.sets >= this.map.size) {
+    if (++this.sets >= this.renewAt && this.sets >= this.map.size) {
       this.sets = 0;
+      this.renewAt = RENEW_SETS;
       this.map = new Map(this.map);
     }
     this.map.set(key, value);

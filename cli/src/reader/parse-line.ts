@@ -31,11 +31,12 @@ export interface FileEvent extends EventRecord {
   usage?: UsageFigures | undefined;
 }
 
+/** Every figure is a number: NaN where the line has none (the analysis reads NaN as absent). */
 export interface UsageFigures {
-  characters?: number;
-  audio_s?: number;
-  input_tokens?: number;
-  output_tokens?: number;
+  characters: number;
+  audio_s: number;
+  input_tokens: number;
+  output_tokens: number;
 }
 
 /**

@@ -10,14 +10,20 @@ import { DataError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import type { LinePrefilter } from './line-prefilter.js';
 import { CandidateLines } from './candidate-lines.js';
-import { isBlank, parseLine, type FileEvent } from './parse-line.js';
+import { isBlank, parseLine, type FileEvent, type UsageFigures } from './parse-line.js';
 import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
 type BatchMessage = Extract<WorkerMessage, { kind: 'batch' }>;
 
-/** A figure as it crossed from a worker: NaN is absent. */
-function num(v: number): number | undefined {
-  return Number.isNaN(v) ? undefined : v;
+/** `a` with at least `n` entries, the new ones undefined. */
+function roomFor<T>(a: (T | undefined)[], n: number): (T | undefined)[] {
+  while (a.length < n) a.push(undefined);
+  return a;
+}
+
+/** Sets back to undefined the entries of `a` named by the first number of each `stride` of `entries` (`count` of them). */
+function clearAt<T>(a: (T | undefined)[], entries: Float64Array, count: number, stride: number): void {
+  for (let j = 0; j < count; j++) a[entries[j * stride]!] = undefined;
 }
 
 /** Young generation of each parse worker, MB (see where the workers start). */
@@ -171,6 +177,12 @@ class WorkerCursor extends Cursor {
   /** Lines of the chunks taken so far. */
   private lineOffset = 0;
   private done = false;
+  /**
+   * `take`'s per-event data with numbers and usage figures, by index in the batch: undefined
+   * between batches, reused (never a new array in another elements kind: its reads deoptimised).
+   */
+  private readonly numberedAt: (Record<string, unknown> | undefined)[] = [];
+  private readonly figuresAt: (UsageFigures | undefined)[] = [];
   private static readonly labelCache = new Map<string, Record<string, unknown>>();
 
   private start(): ParseWorker[] {
@@ -271,45 +283,69 @@ class WorkerCursor extends Cursor {
     const lineOffset = this.lineOffset;
     this.lineOffset += m.lines;
     this.skippedLines(m, lineOffset);
-    const { ts, ints, spans, n } = m;
-    const labelObjs = pw.labelObjs;
     const empty: Record<string, unknown> = {};
-    const file = this.index;
+    // Every field of an event is stored once, in the literal (a field stored again later
+    // becomes mutable, a changed one generalised, and V8 throws away the code built for the old
+    // layout), and the loop has no branch first taken late: the few events with numbers or
+    // usage figures get theirs from arrays filled first.
+    const numbered = WorkerCursor.numbered(pw, m, empty, roomFor(this.numberedAt, m.n));
+    const figures = WorkerCursor.figures(m, roomFor(this.figuresAt, m.n));
+    const out = WorkerCursor.events(pw, m, numbered, figures, empty, this.index, lineOffset);
+    clearAt(numbered, m.nums, m.numsN, NUM_STRIDE);
+    clearAt(figures, m.usage, m.usageN, USAGE_STRIDE);
+    this.stats.events += m.n;
+    this.stats.markedBytes += m.marked;
+    this.stats.nonFiniteLines += m.nonFinite;
+    return out;
+  }
+
+  /**
+   * The loop of `take`, alone in its function: V8 compiles a long loop on its first run (OSR)
+   * with the feedback gathered so far, and code after the loop that had never run yet (the first
+   * batch) sent that code back to the interpreter at the end of every batch.
+   */
+  private static events(
+    pw: ParseWorker,
+    m: BatchMessage,
+    numbered: readonly (Record<string, unknown> | undefined)[],
+    figures: readonly (UsageFigures | undefined)[],
+    empty: Record<string, unknown>,
+    file: number,
+    lineOffset: number,
+  ): FileEvent[] {
+    const { ts, ints, spans, n } = m;
+    const table = pw.table;
     const out: FileEvent[] = new Array(n);
     for (let k = 0; k < n; k++) {
       const o = k * STRIDE;
       const sid = ints[o + 1]!;
       const turn = ints[o + 2]!;
       const span = ints[o + 3]!;
-      const lab = ints[o + 4]!;
+      const data = numbered[k] ?? WorkerCursor.labelsAt(pw, ints[o + 4]!, empty);
       out[k] = {
         timestampUs: ts[k]!,
         eventType: table[ints[o]!]!,
         sessionId: sid < 0 ? null : table[sid]!,
-        data: lab < 0 ? empty : (labelObjs[lab] ??= WorkerCursor.labels(table[lab]!)),
+        data,
         traceId: undefined,
         spanId: span < 0 ? undefined : spans[span],
         turn: turn < 0 ? undefined : turn,
         file,
         line: lineOffset + ints[o + 5]!,
         raw: undefined,
-        // present on every event (set below for usage events): one object shape for the consumers
-        usage: undefined,
+        // present on every event: one object shape for the consumers
+        usage: figures[k],
       };
     }
-    WorkerCursor.addNumbers(out, m);
-    WorkerCursor.addUsage(out, m);
-    this.stats.events += n;
-    this.stats.markedBytes += m.marked;
-    this.stats.nonFiniteLines += m.nonFinite;
     return out;
   }
 
   /** The worker's string table starts afresh with this batch (`reset`): emptied in place (new arrays would start in another elements kind: `take` deoptimised). */
   private static resetTable(pw: ParseWorker, reset: boolean): void {
-    if (!reset) return;
-    pw.table.length = 0;
-    pw.labelObjs.length = 0;
+    // stored on every batch, not behind a branch: inlined into `take`, a store first made
+    // after optimisation (a reset comes every few batches) deoptimised it
+    pw.table.length = reset ? 0 : pw.table.length;
+    pw.labelObjs.length = reset ? 0 : pw.labelObjs.length;
   }
 
   private skippedLines(m: BatchMessage, lineOffset: number): void {
@@ -324,13 +360,18 @@ class WorkerCursor extends Cursor {
     }
   }
 
-  /** The numbers the analysis reads of a few event types, back into their data (with the labels). */
-  private static addNumbers(out: FileEvent[], m: BatchMessage): void {
-    const nums = m.nums;
-    for (let j = 0; j < m.numsN; j++) {
+  /** The labels of label-set entry `lab` of the worker's table (`empty` for -1), one object per entry. */
+  private static labelsAt(pw: ParseWorker, lab: number, empty: Record<string, unknown>): Record<string, unknown> {
+    return lab < 0 ? empty : (pw.labelObjs[lab] ??= WorkerCursor.labels(pw.table[lab]!));
+  }
+
+  /** The data of each event with numbers the analysis reads (DATA_NUMBERS, METRICS_NUMBERS), by its index in the batch. */
+  private static numbered(pw: ParseWorker, m: BatchMessage, empty: Record<string, unknown>, out: (Record<string, unknown> | undefined)[]): (Record<string, unknown> | undefined)[] {
+    const { nums, numsN, ints } = m;
+    for (let j = 0; j < numsN; j++) {
       let o = j * NUM_STRIDE;
-      const ev = out[nums[o++]!]!;
-      const data: Record<string, unknown> = { ...ev.data };
+      const k = nums[o++]!;
+      const data: Record<string, unknown> = { ...WorkerCursor.labelsAt(pw, ints[k * STRIDE + 4]!, empty) };
       for (const key of DATA_NUMBERS) {
         const v = nums[o++]!;
         // a boolean crossed as +-Infinity, so `success: 0` stays the number it was
@@ -342,17 +383,24 @@ class WorkerCursor extends Cursor {
         if (!Number.isNaN(v)) (metrics ??= {})[key] = v;
       }
       if (metrics !== undefined) data.metrics = metrics;
-      ev.data = data;
+      out[k] = data;
     }
+    return out;
   }
 
-  /** Usage figures beside data, not in it (FileEvent.usage): one object shape for all of them. */
-  private static addUsage(out: FileEvent[], m: BatchMessage): void {
-    const usage = m.usage;
-    for (let j = 0; j < m.usageN; j++) {
+  /**
+   * Usage figures beside data, not in it (FileEvent.usage), by the event's index in the batch:
+   * one object shape for all of them, every field a number (NaN where the line has none: a
+   * field `undefined` on the first events and a number later is generalised after V8 optimised
+   * the code that builds and reads these objects).
+   */
+  private static figures(m: BatchMessage, out: (UsageFigures | undefined)[]): (UsageFigures | undefined)[] {
+    const { usage, usageN } = m;
+    for (let j = 0; j < usageN; j++) {
       const o = j * USAGE_STRIDE;
-      out[usage[o]!]!.usage = { characters: num(usage[o + 1]!), audio_s: num(usage[o + 2]!), input_tokens: num(usage[o + 3]!), output_tokens: num(usage[o + 4]!) };
+      out[usage[o]!] = { characters: usage[o + 1]!, audio_s: usage[o + 2]!, input_tokens: usage[o + 3]!, output_tokens: usage[o + 4]! };
     }
+    return out;
   }
 
   close(): void {

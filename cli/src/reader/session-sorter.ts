@@ -35,6 +35,18 @@ const NIL = -1;
 /** `turn` column: the event carries no turn. */
 const NO_TURN = -1;
 
+/**
+ * A number read from a Float64Array column as the event's field should hold it: an integer in
+ * the int32 range as a small integer. The interpreter reads every Float64Array element as a heap
+ * number; one stored in `line` or `turn` turned that field into a double field for every event
+ * object of the shape (the reader's too: a boxed number per field and event), and V8 threw away
+ * the optimised code of `take`, `store` and `push` built for the old layout (issue 14, round 4).
+ * -0 and any other number pass unchanged.
+ */
+function smallInt(x: number): number {
+  return (x | 0) === x && (x !== 0 || 1 / x > 0) ? x | 0 : x;
+}
+
 export class SessionSorter {
   // ---- event slots: one list per session, linked through `next`, free slots on `free` ----
   private cap = 0;
@@ -277,9 +289,9 @@ export class SessionSorter {
         data: this.datas[k]!,
         traceId: this.traces[k],
         spanId: this.spans[k],
-        turn: turn === NO_TURN ? undefined : turn,
+        turn: turn === NO_TURN ? undefined : smallInt(turn),
         file: this.fileIdx[k]!,
-        line: this.line[k]!,
+        line: smallInt(this.line[k]!),
         raw: this.raws[k],
       };
       this.types[k] = undefined;

@@ -84,7 +84,8 @@ async function run(path: string, compact: boolean, parseWorkers?: number, worker
       for (const k of ['provider', 'model', 'voice', 'transport']) if (typeof ev.data[k] === 'string') labels[k] = ev.data[k];
       // usage figures: the compact reader hands them over beside data (FileEvent.usage)
       const figures = (ev.usage ?? ev.data) as Record<string, unknown>;
-      const usage = ['characters', 'audio_s', 'input_tokens', 'output_tokens'].map((k) => (typeof figures[k] === 'number' ? figures[k] : null));
+      // NaN: a figure the line does not have (FileEvent.usage holds one for every key)
+      const usage = ['characters', 'audio_s', 'input_tokens', 'output_tokens'].map((k) => (typeof figures[k] === 'number' && !Number.isNaN(figures[k]) ? figures[k] : null));
       events.push([ev.timestampUs, ev.eventType, ev.sessionId, ev.turn, ev.spanId, ev.line, labels, ...(USAGE_TYPES.includes(ev.eventType) ? usage : [])]);
       analyzer.observe(ev);
       sorter.push(ev);

@@ -188,6 +188,18 @@ describe('SessionSorter (columns) releases what the object-buffering sorter rele
     );
   });
 
+  it('gives back every line and turn number exactly: small integers, and those past the int32 range, -0 and fractions', () => {
+    // the columns are Float64Array; the sorter hands int32 values back as small integers (one
+    // field layout for V8) and must not truncate or round anything else
+    const odd = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER, -0, -5, 2.5, -(2 ** 31)];
+    const events: FileEvent[] = odd.map((v, i) => ({ timestampUs: 1_700_000_000_000_000 + i, eventType: 'TTS_START', sessionId: 'a', data: {}, traceId: undefined, spanId: undefined, turn: v, file: 0, line: Math.abs(v), raw: undefined }));
+    const { got, want } = both(events);
+    expect(got).toStrictEqual(want);
+    const turns = got.flat().map((e) => e.turn);
+    for (let i = 0; i < odd.length; i++) expect(Object.is(turns[i], odd[i]), `turn ${odd[i]}`).toBe(true);
+    expect(got.flat().map((e) => e.line)).toEqual(odd.map((v) => Math.abs(v)));
+  });
+
   it('a session swept as idle and pushed again at once starts a new batch (no event lost to a freed slot)', () => {
     const out: string[][] = [];
     const s = new SessionSorter((evs) => out.push(evs.map((e) => `${e.sessionId}@${e.timestampUs / 3.6e9}h`)));
