@@ -415,13 +415,3 @@ export function errorStage(ev: FileEvent): string | undefined {
 }
 
 export { zeroCounts };
-
-/**
- * Barge-ins: TTS operations cut short (TTS_INTERRUPTED) out of the TTS operations that did not
- * fail (TTS_START minus TTS_ERROR: a failed attempt was never a reply to cut short).
- */
-export function interruptions(a: Pick<Analysis, 'eventTypes'>): { count: number; replies: number; rate: number | null } {
-  const count = a.eventTypes.TTS_INTERRUPTED ?? 0;
-  const replies = Math.max(0, (a.eventTypes.TTS_START ?? 0) - (a.eventTypes.TTS_ERROR ?? 0));
-  return { count, replies, rate: replies > 0 ? count / replies : null };
-}

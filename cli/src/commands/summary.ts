@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LABEL_KEYS, type LabelKey, quantilesJson } from '../analysis/store-options.js';
 import { METRIC_NAMES, SEGMENT_NAMES } from 'voicemode-events/metrics';
-import { interruptions, type Analysis } from '../analysis/analyzer.js';
+import type { Analysis } from '../analysis/analyzer.js';
+import { interruptions } from '../analysis/interruptions.js';
 import { analyzeInputs } from '../analyze-run.js';
 import { DIST_COLUMNS, distRow, iso, makeTable, sec, statsJson, writeOut, outputColumns, wrapLines } from '../format.js';
 import { addTimeOptions, addVerboseOption, baseFilter, type InputOptions } from '../input.js';

@@ -1,5 +1,6 @@
 import { bin } from 'd3-array';
-import { interruptions, type Analysis } from '../analysis/analyzer.js';
+import type { Analysis } from '../analysis/analyzer.js';
+import { interruptions } from '../analysis/interruptions.js';
 import type { CostJson, UsageJson } from '../analysis/usage.js';
 import { distribution, type Distribution } from '../analysis/quantiles.js';
 import { NO_LABEL, type LabelKey } from '../analysis/sample-store.js';

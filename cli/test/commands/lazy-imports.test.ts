@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * `summary` on a folder without logs must not load the analysis (issue 14 item 6: <= 100 ms):
+ * one static import of a helper from the analyzer had pulled in its whole graph (the analysis,
+ * the sample store, d3-array), 102-104 → 87-88 ms once moved out. Checked with a module-load hook
+ * in the real CLI process: which of our modules it loads.
+ */
+const BIN = fileURLToPath(new URL('../../bin/voicemode-events.js', import.meta.url));
+
+function modulesLoaded(args: string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'vme-imports-'));
+  const hooks = join(dir, 'hooks.mjs');
+  writeFileSync(hooks, `export async function load(url, context, next) { process._rawDebug('loaded ' + url); return next(url, context); }\n`);
+  const register = join(dir, 'register.mjs');
+  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, BIN, ...args], { encoding: 'utf8', cwd: dir, timeout: 30_000 });
+  expect(r.status, r.stderr).not.toBeNull();
+  return [...r.stderr.matchAll(/^loaded (.*)$/gm)].map((m) => m[1]!);
+}
+
+describe('lazy imports', () => {
+  it('summary on a folder without logs loads the command, not the analysis', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'vme-empty-'));
+    const loaded = modulesLoaded(['summary', empty]);
+    // the hook saw the command's own modules (the check below means something)
+    expect(loaded.some((u) => u.endsWith('/commands/summary.js'))).toBe(true);
+    expect(loaded.some((u) => u.endsWith('/analyze-run.js'))).toBe(true);
+    for (const heavy of ['/analysis/analyzer.js', '/analysis/sample-store.js', '/d3-array/']) {
+      expect(loaded.filter((u) => u.includes(heavy)), heavy).toEqual([]);
+    }
+  });
+
+  it('summary on a log does load the analysis (the hook sees lazy imports too)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vme-one-'));
+    writeFileSync(
+      join(dir, 'voicemode_events_2026-01-05.jsonl'),
+      `${JSON.stringify({ timestamp: '2026-01-05T09:00:00.000001Z', event_type: 'SESSION_START', session_id: 's1', data: {} })}\n`,
+    );
+    const loaded = modulesLoaded(['summary', dir]);
+    expect(loaded.some((u) => u.endsWith('/analysis/analyzer.js'))).toBe(true);
+  });
+});
