@@ -53,6 +53,20 @@ function middleSession(file: string): string {
   throw new Error(`no session found in the middle of ${file}`);
 }
 
+/**
+ * A TTS provider the session used (from its lines, as grep found them): the combined query's
+ * check must print something, and which provider a session uses is the generator's draw (a fixed
+ * `kokoro` matched nothing in the middle session of the 5M file).
+ */
+function ttsProviderOf(lines: string, session: string): string {
+  for (const l of lines.split('\n')) {
+    if (!l) continue;
+    const ev = JSON.parse(l) as { event_type?: unknown; session_id?: unknown; data?: { provider?: unknown } | null };
+    if (ev.session_id === session && typeof ev.event_type === 'string' && ev.event_type.startsWith('TTS_') && typeof ev.data?.provider === 'string') return ev.data.provider;
+  }
+  throw new Error(`no TTS event with a provider in session ${session}`);
+}
+
 export async function measureSelective(opts: SelectiveOptions): Promise<SelectiveResult> {
   const file = await ensureEventsFile(opts.events);
   const cli = opts.cli ?? resolve('cli/dist/main.js');
@@ -60,6 +74,7 @@ export async function measureSelective(opts: SelectiveOptions): Promise<Selectiv
   const TYPE = 'TTS_FIRST_AUDIO';
   const node = (args: string[]) => (): ProcUsage => runMeasured(process.execPath, [cli, ...args], { node: true, capture: true });
   const grep = (needle: string) => (): ProcUsage => runMeasured('grep', ['-F', needle, file], { capture: true, okStatus: [0, 1] });
+  const provider = ttsProviderOf(grep(session)().stdout, session);
   const subjects = {
     timeline: node(['timeline', '--session', session, file]),
     query: node(['query', '--type', TYPE, file]),
@@ -71,7 +86,7 @@ export async function measureSelective(opts: SelectiveOptions): Promise<Selectiv
   const checks: string[][] = [
     ['timeline', '--session', session, file],
     ['query', '--type', TYPE, file],
-    ['query', '--type', 'TTS_*,*_ERROR', '--session', session, '--where', 'data.provider=kokoro', file],
+    ['query', '--type', 'TTS_*,*_ERROR', '--session', session, '--where', `data.provider=${provider}`, file],
     ['query', '--where', 'data.provider=openai', '--where', 'turn=2', file],
   ];
   for (const args of checks) {
