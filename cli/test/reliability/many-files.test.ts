@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, type Result } from '../commands/run.js';
+import { BIN, run, type Result } from '../commands/run.js';
 
 /**
  * Years of daily logs in one folder, read under a small descriptor limit (`ulimit -n`: 256 by
@@ -32,16 +31,8 @@ beforeAll(() => {
 
 /** The CLI with `ulimit -n` lowered to `fds` (a shell builtin: the child inherits it). */
 function cliLimited(fds: number, args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-    const child = spawn('sh', ['-c', `ulimit -n ${fds} && exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  return run('sh', ['-c', `ulimit -n ${fds} && exec ${quoted}`]);
 }
 
 describe(`a folder of ${FILES} daily files under ulimit -n 128`, () => {
