@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, INVALID_SPAN_CONTEXT, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { randomBytes } from 'node:crypto';
+import { context, trace, TraceFlags, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { eventAttributes } from '../events/attributes-codec.js';
 import { liveEvents } from '../events/live-bus.js';
 import { prepareData, prepareOwnData, type RedactMode } from '../events/sanitize.js';
@@ -25,6 +26,8 @@ export interface Core {
 /** A span of ours plus what each of its events needs to carry. */
 export interface SpanNode {
   readonly span: Span;
+  /** The span's id, read once (a span of the app's tracer may throw on every call). */
+  readonly spanId: string;
   readonly sessionId: string | null;
   readonly turn: number | undefined;
   /** Receives the node's events for live metrics (a session's derives them off the caller's path). */
@@ -36,7 +39,13 @@ export interface SpanNode {
 }
 
 export function newNode(span: Span, sessionId: string | null, turn: number | undefined, deriver: LiveDeriver): SpanNode {
-  return { span, sessionId, turn, deriver, ended: false, childContext: undefined, childContextFrom: undefined };
+  let spanId = '';
+  try {
+    spanId = span.spanContext().spanId;
+  } catch {
+    // a broken span of the app's tracer: its events are dropped by emitPrepared (reported)
+  }
+  return { span, spanId, sessionId, turn, deriver, ended: false, childContext: undefined, childContextFrom: undefined };
 }
 
 export interface ScopeSession {
@@ -205,7 +214,8 @@ export function startSpan(core: Core, name: string, options: SpanOptions, ctx?: 
     return core.tracer.startSpan(name, options, ctx);
   } catch (err) {
     internalError(core, err);
-    return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    // ids of its own: the live derivation pairs an operation's events by span id
+    return trace.wrapSpanContext({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.NONE });
   }
 }
 

@@ -429,7 +429,7 @@ export abstract class OperationBase implements Operation {
     // What the operation left open will never pair (its events come on its span): counted
     // incomplete now, so the deriver's memory follows running operations, not past ones (and
     // outside a session nothing else would ever end it: no SESSION_END).
-    this.node.deriver.closeSpan(this.node.sessionId, this.node.span.spanContext().spanId, this.kind);
+    this.node.deriver.closeSpan(this.node.sessionId, this.node.spanId, this.kind);
     if (liveOperations.size > 0) {
       const f = this.figures();
       liveOperations.emit({

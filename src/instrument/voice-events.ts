@@ -97,7 +97,7 @@ export class VoiceEvents {
     const orphan = this.orphanNode(SPAN_EVENT);
     emitEvent(this.core, orphan, eventType, data);
     endSpan(this.core, orphan);
-    this.core.orphanDeriver.closeSpan(null, orphan.span.spanContext().spanId); // a one-event span: nothing more will pair on it
+    this.core.orphanDeriver.closeSpan(null, orphan.spanId); // a one-event span: nothing more will pair on it
   }
 
   private standalone(): OperationPlace {

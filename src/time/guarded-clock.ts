@@ -39,9 +39,10 @@ export class GuardedClock implements Clock {
       // the time given meanwhile, at the app clock's pace, instead of holding that time until
       // the app's clock passes it (forever, for a clock in the past)
       this.rebase = false;
-      this.offset = this.last - us;
+      this.offset = Math.max(0, this.last - us); // a clock ahead of the stand-in is taken as it is
     }
     const t = us + this.offset;
+    if (t > Number.MAX_SAFE_INTEGER) return this.fault(`returned ${describe(us)}, past 2^53 µs once continued from the stand-in time`);
     if (t < this.last) return this.last; // never backwards: no negative duration
     this.last = t;
     return t;

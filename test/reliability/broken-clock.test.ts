@@ -180,6 +180,13 @@ describe('a clock that fails (options.clock), after review', () => {
     }
   });
 
+  it('a clock ahead of the stand-in time is taken as it is after a failed first read (no lag)', () => {
+    const ahead = Date.now() * 1000 + 3_600_000_000; // an hour ahead of the system clock
+    const c = new GuardedClock(scriptedClock([boom, ahead, ahead + 10]), () => undefined);
+    c.nowUs();
+    expect([c.nowUs(), c.nowUs()]).toEqual([ahead, ahead + 10]);
+  });
+
   it('a value past 2^53 µs is no time', async () => {
     const said: string[] = [];
     const c = new GuardedClock(scriptedClock([T0, 1e300, T0 + 10]), (m) => said.push(m));
@@ -193,10 +200,9 @@ describe('a tracer that fails (the app brings its own)', () => {
     h = makeHarness();
     const base = h.provider.getTracer('t');
     const warnings: string[] = [];
-    let calls = 0;
     const tracer = {
       startSpan: (...args: Parameters<typeof base.startSpan>) => {
-        if (++calls % 2 === 0) throw new Error('startSpan broke');
+        if (args[0] === 'voice.stt') throw new Error('startSpan broke');
         const span = base.startSpan(...args);
         span.setAttribute = () => {
           throw new Error('setAttribute broke');
@@ -217,12 +223,42 @@ describe('a tracer that fails (the app brings its own)', () => {
     });
     expect(result).toBe('hello');
     await h.flush();
-    // session and STT spans started (their events are in the file); TTS's did not: no trace, no lines
+    // the session and TTS spans started (their events are in the file, the interruption too,
+    // though its setAttribute threw); STT's did not: no trace, no lines
     const types = h.lines().map((l) => l.event_type);
-    expect(types).toContain('STT_COMPLETE');
+    expect(types).toContain('TTS_INTERRUPTED');
     expect(types).toContain('SESSION_END');
-    expect(types).not.toContain('TTS_START');
+    expect(types).not.toContain('STT_COMPLETE');
     expect(warnings.some((w) => w.includes('startSpan broke'))).toBe(true);
     expect(warnings.some((w) => w.includes('setAttribute broke'))).toBe(true);
+  });
+
+  it('an LLM span whose setAttributes throws still logs LLM_COMPLETE with its tokens; a span whose spanContext throws does not reach the app', async () => {
+    h = makeHarness();
+    const base = h.provider.getTracer('t');
+    const tracer = {
+      startSpan: (...args: Parameters<typeof base.startSpan>) => {
+        const span = base.startSpan(...args);
+        if (args[0] === 'voice.llm') span.setAttributes = () => {
+          throw new Error('setAttributes broke');
+        };
+        if (args[0] === 'voice.event') span.spanContext = () => {
+          throw new Error('spanContext broke');
+        };
+        return span;
+      },
+      startActiveSpan: base.startActiveSpan.bind(base),
+    } as typeof base;
+    const voice = createVoiceEvents({ tracer, warn: () => undefined });
+    await voice.session(async (s) => {
+      await s.llm({ model: 'm' }, (op) => {
+        op.usage({ input_tokens: 3, output_tokens: 5 });
+        return 'answer';
+      });
+    });
+    expect(() => voice.logEvent('PROVIDER_SWITCH', {})).not.toThrow(); // outside a session: a one-event span
+    await h.flush();
+    const done = h.lines().find((l) => l.event_type === 'LLM_COMPLETE');
+    expect(done?.data).toMatchObject({ input_tokens: 3, output_tokens: 5 });
   });
 });

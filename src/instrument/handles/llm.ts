@@ -6,7 +6,7 @@ import {
 } from '../../events/span-attributes.js';
 import type { OperationFigures } from '../../events/operation-bus.js';
 import { putData } from '../../events/sanitize.js';
-import { readData, safeOwnData } from '../core.js';
+import { internalError, readData, safeOwnData } from '../core.js';
 import { ChunkWatch, OperationBase, ownWatchedStream, type Operation, type OperationInfo } from '../operation-base.js';
 
 export type LlmInput = OperationInfo;
@@ -110,7 +110,11 @@ export class LlmHandle extends OperationBase implements LlmOperation {
     if (this.tokens.output_tokens !== undefined) attrs[ATTR_GEN_AI_OUTPUT_TOKENS] = this.tokens.output_tokens;
     const reason = typeof data.finish_reason === 'string' ? data.finish_reason : undefined;
     if (reason !== undefined) attrs[ATTR_GEN_AI_FINISH_REASONS] = [reason];
-    this.node.span.setAttributes(attrs);
+    try {
+      this.node.span.setAttributes(attrs);
+    } catch (err) {
+      internalError(this.core, err); // a broken span: LLM_COMPLETE and its tokens are still logged
+    }
     this.emitPrepared('LLM_COMPLETE', safeOwnData(data, this.core.redact)); // our own object: made safe in place
   }
 }
