@@ -36,13 +36,18 @@ export class ByteInterner {
   /** The id of `buf[s, e)`; a new id (=== size - 1 afterwards) when first seen. */
   id(buf: Uint8Array, s: number, e: number): number {
     // hash of the length, the first 4 and the last 12 bytes (ids differ at their ends; equal
-    // hashes are compared in full)
+    // hashes are compared in full), taken 4 bytes to a word: one multiply per word, not per byte
     const len = e - s;
     let h = Math.imul(0x811c9dc5 ^ len, 16777619);
-    if (len <= 16) for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+    if (len < 4) for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
     else {
-      for (let i = s; i < s + 4; i++) h = Math.imul(h ^ buf[i]!, 16777619);
-      for (let i = e - 12; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+      // words at s and e - 4, and e - 8, e - 12 when the string is longer than 8, 12 (overlaps
+      // are harmless): every byte of a string up to 16 bytes
+      h = Math.imul(h ^ word(buf, s), 16777619);
+      if (len > 12) h = Math.imul(h ^ word(buf, e - 12), 16777619);
+      if (len > 8) h = Math.imul(h ^ word(buf, e - 8), 16777619);
+      h = Math.imul(h ^ word(buf, e - 4), 16777619);
+      h ^= h >>> 15;
     }
     const slots = this.slots;
     const mask = slots.length - 1;
@@ -97,6 +102,11 @@ export class ByteInterner {
     }
     this.slots = slots;
   }
+}
+
+/** The 4 bytes at `i` as one little-endian word. */
+function word(buf: Uint8Array, i: number): number {
+  return buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
 }
 
 function grow(a: Int32Array): Int32Array {
