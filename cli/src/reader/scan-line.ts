@@ -44,6 +44,14 @@ const K_OTHER = 5;
 export class LineScanner {
   private buf: Uint8Array = new Uint8Array(0);
   private dv: DataView = new DataView(new ArrayBuffer(0));
+  /** A DataView over the bytes of the buffer last scanned, index for index (the parse worker's table lookups read through it). */
+  get view(): DataView {
+    return this.dv;
+  }
+  /** The event_type of the last SCAN_OK line is one of USAGE_TYPES. */
+  get usageType(): boolean {
+    return this.usageLine;
+  }
   private end = 0;
   private strFlags = 0;
   /** Stage 1's marks of the buffer being scanned (special-bytes.ts), or null: every string byte tested here. */
