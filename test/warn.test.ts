@@ -1,4 +1,4 @@
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel, type Context, type DiagLogger, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,10 +11,29 @@ import { systemClock, type Clock } from '../src/time/clock.js';
 import { defaultWarn, diagLoggerSet } from '../src/warn.js';
 import { tempDir } from './helpers/harness.js';
 
-/** A clock that throws once told to: emitEvent's fault path (an internal error, never thrown into the app). */
+/** A clock that throws once told to: reported once through options.warn (time/guarded-clock.ts), never thrown into the app. */
 function brittleClock(): Clock & { broken: boolean } {
   const c = { broken: false, nowUs: () => (c.broken ? (() => { throw new Error('clock broke'); })() : systemClock.nowUs()) };
   return c;
+}
+
+/** A tracer whose spans' addEvent throws once told to: emitPrepared's fault path (an internal error, never thrown into the app). */
+function brittleTracer(base: Tracer): Tracer & { broken: boolean } {
+  const t = {
+    broken: false,
+    startSpan(name: string, options?: SpanOptions, ctx?: Context): Span {
+      const span = base.startSpan(name, options, ctx);
+      return new Proxy(span, {
+        get(target, key) {
+          if (key === 'addEvent' && t.broken) return () => { throw new Error('addEvent broke'); };
+          const v = Reflect.get(target, key) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    },
+    startActiveSpan: base.startActiveSpan.bind(base),
+  };
+  return t as Tracer & { broken: boolean };
 }
 
 /** What the code under test writes to stderr while `fn` runs. */
@@ -36,20 +55,24 @@ async function stderrOf(fn: () => Promise<void> | void): Promise<string> {
 afterEach(() => diag.disable());
 
 describe('options.warn is honoured everywhere', () => {
-  it('createVoiceEvents({ warn }): internal errors (instrument/core.ts) and an invalid session id reach it, once each', async () => {
+  it('createVoiceEvents({ warn }): internal errors (instrument/core.ts), a failing clock and an invalid session id reach it, once each', async () => {
     const warnings: string[] = [];
     const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })] });
     const clock = brittleClock();
-    const voice = createVoiceEvents({ tracer: provider.getTracer('t'), clock, warn: (m) => warnings.push(m) });
+    const tracer = brittleTracer(provider.getTracer('t'));
+    const voice = createVoiceEvents({ tracer, clock, warn: (m) => warnings.push(m) });
     const s = voice.startSession({ id: '' });
     clock.broken = true;
+    tracer.broken = true;
     const stderr = await stderrOf(() => {
       for (let i = 0; i < 3; i++) s.logEvent('PROVIDER_SWITCH', {}); // never throws into the app
     });
     clock.broken = false;
+    tracer.broken = false;
     s.end();
     expect(warnings.filter((w) => w.includes('is not a non-empty string'))).toHaveLength(1);
-    expect(warnings.filter((w) => w.startsWith('internal error (the app continues): Error: clock broke'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.startsWith('options.clock.nowUs() threw Error: clock broke'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.startsWith('internal error (the app continues): Error: addEvent broke'))).toHaveLength(1);
     expect(stderr).toBe(''); // nothing to the default reporter
     await provider.shutdown();
   });
@@ -74,7 +97,7 @@ describe('options.warn is honoured everywhere', () => {
     await provider.shutdown();
   });
 
-  it('startTelemetry({ warn }): configuration problems, the sink and internal errors reach it', async () => {
+  it('startTelemetry({ warn }): configuration problems, the sink and a failing clock reach it', async () => {
     const warnings: string[] = [];
     const root = tempDir();
     const dir = join(root, 'a-file');
@@ -102,7 +125,7 @@ describe('options.warn is honoured everywhere', () => {
     });
     expect(warnings.some((w) => w.startsWith('VOICEMODE_EVENT_LOG_ROTATION="weekly"'))).toBe(true);
     expect(warnings.some((w) => w.startsWith('VOICEMODE_EVENT_LOG_RETENTION_DAYS="soon"'))).toBe(true);
-    expect(warnings.some((w) => w.startsWith('internal error (the app continues)'))).toBe(true);
+    expect(warnings.filter((w) => w.startsWith('options.clock.nowUs() threw Error: clock broke'))).toHaveLength(1);
     expect(warnings.some((w) => w.startsWith(`cannot write events to ${dir}/`))).toBe(true);
     expect(stderr).toBe('');
   });

@@ -7,7 +7,8 @@ import type { RedactMode } from '../events/sanitize.js';
 import { SPAN_EVENT } from '../events/span-attributes.js';
 import { MetricsDeriver } from '../metrics/derive.js';
 import { liveSamples } from '../metrics/sample-bus.js';
-import { systemClock, type Clock } from '../time/clock.js';
+import type { Clock } from '../time/clock.js';
+import { guardClock } from '../time/guarded-clock.js';
 import { usToHrTime } from '../time/format.js';
 import { emitEvent, endSpan, innermostNode, newNode, scopeStorage, type Core, type SpanNode } from './core.js';
 import { installOperationMethods, type HandleOf, type InputOf, type OperationMethods } from './kinds.js';
@@ -18,7 +19,11 @@ import { SessionImpl, type Session, type SessionOptions } from './session.js';
 export interface VoiceEventsOptions {
   /** Defaults to the global provider's tracer `voicemode-events` (works with any registered provider). */
   tracer?: Tracer;
-  /** Defaults to the process-wide monotonic microsecond clock. Inject one in tests. */
+  /**
+   * Defaults to the process-wide monotonic microsecond clock. Inject one in tests. A read of it
+   * that throws or is not a finite number gives the last good time (reported once through
+   * `warn`), and a time going backwards the last good one: it never throws into the app.
+   */
   clock?: Clock;
   /** Redaction of event data: `none`, `text` or `all`. Default: VOICEMODE_EVENT_LOG_REDACT, else `none`. */
   redact?: RedactMode;
@@ -42,7 +47,8 @@ export class VoiceEvents {
     const warn = onceEach(options.warn);
     this.core = {
       tracer: options.tracer ?? trace.getTracer(TRACER_NAME),
-      clock: options.clock ?? systemClock,
+      // the app's clock cannot throw into the app nor go backwards (time/guarded-clock.ts)
+      clock: guardClock(options.clock, warn),
       redact: options.redact ?? resolveRedactMode(undefined, warn),
       warn,
       orphanDeriver: new MetricsDeriver((sample) => liveSamples.emit(sample)),

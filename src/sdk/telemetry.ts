@@ -6,7 +6,8 @@ import { endOpenSessions } from '../instrument/session.js';
 import { TRACER_NAME, VoiceEvents } from '../instrument/voice-events.js';
 import { JsonlFileWriter } from '../sink/jsonl-file-writer.js';
 import { JsonlEventProcessor } from '../sink/jsonl-processor.js';
-import { systemClock, type Clock } from '../time/clock.js';
+import type { Clock } from '../time/clock.js';
+import { guardClock } from '../time/guarded-clock.js';
 import { scheduleRetention } from '../sink/retention.js';
 import { processEnv, readLogEnv, type Env } from '../environment.js';
 import { installExitHooks } from './exit-hooks.js';
@@ -35,6 +36,7 @@ export interface TelemetryOptions extends EventLogOptions, ExportOptions {
   handleExit?: boolean;
   /** Environment to read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The events' clock (see VoiceEventsOptions.clock; guarded the same way). */
   clock?: Clock;
   /** Delete files dated more than N days ago. Default VOICEMODE_EVENT_LOG_RETENTION_DAYS, else keep all. */
   retentionDays?: number;
@@ -90,6 +92,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const warn = reporter(options.warn);
   const warnOnce = onceEach(options.warn);
   const config = resolveConfig(options, env, warnOnce);
+  const clock = guardClock(options.clock, warnOnce);
   const jsonl = config.enabled
     ? new JsonlEventProcessor({
         redact: config.redact,
@@ -134,7 +137,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
         {
           ...retentionFromEnv(env, options, warnOnce),
           // the writer names its file from the events' clock: that file is live whatever Date.now() says
-          writerNowMs: () => (options.clock ?? systemClock).nowUs() / 1000,
+          writerNowMs: () => clock.nowUs() / 1000,
         },
         warn,
       )
@@ -144,7 +147,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     tracer: provider.getTracer(TRACER_NAME),
     redact: config.redact,
     warn,
-    ...(options.clock ? { clock: options.clock } : {}),
+    clock,
   });
 
   const uninstall =
