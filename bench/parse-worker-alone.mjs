@@ -24,11 +24,13 @@ if (dist === undefined || file === undefined) {
 const { STRIDE, NUM_STRIDE, USAGE_STRIDE } = await import(pathToFileURL(resolve(dist, 'reader/worker-protocol.js')).href);
 const size = statSync(file).size;
 const t0 = performance.now();
+// as the reader starts a worker: one of one, 1 MiB chunks, 3 batches in flight
+const input = { job: 1, path: file, gz: file.endsWith('.gz'), file: 0, chunkBytes: 1 << 20, maxInFlight: 3, index: 0, workers: 1, size, maxLineBytes: 8 << 20 };
 const w = new Worker(pathToFileURL(resolve(dist, 'reader/parse-worker.js')), {
-  // as read-events.ts starts a worker: one of one, 1 MiB chunks, 3 batches in flight
-  workerData: { path: file, gz: file.endsWith('.gz'), file: 0, chunkBytes: 1 << 20, maxInFlight: 3, index: 0, workers: 1, size, maxLineBytes: 8 << 20 },
+  workerData: input, // builds before the worker pool read their file from here (and ignore the job below)
   resourceLimits: { maxYoungGenerationSizeMb: 6 },
 });
+w.postMessage({ kind: 'job', input });
 const h = createHash('sha1');
 let events = 0;
 let batches = 0;

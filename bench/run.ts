@@ -188,6 +188,10 @@ export function evaluateTargets(r: BenchResult): BenchResult['targets'] {
   if (r.summary_cpu_s !== undefined && r.parse_cpu_s !== undefined) {
     add('summary_cpu_vs_parse', r.summary_cpu_s / r.parse_cpu_s, '<= 1x the bare parse CPU s', (v) => v <= 1);
   }
+  // the same events in 100 daily files, as voicemode's logs are kept: parse workers serve file after file
+  if (r.summary_daily_cpu_s !== undefined && r.summary_cpu_s !== undefined) {
+    add('summary_daily_vs_file_cpu', r.summary_daily_cpu_s / r.summary_cpu_s, '<= 1.25x the one file\'s CPU s', (v) => v <= 1.25);
+  }
   if (r.summary_large_wall_s !== undefined && r.duck_large_wall_s !== undefined) {
     add('summary_vs_duck_wall_large', r.summary_large_wall_s / r.duck_large_wall_s, '<= 1x DuckDB wall (large file)', (v) => v <= 1);
     add('summary_vs_duck_cpu_large', r.summary_large_cpu_s! / r.duck_large_cpu_s!, '<= 1x DuckDB CPU s (large file)', (v) => v <= 1);
@@ -325,6 +329,17 @@ export function renderTable(r: BenchResult): string {
         (large ? `\nlarge: ${rt('summary_vs_duck_wall_large')}, ${rt('summary_vs_duck_cpu_large')}, ${rt('summary_vs_duck_rss_large')}` : ''),
       'wall, CPU <= DuckDB; RSS <= 1/4;\nCPU <= bare parse',
       ['summary_vs_duck_wall', 'summary_vs_duck_cpu', 'summary_vs_duck_rss', 'summary_cpu_vs_parse'].map(ok).join(' / '),
+    ]);
+  }
+  if (r.summary_daily_cpu_s !== undefined && !Number.isNaN(r.summary_daily_cpu_s)) {
+    table.push([
+      '6c',
+      `summary --json, the same events\nin ${num(r.daily_files)} daily files (output checked equal)`,
+      `${num(r.summary_daily_wall_s, 2)} s, ${num(r.summary_daily_cpu_s, 2)} CPU-s`,
+      `the one file: ${num(r.summary_wall_s, 2)} s, ${num(r.summary_cpu_s, 2)} CPU-s`,
+      `CPU ${ratio(r.targets.summary_daily_vs_file_cpu?.value)}`,
+      '<= 1.25x the one file',
+      ok('summary_daily_vs_file_cpu'),
     ]);
   }
   if (r.help_ms !== undefined) {

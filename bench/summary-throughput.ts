@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -49,6 +49,14 @@ export interface SummaryResult {
   jq_cpu_s: number;
   /** DuckDB agreed with summary --json on events, sessions, every metric's count and mean. */
   duck_agrees: boolean;
+  /**
+   * The same events as DAILY_FILES daily files in a folder (how voicemode's logs look): medians
+   * of wall s and CPU s. Every file used to cost a parse worker of its own (an isolate, its
+   * module load, V8 optimising the scanner again): 6.8x the CPU of the one file.
+   */
+  daily_files: number;
+  summary_daily_wall_s: number;
+  summary_daily_cpu_s: number;
   /** The same on the large file, when asked for. */
   large_events?: number;
   large_file_mb?: number;
@@ -64,7 +72,10 @@ const BARE = `
 const rl = require('node:readline').createInterface({ input: require('node:fs').createReadStream(process.argv[1]), crlfDelay: Infinity });
 let n = 0; rl.on('line', (l) => { if (l) { JSON.parse(l); n++; } }); rl.on('close', () => { process.stdout.write(n + '\\n'); });`;
 
-type Key = 'summary' | 'jq' | 'parse' | 'duck';
+type Key = 'summary' | 'jq' | 'parse' | 'duck' | 'daily';
+
+/** Files the events are cut into for the daily-files figure. */
+const DAILY_FILES = 100;
 
 interface Subject {
   key: Key;
@@ -87,6 +98,37 @@ export async function ensureEventsFile(events: number): Promise<string> {
     renameSync(partial, file);
   }
   return file;
+}
+
+/**
+ * `file`'s lines cut into `parts` files of consecutive lines named as daily logs (2025-01-01,
+ * 2025-01-02, ...), in a folder beside it; made once. Sessions run across the cuts, as a
+ * conversation across midnight does.
+ */
+function ensureDailyFolder(file: string, parts: number): string {
+  const folder = `${file}.daily${parts}`;
+  if (existsSync(folder)) return folder;
+  const partial = `${folder}.${process.pid}.tmp`;
+  mkdirSync(partial);
+  const buf = readFileSync(file);
+  let from = 0;
+  for (let p = 0; p < parts && from < buf.length; p++) {
+    let to = p === parts - 1 ? buf.length : buf.indexOf(10, Math.max(from, Math.floor(((p + 1) * buf.length) / parts))) + 1;
+    if (to <= 0) to = buf.length;
+    const day = new Date(Date.UTC(2025, 0, 1 + p)).toISOString().slice(0, 10);
+    writeFileSync(join(partial, `voicemode_events_${day}.jsonl`), buf.subarray(from, to));
+    from = to;
+  }
+  renameSync(partial, folder);
+  return folder;
+}
+
+/** summary --json of the daily folder says what it says of the one file (the `files` count apart); else the bench fails. */
+function checkDailyAgreement(single: ProcUsage, daily: ProcUsage): void {
+  const a = JSON.parse(single.stdout) as Record<string, unknown>;
+  const b = JSON.parse(daily.stdout) as Record<string, unknown>;
+  a.files = b.files = undefined;
+  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('summary --json of the daily files differs from the one file\'s (apart from `files`)');
 }
 
 /**
@@ -136,11 +178,17 @@ export async function measureSummary(opts: SummaryOptions): Promise<SummaryResul
 
   // correctness first: a disagreement fails the bench (this is also the untimed first run of both)
   if (summary) await checkAgreement(summary, duck, file);
+  const dailyFolder = summary ? ensureDailyFolder(file, DAILY_FILES) : undefined;
+  if (summary && dailyFolder) {
+    const daily = node('daily', [cli, 'summary', '--json', dailyFolder]);
+    checkDailyAgreement(summary.run(true), daily.run(true));
+    subjects.push(daily);
+  }
 
-  const runs: Record<Key, ProcUsage[]> = { summary: [], jq: [], parse: [], duck: [] };
+  const runs: Record<Key, ProcUsage[]> = { summary: [], jq: [], parse: [], duck: [], daily: [] };
   const usable = subjects.filter((s) => {
     try {
-      if (s.key !== 'summary' && s.key !== 'duck') s.run(); // warm-up
+      if (s.key !== 'summary' && s.key !== 'duck' && s.key !== 'daily') s.run(); // warm-up
       return true;
     } catch (err) {
       notes.push(`${s.key} failed: ${(err as Error).message.split('\n')[0]}`);
@@ -170,6 +218,9 @@ export async function measureSummary(opts: SummaryOptions): Promise<SummaryResul
     parse_cpu_s: med('parse', (u) => u.cpu_s),
     jq_cpu_s: med('jq', (u) => u.cpu_s),
     duck_agrees: summary !== undefined,
+    daily_files: dailyFolder ? DAILY_FILES : 0,
+    summary_daily_wall_s: med('daily', (u) => u.wall_s),
+    summary_daily_cpu_s: med('daily', (u) => u.cpu_s),
   };
   if (opts.largeEvents && duck && summary) Object.assign(result, await measureLarge(opts.largeEvents, summaryOf));
   return result;

@@ -36,6 +36,8 @@ const REQUIRED = [
   'summary_wall_s',
   'summary_cpu_s',
   'summary_rss_mb',
+  'summary_daily_cpu_s',
+  'summary_daily_wall_s',
   'parse_cpu_s',
   'help_ms',
   'summary_empty_ms',
@@ -65,5 +67,6 @@ describe('bench smoke run (tiny sizes, no timing assertions)', () => {
     expect(Object.keys(result.targets).length).toBeGreaterThan(0);
     const table = renderTable(result);
     for (const row of ['event', 'sustained', 'operation', 'whole turn', 'event-loop delay', 'RSS growth', 'summary']) expect(table).toContain(row);
+    if (hasCli) expect(table).toContain('100 daily files');
   });
 });

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
 import { LastLookup, StringTable } from './string-table.js';
@@ -18,6 +18,7 @@ import {
   USAGE_STRIDE,
   USAGE_TYPES,
   type WorkerInput,
+  type WorkerJob,
   type WorkerMessage,
 } from './worker-protocol.js';
 
@@ -46,17 +47,24 @@ const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
  * event types, session ids and label sets are sent once per worker and then referred to by
  * number; span ids per batch. At most a few batches are in flight (credit-based), so memory
  * stays bounded when the main thread is slower.
+ *
+ * A worker reads one file at a time and then waits for the next (parse-worker-pool.ts): its
+ * module load, wasm compile and V8's optimised code serve every file of the run.
  */
-const input = workerData as WorkerInput;
+/** The file being read now (its job). */
+let input: WorkerInput;
 const port = parentPort as NonNullable<typeof parentPort>;
-let credits = input.maxInFlight;
+let credits = 0;
 let wake: (() => void) | undefined;
-port.on('message', (m: string) => {
-  if (m === 'ack') {
-    credits++;
-    wake?.();
-  } else if (m === 'stop') process.exit(0);
-});
+if (!isMainThread) {
+  port.on('message', (m: string | WorkerJob) => {
+    if (m === 'ack') {
+      credits++;
+      wake?.();
+    } else if (m === 'stop') process.exit(0);
+    else if (typeof m === 'object' && m.kind === 'job') void run(m.input);
+  });
+}
 
 const scanner = new LineScanner();
 /** Stage 1 in WebAssembly SIMD, when it loads (else the scanner tests every byte itself: same answers). */
@@ -79,7 +87,6 @@ function mark(buf: Buffer): void {
  * so neither this table nor the reader's copy grows with the number of sessions in the file.
  */
 const table = new StringTable(12);
-const TABLE_RESET = input.tableReset ?? 8192;
 /** Span ids: per batch. */
 const spanTable = new StringTable(13);
 const lastSession = new LastLookup(table);
@@ -144,7 +151,7 @@ class Batch {
 
   constructor(bytes: number) {
     spanTable.reset();
-    this.reset = table.count >= TABLE_RESET;
+    this.reset = table.count >= (input.tableReset ?? 8192);
     if (this.reset) table.reset();
     const cap = (bytes >> 7) + 16;
     this.ts = new Float64Array(cap);
@@ -274,6 +281,7 @@ class Batch {
     credits--;
     const msg: WorkerMessage = {
       kind: 'batch',
+      job: input.job,
       ts: this.ts,
       ints: this.ints,
       n: this.n,
@@ -297,17 +305,24 @@ class Batch {
   }
 }
 
-const MAX_LINE = input.maxLineBytes;
+/**
+ * One read buffer for every chunk of every file this worker reads: a fresh 1 MiB buffer per
+ * chunk lived outside the heap until the worker's next full GC, ~10-14 MB of dead buffers per
+ * worker at the peak (issue 14, round 4). Nothing keeps a view of it past its chunk (strings
+ * are copied out, batches are typed arrays).
+ */
+let reusedRead: Buffer | undefined;
+function readBuffer(bytes: number): Buffer {
+  if (reusedRead === undefined || reusedRead.length < bytes) reusedRead = Buffer.allocUnsafeSlow(bytes);
+  return reusedRead;
+}
 
 /** Plain file: this worker's chunks, read by position; each holds the lines that start in it. */
 async function readChunks(): Promise<void> {
-  const { chunkBytes: C, size, index, workers } = input;
+  const { chunkBytes: C, size, index, workers, maxLineBytes: MAX_LINE } = input;
   const fh: FileHandle = await open(input.path, READ_FLAGS);
   const OVER = 64 * 1024;
-  // One read buffer for every chunk: a fresh 1 MiB buffer per chunk lived outside the heap until
-  // the worker's next full GC, ~10-14 MB of dead buffers per worker at the peak (issue 14, round 4).
-  // Nothing keeps a view of it past its chunk (strings are copied out, batches are typed arrays).
-  const reused = Buffer.allocUnsafeSlow(Math.min(size, C + OVER + 1)); // a chunk with the byte before it and its overlap, at most
+  const reused = readBuffer(Math.min(size, C + OVER + 1)); // a chunk with the byte before it and its overlap, at most
   try {
     for (let k = index; k * C < size; k += workers) {
       const from = k * C;
@@ -391,6 +406,7 @@ async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise
  * over the bound is dropped as it arrives.
  */
 async function readGzip(): Promise<void> {
+  const MAX_LINE = input.maxLineBytes;
   const raw = createReadStream(input.path, { highWaterMark: input.chunkBytes, flags: STREAM_READ_FLAGS });
   const gunzip = createGunzip({ chunkSize: input.chunkBytes });
   raw.on('error', (e) => gunzip.destroy(e));
@@ -456,19 +472,20 @@ async function readGzip(): Promise<void> {
     }
     await batch.post(0);
   }
-  port.postMessage({ kind: 'end', bytes: raw.bytesRead - sentBytes } satisfies WorkerMessage);
+  port.postMessage({ kind: 'end', job: input.job, bytes: raw.bytesRead - sentBytes } satisfies WorkerMessage);
 }
 
-async function run(): Promise<void> {
+/** Reads one file (a job) to its end; its last message is `end` or `error`. One job at a time. */
+async function run(job: WorkerInput): Promise<void> {
+  input = job;
+  credits = job.maxInFlight;
   try {
     if (input.gz) await readGzip();
     else {
       await readChunks();
-      port.postMessage({ kind: 'end', bytes: 0 } satisfies WorkerMessage);
+      port.postMessage({ kind: 'end', job: job.job, bytes: 0 } satisfies WorkerMessage);
     }
   } catch (err) {
-    port.postMessage({ kind: 'error', message: (err as Error).message ?? String(err) } satisfies WorkerMessage);
+    port.postMessage({ kind: 'error', job: job.job, message: (err as Error).message ?? String(err) } satisfies WorkerMessage);
   }
 }
-
-if (!isMainThread) void run();

@@ -1,6 +1,5 @@
 import { createReadStream, readFileSync, type ReadStream } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { describeOpenError, READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
 import { constants as zc, createGunzip, gunzipSync } from 'node:zlib';
@@ -10,8 +9,9 @@ import { DataError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import type { LinePrefilter } from './line-prefilter.js';
 import { CandidateLines } from './candidate-lines.js';
+import { ParseWorkerPool, type ParseWorker } from './parse-worker-pool.js';
 import { isBlank, parseLine, type FileEvent, type UsageFigures } from './parse-line.js';
-import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_STRIDE, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
+import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_STRIDE, type WorkerMessage } from './worker-protocol.js';
 
 type BatchMessage = Extract<WorkerMessage, { kind: 'batch' }>;
 
@@ -25,9 +25,6 @@ function roomFor<T>(a: (T | undefined)[], n: number): (T | undefined)[] {
 function clearAt<T>(a: (T | undefined)[], entries: Float64Array, count: number, stride: number): void {
   for (let j = 0; j < count; j++) a[entries[j * stride]!] = undefined;
 }
-
-/** Young generation of each parse worker, MB (see where the workers start). */
-const WORKER_YOUNG_GEN_MB = 6;
 
 /**
  * The streaming reader: every file is read in chunks (gzip through node:zlib), split into
@@ -56,7 +53,7 @@ export interface ReadOptions {
   /** Awaited after each chunk: lets a consumer apply back-pressure (stdout) or stop. */
   afterChunk?: () => Promise<void> | void;
   /**
-   * Parse in worker threads (one per file being read) and hand over only what the metrics
+   * Parse in worker threads (kept from file to file: parse-worker-pool.ts) and hand over only what the metrics
    * need: `data` then holds just provider/model/voice/transport (the whole `data` for the
    * FULL_DATA_TYPES of worker-protocol.ts). Same malformed-line rule.
    * Used by summary, anomalies and report; leaves the main thread to the derivation.
@@ -99,6 +96,8 @@ export interface ReadStats {
   bytes: number;
   /** Bytes the parse workers' stage 1 (WebAssembly SIMD, reader/special-bytes.ts) marked: 0 without it. A diagnostic (same events either way). */
   markedBytes: number;
+  /** Parse worker threads started (compact mode; 0 in-thread): they serve file after file (parse-worker-pool.ts). A diagnostic. */
+  parseWorkers: number;
 }
 
 /** The time of the first well-formed line in the file's first 64 KiB (cheap; no stream opened). */
@@ -154,18 +153,9 @@ abstract class Cursor {
   abstract close(): void;
 }
 
-/** One parse worker of a WorkerCursor, with its string table and message queue. */
-interface ParseWorker {
-  worker: Worker;
-  table: string[];
-  /** The label object of each label-set entry of `table`, made on first use. */
-  labelObjs: (Record<string, unknown> | undefined)[];
-  queue: WorkerMessage[];
-  waiting: ((m: WorkerMessage) => void) | undefined;
-}
-
 /**
- * Reads one file through parse worker threads (parse-worker.ts); see ReadOptions.compact.
+ * Reads one file through parse worker threads (parse-worker.ts, from the read's
+ * ParseWorkerPool); see ReadOptions.compact.
  * A plain file is cut into 1 MiB chunks dealt out round-robin to `workers` threads; their
  * batches are taken back in chunk order, so events come in file order and line numbers are
  * the file's, exactly as with one worker. A gzip file has one worker.
@@ -185,49 +175,30 @@ class WorkerCursor extends Cursor {
   private readonly figuresAt: (UsageFigures | undefined)[] = [];
   private static readonly labelCache = new Map<string, Record<string, unknown>>();
 
-  private start(): ParseWorker[] {
+  constructor(file: SourceFile, index: number, opts: ReadOptions, stats: ReadStats, private readonly pool: ParseWorkerPool) {
+    super(file, index, opts, stats);
+  }
+
+  private async start(): Promise<ParseWorker[]> {
     const n = this.file.gz ? 1 : Math.max(1, Math.min(this.opts.parseWorkers ?? defaultParseWorkers(), Math.ceil(this.file.size / CHUNK)));
     const out: ParseWorker[] = [];
     for (let i = 0; i < n; i++) {
-      const data: WorkerInput = {
-        path: this.file.path,
-        gz: this.file.gz,
-        file: this.index,
-        chunkBytes: CHUNK,
-        maxInFlight: 3,
-        index: i,
-        workers: n,
-        size: this.file.size,
-        tableReset: this.opts.workerTableReset,
-        maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-      };
-      const pw: ParseWorker = {
-        // A small young generation: the worker's objects are short-lived, and each isolate's
-        // default semi-spaces would otherwise add tens of MB to the peak RSS.
-        worker: new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } }),
-        table: [],
-        labelObjs: [],
-        queue: [],
-        waiting: undefined,
-      };
-      const deliver = (m: WorkerMessage): void => {
-        const w = pw.waiting;
-        if (w) {
-          pw.waiting = undefined;
-          w(m);
-        } else pw.queue.push(m);
-      };
-      pw.worker.on('message', deliver);
-      pw.worker.on('error', (e) => deliver({ kind: 'error', message: e.message }));
-      out.push(pw);
+      out.push(
+        await this.pool.start({
+          path: this.file.path,
+          gz: this.file.gz,
+          file: this.index,
+          chunkBytes: CHUNK,
+          maxInFlight: 3,
+          index: i,
+          workers: n,
+          size: this.file.size,
+          tableReset: this.opts.workerTableReset,
+          maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+        }),
+      );
     }
     return out;
-  }
-
-  private static next(pw: ParseWorker): Promise<WorkerMessage> {
-    const m = pw.queue.shift();
-    if (m) return Promise.resolve(m);
-    return new Promise((r) => (pw.waiting = r));
   }
 
   private static labels(key: string): Record<string, unknown> {
@@ -248,9 +219,9 @@ class WorkerCursor extends Cursor {
     this.batch = [];
     this.pos = 0;
     while (!this.done && this.batch.length === 0) {
-      this.workers ??= this.start();
+      this.workers ??= await this.start();
       const pw = this.workers[this.chunk % this.workers.length]!;
-      const m = await WorkerCursor.next(pw);
+      const m = await ParseWorkerPool.next(pw);
       if (m.kind === 'error') {
         this.close();
         throw new DataError(this.file.gz ? `corrupt gzip file ${this.file.path}: ${m.message}` : `cannot read ${this.file.path}: ${m.message}`);
@@ -405,7 +376,8 @@ class WorkerCursor extends Cursor {
 
   close(): void {
     if (this.workers) {
-      for (const pw of this.workers) void pw.worker.terminate();
+      // read to its end: the workers stay in the pool for the next file
+      for (const pw of this.workers) this.pool.release(pw, this.done);
       this.workers = undefined;
     }
   }
@@ -537,8 +509,10 @@ export async function readEvents(
   onEvent: (ev: FileEvent) => boolean | void,
   opts: ReadOptions = {},
 ): Promise<ReadStats> {
-  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, prefiltered: !opts.compact && opts.prefilter !== undefined && opts.onSkip === undefined, bytes: 0, markedBytes: 0 };
-  const pending: Cursor[] = files.map((f, i) => (opts.compact ? new WorkerCursor(f, i, opts, stats) : new FileCursor(f, i, opts, stats)));
+  const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, prefiltered: !opts.compact && opts.prefilter !== undefined && opts.onSkip === undefined, bytes: 0, markedBytes: 0, parseWorkers: 0 };
+  // the parse workers of compact mode serve file after file (parse-worker-pool.ts)
+  const pool = opts.compact ? new ParseWorkerPool() : undefined;
+  const pending: Cursor[] = files.map((f, i) => (pool ? new WorkerCursor(f, i, opts, stats, pool) : new FileCursor(f, i, opts, stats)));
   // a file that cannot even be peeked at is read first, where its error is reported
   await Promise.all(pending.map((c) => c.peek().catch(() => undefined)));
   // date order first (from discovery), then by first timestamp inside the same date key
@@ -616,6 +590,10 @@ export async function readEvents(
     }
   } finally {
     for (const c of [...active, ...pending]) c.close();
+    if (pool) {
+      stats.parseWorkers = pool.spawned;
+      pool.close();
+    }
   }
   opts.onProgress?.(stats.bytes);
   return stats;

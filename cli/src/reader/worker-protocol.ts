@@ -1,5 +1,11 @@
-/** Messages between the compact reader (read-events.ts) and its workers (parse-worker.ts). */
+/**
+ * Messages between the compact reader (read-events.ts) and its workers (parse-worker.ts).
+ * A worker lives for the whole read (parse-worker-pool.ts) and reads one file at a time: a
+ * `WorkerJob` starts a file; every message about it carries the job's number.
+ */
 export interface WorkerInput {
+  /** The job's number, unique in the pool: messages of an earlier job are told apart. */
+  job: number;
   path: string;
   gz: boolean;
   file: number;
@@ -71,9 +77,16 @@ export const FULL_DATA_TYPES: ReadonlySet<string> = new Set([
   'CONCH_RELEASE',
 ]);
 
+/** Starts reading a file (the worker is idle: its previous job ended). */
+export interface WorkerJob {
+  kind: 'job';
+  input: WorkerInput;
+}
+
 export type WorkerMessage =
   | {
       kind: 'batch';
+      job: number;
       ts: Float64Array;
       ints: Int32Array;
       n: number;
@@ -99,5 +112,5 @@ export type WorkerMessage =
       /** Bytes stage 1 (special-bytes.ts) marked since the batch before: 0 without it (a diagnostic: ReadStats.markedBytes). */
       marked: number;
     }
-  | { kind: 'end'; bytes: number }
-  | { kind: 'error'; message: string };
+  | { kind: 'end'; job: number; bytes: number }
+  | { kind: 'error'; job: number; message: string };

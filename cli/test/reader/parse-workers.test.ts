@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,8 +71,8 @@ interface Run {
   analysis: string;
 }
 
-async function run(path: string, compact: boolean, parseWorkers?: number, workerTableReset?: number): Promise<Run> {
-  const files = await discoverFiles([path]);
+async function run(path: string | string[], compact: boolean, parseWorkers?: number, workerTableReset?: number): Promise<Run> {
+  const files = await discoverFiles(typeof path === 'string' ? [path] : path);
   const events: unknown[] = [];
   const skipped: number[] = [];
   const analyzer = new Analyzer({ by: 'provider', prices: PRICES });
@@ -115,7 +115,8 @@ describe('compact reader: parse workers agree with the in-thread reader', () => 
       // the workers' stage 1 marked the file (the in-thread reader has none); all else equal
       expect(ref.stats.markedBytes).toBe(0);
       expect(got.stats.markedBytes).toBeGreaterThan(0);
-      expect({ ...got.stats, markedBytes: 0 }).toEqual(ref.stats);
+      expect({ ...got.stats, markedBytes: 0, parseWorkers: 0 }).toEqual(ref.stats);
+      expect(got.stats.parseWorkers).toBe(w); // one file: its own workers
       expect(got.events).toEqual(ref.events);
       expect(got.analysis).toBe(ref.analysis);
     }
@@ -176,4 +177,99 @@ describe('parse workers per file', () => {
     expect(parseWorkersFor(8, 5)).toBe(2);
     expect(parseWorkersFor(1, 0)).toBe(1);
   });
+});
+
+describe('parse workers across files (parse-worker-pool.ts)', () => {
+  /** The generated lines cut into `parts` files named by day, in a folder of their own; optionally every file gzipped. */
+  function splitInto(name: string, parts: number, gzip = false): string {
+    const folder = join(dir, name);
+    mkdirSync(folder);
+    const lines = readFileSync(plain, 'utf8').split('\n');
+    const per = Math.ceil(lines.length / parts);
+    for (let p = 0; p < parts; p++) {
+      const text = `${lines.slice(p * per, (p + 1) * per).join('\n')}\n`;
+      const day = String(p + 1).padStart(2, '0');
+      if (gzip) writeFileSync(join(folder, `voicemode_events_2026-02-${day}.jsonl.gz`), gzipSync(text));
+      else writeFileSync(join(folder, `voicemode_events_2026-02-${day}.jsonl`), text);
+    }
+    return folder;
+  }
+
+  it('a folder of 12 files is read by the same worker(s), file after file, with the in-thread events', async () => {
+    const folder = splitInto('twelve', 12);
+    const ref = await run(folder, false);
+    expect(ref.stats.files).toBe(12);
+    for (const w of [1, 2]) {
+      const got = await run(folder, true, w);
+      expect(got.events).toEqual(ref.events);
+      expect(got.skipped).toEqual(ref.skipped);
+      expect(got.analysis).toBe(ref.analysis);
+      // each file is ~0.3 MB: one chunk, one worker, whatever `w`; and that worker serves all 12
+      expect(got.stats.parseWorkers).toBe(1);
+    }
+    // string tables started afresh often, across files: the reader's copy stays in step
+    const reset = await run(folder, true, 1, 16);
+    expect(reset.events).toEqual(ref.events);
+    expect(reset.stats.parseWorkers).toBe(1);
+  }, 60_000);
+
+  it('files of several chunks read by two workers each: the second worker is waited for, not replaced', async () => {
+    // the plain file (3+ MiB) and a copy of it a day later: two workers each, one after the other
+    const folder = join(dir, 'two-big');
+    mkdirSync(folder);
+    const text = readFileSync(plain, 'utf8');
+    writeFileSync(join(folder, 'voicemode_events_2026-03-01.jsonl'), text);
+    writeFileSync(join(folder, 'voicemode_events_2026-03-02.jsonl'), text.replaceAll('2026-01-0', '2026-01-1'));
+    const ref = await run(folder, false);
+    const got = await run(folder, true, 2);
+    expect(got.events).toEqual(ref.events);
+    expect(got.analysis).toBe(ref.analysis);
+    expect(got.stats.parseWorkers).toBe(2);
+  }, 60_000);
+
+  it('gzip files, and files that overlap in time (read at once, each by its own worker)', async () => {
+    const gzFolder = splitInto('gz-six', 6, true);
+    const refGz = await run(gzFolder, false);
+    const gotGz = await run(gzFolder, true, 1);
+    expect(gotGz.events).toEqual(refGz.events);
+    expect(gotGz.stats.parseWorkers).toBe(1);
+    // two files of one day starting at the same time: the merge reads them at once, a worker each
+    const text = readFileSync(plain, 'utf8');
+    const folders = ['overlap-a', 'overlap-b'].map((f) => join(dir, f));
+    for (const f of folders) {
+      mkdirSync(f);
+      writeFileSync(join(f, 'voicemode_events_2026-01-05.jsonl'), text);
+    }
+    const ref = await run(folders, false);
+    expect(ref.stats.files).toBe(2);
+    const got = await run(folders, true, 1);
+    expect(got.events).toEqual(ref.events);
+    expect(got.analysis).toBe(ref.analysis);
+    expect(got.stats.parseWorkers).toBe(2);
+  }, 60_000);
+
+  it('a corrupt .gz between good files: its events up to the damage, the rest of the folder, no worker left behind', async () => {
+    const folder = splitInto('with-corrupt', 3, true);
+    const middle = join(folder, 'voicemode_events_2026-02-02.jsonl.gz');
+    const bytes = readFileSync(middle);
+    writeFileSync(middle, bytes.subarray(0, Math.floor(bytes.length / 2))); // cut: "unexpected end of file"
+    const files = await discoverFiles([folder]);
+    const read = async (compact: boolean) => {
+      const errors: string[] = [];
+      const seen: number[] = [];
+      const stats = await readEvents(files, (ev: FileEvent) => void seen.push(ev.file), { compact, parseWorkers: 1, onFileError: (_f: number, m: string) => errors.push(m) });
+      return { errors, stats, perFile: [0, 1, 2].map((f) => seen.filter((x) => x === f).length) };
+    };
+    const ref = await read(false);
+    const { errors, stats, perFile } = await read(true);
+    expect(errors).toEqual([expect.stringContaining('unexpected end of file')]);
+    expect(stats.unreadableFiles).toBe(1);
+    expect(perFile[0]).toBeGreaterThan(1000);
+    expect(perFile[0]).toBe(ref.perFile[0]);
+    expect(perFile[2]).toBe(ref.perFile[2]);
+    expect(perFile[1]).toBeGreaterThan(0);
+    expect(perFile[1]).toBeLessThan(perFile[0]!);
+    // the worker that read the corrupt file ended its job with the error: it read the third file
+    expect(stats.parseWorkers).toBe(1);
+  }, 60_000);
 });

@@ -1,0 +1,142 @@
+import { Worker } from 'node:worker_threads';
+import type { WorkerInput, WorkerJob, WorkerMessage } from './worker-protocol.js';
+
+/** Young generation of each parse worker, MB: its objects are short-lived, and each isolate's default semi-spaces would add tens of MB to the peak RSS. */
+const WORKER_YOUNG_GEN_MB = 6;
+
+/** One parse worker thread, with the reader's copy of its string table and its message queue. */
+export interface ParseWorker {
+  readonly worker: Worker;
+  /** The worker's string table as sent so far (it lives as long as the worker: across files). */
+  readonly table: string[];
+  /** The label object of each label-set entry of `table`, made on first use. */
+  readonly labelObjs: (Record<string, unknown> | undefined)[];
+  readonly queue: WorkerMessage[];
+  waiting: ((m: WorkerMessage) => void) | undefined;
+  /** The job (file) it runs, or ran last. */
+  job: number;
+  /** A cursor reads this job's messages; otherwise they are dropped. */
+  attached: boolean;
+  /** Its job's `end` or `error` came: it can take another file. */
+  idle: boolean;
+  /** Crashed or terminated: never given out again. */
+  dead: boolean;
+  /** Called once it is idle or dead (a start waiting for it). */
+  readonly onIdle: (() => void)[];
+}
+
+/**
+ * The parse workers of one read (read-events.ts, compact mode), kept from file to file.
+ *
+ * A new worker costs its isolate, its module load (~22 ms CPU), the wasm compile, and V8
+ * optimising the scanner again: on a folder of 100 daily files (1M events) a worker per file
+ * took 13.6 CPU-s against 2.0 for the same events in one file. So a worker whose file was read
+ * to the end is given the next file; only a worker left mid-file (a read error, an early stop)
+ * is terminated, since it may be waiting for credits that will never come. Files that overlap
+ * in time are read at the same time, each by its own workers: the pool grows to what the
+ * overlap needs and no further.
+ */
+export class ParseWorkerPool {
+  private readonly workers: ParseWorker[] = [];
+  private jobs = 0;
+  /** Workers started (ReadStats.parseWorkers). */
+  spawned = 0;
+
+  /**
+   * A worker reading the file of `input` (its job number filled in): an idle one; else one
+   * whose file was read to its end and whose `end` is on the way (the other workers of a
+   * plain file read by several: their last batches were taken, so their `end` is imminent);
+   * else a new one.
+   */
+  async start(input: Omit<WorkerInput, 'job'>): Promise<ParseWorker> {
+    let pw: ParseWorker | undefined;
+    for (;;) {
+      pw = this.workers.find((w) => w.idle && !w.attached && !w.dead);
+      if (pw !== undefined) break;
+      const ending = this.workers.find((w) => !w.idle && !w.attached && !w.dead);
+      if (ending === undefined) break;
+      await new Promise<void>((r) => ending.onIdle.push(r));
+    }
+    if (pw === undefined) {
+      pw = this.spawn();
+      this.workers.push(pw);
+    }
+    pw.job = ++this.jobs;
+    pw.idle = false;
+    pw.attached = true;
+    pw.worker.postMessage({ kind: 'job', input: { ...input, job: pw.job } } satisfies WorkerJob);
+    return pw;
+  }
+
+  /**
+   * The reader is done with `pw`. `finished`: the file was read to its end, so the worker's job
+   * ends by itself (its `end` may still be on the way) and it stays for the next file; else it
+   * is terminated.
+   */
+  release(pw: ParseWorker, finished: boolean): void {
+    pw.attached = false;
+    pw.queue.length = 0;
+    pw.waiting = undefined;
+    if (!finished && !pw.idle) this.kill(pw);
+  }
+
+  /** The next message of the worker's job. */
+  static next(pw: ParseWorker): Promise<WorkerMessage> {
+    const m = pw.queue.shift();
+    if (m) return Promise.resolve(m);
+    return new Promise((r) => (pw.waiting = r));
+  }
+
+  /** Terminates every worker (the end of the read). */
+  close(): void {
+    for (const pw of this.workers) this.kill(pw);
+    this.workers.length = 0;
+  }
+
+  private kill(pw: ParseWorker): void {
+    if (pw.dead) return;
+    pw.dead = true;
+    void pw.worker.terminate();
+    wake(pw);
+  }
+
+  private spawn(): ParseWorker {
+    this.spawned++;
+    const pw: ParseWorker = {
+      worker: new Worker(new URL('./parse-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } }),
+      table: [],
+      labelObjs: [],
+      queue: [],
+      waiting: undefined,
+      job: 0,
+      attached: false,
+      idle: true,
+      dead: false,
+      onIdle: [],
+    };
+    const deliver = (m: WorkerMessage): void => {
+      if (m.job !== pw.job) return; // a job the reader has let go of
+      if (m.kind !== 'batch') {
+        pw.idle = true;
+        wake(pw);
+      }
+      if (!pw.attached) return;
+      const w = pw.waiting;
+      if (w) {
+        pw.waiting = undefined;
+        w(m);
+      } else pw.queue.push(m);
+    };
+    pw.worker.on('message', deliver);
+    pw.worker.on('error', (e) => {
+      pw.dead = true; // it has stopped: never terminated, never given out again
+      deliver({ kind: 'error', job: pw.job, message: e.message });
+      wake(pw);
+    });
+    return pw;
+  }
+}
+
+function wake(pw: ParseWorker): void {
+  for (const r of pw.onIdle.splice(0)) r();
+}
