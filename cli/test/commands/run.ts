@@ -17,8 +17,13 @@ export interface Result {
 
 /** Runs the built CLI as a user would (no TTY), with NO_COLOR unset unless given. */
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  return run(process.execPath, [BIN, ...args], env);
+}
+
+/** Runs a command to its end (no TTY), collecting its output. */
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
