@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -102,7 +102,7 @@ export async function ensureEventsFile(events: number): Promise<string> {
 
 /**
  * `file`'s lines cut into `parts` files of consecutive lines named as daily logs (2025-01-01,
- * 2025-01-02, ...), in a folder beside it; made once. Sessions run across the cuts, as a
+ * 2025-01-02, ...), in a folder beside it; made once and kept, like the file (as large as it). Sessions run across the cuts, as a
  * conversation across midnight does.
  */
 function ensureDailyFolder(file: string, parts: number): string {
@@ -218,7 +218,7 @@ export async function measureSummary(opts: SummaryOptions): Promise<SummaryResul
     parse_cpu_s: med('parse', (u) => u.cpu_s),
     jq_cpu_s: med('jq', (u) => u.cpu_s),
     duck_agrees: summary !== undefined,
-    daily_files: dailyFolder ? DAILY_FILES : 0,
+    daily_files: dailyFolder ? readdirSync(dailyFolder).length : 0, // fewer than DAILY_FILES for a file of fewer lines
     summary_daily_wall_s: med('daily', (u) => u.wall_s),
     summary_daily_cpu_s: med('daily', (u) => u.cpu_s),
   };

@@ -17,9 +17,42 @@
 export type Warn = (message: string) => void;
 
 /** Warnings on stderr with a recognisable prefix (the CLI's messages, and defaultWarn without diag). */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * A message as we print it: control characters other than newline and tab made visible
+ * (`\x1b`), since messages quote what the app or a file gave (an error's message, a path), and
+ * an ESC or `\r` would act on the user's terminal.
+ */
+export function printable(message: string): string {
+  return message.replace(UNPRINTABLE, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * What a thrown value says, for a report; never throws (a getter that throws, a revoked Proxy,
+ * a toString that throws). `stack`: an Error's stack (for our own faults); else its name and
+ * the first line of its message (the app's errors: not their stacks).
+ */
+export function errorText(err: unknown, stack: boolean): string {
+  try {
+    if (err instanceof Error) {
+      if (stack && typeof err.stack === 'string') return err.stack;
+      const name = typeof err.name === 'string' ? err.name : 'Error';
+      const message = typeof err.message === 'string' ? (err.message.split('\n', 1)[0] ?? '').slice(0, 200) : '';
+      return message ? `${name}: ${message}` : name;
+    }
+    if (typeof err === 'string') return err.slice(0, 200);
+    if (typeof err === 'number' || typeof err === 'boolean' || typeof err === 'bigint') return String(err);
+  } catch {
+    // unreadable: say what it is
+  }
+  return typeof err;
+}
+
 export const warnStderr: Warn = (message) => {
   try {
-    process.stderr.write(`voicemode-events: warning: ${message}\n`);
+    process.stderr.write(`voicemode-events: warning: ${printable(message)}\n`);
   } catch {
     // stderr closed: nothing better to do, and logging must not throw.
   }
@@ -61,7 +94,7 @@ export const defaultWarn: Warn = (message) => {
     return;
   }
   try {
-    d.warn(`voicemode-events: ${message}`);
+    d.warn(`voicemode-events: ${printable(message)}`);
   } catch {
     // the app's diag logger threw: a warning must never become the app's exception
   }
@@ -72,14 +105,14 @@ export const defaultNotice: Warn = (message) => {
   const d = registeredDiag();
   if (d !== undefined) {
     try {
-      d.info(`voicemode-events: ${message}`);
+      d.info(`voicemode-events: ${printable(message)}`);
     } catch {
       // as in defaultWarn
     }
     return;
   }
   try {
-    process.stderr.write(`voicemode-events: ${message}\n`);
+    process.stderr.write(`voicemode-events: ${printable(message)}\n`);
   } catch {
     // stderr closed
   }

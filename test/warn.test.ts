@@ -132,6 +132,12 @@ describe('options.warn is honoured everywhere', () => {
 });
 
 describe('the default reporter', () => {
+  it('prints control characters visibly (a message may quote an app error or a path), newlines and tabs kept', async () => {
+    expect(diagLoggerSet()).toBe(false);
+    const out = await stderrOf(() => defaultWarn('title \u001b]0;pwned\u0007 cr\r del\u007f c1\u009b\n\tat x'));
+    expect(out).toBe('voicemode-events: warning: title \\x1b]0;pwned\\x07 cr\\x0d del\\x7f c1\\x9b\n\tat x\n');
+  });
+
   it('is stderr while the app has no diag logger, and OTel diag once it sets one', async () => {
     expect(diagLoggerSet()).toBe(false);
     const seen: string[] = [];

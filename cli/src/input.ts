@@ -96,6 +96,8 @@ export async function discoverInputs(paths: readonly string[]): Promise<SourceFi
 export interface ReadExtra {
   keepRaw?: boolean;
   compact?: boolean;
+  /** See ReadOptions.workersFrom. */
+  workersFrom?: number;
   afterChunk?: () => Promise<void> | void;
 }
 
@@ -131,6 +133,7 @@ export async function readFiles(
     const stats = await readEvents(files, pred ? (ev) => (pred(ev) ? onEvent(ev) : undefined) : onEvent, {
       keepRaw: extra.keepRaw,
       compact: extra.compact,
+      workersFrom: extra.workersFrom,
       afterChunk: extra.afterChunk,
       onProgress: bar ? (b) => bar.update(b) : undefined,
       prefilter,

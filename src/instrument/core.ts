@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { eventAttributes } from '../events/attributes-codec.js';
 import { liveEvents } from '../events/live-bus.js';
 import { prepareData, prepareOwnData, type RedactMode } from '../events/sanitize.js';
@@ -8,7 +8,7 @@ import type { MetricsDeriver } from '../metrics/derive.js';
 import type { LiveDeriver } from '../metrics/deferred-derivation.js';
 import type { Clock } from '../time/clock.js';
 import { usToHrTime } from '../time/format.js';
-import type { Warn } from '../warn.js';
+import { errorText, type Warn } from '../warn.js';
 
 /** What the instrumentation needs from its surroundings: where spans come from, what time it is. */
 export interface Core {
@@ -195,6 +195,20 @@ export function endSpan(core: Core, node: SpanNode): number {
   }
 }
 
+/**
+ * The tracer's span (the app may bring its own tracer), or, when it throws, a non-recording
+ * span (reported): the app's call goes on and its events still reach the live metrics, but not
+ * a trace nor the JSONL file (the sink writes the spans the tracer gave).
+ */
+export function startSpan(core: Core, name: string, options: SpanOptions, ctx?: Context): Span {
+  try {
+    return core.tracer.startSpan(name, options, ctx);
+  } catch (err) {
+    internalError(core, err);
+    return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  }
+}
+
 /** The clock's time, or undefined when it throws (reported, never thrown into the app). */
 export function nowUs(core: Core): number | undefined {
   try {
@@ -207,5 +221,5 @@ export function nowUs(core: Core): number | undefined {
 
 /** A fault inside the package: reported once (core.warn), never thrown into the app. */
 export function internalError(core: Core, err: unknown): void {
-  core.warn(`internal error (the app continues): ${(err as Error)?.stack ?? String(err)}`);
+  core.warn(`internal error (the app continues): ${errorText(err, true)}`);
 }

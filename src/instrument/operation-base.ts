@@ -16,7 +16,7 @@ import {
 } from '../events/span-attributes.js';
 import type { LiveDeriver } from '../metrics/deferred-derivation.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, emitPrepared, endSpan, internalError, newNode, nowUs, parentContext, readData, safeData, type Core, type Scope, type SpanNode } from './core.js';
+import { emitEvent, emitPrepared, endSpan, internalError, newNode, nowUs, parentContext, readData, safeData, startSpan, type Core, type Scope, type SpanNode } from './core.js';
 import { markFailed } from './failure.js';
 
 /** What describes an operation: low-cardinality labels plus any extra data for its start event. */
@@ -311,7 +311,8 @@ export abstract class OperationBase implements Operation {
     }
     if (typeof info.transport === 'string') attrs[ATTR_TRANSPORT] = info.transport;
     this.addSpanAttributes(info, attrs);
-    const span = core.tracer.startSpan(
+    const span = startSpan(
+      core,
       OPERATION_KINDS[kind].span,
       // A model call is a CLIENT span (GenAI conventions); a recording stays INTERNAL.
       { kind: genAi !== undefined ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes: attrs, startTime: usToHrTime(this.startUs) },

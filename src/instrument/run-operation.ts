@@ -1,5 +1,5 @@
 import type { OperationKind } from '../events/operation-kinds.js';
-import { readData, runInScope, type Core } from './core.js';
+import { internalError, readData, runInScope, type Core } from './core.js';
 import { WATCHED_STREAM, watchStream, type OperationBase, type OperationPlace, type StreamWatch } from './operation-base.js';
 import { KIND_HANDLES, type HandleOf, type InputOf } from './kinds.js';
 
@@ -19,7 +19,11 @@ export function runOperation<K extends OperationKind>(
 ): unknown {
   const safeInfo = readData(info);
   const op = KIND_HANDLES[kind].create(core, place, safeInfo);
-  op.begin(safeInfo);
+  try {
+    op.begin(safeInfo);
+  } catch (err) {
+    internalError(core, err); // a broken span (the app's tracer): the app's call still runs
+  }
   let result: unknown;
   try {
     result = runInScope(place.scope(op.node), op.node.span, () => fn(op));

@@ -23,7 +23,7 @@ import {
 import { DeferredDeriver } from '../metrics/deferred-derivation.js';
 import { liveSamples } from '../metrics/sample-bus.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, endSpan, innermostNode, internalError, newNode, parentContext, readData, runInScope, scopeStorage, type Core, type SpanNode } from './core.js';
+import { emitEvent, endSpan, innermostNode, internalError, newNode, startSpan, parentContext, readData, runInScope, scopeStorage, type Core, type SpanNode } from './core.js';
 import { markFailed } from './failure.js';
 import { newShared, removeItem, type Interruptible, type OperationPlace, type TurnState } from './operation-base.js';
 import { installOperationMethods, type HandleOf, type InputOf, type OperationMethods } from './kinds.js';
@@ -160,7 +160,8 @@ export class SessionImpl extends Host implements Session {
       liveSamples.emit(sample);
     });
     this.live = new DeferredDeriver(this.deriver, (err) => internalError(core, err));
-    const span = core.tracer.startSpan(
+    const span = startSpan(
+      core,
       SPAN_SESSION,
       {
         root: true,
@@ -296,7 +297,8 @@ class TurnImpl extends Host implements Turn {
     readonly number: number,
   ) {
     super();
-    const span = core.tracer.startSpan(
+    const span = startSpan(
+      core,
       SPAN_TURN,
       {
         attributes: { [ATTR_SESSION_ID]: session.id, [ATTR_GEN_AI_CONVERSATION]: session.id, [ATTR_TURN_NUMBER]: number },

@@ -10,7 +10,7 @@ import { liveSamples } from '../metrics/sample-bus.js';
 import type { Clock } from '../time/clock.js';
 import { guardClock } from '../time/guarded-clock.js';
 import { usToHrTime } from '../time/format.js';
-import { emitEvent, endSpan, innermostNode, newNode, scopeStorage, type Core, type SpanNode } from './core.js';
+import { emitEvent, endSpan, innermostNode, newNode, scopeStorage, startSpan, type Core, type SpanNode } from './core.js';
 import { installOperationMethods, type HandleOf, type InputOf, type OperationMethods } from './kinds.js';
 import { newShared, type OperationPlace } from './operation-base.js';
 import { runOperation } from './run-operation.js';
@@ -113,7 +113,7 @@ export class VoiceEvents {
   }
 
   private orphanNode(name: string): SpanNode {
-    const span = this.core.tracer.startSpan(name, { root: true, startTime: usToHrTime(this.core.clock.nowUs()) });
+    const span = startSpan(this.core, name, { root: true, startTime: usToHrTime(this.core.clock.nowUs()) });
     return newNode(span, null, undefined, this.core.orphanDeriver);
   }
 }

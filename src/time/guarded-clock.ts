@@ -1,3 +1,4 @@
+import { errorText } from '../warn.js';
 import { systemClock, type Clock } from './clock.js';
 
 /**
@@ -14,6 +15,10 @@ import { systemClock, type Clock } from './clock.js';
  */
 export class GuardedClock implements Clock {
   private last = Number.NEGATIVE_INFINITY;
+  /** Added to the app's clock: set once, when it first reads well after the system clock stood in for it. */
+  private offset = 0;
+  /** The system clock stood in (no good read yet): the next good read is put after its time. */
+  private rebase = false;
   private reported = false;
 
   constructor(
@@ -26,12 +31,20 @@ export class GuardedClock implements Clock {
     try {
       us = this.clock.nowUs();
     } catch (err) {
-      return this.fault(`threw ${(err as Error)?.stack ?? describe(err)}`);
+      return this.fault(`threw ${errorText(err, false)}`);
     }
-    if (typeof us !== 'number' || !Number.isFinite(us)) return this.fault(`returned ${describe(us)}, not a finite number`);
-    if (us < this.last) return this.last; // never backwards: no negative duration
-    this.last = us;
-    return us;
+    if (typeof us !== 'number' || !Number.isFinite(us) || Math.abs(us) > Number.MAX_SAFE_INTEGER) return this.fault(`returned ${describe(us)}, not a finite number of microseconds`);
+    if (this.rebase) {
+      // the app's clock may be far from the system's (a replay, a test clock): continue from
+      // the time given meanwhile, at the app clock's pace, instead of holding that time until
+      // the app's clock passes it (forever, for a clock in the past)
+      this.rebase = false;
+      this.offset = this.last - us;
+    }
+    const t = us + this.offset;
+    if (t < this.last) return this.last; // never backwards: no negative duration
+    this.last = t;
+    return t;
   }
 
   private fault(what: string): number {
@@ -39,14 +52,32 @@ export class GuardedClock implements Clock {
       this.reported = true;
       this.report(`options.clock.nowUs() ${what}; events and spans keep the last time it gave (the app continues; this is reported once)`);
     }
-    if (this.last === Number.NEGATIVE_INFINITY) this.last = systemClock.nowUs();
+    if (this.last === Number.NEGATIVE_INFINITY) {
+      this.last = systemClock.nowUs();
+      this.rebase = true;
+    }
     return this.last;
   }
 }
 
-/** `clock` guarded (see GuardedClock); the system clock and an already guarded one as they are. */
-export function guardClock(clock: Clock | undefined, report: (message: string) => void): Clock {
-  if (clock === undefined || clock === systemClock || clock instanceof GuardedClock) return clock ?? systemClock;
+/**
+ * `clock` guarded (see GuardedClock); the system clock and an already guarded one as they are.
+ * No clock (`undefined`, `null`, or a value without a `nowUs` function: reported) is the system
+ * clock.
+ */
+export function guardClock(clock: Clock | null | undefined, report: (message: string) => void): Clock {
+  if (clock === undefined || clock === null) return systemClock;
+  if (clock === systemClock || clock instanceof GuardedClock) return clock;
+  let usable = false;
+  try {
+    usable = typeof clock.nowUs === 'function';
+  } catch {
+    // a Proxy or getter that throws: not usable
+  }
+  if (!usable) {
+    report('options.clock has no nowUs() function; the system clock is used');
+    return systemClock;
+  }
   return new GuardedClock(clock, report);
 }
 

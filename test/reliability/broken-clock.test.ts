@@ -110,3 +110,119 @@ describe('a clock that fails (options.clock)', () => {
     expect(said).toEqual([expect.stringMatching(/^options\.clock\.nowUs\(\) returned object, not a finite number/)]);
   });
 });
+
+describe('a clock that fails (options.clock), after review', () => {
+  it('a clock in the past whose first read fails: times go on at its pace after the stand-in time, durations are right', async () => {
+    const past = Date.UTC(2026, 0, 1) * 1000;
+    let now = past;
+    let first = true;
+    const clock: Clock = {
+      nowUs: () => {
+        if (first) {
+          first = false;
+          throw new Error('not ready');
+        }
+        return now;
+      },
+    };
+    const { voice, h } = voiceWith(clock);
+    await voice.session(async (s) => {
+      await s.record({}, () => {
+        now += 5_000_000; // a 5 s recording by the app's clock
+      });
+    });
+    await h.flush();
+    const lines = h.lines();
+    const end = lines.find((l) => l.event_type === 'RECORDING_END')!.data as { duration: number };
+    expect(end.duration).toBe(5);
+    const times = lines.map((l) => parseTimestampUs(l.timestamp as string));
+    for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThanOrEqual(times[i - 1]!);
+    expect(times[times.length - 1]! - times[0]!).toBe(5_000_000);
+  });
+
+  it('clock: null is no clock (the system clock, no warning)', async () => {
+    const { voice, warnings, h } = voiceWith(null as unknown as Clock);
+    await voice.session(async (s) => {
+      await s.record({}, () => new Promise((r) => setTimeout(r, 20)));
+    });
+    await h.flush();
+    const end = h.lines().find((l) => l.event_type === 'RECORDING_END')!.data as { duration: number };
+    expect(end.duration).toBeGreaterThan(0.01);
+    expect(warnings).toEqual([]);
+  });
+
+  it('whatever the clock throws, nothing is called that throws into the app; one warning without the stack', async () => {
+    const badStack = new Error('stack getter');
+    Object.defineProperty(badStack, 'stack', {
+      get() {
+        throw new Error('stack read');
+      },
+    });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const throwing = {
+      toString() {
+        throw new Error('toString called');
+      },
+    };
+    for (const thrown of [badStack, proxy, throwing, Object.assign(new Error('line one\nsecret second line'), { stack: 'at secret.js:1' })]) {
+      const clock: Clock = {
+        nowUs: () => {
+          throw thrown;
+        },
+      };
+      const { voice, warnings } = voiceWith(clock);
+      await expect(voice.session(async (s) => s.tts({ text: 'x' }, () => 'ok'))).resolves.toBe('ok');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).not.toMatch(/secret/);
+      await h?.cleanup();
+      h = undefined;
+    }
+  });
+
+  it('a value past 2^53 µs is no time', async () => {
+    const said: string[] = [];
+    const c = new GuardedClock(scriptedClock([T0, 1e300, T0 + 10]), (m) => said.push(m));
+    expect([c.nowUs(), c.nowUs(), c.nowUs()]).toEqual([T0, T0, T0 + 10]);
+    expect(said).toHaveLength(1);
+  });
+});
+
+describe('a tracer that fails (the app brings its own)', () => {
+  it('startSpan and setAttribute throwing: the app runs and gets its results; the spans that did start are logged', async () => {
+    h = makeHarness();
+    const base = h.provider.getTracer('t');
+    const warnings: string[] = [];
+    let calls = 0;
+    const tracer = {
+      startSpan: (...args: Parameters<typeof base.startSpan>) => {
+        if (++calls % 2 === 0) throw new Error('startSpan broke');
+        const span = base.startSpan(...args);
+        span.setAttribute = () => {
+          throw new Error('setAttribute broke');
+        };
+        return span;
+      },
+      startActiveSpan: base.startActiveSpan.bind(base),
+    } as typeof base;
+    const voice = createVoiceEvents({ tracer, warn: (m) => warnings.push(m) });
+    const result = await voice.session(async (s) => {
+      const text = await s.stt({ provider: 'whisper', audio_s: 2 }, () => 'hello');
+      await s.tts({ text }, async (op) => {
+        op.firstAudio();
+        op.playbackStart();
+        expect(s.bargeIn()).toBe(true);
+      });
+      return text;
+    });
+    expect(result).toBe('hello');
+    await h.flush();
+    // session and STT spans started (their events are in the file); TTS's did not: no trace, no lines
+    const types = h.lines().map((l) => l.event_type);
+    expect(types).toContain('STT_COMPLETE');
+    expect(types).toContain('SESSION_END');
+    expect(types).not.toContain('TTS_START');
+    expect(warnings.some((w) => w.includes('startSpan broke'))).toBe(true);
+    expect(warnings.some((w) => w.includes('setAttribute broke'))).toBe(true);
+  });
+});

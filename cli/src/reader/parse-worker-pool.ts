@@ -1,6 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { WorkerInput, WorkerJob, WorkerMessage } from './worker-protocol.js';
 
+/** Idle workers kept for the next files: as many as one file uses (parseWorkersFor: at most 2). */
+const MAX_IDLE = 2;
+
 /** Young generation of each parse worker, MB: its objects are short-lived, and each isolate's default semi-spaces would add tens of MB to the peak RSS. */
 const WORKER_YOUNG_GEN_MB = 6;
 
@@ -31,10 +34,10 @@ export interface ParseWorker {
  * A new worker costs its isolate, its module load (~22 ms CPU), the wasm compile, and V8
  * optimising the scanner again: on a folder of 100 daily files (1M events) a worker per file
  * took 13.6 CPU-s against 2.0 for the same events in one file. So a worker whose file was read
- * to the end is given the next file; only a worker left mid-file (a read error, an early stop)
- * is terminated, since it may be waiting for credits that will never come. Files that overlap
- * in time are read at the same time, each by its own workers: the pool grows to what the
- * overlap needs and no further.
+ * to the end is given the next file; a worker left with its file unfinished (a read error, an
+ * early stop) is terminated (see `release`). Files that overlap in time are read at the same
+ * time, each by its own workers: the pool grows to what the overlap needs, and shrinks back to
+ * MAX_IDLE idle workers after it.
  */
 export class ParseWorkerPool {
   private readonly workers: ParseWorker[] = [];
@@ -70,14 +73,17 @@ export class ParseWorkerPool {
 
   /**
    * The reader is done with `pw`. `finished`: the file was read to its end, so the worker's job
-   * ends by itself (its `end` may still be on the way) and it stays for the next file; else it
-   * is terminated.
+   * ends by itself (its `end` may still be on the way) and it stays for the next file. Otherwise
+   * it is terminated, idle or not: it may wait for credits that will never come, or its last
+   * batches (strings for the reader's copy of its table, a table reset) were never taken, so
+   * that copy is no longer the worker's table.
    */
   release(pw: ParseWorker, finished: boolean): void {
     pw.attached = false;
     pw.queue.length = 0;
     pw.waiting = undefined;
-    if (!finished && !pw.idle) this.kill(pw);
+    if (!finished) this.kill(pw);
+    else if (pw.idle) this.trim();
   }
 
   /** The next message of the worker's job. */
@@ -91,6 +97,12 @@ export class ParseWorkerPool {
   close(): void {
     for (const pw of this.workers) this.kill(pw);
     this.workers.length = 0;
+  }
+
+  /** Idle workers beyond MAX_IDLE (left by files that overlapped in time) are terminated. */
+  private trim(): void {
+    let idle = 0;
+    for (const w of this.workers) if (w.idle && !w.attached && !w.dead && ++idle > MAX_IDLE) this.kill(w);
   }
 
   private kill(pw: ParseWorker): void {
@@ -119,6 +131,7 @@ export class ParseWorkerPool {
       if (m.kind !== 'batch') {
         pw.idle = true;
         wake(pw);
+        if (!pw.attached) this.trim();
       }
       if (!pw.attached) return;
       const w = pw.waiting;

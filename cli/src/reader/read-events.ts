@@ -61,6 +61,13 @@ export interface ReadOptions {
   compact?: boolean;
   /** Parse workers per plain file in compact mode (default: 2 on a machine with 2 or more cores). */
   parseWorkers?: number;
+  /**
+   * Compact mode parses in this thread when the files add up to fewer bytes than this (a gzip
+   * file counted as GZIP_RATIO times its size): a worker's start (its isolate, module load and
+   * V8 optimising the scanner again) costs more than it saves on a small input. Default 0:
+   * always workers.
+   */
+  workersFrom?: number;
   /** Strings a parse worker's table holds before it starts afresh (default 8192; for tests). */
   workerTableReset?: number;
   /**
@@ -148,6 +155,8 @@ async function peekAll(cursors: readonly Cursor[]): Promise<void> {
 }
 
 const CHUNK = 1 << 20;
+/** What a gzip file's size is taken to hold for ReadOptions.workersFrom (our lines compress about 8-10 to 1). */
+const GZIP_RATIO = 8;
 const PEEK_BYTES = 64 * 1024;
 
 /** One file being read: a batch of events at a time, in file order. */
@@ -530,7 +539,8 @@ export async function readEvents(
 ): Promise<ReadStats> {
   const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, prefiltered: !opts.compact && opts.prefilter !== undefined && opts.onSkip === undefined, bytes: 0, markedBytes: 0, parseWorkers: 0 };
   // the parse workers of compact mode serve file after file (parse-worker-pool.ts)
-  const pool = opts.compact ? new ParseWorkerPool() : undefined;
+  const bytes = files.reduce((n, f) => n + (f.gz ? GZIP_RATIO : 1) * f.size, 0);
+  const pool = opts.compact && bytes >= (opts.workersFrom ?? 0) ? new ParseWorkerPool() : undefined;
   const pending: Cursor[] = files.map((f, i) => (pool ? new WorkerCursor(f, i, opts, stats, pool) : new FileCursor(f, i, opts, stats)));
   // a file that cannot even be peeked at is read first, where its error is reported
   await peekAll(pending);

@@ -19,12 +19,12 @@ function fileOf(name: string, lines: number): { path: string; size: number } {
   writeFileSync(path, text);
   return { path, size: Buffer.byteLength(text) };
 }
-const job = (f: { path: string; size: number }, chunkBytes: number): Omit<WorkerInput, 'job'> => ({
+const job = (f: { path: string; size: number }, chunkBytes: number, maxInFlight = 1): Omit<WorkerInput, 'job'> => ({
   path: f.path,
   gz: false,
   file: 0,
   chunkBytes,
-  maxInFlight: 1,
+  maxInFlight,
   index: 0,
   workers: 1,
   size: f.size,
@@ -72,6 +72,34 @@ describe('ParseWorkerPool', () => {
     expect(pw.dead).toBe(true);
     expect(await drain(next)).toBe(300);
     expect(pool.spawned).toBe(2);
+  });
+
+  it('stops a worker let go of unfinished even when its job has ended (its last batches were never taken)', async () => {
+    pool = new ParseWorkerPool();
+    const a = fileOf('d.jsonl', 300);
+    const pw = await pool.start(job(a, 4096, 100)); // credits for all its batches
+    const first = await ParseWorkerPool.next(pw);
+    expect(first.kind).toBe('batch');
+    // let the worker finish: its other batches and its `end` wait in the queue, never taken
+    while (!pw.idle) await new Promise((r) => setTimeout(r, 5));
+    pool.release(pw, false);
+    expect(pw.dead).toBe(true); // its table's strings in those batches never reached the reader
+    const next = await pool.start(job(a, 4096));
+    expect(next).not.toBe(pw);
+    expect(await drain(next)).toBe(300);
+  });
+
+  it('keeps at most two idle workers after files that overlapped in time', async () => {
+    pool = new ParseWorkerPool();
+    const a = fileOf('e.jsonl', 200);
+    const running = [await pool.start(job(a, 1 << 20)), await pool.start(job(a, 1 << 20)), await pool.start(job(a, 1 << 20)), await pool.start(job(a, 1 << 20))];
+    expect(pool.spawned).toBe(4);
+    for (const pw of running) {
+      expect(await drain(pw)).toBe(200);
+      pool.release(pw, true);
+    }
+    expect(running.filter((pw) => pw.dead)).toHaveLength(2);
+    expect(running.filter((pw) => !pw.dead && pw.idle)).toHaveLength(2);
   });
 
   it('drops messages of a job it has let go of', async () => {

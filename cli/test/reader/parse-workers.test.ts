@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -248,7 +248,7 @@ describe('parse workers across files (parse-worker-pool.ts)', () => {
     expect(got.stats.parseWorkers).toBe(2);
   }, 60_000);
 
-  it('a corrupt .gz between good files: its events up to the damage, the rest of the folder, no worker left behind', async () => {
+  it('a corrupt .gz between good files: its events up to the damage, the rest of the folder read by a new worker', async () => {
     const folder = splitInto('with-corrupt', 3, true);
     const middle = join(folder, 'voicemode_events_2026-02-02.jsonl.gz');
     const bytes = readFileSync(middle);
@@ -269,7 +269,7 @@ describe('parse workers across files (parse-worker-pool.ts)', () => {
     expect(perFile[2]).toBe(ref.perFile[2]);
     expect(perFile[1]).toBeGreaterThan(0);
     expect(perFile[1]).toBeLessThan(perFile[0]!);
-    // the worker that read the corrupt file ended its job with the error: it read the third file
-    expect(stats.parseWorkers).toBe(1);
+    // the worker that read the corrupt file is replaced (its table may be out of step with the reader's copy)
+    expect(stats.parseWorkers).toBe(2);
   }, 60_000);
 });

@@ -9,7 +9,7 @@ import {
   ATTR_TTS_AUDIO_S,
   ATTR_VOICE,
 } from '../../events/span-attributes.js';
-import { readData, safeOwnData } from '../core.js';
+import { internalError, readData, safeOwnData } from '../core.js';
 import { ChunkWatch, OperationBase, ownWatchedStream, removeItem, type Interruptible, type Operation, type OperationInfo, type StreamWatch } from '../operation-base.js';
 
 export interface TtsInput extends OperationInfo {
@@ -104,7 +104,11 @@ export class TtsHandle extends OperationBase implements TtsOperation, Interrupti
       this.playbackEnded = true;
       this.emit('TTS_PLAYBACK_END', { interrupted: true });
     }
-    this.node.span.setAttribute(ATTR_INTERRUPTED, true);
+    try {
+      this.node.span.setAttribute(ATTR_INTERRUPTED, true);
+    } catch (err) {
+      internalError(this.core, err); // a broken span: the interruption is still logged and counted
+    }
     if (this.place.turnState) this.place.turnState.interrupted = true;
   }
 
