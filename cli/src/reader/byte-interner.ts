@@ -41,15 +41,18 @@ export class ByteInterner {
    * the hash and the comparison read 4 bytes at a time through it.
    */
   id(buf: Uint8Array, s: number, e: number, view: DataView = viewOf(buf)): number {
-    // hash of the length, the first 4 and the last 12 bytes (ids differ at their ends; equal
-    // hashes are compared in full), taken 4 bytes to a word: one multiply per word, not per byte
+    // hash of the length and every byte, taken 4 bytes to a word: one multiply per word, not
+    // per byte (equal hashes are compared in full). Every word, not just the ends: ids that
+    // share their first 4 and last 12 bytes (`sess0000012345_same-suffix!`) all had one hash,
+    // and each lookup walked all of them (60k lines: 4.7 s against 0.6 s)
     const len = e - s;
     let h = Math.imul(0x811c9dc5 ^ len, 16777619);
     if (len < 4) for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
     else {
       // words at s and e - 4, and e - 8, e - 12 when the string is longer than 8, 12 (overlaps
-      // are harmless): every byte of a string up to 16 bytes
+      // are harmless): every byte of a string up to 16 bytes; the words between beyond that
       h = Math.imul(h ^ view.getInt32(s, true), 16777619);
+      for (let i = s + 4; i < e - 12; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 16777619);
       if (len > 12) h = Math.imul(h ^ view.getInt32(e - 12, true), 16777619);
       if (len > 8) h = Math.imul(h ^ view.getInt32(e - 8, true), 16777619);
       h = Math.imul(h ^ view.getInt32(e - 4, true), 16777619);

@@ -10,8 +10,7 @@ import { ByteInterner } from '../../src/reader/byte-interner.js';
 describe('ByteInterner', () => {
   it('gives the ids a Map of the strings gives, for strings of any length at any offset', () => {
     // a small alphabet: many strings of one length; and strings over 16 bytes that differ only
-    // between their first 4 and last 12 bytes, which the hash does not read: equal hashes, told
-    // apart by the comparison alone
+    // between their first 4 and last 12 bytes (the hash once read only those)
     const str = fc.oneof(fc.stringMatching(/^[ab_]{0,40}$/), fc.stringMatching(/^[ab]{1,24}$/).map((mid) => `conv${mid}_1767600001`));
     fc.assert(
       fc.property(fc.array(fc.tuple(str, fc.integer({ min: 0, max: 7 }), fc.boolean()), { maxLength: 200 }), fc.integer({ min: 1, max: 4 }), (items, bits) => {
@@ -29,5 +28,15 @@ describe('ByteInterner', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('keeps its ids as its byte arena grows (hundreds of long strings)', () => {
+    const interner = new ByteInterner(4);
+    const strings = Array.from({ length: 600 }, (_, i) => `session-${i}-${'x'.repeat(20 + (i % 40))}`);
+    const ids = strings.map((s) => interner.id(Buffer.from(s, 'latin1'), 0, s.length));
+    expect(ids).toEqual(strings.map((_, i) => i));
+    // all found again after the arena was replaced several times (600 strings, ~30 KB)
+    expect(strings.map((s) => interner.id(Buffer.from(`..${s}`, 'latin1'), 2, s.length + 2))).toEqual(ids);
+    expect(interner.size).toBe(600);
   });
 });

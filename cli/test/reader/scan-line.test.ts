@@ -38,6 +38,7 @@ function check(line: string): number {
     // the usage numbers of USAGE_TYPES lines (noted during the scan, or by a second walk when
     // data came before event_type): parseLine's numbers, and only numbers
     expect(isUsageType(buf, scanner.typeStart, scanner.typeEnd)).toBe(USAGE_TYPES.has(ev!.eventType));
+    expect(scanner.usageType).toBe(USAGE_TYPES.has(ev!.eventType)); // what the parse worker reads
     if (USAGE_TYPES.has(ev!.eventType)) {
       const any = scanner.usageNumbers();
       const u = scanner.usage;
