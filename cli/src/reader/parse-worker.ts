@@ -5,7 +5,8 @@ import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
 import { LastLookup, StringTable } from './string-table.js';
 import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
-import { isUsageType, jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
+import { viewOf } from './byte-interner.js';
+import { jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import { loadSpecialBytes } from './special-bytes.js';
 import {
   DATA_NUMBERS,
@@ -92,6 +93,7 @@ const lastSession = new LastLookup(table);
 const lastSpan = new LastLookup(spanTable);
 /** provider \0 model \0 voice \0 transport, as bytes, for the table lookup. */
 let labelScratch = Buffer.allocUnsafe(256);
+let labelView = viewOf(labelScratch);
 
 function labelKeyOf(data: Record<string, unknown>): string | undefined {
   const { provider, model, voice, transport } = data;
@@ -113,13 +115,14 @@ function labelId(buf: Buffer, l: Int32Array): number {
       const b = Buffer.allocUnsafe((n + len + 1) * 2);
       labelScratch.copy(b, 0, 0, n);
       labelScratch = b;
+      labelView = viewOf(b);
     }
     // labels are a few bytes: a loop costs less than Buffer#copy's call into C++
     for (let i = 0; i < len; i++) labelScratch[n + i] = buf[s + i]!;
     n += len;
     if (j < 6) labelScratch[n++] = 0;
   }
-  return table.fromBytes(labelScratch, 0, n);
+  return table.fromBytes(labelScratch, 0, n, labelView);
 }
 
 /** `a`, or a copy twice its size when it has fewer than `need` elements. */
@@ -184,10 +187,11 @@ class Batch {
       this.ts[k] = scanner.timestampUs;
       const o = k * STRIDE;
       const ints = this.ints;
-      ints[o] = table.fromBytes(buf, scanner.typeStart, scanner.typeEnd);
-      ints[o + 1] = scanner.sidStart < 0 ? -1 : lastSession.id(buf, scanner.sidStart, scanner.sidEnd);
+      const view = scanner.view;
+      ints[o] = table.fromBytes(buf, scanner.typeStart, scanner.typeEnd, view);
+      ints[o + 1] = scanner.sidStart < 0 ? -1 : lastSession.id(buf, scanner.sidStart, scanner.sidEnd, view);
       ints[o + 2] = scanner.turn;
-      ints[o + 3] = scanner.spanStart < 0 ? -1 : lastSpan.id(buf, scanner.spanStart, scanner.spanEnd);
+      ints[o + 3] = scanner.spanStart < 0 ? -1 : lastSpan.id(buf, scanner.spanStart, scanner.spanEnd, view);
       ints[o + 4] = scanner.hasLabels ? labelId(buf, scanner.labels) : -1;
       ints[o + 5] = line;
       // the few types whose data the analysis reads, on lines of other writers (no span_id; our
@@ -198,7 +202,7 @@ class Batch {
         } catch {
           // the scanner validated these bytes as JSON: unreachable; the event keeps its labels
         }
-      } else if (isUsageType(buf, scanner.typeStart, scanner.typeEnd) && scanner.usageNumbers()) {
+      } else if (scanner.usageType && scanner.usageNumbers()) {
         // usage figures on any line: read from where the scanner found them, no data parsed
         this.addUsage(k, buf);
       }

@@ -1,4 +1,4 @@
-import { ByteInterner } from './byte-interner.js';
+import { ByteInterner, viewOf } from './byte-interner.js';
 import { latin1 } from './scan-line.js';
 
 /**
@@ -10,6 +10,7 @@ export class StringTable {
   private gidOf: Int32Array = new Int32Array(256);
   private readonly others = new Map<string, number>();
   private scratch = Buffer.allocUnsafe(256);
+  private scratchView = viewOf(this.scratch);
   count = 0;
   out: string[] = [];
   /** Bumped by reset(): a LastLookup of an earlier generation is stale. */
@@ -27,9 +28,10 @@ export class StringTable {
     this.out = [];
   }
 
-  fromBytes(buf: Buffer, s: number, e: number, text?: string): number {
+  /** The id of `buf[s, e)`; `view` a DataView over the same bytes (ByteInterner.id). */
+  fromBytes(buf: Buffer, s: number, e: number, view: DataView = viewOf(buf), text?: string): number {
     const before = this.bytes.size;
-    const k = this.bytes.id(buf, s, e);
+    const k = this.bytes.id(buf, s, e, view);
     if (k < before) return this.gidOf[k]!;
     if (k >= this.gidOf.length) {
       const g = new Int32Array(this.gidOf.length * 2);
@@ -46,9 +48,12 @@ export class StringTable {
     let ascii = v.length <= 4096;
     for (let i = 0; ascii && i < v.length; i++) if (v.charCodeAt(i) > 127) ascii = false;
     if (ascii) {
-      if (this.scratch.length < v.length) this.scratch = Buffer.allocUnsafe(v.length * 2);
+      if (this.scratch.length < v.length) {
+        this.scratch = Buffer.allocUnsafe(v.length * 2);
+        this.scratchView = viewOf(this.scratch);
+      }
       this.scratch.write(v, 0, 'latin1');
-      return this.fromBytes(this.scratch, 0, v.length, v);
+      return this.fromBytes(this.scratch, 0, v.length, this.scratchView, v);
     }
     let gid = this.others.get(v);
     if (gid === undefined) {
@@ -78,15 +83,17 @@ export class LastLookup {
 
   constructor(private readonly table: StringTable) {}
 
-  id(buf: Buffer, s: number, e: number): number {
+  /** The id of `buf[s, e)`; `view` a DataView over the same bytes (ByteInterner.id). */
+  id(buf: Buffer, s: number, e: number, view: DataView = viewOf(buf)): number {
     const len = e - s;
     if (len === this.len && buf === this.buf && this.generation === this.table.generation) {
       const p = this.s;
       let j = 0;
-      while (j < len && buf[p + j] === buf[s + j]) j++;
+      for (; j + 4 <= len; j += 4) if (view.getInt32(p + j, true) !== view.getInt32(s + j, true)) break;
+      if (j + 4 > len) while (j < len && buf[p + j] === buf[s + j]) j++;
       if (j === len) return this.gid;
     }
-    const gid = this.table.fromBytes(buf, s, e);
+    const gid = this.table.fromBytes(buf, s, e, view);
     this.buf = buf;
     this.s = s;
     this.len = len;

@@ -38,6 +38,7 @@ function check(line: string): number {
     // the usage numbers of USAGE_TYPES lines (noted during the scan, or by a second walk when
     // data came before event_type): parseLine's numbers, and only numbers
     expect(isUsageType(buf, scanner.typeStart, scanner.typeEnd)).toBe(USAGE_TYPES.has(ev!.eventType));
+    expect(scanner.usageType).toBe(USAGE_TYPES.has(ev!.eventType)); // what the parse worker reads
     if (USAGE_TYPES.has(ev!.eventType)) {
       const any = scanner.usageNumbers();
       const u = scanner.usage;
@@ -137,6 +138,73 @@ describe('LineScanner agrees with parseLine', () => {
         for (const v of variants) if (!v.includes('\n')) check(v);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('LineScanner: the word compares of keys and the fixed-place timestamp', () => {
+  // keys are compared as words (literals at the call sites): a key one byte off must not pass for
+  // the field, and the field's own key must be found (a wrong literal would lose or misread it)
+  const LINE = JSON.stringify({
+    timestamp: '2026-01-05T09:00:00.003405Z',
+    event_type: 'LLM_COMPLETE',
+    session_id: 'conv_1',
+    data: { provider: 'openai', model: 'tts-1', voice: 'alloy', transport: 'local', characters: 32, audio_s: 1.5, input_tokens: 7, output_tokens: 9 },
+    turn: 2,
+    trace_id: 't',
+    span_id: 'abc',
+  });
+  const TOP = ['timestamp', 'event_type', 'session_id', 'data', 'turn', 'span_id'];
+  const DATA = ['provider', 'model', 'voice', 'transport', 'characters', 'audio_s', 'input_tokens', 'output_tokens'];
+
+  it('finds every key it reads on the fast path', () => {
+    expect(check(LINE)).toBe(SCAN_OK);
+    expect(scanner.turn).toBe(2);
+    expect(scanner.usageNumbers()).toBe(true);
+    expect([...scanner.usage].every((v) => v >= 0)).toBe(true);
+    expect([...scanner.labels].every((v) => v >= 0)).toBe(true);
+  });
+
+  it.each([...TOP, ...DATA])('%s with any one byte changed is not taken for it', (key) => {
+    const base = LINE;
+    const at = base.indexOf(`"${key}":`) + 1;
+    expect(at).toBeGreaterThan(0);
+    for (let j = 0; j < key.length; j++) {
+      // a letter's case, a neighbour, and the byte with its lowest bit flipped
+      const c = key.charCodeAt(j);
+      for (const r of new Set([c ^ 0x20, c + 1, c - 1, c ^ 1])) {
+        if (r < 0x20 || r > 0x7e || r === 0x22 || r === 0x5c) continue;
+        check(base.slice(0, at + j) + String.fromCharCode(r) + base.slice(at + j + 1));
+      }
+    }
+  });
+
+  it('reads timestamps in our writer\'s form, and every one-byte change of them, as parseLine does', () => {
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const ts = fc
+      .record({
+        y: fc.integer({ min: 1970, max: 2099 }),
+        mo: fc.integer({ min: 1, max: 12 }),
+        d: fc.integer({ min: 1, max: 28 }),
+        h: fc.integer({ min: 0, max: 23 }),
+        mi: fc.integer({ min: 0, max: 59 }),
+        s: fc.integer({ min: 0, max: 59 }),
+        us: fc.integer({ min: 0, max: 999_999 }),
+      })
+      .map(({ y, mo, d, h, mi, s, us }) => `${y}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(s)}.${String(us).padStart(6, '0')}Z`);
+    const printable = fc.integer({ min: 0x20, max: 0x7e }).filter((c) => c !== 0x22 && c !== 0x5c);
+    // the bytes next to the digits' range and the separators, at every place, and one random byte
+    const near = '/:09.Z+-zT ,';
+    fc.assert(
+      fc.property(ts, printable, (t, c) => {
+        const mk = (v: string): string => `{"timestamp":"${v}","event_type":"X","data":{}}`;
+        expect(check(mk(t))).toBe(SCAN_OK);
+        expect(scanner.timestampUs).toBe(Date.parse(t) * 1000 + (Number(t.slice(20, 26)) % 1000));
+        for (let at = 0; at < t.length; at++) {
+          for (const r of near + String.fromCharCode(c)) check(mk(t.slice(0, at) + r + t.slice(at + 1)));
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });
