@@ -104,6 +104,22 @@ describe('open starts, many operations at once', () => {
       ['endpointing_delay', 8],
     ]);
   });
+
+  it('a start that replaces an open one keeps its place in that order; a session ending with one open start reports it', () => {
+    const { d, incomplete } = deriver();
+    d.push(ev(1, 'SPEECH_END', 'b'));
+    d.push(ev(2, 'SPEECH_END', 'x'));
+    d.push(ev(3, 'SPEECH_END', 'b')); // replaces b's start in place: still reported before x's
+    d.push(ev(4, 'SESSION_END', undefined));
+    expect(incomplete).toEqual([
+      ['endpointing_delay', 3],
+      ['endpointing_delay', 2],
+    ]);
+    const one = deriver();
+    one.d.push(ev(1, 'TTS_START', 'z'));
+    one.d.push(ev(2, 'SESSION_END', undefined));
+    expect(one.incomplete).toEqual([['ttfa', 1]]);
+  });
 });
 
 describe('the latest TTS operations (labels for playback and barge-in)', () => {

@@ -112,6 +112,18 @@ interface OpenStart {
   labels: SampleLabels;
   traceId?: string | undefined;
   spanId?: string | undefined;
+  /**
+   * When an operation's start was added (SessionState.seq; a start that replaces another keeps
+   * its place): the order endSession reports them in. 0 for the reply model's starts. Kept in
+   * the start rather than in an array per operation (a second array and its backing store for
+   * every operation were ~50 MB of allocation per 1M events).
+   */
+  seq: number;
+}
+
+/** Every start in one shape (the deriver's readers of a start stay monomorphic). */
+function openStart(us: number, turn: number, sessionId: string | null, labels: SampleLabels, traceId: string | undefined, spanId: string | undefined, seq: number): OpenStart {
+  return { us, turn, sessionId, labels, traceId, spanId, seq };
 }
 
 /**
@@ -271,8 +283,6 @@ class ReplyState {
  */
 interface OpenOp {
   readonly starts: (OpenStart | undefined)[];
-  /** When each start was added (SessionState.seq; a replaced start keeps its place): the order endSession reports them in. */
-  readonly seqs: number[];
   /** Starts held (defined slots). An operation with none stays in the Map until the next sweep (see SessionState.sweep); -1 once swept. */
   count: number;
 }
@@ -341,7 +351,7 @@ class SessionState {
   readonly open = new Map<string, OpenOp>();
   /** Entries of `open` without starts, deleted together once there are EMPTY_OPS_SWEEP of them. */
   emptyOps = 0;
-  /** Slots in the order this session first opened them, and a bit per slot seen; a counter of starts added (OpenOp.seqs). */
+  /** Slots in the order this session first opened them, and a bit per slot seen; a counter of starts added (OpenStart.seq). */
   readonly slotOrder: number[] = [];
   usedSlots = 0;
   seq = 0;
@@ -402,7 +412,7 @@ class SessionState {
       this.emptyOps--;
       return op;
     }
-    const created: OpenOp = { starts: [], seqs: [], count: 0 };
+    const created: OpenOp = { starts: [], count: 0 };
     this.open.set(key, created);
     return created;
   }
@@ -527,15 +537,16 @@ export class MetricsDeriver {
           st.recentTts.set(key, { us: ev.timestampUs, labels });
         } else if (type === 'TTS_PLAYBACK_START') labels = withTtsLabels(st.recentTts.get(key)?.labels ?? st.ttsLabels, labels);
       }
+      let seq: number;
       if (replaced === undefined) {
         op.count++;
-        op.seqs[slot] = st.seq++;
+        seq = st.seq++;
         if ((st.usedSlots & (1 << slot)) === 0) {
           st.usedSlots |= 1 << slot;
           st.slotOrder.push(slot);
         }
-      }
-      op.starts[slot] = { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels, traceId: ev.traceId, spanId: ev.spanId };
+      } else seq = replaced.seq;
+      op.starts[slot] = openStart(ev.timestampUs, turn, ev.sessionId, labels, ev.traceId, ev.spanId, seq);
     }
 
     let ended: OpenStart | undefined;
@@ -554,7 +565,7 @@ export class MetricsDeriver {
         this.totals.noSpeechRecordings++;
         st.vadSilent = true;
       } else {
-        const pending: OpenStart = { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels: NO_LABELS, traceId: ev.traceId, spanId: ev.spanId };
+        const pending = openStart(ev.timestampUs, turn, ev.sessionId, NO_LABELS, ev.traceId, ev.spanId, 0);
         // a retry after no speech replaces the silent utterance: that one is not incomplete
         if (rs.pendingResponse && !rs.retrying) this.unpaired('response_time', rs.pendingResponse);
         rs.pendingResponse = pending;
@@ -567,7 +578,7 @@ export class MetricsDeriver {
       if (rs.pendingResponse) {
         const start = rs.pendingResponse;
         rs.pendingResponse = undefined;
-        this.emit('response_time', { ...start, labels: labels ?? labelsOf(ev.data) }, ev, turn);
+        this.emit('response_time', openStart(start.us, start.turn, start.sessionId, labels ?? labelsOf(ev.data), start.traceId, start.spanId, 0), ev, turn);
       }
     } else if (type === 'SPEECH_START') {
       st.vad = true;
@@ -584,9 +595,9 @@ export class MetricsDeriver {
       const cut = st.recentTts.get(key);
       const ttsUs = cut?.us ?? st.ttsStartUs;
       if (Number.isFinite(ttsUs) && st.speechStartUs >= ttsUs) {
-        const start: OpenStart = { us: st.speechStartUs, turn, sessionId: ev.sessionId, labels: cut?.labels ?? st.ttsLabels, traceId: ev.traceId, spanId: ev.spanId };
+        const start = openStart(st.speechStartUs, turn, ev.sessionId, cut?.labels ?? st.ttsLabels, ev.traceId, ev.spanId, 0);
         this.emit('barge_in_stop', start, ev, turn);
-      } else this.unpaired('barge_in_stop', { us: ev.timestampUs, turn, sessionId: ev.sessionId, labels: NO_LABELS }); // no SPEECH_START during the TTS
+      } else this.unpaired('barge_in_stop', openStart(ev.timestampUs, turn, ev.sessionId, NO_LABELS, undefined, undefined, 0)); // no SPEECH_START during the TTS
     } else if (type === 'STT_NO_SPEECH') {
       if (!st.vadSilent) rs.noSpeech = true; // a VAD-silent recording is counted already, and replaced nothing
     }
@@ -801,14 +812,19 @@ export class MetricsDeriver {
   private endSession(id: string | null, st: SessionState): void {
     // Metric by metric in the order the session first used them, each metric's starts in the
     // order they were added (the order of the one Map per metric this replaced).
-    for (const slot of st.slotOrder) {
-      const held: { seq: number; start: OpenStart }[] = [];
-      for (const op of st.open.values()) {
-        const start = op.starts[slot];
-        if (start !== undefined) held.push({ seq: op.seqs[slot]!, start });
+    // Most sessions end with nothing open: one pass over the operations instead of one per metric.
+    let held = 0;
+    for (const op of st.open.values()) held += op.count;
+    if (held > 0) {
+      for (const slot of st.slotOrder) {
+        const starts: OpenStart[] = [];
+        for (const op of st.open.values()) {
+          const start = op.starts[slot];
+          if (start !== undefined) starts.push(start);
+        }
+        starts.sort((a, b) => a.seq - b.seq);
+        for (const start of starts) this.unpaired(SLOT_METRIC[slot]!, start);
       }
-      held.sort((a, b) => a.seq - b.seq);
-      for (const { start } of held) this.unpaired(SLOT_METRIC[slot]!, start);
     }
     this.endReplies(st.replies);
     this.sessions.delete(id);

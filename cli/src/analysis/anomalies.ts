@@ -1,5 +1,5 @@
 import { METRIC_NAMES, type MetricCounts, type MetricName } from 'voicemode-events/metrics';
-import { medianSorted } from './quantiles.js';
+import { medianDeviation, medianSorted } from './quantiles.js';
 import { sortValues } from './sort-values.js';
 import { NO_LABEL, type SampleStore } from './sample-store.js';
 import type { SketchedSeries } from './sketched-series.js';
@@ -148,8 +148,7 @@ function providerThresholds(store: SampleStore, metric: MetricName, values: { ge
     if (g.vals.length < OUTLIER_MIN_GROUP) continue;
     const sorted = sortValues(g.vals);
     const median = medianSorted(sorted);
-    const dev = sortValues(sorted.map((v) => Math.abs(v - median)));
-    const mad = medianSorted(dev);
+    const mad = medianDeviation(sorted, median);
     const threshold = median + OUTLIER_K * MAD_SCALE * Math.max(mad, MAD_FLOOR_S);
     const group: OutlierGroup = { metric, provider: store.labelValues.values[p] ?? NO_LABEL, count: g.vals.length, median, mad, threshold };
     groups.push(group);
@@ -219,7 +218,7 @@ function sketchedOutliers(
     if (s.count < OUTLIER_MIN_GROUP) continue;
     const sample = sortValues(sk.samples!.get(p)!.sample());
     const median = medianSorted(sample);
-    const mad = medianSorted(sortValues(sample.map((v) => Math.abs(v - median))));
+    const mad = medianDeviation(sample, median);
     const threshold = median + OUTLIER_K * MAD_SCALE * Math.max(mad, MAD_FLOOR_S);
     const provider = store.labelValues.values[p] ?? NO_LABEL;
     groups.push({ metric, provider, count: s.count, median, mad, threshold });

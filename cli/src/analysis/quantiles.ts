@@ -44,3 +44,51 @@ export function distribution(values: Float64Array): Distribution {
 export function medianSorted(values: Float64Array): number {
   return quantileSorted(values as unknown as number[], 0.5) as number;
 }
+
+/**
+ * The median (R-7, as `medianSorted`) of |v - m| over the sorted `values`, without building or
+ * sorting the deviations: the values below m give deviations that fall as the values rise, those
+ * from m up deviations that rise, so the deviations are two sorted runs, and a merge walked up
+ * to the middle finds the two closest ranks. The outliers' MAD (anomalies.ts): the same result,
+ * bit for bit, as `medianSorted(sortValues(values.map((v) => Math.abs(v - m))))`, which it falls
+ * back to for fewer than two values, a NaN among them or m not finite (the runs' order
+ * would not hold).
+ */
+export function medianDeviation(sorted: Float64Array, m: number): number {
+  const n = sorted.length;
+  if (n < 2 || !Number.isFinite(m) || Number.isNaN(sorted[n - 1]!)) return medianSorted(sortValues(sorted.map((v) => Math.abs(v - m))));
+  // the first value at or above m: the left run is below it, walked downwards
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < m) lo = mid + 1;
+    else hi = mid;
+  }
+  let a = lo - 1;
+  let b = lo;
+  const h = (n - 1) * 0.5;
+  const i0 = Math.floor(h);
+  let v0 = 0;
+  let v1 = 0;
+  for (let r = 0; r <= i0 + 1; r++) {
+    let d: number;
+    if (b >= n) d = Math.abs(sorted[a--]! - m);
+    else if (a < 0) d = Math.abs(sorted[b++]! - m);
+    else {
+      const da = Math.abs(sorted[a]! - m);
+      const db = Math.abs(sorted[b]! - m);
+      if (da <= db) {
+        d = da;
+        a--;
+      } else {
+        d = db;
+        b++;
+      }
+    }
+    if (r === i0) v0 = d;
+    else if (r === i0 + 1) v1 = d;
+  }
+  // d3-array's quantileSorted between the two ranks (quantile.js: value0 + (value1 - value0) * (i - i0))
+  return v0 + (v1 - v0) * (h - i0);
+}

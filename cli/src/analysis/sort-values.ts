@@ -10,6 +10,12 @@
  * round 4). Written here (~50 lines) rather than taken from npm: it is checked against `sort()`
  * bit for bit by fast-check (sort-values.test.ts).
  *
+ * Most series are whole microseconds in seconds (derive.ts computes every value as a difference
+ * of integer microsecond timestamps divided by 1e6): those are sorted by their microsecond counts
+ * instead (`sortMicros`), 32-bit keys in one or two passes, and written back as `count / 1e6`,
+ * which is the value itself (checked for every value before anything moves). 64,000 values:
+ * 2.0-2.6 ms by the doubles' patterns, 0.9-1.2 ms by the counts (issue 14, round 5).
+ *
  * Falls back to `sort()` for short arrays (below ~6,000 values the 64 Ki-entry count table costs
  * more than it saves: measured 0.23 against 0.04 ms at 2,048, even at ~6,000, 0.39 against 0.49
  * at 8,192), for any value with the sign bit set (negative numbers and -0, whose bit patterns
@@ -24,6 +30,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export function sortValues(values: Float64Array): Float64Array {
   const n = values.length;
   if (n < RADIX_MIN || !LITTLE_ENDIAN) return values.sort();
+  if (sortMicros(values)) return values;
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2); // little-endian: low word first
   let lo = new Uint32Array(n);
   let hi = new Uint32Array(n);
@@ -41,15 +48,7 @@ export function sortValues(values: Float64Array): Float64Array {
   for (let pass = 0; pass < 4; pass++) {
     const key = pass < 2 ? lo : hi;
     const shift = (pass & 1) * 16;
-    count.fill(0);
-    for (let i = 0; i < n; i++) count[(key[i]! >>> shift) & 0xffff]!++;
-    if (count[(key[0]! >>> shift) & 0xffff] === n) continue; // one digit for all: the order stays
-    let sum = 0;
-    for (let b = 0; b < BUCKETS; b++) {
-      const c = count[b]!;
-      count[b] = sum;
-      sum += c;
-    }
+    if (!digitOffsets(count, key, shift, n)) continue; // one digit for all: the order stays
     // stable scatter: equal digits keep the order of the previous pass
     for (let i = 0; i < n; i++) {
       const d = count[(key[i]! >>> shift) & 0xffff]!++;
@@ -68,4 +67,59 @@ export function sortValues(values: Float64Array): Float64Array {
     words[2 * i + 1] = hi[i]!;
   }
   return values;
+}
+
+/**
+ * Counts the 16-bit digit at `shift` of each key and turns the counts into each digit's first
+ * place; false (nothing to move) when every key has the same digit there.
+ */
+function digitOffsets(count: Uint32Array, keys: Uint32Array, shift: number, n: number): boolean {
+  count.fill(0);
+  for (let i = 0; i < n; i++) count[(keys[i]! >>> shift) & 0xffff]!++;
+  if (count[(keys[0]! >>> shift) & 0xffff] === n) return false;
+  let sum = 0;
+  for (let b = 0; b < BUCKETS; b++) {
+    const c = count[b]!;
+    count[b] = sum;
+    sum += c;
+  }
+  return true;
+}
+
+/** Microsecond counts above this do not fit the 32-bit keys (71 minutes). */
+const MAX_MICROS = 0xffffffff;
+
+/**
+ * Sorts `values` by their microsecond counts when every value is `count / 1e6` for an integer
+ * count in [0, MAX_MICROS] (and none is -0); returns false, with `values` untouched, otherwise.
+ * Sorting the counts and dividing again gives exactly the sorted doubles: each value is its
+ * count's quotient (checked), and the quotient grows with the count.
+ */
+function sortMicros(values: Float64Array): boolean {
+  const n = values.length;
+  let keys = new Uint32Array(n);
+  let all = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    const k = Math.round(v * 1e6);
+    // NaN and negatives fail the range; -0 passes the quotient check (-0 / 1e6 === -0) but would come back as 0
+    if (!(k >= 0 && k <= MAX_MICROS) || k / 1e6 !== v || (v === 0 && 1 / v < 0)) return false;
+    keys[i] = k;
+    all |= k;
+  }
+  let tmp = new Uint32Array(n);
+  const count = new Uint32Array(BUCKETS);
+  // two 16-bit digits; the high one is skipped when every count is below 65,536 µs
+  for (let shift = 0; shift < 32 && all >>> shift !== 0; shift += 16) {
+    if (!digitOffsets(count, keys, shift, n)) continue; // one digit for all: the order stays
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      tmp[count[(k >>> shift) & 0xffff]!++] = k;
+    }
+    const t = keys;
+    keys = tmp;
+    tmp = t;
+  }
+  for (let i = 0; i < n; i++) values[i] = keys[i]! / 1e6;
+  return true;
 }

@@ -121,9 +121,11 @@ export class TheirNumbers {
       for (const m of this.latest.values()) m.delete(ev.sessionId);
       return;
     }
-    const e = BY_TYPE.get(ev.eventType);
     // lines with span_id are ours: the numbers in them are ours too, nothing to compare with
-    if (e !== undefined && ev.spanId === undefined) {
+    // (tested first: our own files' lines then cost no lookup of their type)
+    if (ev.spanId !== undefined) return;
+    const e = BY_TYPE.get(ev.eventType);
+    if (e !== undefined) {
       const theirs = theirValue(ev.data, e);
       if (theirs === undefined) return;
       const ours = this.latest.get(e.metric)?.get(ev.sessionId);

@@ -15,6 +15,13 @@ function agrees(values: number[]): void {
   expect(bits(got)).toEqual(bits(expected));
 }
 
+/** The next double above a positive `x`. */
+function nextUp(x: number): number {
+  const f = Float64Array.of(x);
+  new BigUint64Array(f.buffer)[0]! += 1n;
+  return f[0]!;
+}
+
 describe('sortValues', () => {
   it('sorts long arrays of non-negative values (the radix path) exactly as sort()', () => {
     // metric values: microsecond pairs / 1e6, duplicates, zeros, a few huge or tiny ones
@@ -24,6 +31,36 @@ describe('sortValues', () => {
       fc.double({ min: 0, noNaN: true }).filter((v) => !Object.is(v, -0)),
     );
     fc.assert(fc.property(fc.array(value, { minLength: RADIX_MIN, maxLength: RADIX_MIN + 4000 }), (vs) => agrees(vs)), { numRuns: 40 });
+  });
+
+  it('sorts whole microseconds (the counts path) exactly as sort(), one or two digits, up to the 32-bit limit', () => {
+    const us = (max: number) => fc.integer({ min: 0, max }).map((n) => n / 1e6);
+    for (const max of [65_535, 10_000_000, 0xffffffff]) {
+      fc.assert(fc.property(fc.array(us(max), { minLength: RADIX_MIN, maxLength: RADIX_MIN + 3000 }), (vs) => agrees(vs)), { numRuns: 15 });
+    }
+    const n = RADIX_MIN + 100;
+    agrees(Array.from({ length: n }, (_, i) => ((i * 7919) % 5000) / 1e6)); // every count in the low digit
+    agrees(Array.from({ length: n }, (_, i) => (0xffffffff - ((i * 7919) % 70_000)) / 1e6)); // the high digit nearly shared
+    agrees(Array.from({ length: n }, (_, i) => (i % 2) * 65_536 / 1e6)); // the low digit shared, the high one not
+  });
+
+  it('leaves the counts path for a value that is no whole microsecond quotient, beyond 32 bits, or -0', () => {
+    const n = RADIX_MIN + 100;
+    const micros = (): number[] => Array.from({ length: n }, (_, i) => ((i * 7919) % 100_003) / 1e6);
+    for (const at of [0, n >> 1, n - 1]) {
+      for (const odd of [
+        0.1234565 + 2 ** -40, // not a count / 1e6
+        nextUp(0.25), // one ulp off a count's quotient
+        (0xffffffff + 1) / 1e6, // the count does not fit 32 bits
+        2 ** 33 / 1e6,
+        -0,
+        Number.POSITIVE_INFINITY,
+      ]) {
+        const vs = micros();
+        vs[at] = odd;
+        agrees(vs);
+      }
+    }
   });
 
   it('keeps digits that every value shares (skipped passes) and orders values differing in one pass only', () => {
