@@ -39,6 +39,7 @@ describe('medianDeviation', () => {
   it('falls back for fewer than two values, NaN and a centre that is not finite', () => {
     agrees([0.3]);
     agrees([0.1, 0.2, Number.NaN]);
+    agrees([0.1, 0.2, 0.3, 0.4, Number.NaN]); // NaN beyond the centre, which is finite
     agrees([0.1, 0.2, 0.4], Number.POSITIVE_INFINITY);
     agrees([0.1, 0.2, 0.4], Number.NaN);
   });

@@ -42,6 +42,7 @@ describe('sortValues', () => {
     agrees(Array.from({ length: n }, (_, i) => ((i * 7919) % 5000) / 1e6)); // every count in the low digit
     agrees(Array.from({ length: n }, (_, i) => (0xffffffff - ((i * 7919) % 70_000)) / 1e6)); // the high digit nearly shared
     agrees(Array.from({ length: n }, (_, i) => (i % 2) * 65_536 / 1e6)); // the low digit shared, the high one not
+    agrees(Array.from({ length: n }, (_, i) => ((i % 2) * 2 ** 31) / 1e6)); // counts that differ in bit 31 only
   });
 
   it('leaves the counts path for a value that is no whole microsecond quotient, beyond 32 bits, or -0', () => {
@@ -54,6 +55,8 @@ describe('sortValues', () => {
         (0xffffffff + 1) / 1e6, // the count does not fit 32 bits
         2 ** 33 / 1e6,
         -0,
+        -0.5, // negative whole microseconds: a wrapped 32-bit count would come back as another number
+        -1 / 1e6,
         Number.POSITIVE_INFINITY,
       ]) {
         const vs = micros();
