@@ -16,7 +16,6 @@
  */
 export type Warn = (message: string) => void;
 
-/** Warnings on stderr with a recognisable prefix (the CLI's messages, and defaultWarn without diag). */
 // eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
@@ -50,6 +49,7 @@ export function errorText(err: unknown, stack: boolean): string {
   return typeof err;
 }
 
+/** Warnings on stderr with a recognisable prefix (the CLI's messages, and defaultWarn without diag). */
 export const warnStderr: Warn = (message) => {
   try {
     process.stderr.write(`voicemode-events: warning: ${printable(message)}\n`);

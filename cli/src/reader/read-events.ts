@@ -61,7 +61,6 @@ export interface ReadOptions {
   compact?: boolean;
   /** Parse workers per plain file in compact mode (default: 2 on a machine with 2 or more cores). */
   parseWorkers?: number;
-
   /** Strings a parse worker's table holds before it starts afresh (default 8192; for tests). */
   workerTableReset?: number;
   /**
