@@ -8,6 +8,7 @@ import { matchesWhere, parseWhere } from '../../src/analysis/filter.js';
 import { planSpans, type PlannedSpan } from '../../src/analysis/rebuild.js';
 import { outputRedactor } from '../../src/redact-output.js';
 import { attributesToData, dataToAttributes } from '../../../src/events/attributes-codec.js';
+import { isSecretKeyName } from '../../../src/events/secret-rules.js';
 import { prepareData } from '../../../src/events/sanitize.js';
 import { parseLine } from '../../src/reader/parse-line.js';
 import { JsonlSpanExporter } from '../../../test/helpers/lib.js';
@@ -55,7 +56,9 @@ function treeJson(t: Tree | string | number | boolean | null): string {
   if (t === null || typeof t !== 'object') return JSON.stringify(t);
   return `{${t.entries.map(([k, v]) => `${JSON.stringify(k)}:${treeJson(v)}`).join(',')}}`;
 }
-const keyArb = fc.oneof(fc.constantFrom(...EVIL), fc.string({ maxLength: 6 }));
+// not a secret's name (`Pwd`, `token`): those values are redacted in every mode, which the
+// property below would read as data changed (secret-rules.ts has its own tests)
+const keyArb = fc.oneof(fc.constantFrom(...EVIL), fc.string({ maxLength: 6 }).filter((k) => !isSecretKeyName(k)));
 const { tree: treeArb } = fc.letrec((tie) => ({
   tree: fc.record({
     entries: fc.array(
