@@ -607,10 +607,8 @@ export function latin1(buf: Uint8Array, s: number, e: number): string {
   return Buffer.isBuffer(buf) ? (buf as unknown as Latin1Slicer).latin1Slice(s, e) : decoder.decode(buf.subarray(s, e));
 }
 
-/** The USAGE_TYPES names as bytes. */
-const USAGE_TYPE_BYTES = [...USAGE_TYPES].map((t) => Buffer.from(t, 'latin1'));
-/** Bit n set: some usage type is n bytes long (all are shorter than 32). */
-const USAGE_TYPE_LENGTHS = USAGE_TYPE_BYTES.reduce((m, t) => m | (1 << t.length), 0);
+/** Bit n set: some usage type is n bytes long (all are ASCII and shorter than 32). */
+const USAGE_TYPE_LENGTHS = [...USAGE_TYPES].reduce((m, t) => m | (1 << t.length), 0);
 
 /** Each USAGE_TYPES name as words (`keyWords`), compared by `usageTypeAt`. */
 const USAGE_TYPE_WORDS = [...USAGE_TYPES].map((t) => {
@@ -623,18 +621,6 @@ function usageTypeAt(dv: DataView, s: number, n: number): boolean {
   next: for (const t of USAGE_TYPE_WORDS) {
     if (t.n !== n) continue;
     for (let j = 0; j < t.at.length; j++) if (dv.getInt32(s + t.at[j]!, true) !== t.words[j]) continue next;
-    return true;
-  }
-  return false;
-}
-
-/** `buf[s, e)` is one of USAGE_TYPES (compared in place: no string per line). */
-export function isUsageType(buf: Uint8Array, s: number, e: number): boolean {
-  const n = e - s;
-  if (n >= 32 || ((USAGE_TYPE_LENGTHS >>> n) & 1) === 0) return false; // most lines: ruled out by the length
-  next: for (const t of USAGE_TYPE_BYTES) {
-    if (t.length !== n) continue;
-    for (let j = n - 1; j >= 0; j--) if (buf[s + j] !== t[j]) continue next;
     return true;
   }
   return false;
