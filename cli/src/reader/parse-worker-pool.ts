@@ -76,6 +76,15 @@ export class ParseWorkerPool {
   }
 
   /**
+   * Starts `n` workers now, idle, for the files to come (read-events.ts, startParseWorkers):
+   * each loads its modules and compiles its wasm while the caller gets on with its own start.
+   * `start` gives them out first; `close` terminates them whether they were used or not.
+   */
+  prestart(n: number): void {
+    for (let i = 0; i < n; i++) this.workers.push(this.spawn());
+  }
+
+  /**
    * The reader is done with `pw`. `finished`: the file was read to its end, so the worker's job
    * ends by itself (its `end` may still be on the way) and it stays for the next file. Otherwise
    * it is terminated, idle or not: it may wait for credits that will never come, or its last

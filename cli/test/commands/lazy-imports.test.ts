@@ -31,7 +31,8 @@ describe('lazy imports', () => {
     // the hook saw the command's own modules (the check below means something)
     expect(loaded.some((u) => u.endsWith('/commands/summary.js'))).toBe(true);
     expect(loaded.some((u) => u.endsWith('/analyze-run.js'))).toBe(true);
-    for (const heavy of ['/analysis/analyzer.js', '/analysis/sample-store.js', '/d3-array/']) {
+    // nor start a parse worker (issue 14, round 6: they start as soon as there are files to read)
+    for (const heavy of ['/analysis/analyzer.js', '/analysis/sample-store.js', '/d3-array/', '/reader/parse-worker.js']) {
       expect(loaded.filter((u) => u.includes(heavy)), heavy).toEqual([]);
     }
   });
@@ -44,5 +45,6 @@ describe('lazy imports', () => {
     );
     const loaded = modulesLoaded(['summary', dir]);
     expect(loaded.some((u) => u.endsWith('/analysis/analyzer.js'))).toBe(true);
+    expect(loaded.some((u) => u.endsWith('/reader/parse-worker.js'))).toBe(true); // worker threads' loads are seen too
   });
 });
