@@ -19,12 +19,13 @@ export async function analyzeInputs(
   aopts: Omit<AnalyzerOptions, 'files'>,
 ): Promise<RunInput & { analysis: Analysis }> {
   const found = await discoverInputs(paths);
+  // process-wide V8 flags: set before any worker's isolate configures its heap
+  boundHeapGrowth();
   const { defaultParseWorkers, startParseWorkers } = await import('./reader/read-events.js');
   // decided once for the run: the workers started now are the ones the read takes
   const parseWorkers = defaultParseWorkers();
   const pool = startParseWorkers(found, parseWorkers);
   try {
-    boundHeapGrowth();
     const [{ Analyzer }, { SessionSorter }] = await Promise.all([import('./analysis/analyzer.js'), import('./reader/session-sorter.js')]);
     const files: string[] = [];
     const analyzer = new Analyzer({ ...aopts, files });
