@@ -5,7 +5,7 @@
  * time each isolate spent in GC, and the process's RSS. A profiling aid, not part of the bench
  * (issue 14, round 6: where `summary`'s start-up waits):
  *
- *   node bench/thread-timeline.mjs [--bucket 50] [--every 5] -- cli/bin/voicemode-events.js summary --json FILE
+ *   node bench/thread-timeline.mjs [--bucket 50] [--every 20] -- cli/bin/voicemode-events.js summary --json FILE
  *
  * The command runs in a child process with a `--require`d preload (bench/thread-timeline-preload.cjs)
  * that writes, per isolate, its thread id, when its preload ran, and its GC pauses to a marks file;
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 const argv = process.argv.slice(2);
 let bucketMs = 50;
-let everyMs = 5;
+let everyMs = 20;
 while (argv.length > 0 && argv[0] !== '--') {
   const a = argv.shift();
   if (a === '--bucket') bucketMs = Number(argv.shift());

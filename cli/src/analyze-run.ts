@@ -24,8 +24,9 @@ export async function analyzeInputs(
   const { defaultParseWorkers, startParseWorkers } = await import('./reader/read-events.js');
   // decided once for the run: the workers started now are the ones the read takes
   const parseWorkers = defaultParseWorkers();
-  const pool = startParseWorkers(found, parseWorkers);
+  let pool: ReturnType<typeof startParseWorkers> | undefined;
   try {
+    pool = startParseWorkers(found, parseWorkers);
     const [{ Analyzer }, { SessionSorter }] = await Promise.all([import('./analysis/analyzer.js'), import('./reader/session-sorter.js')]);
     const files: string[] = [];
     const analyzer = new Analyzer({ ...aopts, files });
@@ -39,6 +40,6 @@ export async function analyzeInputs(
     return { ...run, analysis: analyzer.finish() };
   } finally {
     // the read closes it at its end; this covers a failure before the read (a worker thread left running would keep the process alive)
-    pool.close();
+    pool?.close();
   }
 }

@@ -81,7 +81,15 @@ export class ParseWorkerPool {
    * `start` gives them out first; `close` terminates them whether they were used or not.
    */
   prestart(n: number): void {
-    for (let i = 0; i < n; i++) this.workers.push(this.spawn());
+    for (let i = 0; i < n; i++) {
+      try {
+        this.workers.push(this.spawn());
+      } catch {
+        // best effort (a thread limit: EAGAIN): the read's own start meets the error again and
+        // reports it for its file, as without the early start
+        return;
+      }
+    }
   }
 
   /**
@@ -132,9 +140,11 @@ export class ParseWorkerPool {
   }
 
   private spawn(): ParseWorker {
+    // counted once the thread exists (a constructor that throws started nothing)
+    const worker = new Worker(new URL('./parse-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } });
     this.spawned++;
     const pw: ParseWorker = {
-      worker: new Worker(new URL('./parse-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } }),
+      worker,
       table: [],
       labelObjs: [],
       queue: [],
