@@ -3,7 +3,7 @@ import { compileFilter, parseTimeArg, type EventFilter } from './analysis/filter
 import { defaultInputs, discoverFiles, type SourceFile } from './reader/discover.js';
 import { DataError, UsageError } from './reader/errors.js';
 import type { FileEvent } from './reader/parse-line.js';
-import type { ReadStats } from './reader/read-events.js';
+import type { ReadOptions, ReadStats } from './reader/read-events.js';
 import { escapeControl } from './terminal-text.js';
 import { processEnv } from 'voicemode-events/internal';
 import { isCi } from './environment.js';
@@ -97,6 +97,9 @@ export interface ReadExtra {
   keepRaw?: boolean;
   compact?: boolean;
   afterChunk?: () => Promise<void> | void;
+  /** Compact mode: parse workers per file, and a pool started before the read (ReadOptions). */
+  parseWorkers?: number;
+  pool?: ReadOptions['pool'];
 }
 
 /**
@@ -131,6 +134,8 @@ export async function readFiles(
     const stats = await readEvents(files, pred ? (ev) => (pred(ev) ? onEvent(ev) : undefined) : onEvent, {
       keepRaw: extra.keepRaw,
       compact: extra.compact,
+      parseWorkers: extra.parseWorkers,
+      pool: extra.pool,
       afterChunk: extra.afterChunk,
       onProgress: bar ? (b) => bar.update(b) : undefined,
       prefilter,

@@ -76,6 +76,23 @@ export class ParseWorkerPool {
   }
 
   /**
+   * Starts `n` workers now, idle, for the files to come (read-events.ts, startParseWorkers):
+   * each loads its modules and compiles its wasm while the caller gets on with its own start.
+   * `start` gives them out first; `close` terminates them whether they were used or not.
+   */
+  prestart(n: number): void {
+    for (let i = 0; i < n; i++) {
+      try {
+        this.workers.push(this.spawn());
+      } catch {
+        // best effort (a thread limit: EAGAIN): the read's own start meets the error again and
+        // reports it for its file, as without the early start
+        return;
+      }
+    }
+  }
+
+  /**
    * The reader is done with `pw`. `finished`: the file was read to its end, so the worker's job
    * ends by itself (its `end` may still be on the way) and it stays for the next file. Otherwise
    * it is terminated, idle or not: it may wait for credits that will never come, or its last
@@ -123,9 +140,11 @@ export class ParseWorkerPool {
   }
 
   private spawn(): ParseWorker {
+    // counted once the thread exists (a constructor that throws started nothing)
+    const worker = new Worker(new URL('./parse-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } });
     this.spawned++;
     const pw: ParseWorker = {
-      worker: new Worker(new URL('./parse-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } }),
+      worker,
       table: [],
       labelObjs: [],
       queue: [],

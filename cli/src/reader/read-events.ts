@@ -59,8 +59,13 @@ export interface ReadOptions {
    * Used by summary, anomalies and report; leaves the main thread to the derivation.
    */
   compact?: boolean;
-  /** Parse workers per plain file in compact mode (default: 2 on a machine with 2 or more cores). */
+  /** Parse workers per plain file in compact mode (default: `defaultParseWorkers()` at each file's start). */
   parseWorkers?: number;
+  /**
+   * Compact mode: the pool to take parse workers from (startParseWorkers: started before the
+   * read). The read closes it at its end, as it does the pool it makes without this.
+   */
+  pool?: ParseWorkerPool | undefined;
   /** Strings a parse worker's table holds before it starts afresh (default 8192; for tests). */
   workerTableReset?: number;
   /**
@@ -199,7 +204,7 @@ class WorkerCursor extends Cursor {
   }
 
   private async start(): Promise<ParseWorker[]> {
-    const n = this.file.gz ? 1 : Math.max(1, Math.min(this.opts.parseWorkers ?? defaultParseWorkers(), Math.ceil(this.file.size / CHUNK)));
+    const n = workersFor(this.file, this.opts.parseWorkers ?? defaultParseWorkers());
     const out: ParseWorker[] = [];
     for (let i = 0; i < n; i++) {
       out.push(
@@ -429,10 +434,29 @@ function otherRunnable(): number | undefined {
   }
 }
 
-function defaultParseWorkers(): number {
+export function defaultParseWorkers(): number {
   const load = loadavg()[0] ?? 0;
   const running = otherRunnable();
   return parseWorkersFor(availableParallelism(), running === undefined ? load : Math.min(load, running));
+}
+
+/** Parse workers that read `file` at once: a gzip file has one, a plain file one per 1 MiB chunk up to `parseWorkers`. */
+function workersFor(file: SourceFile, parseWorkers: number): number {
+  return file.gz ? 1 : Math.max(1, Math.min(parseWorkers, Math.ceil(file.size / CHUNK)));
+}
+
+/**
+ * A pool for a compact read of `files` to come (ReadOptions.pool), with the workers its first
+ * file will take already started: a worker's start (its isolate, module load and wasm
+ * compile: ~40 ms before it can read) then overlaps the caller's own work up to the read
+ * (loading the analysis, peeking at the files) instead of following it (issue 14, round 6).
+ * The caller closes it if the read never runs; `readEvents` closes it at the read's end.
+ */
+export function startParseWorkers(files: readonly SourceFile[], parseWorkers: number): ParseWorkerPool {
+  const pool = new ParseWorkerPool();
+  // the most any one file takes (a folder of years of files: no spread of them all as arguments)
+  pool.prestart(files.reduce((n, f) => Math.max(n, workersFor(f, parseWorkers)), 0));
+  return pool;
 }
 
 class FileCursor extends Cursor {
@@ -530,7 +554,7 @@ export async function readEvents(
 ): Promise<ReadStats> {
   const stats: ReadStats = { files: files.length, events: 0, skippedLines: 0, longLines: 0, unreadableFiles: 0, nonFiniteLines: 0, prefiltered: !opts.compact && opts.prefilter !== undefined && opts.onSkip === undefined, bytes: 0, markedBytes: 0, parseWorkers: 0 };
   // the parse workers of compact mode serve file after file (parse-worker-pool.ts)
-  const pool = opts.compact ? new ParseWorkerPool() : undefined;
+  const pool = opts.compact ? (opts.pool ?? new ParseWorkerPool()) : undefined;
   const pending: Cursor[] = files.map((f, i) => (pool ? new WorkerCursor(f, i, opts, stats, pool) : new FileCursor(f, i, opts, stats)));
   // a file that cannot even be peeked at is read first, where its error is reported
   await peekAll(pending);

@@ -13,15 +13,33 @@ import { describe, expect, it } from 'vitest';
  */
 const BIN = fileURLToPath(new URL('../../bin/voicemode-events.js', import.meta.url));
 
-function modulesLoaded(args: string[]): string[] {
+/** Our modules the CLI process loaded (its worker threads' too), and the worker threads it created. */
+function modulesLoaded(args: string[]): string[] & { workers: number } {
   const dir = mkdtempSync(join(tmpdir(), 'vme-imports-'));
   const hooks = join(dir, 'hooks.mjs');
   writeFileSync(hooks, `export async function load(url, context, next) { process._rawDebug('loaded ' + url); return next(url, context); }\n`);
   const register = join(dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, BIN, ...args], { encoding: 'utf8', cwd: dir, timeout: 30_000 });
+  // a worker terminated before it loads a module is invisible to the hook: its constructions are counted
+  const count = join(dir, 'count-workers.cjs');
+  writeFileSync(
+    count,
+    `const wt = require('node:worker_threads');
+if (wt.isMainThread) {
+  const W = wt.Worker;
+  let n = 0;
+  wt.Worker = class extends W { constructor(...a) { super(...a); n++; } };
+  require('node:module').syncBuiltinESMExports();
+  process.on('exit', () => process._rawDebug('workers ' + n));
+}
+`,
+  );
+  const r = spawnSync(process.execPath, ['--require', count, '--import', pathToFileURL(register).href, BIN, ...args], { encoding: 'utf8', cwd: dir, timeout: 30_000 });
   expect(r.status, r.stderr).not.toBeNull();
-  return [...r.stderr.matchAll(/^loaded (.*)$/gm)].map((m) => m[1]!);
+  const loaded = [...r.stderr.matchAll(/^loaded (.*)$/gm)].map((m) => m[1]!);
+  const workers = /^workers (\d+)$/m.exec(r.stderr);
+  expect(workers, 'the worker count was printed').not.toBeNull();
+  return Object.assign(loaded, { workers: Number(workers![1]) });
 }
 
 describe('lazy imports', () => {
@@ -31,9 +49,11 @@ describe('lazy imports', () => {
     // the hook saw the command's own modules (the check below means something)
     expect(loaded.some((u) => u.endsWith('/commands/summary.js'))).toBe(true);
     expect(loaded.some((u) => u.endsWith('/analyze-run.js'))).toBe(true);
-    for (const heavy of ['/analysis/analyzer.js', '/analysis/sample-store.js', '/d3-array/']) {
+    // nor start a parse worker (issue 14, round 6: they start as soon as there are files to read)
+    for (const heavy of ['/analysis/analyzer.js', '/analysis/sample-store.js', '/d3-array/', '/reader/read-events.js', '/reader/parse-worker.js']) {
       expect(loaded.filter((u) => u.includes(heavy)), heavy).toEqual([]);
     }
+    expect(loaded.workers, 'worker threads created').toBe(0);
   });
 
   it('summary on a log does load the analysis (the hook sees lazy imports too)', () => {
@@ -44,5 +64,7 @@ describe('lazy imports', () => {
     );
     const loaded = modulesLoaded(['summary', dir]);
     expect(loaded.some((u) => u.endsWith('/analysis/analyzer.js'))).toBe(true);
+    expect(loaded.some((u) => u.endsWith('/reader/parse-worker.js'))).toBe(true); // worker threads' loads are seen too
+    expect(loaded.workers, 'the counter sees the parse worker').toBe(1);
   });
 });

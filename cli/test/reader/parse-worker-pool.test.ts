@@ -107,6 +107,35 @@ describe('ParseWorkerPool', () => {
     expect(pool.spawned).toBe(6);
   });
 
+  it('gives out the workers it started ahead of the read first, and terminates them on close used or not', async () => {
+    pool = new ParseWorkerPool();
+    pool.prestart(2);
+    expect(pool.spawned).toBe(2);
+    const a = fileOf('f.jsonl', 300);
+    const first = await pool.start(job(a, 4096));
+    const exits = [first.worker, (await pool.start(job(a, 4096))).worker].map((w) => new Promise((r) => w.once('exit', r)));
+    expect(pool.spawned).toBe(2); // no third thread: the two started ahead took the jobs
+    expect(await drain(first)).toBe(300);
+    pool.release(first, true);
+    pool.close(); // the other one still holds its job, never drained
+    await Promise.all(exits);
+  });
+
+  it('terminates workers started ahead that no read took', async () => {
+    pool = new ParseWorkerPool();
+    pool.prestart(1);
+    const pw = await pool.start(job(fileOf('g.jsonl', 10), 4096));
+    pool.release(pw, false);
+    expect(pw.dead).toBe(true);
+    const other = new ParseWorkerPool();
+    other.prestart(1);
+    const idle = (other as unknown as { workers: ParseWorker[] }).workers[0]!;
+    const exited = new Promise((r) => idle.worker.once('exit', r));
+    other.close();
+    expect(idle.dead).toBe(true);
+    await exited;
+  });
+
   it('drops messages of a job it has let go of', async () => {
     pool = new ParseWorkerPool();
     const a = fileOf('c.jsonl', 400);
