@@ -32,7 +32,7 @@ let ordinary: string[];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vme-parity-'));
   const gen = join(dir, 'gen.jsonl');
-  await generateEventsFile(gen, { events: 1500, format: 'mixed', malformedEvery: 0, startMs: Date.UTC(2026, 0, 5, 9) });
+  await generateEventsFile(gen, { events: 6000, format: 'mixed', malformedEvery: 0, startMs: Date.UTC(2026, 0, 5, 9) });
   ordinary = readFileSync(gen, 'utf8').split('\n').filter((l) => l !== '');
 }, 60_000);
 
@@ -64,7 +64,7 @@ function memberOf(key: string): fc.Arbitrary<string> {
 /** `data` of a line whose analysis reads `keys`: mostly those (duplicates too: JSON.parse keeps the last), some others. */
 function dataOf(keys: readonly string[]): fc.Arbitrary<string | undefined> {
   const all = [...keys, 'text', 'provider', 'success', 'pid', 'metrics', 'pro\\u0076ider'];
-  const members = fc.array(fc.constantFrom(...keys, ...keys, ...keys, ...all).chain(memberOf), { maxLength: 5 }).map((ms) => `{${ms.join(',')}}`);
+  const members = fc.array(fc.constantFrom(...keys, ...keys, ...keys, ...keys, ...all).chain(memberOf), { maxLength: 5 }).map((ms) => `{${ms.join(',')}}`);
   return fc.oneof({ weight: 10, arbitrary: members }, { weight: 1, arbitrary: fc.constantFrom(undefined, 'null', '{}') });
 }
 const TTS_LABELS = ['provider', 'model', 'voice', 'transport'];
@@ -79,17 +79,19 @@ const OPS: Record<string, readonly (readonly [fc.Arbitrary<string>, readonly str
   llm: [[fc.constant('LLM_START'), ['provider', 'model']], [fc.constant('LLM_COMPLETE'), ['provider', 'model', 'input_tokens', 'output_tokens']]],
   tool: [[fc.constant('TOOL_REQUEST_START'), []], [fc.constantFrom('TOOL_REQUEST_END', 'TOOL_CANCELLED'), ['success']]],
   // a voicemode process's session: its conch pid and time since the last one chain it to the one before
-  session: [[fc.constantFrom('CONCH_ACQUIRE', 'CONCH_WAIT_START', 'CONCH_HOLD', 'CONCH_RELEASE'), ['pid']], [fc.constant('SESSION_START'), []], [fc.constant('TIME_SINCE_LAST_SESSION'), ['seconds']], [fc.constant('SESSION_END'), []]],
+  session: [[fc.constantFrom('CONCH_ACQUIRE', 'CONCH_WAIT_START', 'CONCH_HOLD', 'CONCH_HOLD', 'CONCH_RELEASE'), ['pid']], [fc.constant('SESSION_START'), []], [fc.constant('TIME_SINCE_LAST_SESSION'), ['seconds']], [fc.constant('SESSION_END'), []]],
   line: [[fc.constantFrom('TTS_START', 'STT_START', 'LLM_COMPLETE', 'TTS_ERROR', 'LLM_ERROR', 'CONCH_WAIT_END', 'STT_REQUEST'), [...TTS_LABELS, 'characters', 'audio_s', 'input_tokens', 'pid', 'success', 'seconds']]],
 };
 const oddGroup = fc
   .record({
-    op: fc.constantFrom(...Object.keys(OPS)),
+    op: fc.constantFrom(...Object.keys(OPS), 'session', 'session'),
+    process: fc.integer({ min: 1, max: 5 }),
     session: fc.constantFrom('"v1"', '"v2"', '"v3"', '"v4"', '"v5"', '"o1"', 'null', '"s\\u0031"'),
     second: fc.integer({ min: 0, max: 40 * 60 }),
     python: fc.boolean(),
     turn: fc.option(turnText, { nil: undefined, freq: 2 }),
     span: fc.option(fc.constantFrom('"sp1"', '"sp2"', '""', '"t\\u0031"', '7'), { nil: undefined, freq: 2 }),
+    trace: fc.option(fc.constantFrom('"tr1"', '""', '5'), { nil: undefined, freq: 2 }),
     dataFirst: fc.boolean(),
   })
   .chain((g) => fc.tuple(fc.constant(g), fc.tuple(...OPS[g.op]!.map(([type, keys]) => fc.tuple(type, dataOf(keys))))))
@@ -100,12 +102,44 @@ const oddGroup = fc
       const mm = String(Math.floor(us / 6e7) % 60).padStart(2, '0');
       const ss = String(Math.floor(us / 1e6) % 60).padStart(2, '0');
       const ts = `2026-01-05T${hh}:${mm}:${ss}.${String(us % 1e6).padStart(6, '0')}${g.python ? '+00:00' : 'Z'}`;
-      const head = [`"timestamp":"${ts}"`, `"event_type":"${type}"`, `"session_id":${g.session}`];
+      // a voicemode process's sessions are its own (one session per converse call)
+      const head = [`"timestamp":"${ts}"`, `"event_type":"${type}"`, `"session_id":${g.op === 'session' ? `"proc${g.process}_${g.second}"` : g.session}`];
       const d = data === undefined ? [] : [`"data":${data}`];
-      const tail = [...(g.turn === undefined ? [] : [`"turn":${g.turn}`]), ...(g.span === undefined ? [] : [`"span_id":${g.span}`])];
+      // voicemode's lines (Python's time form) carry neither turn nor span_id
+      if (g.python) return `{${(g.dataFirst ? [...d, ...head] : [...head, ...d]).join(',')}}`;
+      const tail = [...(g.turn === undefined ? [] : [`"turn":${g.turn}`]), ...(g.span === undefined ? [] : [`"span_id":${g.span}`]), ...(g.trace === undefined ? [] : [`"trace_id":${g.trace}`])];
       return `{${(g.dataFirst ? [...d, ...head] : [...head, ...d]).concat(tail).join(',')}}`;
     }),
   );
+
+/**
+ * Whole lines of their own: blank, malformed, torn, a byte order mark, `\r\n`, NaN (Python's
+ * json.dumps), duplicate top-level keys, bytes that are not UTF-8 (in a label: the reference
+ * path; elsewhere: the fast path), a line past `maxLineBytes` (300 here) by its bytes.
+ */
+const T0 = '"timestamp":"2026-01-05T09:20:00.000000Z"';
+const oddLine = fc.constantFrom<(string | number[])[]>(
+  [''],
+  ['   '],
+  ['not json'],
+  ['[1,2]'],
+  [`{${T0},"event_type":"TTS_START"`],
+  [`\ufeff{${T0},"event_type":"TTS_START","session_id":"v1","span_id":"b1","data":{"provider":"bom"}}`],
+  [`{${T0},"event_type":"TTS_FIRST_AUDIO","session_id":"v1","span_id":"b1"}\r`],
+  [`{${T0},"event_type":"TTS_START","session_id":"v2","data":{"provider":"nan","characters":NaN,"x":Infinity}}`],
+  [`{${T0},"event_type":"X","event_type":"TOOL_REQUEST_END","session_id":null,"data":{"success":false},"data":{"success":true},"turn":1,"turn":"x"}`],
+  [`{${T0},"event_type":"TOOL_REQUEST_END","session_id":null,"data":{"success":true},"data":{"success":false},"span_id":"a","span_id":""}`],
+  [`{${T0},"event_type":"TTS_START","session_id":"v3","span_id":"b2","data":{"provider":"`, [0xff, 0xc3], '","characters":5}}'],
+  [`{${T0},"event_type":"TTS_START","session_id":"v3","span_id":"b2","data":{"text":"`, [0xff, 0xe2, 0x82], '","provider":"utf"}}'],
+  [`{${T0},"event_type":"TTS_START","session_id":"v3","data":{"text":"`, Array.from({ length: 120 }, () => 0xff), '"}}'],
+  [`{${T0},"event_type":"TTS_START","session_id":"v3","data":{"text":"${'é'.repeat(140)}"}}`],
+  [`{${T0},"event_type":"TTS_START","session_id":"v3","data":{"text":"${'x'.repeat(300)}"}}`],
+);
+
+/** A line's parts as bytes: strings as UTF-8, number arrays as raw bytes. */
+function bytesOf(parts: readonly (string | number[])[]): Buffer {
+  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+}
 
 interface Outcome {
   stats: Record<string, unknown>;
@@ -115,7 +149,7 @@ interface Outcome {
 }
 
 /** The whole analysis of `path` as `summary --json --by <by>` and `anomalies --json` compute it: in-thread, or through the parse workers. */
-async function analyse(path: string, compact: boolean, by: 'provider' | 'model' | 'voice' | 'transport', parseWorkers?: number, workerTableReset?: number): Promise<Outcome> {
+async function analyse(path: string, compact: boolean, by: 'provider' | 'model' | 'voice' | 'transport', parseWorkers?: number, workerTableReset?: number, maxLineBytes?: number): Promise<Outcome> {
   const files = await discoverFiles([path]);
   const analyzer = new Analyzer({ by, details: true, prices: PRICES, labels: ['provider', 'model', 'voice', 'transport'] });
   const sorter = new SessionSorter((evs: FileEvent[]) => analyzer.addSession(evs));
@@ -125,7 +159,7 @@ async function analyse(path: string, compact: boolean, by: 'provider' | 'model' 
       analyzer.observe(ev);
       sorter.push(ev);
     },
-    { compact, parseWorkers, workerTableReset },
+    { compact, parseWorkers, workerTableReset, maxLineBytes },
   );
   sorter.finish();
   const a = analyzer.finish();
@@ -139,9 +173,9 @@ async function analyse(path: string, compact: boolean, by: 'provider' | 'model' 
 }
 
 let fileNo = 0;
-function writeLines(lines: readonly string[]): string {
+function writeLines(lines: readonly (string | Buffer)[]): string {
   const path = join(dir, `voicemode_events_2026-01-05.${fileNo++}.jsonl`);
-  writeFileSync(path, `${lines.join('\n')}\n`);
+  writeFileSync(path, Buffer.concat(lines.flatMap((l) => [typeof l === 'string' ? Buffer.from(l, 'utf8') : l, Buffer.from('\n')])));
   return path;
 }
 
@@ -149,20 +183,28 @@ describe('the parse workers give the analysis what the in-thread reader gives', 
   it('property: generated files with rare legal lines mixed in, the whole analysis equal', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.nat(), oddGroup), { minLength: 5, maxLength: 40 }),
+        fc.array(fc.tuple(fc.nat(), oddGroup), { minLength: 10, maxLength: 60, size: 'max' }),
+        fc.array(fc.tuple(fc.nat(), oddLine), { maxLength: 8 }),
         fc.constantFrom('provider' as const, 'model' as const, 'voice' as const, 'transport' as const),
         fc.constantFrom(1, 2),
         fc.constantFrom(undefined, 16),
-        async (odd, by, workers, tableReset) => {
-          const lines = [...ordinary];
+        async (odd, whole, by, workers, tableReset) => {
+          const lines: (string | Buffer)[] = [...ordinary];
           for (const [at, group] of odd) lines.splice(at % (lines.length + 1), 0, ...group);
+          for (const [at, parts] of whole) lines.splice(at % (lines.length + 1), 0, bytesOf(parts));
           const path = writeLines(lines);
           const ref = await analyse(path, false, by);
           const got = await analyse(path, true, by, workers, tableReset);
           expect(got).toEqual(ref);
+          if (whole.length > 0) {
+            // lines over the bound by their bytes: skipped alike (a line of 120 bytes that are not
+            // UTF-8 is 360 bytes decoded, and stays under the bound of 300)
+            const refLong = await analyse(path, false, by, undefined, undefined, 300);
+            expect(await analyse(path, true, by, workers, tableReset, 300)).toEqual(refLong);
+          }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 50 },
     );
   }, 240_000);
 });
