@@ -34,10 +34,12 @@ export interface WorkerInput {
  * the batch's own `spans`. Lines are 1-based inside the batch (a batch is one chunk of at most a
  * few MiB: far from 2^31 lines); the reader adds the lines of the batches before it.
  *
- * What crosses is what the analysis reads, each value exactly as `parseLine` (the in-thread
- * reader, the reference) gives it; issue 14 round 6 found five ways in which it did not
- * (docs/performance.md), and test/reader/reader-parity.test.ts compares the whole analysis of
- * both readers on generated files.
+ * What crosses is what the analysis (summary, anomalies, report) reads, each value exactly as
+ * `parseLine` (the in-thread reader, the reference) gives it, and nothing else: not `trace_id`
+ * (no reader of the analysis), not whole `data` objects (cloning them cost more than parsing,
+ * round 3). Issue 14 round 6 found six ways in which it was not (docs/performance.md);
+ * test/reader/reader-parity.test.ts compares the whole analysis of both readers on generated
+ * files, so a key the analysis starts to read must be added here and to its generator.
  */
 export const STRIDE = 6;
 
