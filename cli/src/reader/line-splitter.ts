@@ -48,8 +48,9 @@ export class LineSplitter {
     const last = buf.lastIndexOf(10);
     if (last > first) {
       if (last - first - 1 > this.maxLineBytes) {
-        // some line may be over the bound: measured by its bytes, as the lines across chunks are
-        // and as the parse workers measure them (decoded, bytes that are not UTF-8 grow to 3 each)
+        // some line may be over the bound: measured by its raw bytes, as the lines across chunks
+        // are and as the parse workers measure them (measured decoded, each byte that is not UTF-8
+        // grew to 3 and a line under the bound could count as long)
         for (let p = first + 1; p <= last; ) {
           const nl = buf.indexOf(10, p);
           if (nl - p > this.maxLineBytes) this.onLong();

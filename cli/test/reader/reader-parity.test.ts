@@ -204,7 +204,8 @@ describe('the parse workers give the analysis what the in-thread reader gives', 
           }
         },
       ),
-      { numRuns: 50 },
+      // longer or other runs when asked: FC_NUM_RUNS=300 FC_SEED=12345 npx vitest run cli/test/reader/reader-parity.test.ts
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 50), ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) },
     );
   }, 240_000);
 });
