@@ -47,17 +47,25 @@ export class LineSplitter {
     // the lines wholly inside this chunk: decoded at once
     const last = buf.lastIndexOf(10);
     if (last > first) {
-      const text = buf.toString('utf8', first + 1, last);
-      // a line can only be over the bound if the chunk's text is
-      const check = last - first - 1 > this.maxLineBytes;
-      let s = 0;
-      for (;;) {
-        const e = text.indexOf('\n', s);
-        const line = e < 0 ? text.slice(s) : text.slice(s, e);
-        if (check && line.length > this.maxLineBytes / 3 && Buffer.byteLength(line) > this.maxLineBytes) this.onLong();
-        else this.onLine(line);
-        if (e < 0) break;
-        s = e + 1;
+      if (last - first - 1 > this.maxLineBytes) {
+        // some line may be over the bound: measured by its raw bytes, as the lines across chunks
+        // are and as the parse workers measure them (measured decoded, each byte that is not UTF-8
+        // grew to 3 and a line under the bound could count as long)
+        for (let p = first + 1; p <= last; ) {
+          const nl = buf.indexOf(10, p);
+          if (nl - p > this.maxLineBytes) this.onLong();
+          else this.onLine(buf.toString('utf8', p, nl));
+          p = nl + 1;
+        }
+      } else {
+        const text = buf.toString('utf8', first + 1, last);
+        let s = 0;
+        for (;;) {
+          const e = text.indexOf('\n', s);
+          this.onLine(e < 0 ? text.slice(s) : text.slice(s, e));
+          if (e < 0) break;
+          s = e + 1;
+        }
       }
     }
     this.hold(buf, last + 1);

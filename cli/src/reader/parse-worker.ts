@@ -10,10 +10,18 @@ import { jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import { loadSpecialBytes } from './special-bytes.js';
 import {
   DATA_NUMBERS,
-  FULL_DATA_TYPES,
+  KIND_BITS,
+  KIND_NUMBER,
+  kindOf,
+  labelSetKey,
+  MAX_INT_TURN,
   METRICS_NUMBERS,
   NUM_STRIDE,
+  NUMBERS_ALWAYS,
+  NUMBERS_WITHOUT_SPAN,
+  numbersRule,
   STRIDE,
+  TURN_ASIDE,
   USAGE_NUMBERS,
   USAGE_STRIDE,
   USAGE_TYPES,
@@ -26,14 +34,6 @@ import {
 function own(from: unknown, key: string): unknown {
   return typeof from === 'object' && from !== null ? Object.getOwnPropertyDescriptor(from, key)?.value : undefined;
 }
-
-/** A data value as it crosses to the reader: a number as itself, a boolean as +-Infinity (no data number is infinite: those are read as null), anything else NaN. */
-function asNumber(v: unknown): number {
-  return typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY) : Number.NaN;
-}
-
-/** Lengths of the FULL_DATA_TYPES names: most lines are ruled out by their type's length alone. */
-const FULL_DATA_LENGTHS = new Set([...FULL_DATA_TYPES].map((t) => t.length));
 
 
 /**
@@ -91,38 +91,59 @@ const table = new StringTable(12);
 const spanTable = new StringTable(13);
 const lastSession = new LastLookup(table);
 const lastSpan = new LastLookup(spanTable);
-/** provider \0 model \0 voice \0 transport, as bytes, for the table lookup. */
+/** A label set's bytes (worker-protocol.ts labelSetKey), for the table lookup. */
 let labelScratch = Buffer.allocUnsafe(256);
 let labelView = viewOf(labelScratch);
 
-function labelKeyOf(data: Record<string, unknown>): string | undefined {
-  const { provider, model, voice, transport } = data;
-  const p = typeof provider === 'string' ? provider : undefined;
-  const m = typeof model === 'string' ? model : undefined;
-  const v = typeof voice === 'string' ? voice : undefined;
-  const t = typeof transport === 'string' ? transport : undefined;
-  if (p === undefined && m === undefined && v === undefined && t === undefined) return undefined;
-  return `${p ?? ''}\u0000${m ?? ''}\u0000${v ?? ''}\u0000${t ?? ''}`;
-}
-
-/** The label set of a fast-path line: its four (possibly absent) values joined by \0, as bytes. */
+/**
+ * The label set of a fast-path line as labelSetKey writes it: per label `-` (absent or not a
+ * string) or its length in decimal, `:` and its bytes (ASCII: the scanner sends labels with an
+ * escape or a non-ASCII byte to the reference path, so a byte is a UTF-16 unit).
+ */
 function labelId(buf: Buffer, l: Int32Array): number {
   let n = 0;
   for (let j = 0; j < 8; j += 2) {
     const s = l[j]!;
     const len = s < 0 ? 0 : l[j + 1]! - s;
-    if (n + len + 1 > labelScratch.length) {
-      const b = Buffer.allocUnsafe((n + len + 1) * 2);
+    if (n + len + 12 > labelScratch.length) {
+      const b = Buffer.allocUnsafe((n + len + 12) * 2);
       labelScratch.copy(b, 0, 0, n);
       labelScratch = b;
       labelView = viewOf(b);
     }
+    if (s < 0) {
+      labelScratch[n++] = 45; // -
+      continue;
+    }
+    // the length's digits (labels are short: one or two)
+    if (len < 10) labelScratch[n++] = 48 + len;
+    else if (len < 100) {
+      labelScratch[n++] = 48 + ((len / 10) | 0);
+      labelScratch[n++] = 48 + (len % 10);
+    } else n += labelScratch.write(String(len), n, 'latin1');
+    labelScratch[n++] = 58; // :
     // labels are a few bytes: a loop costs less than Buffer#copy's call into C++
     for (let i = 0; i < len; i++) labelScratch[n + i] = buf[s + i]!;
     n += len;
-    if (j < 6) labelScratch[n++] = 0;
   }
   return table.fromBytes(labelScratch, 0, n, labelView);
+}
+
+/**
+ * numbersRule() of each event type by its id in `table` (0: not looked up yet), so that a line
+ * costs one array read, not a string: emptied with the table.
+ */
+let ruleOfId = new Uint8Array(256);
+
+/** numbersRule() of the type `buf[s, e)` whose table id is `id`. */
+function ruleOf(id: number, buf: Buffer, s: number, e: number): number {
+  if (id >= ruleOfId.length) {
+    const bigger = new Uint8Array(Math.max(id + 1, ruleOfId.length * 2));
+    bigger.set(ruleOfId);
+    ruleOfId = bigger;
+  }
+  const r = ruleOfId[id]!;
+  return r !== 0 ? r : (ruleOfId[id] = numbersRule(buf.toString('latin1', s, e)));
 }
 
 /** `a`, or a copy twice its size when it has fewer than `need` elements. */
@@ -146,13 +167,18 @@ class Batch {
   usage: Float64Array<ArrayBuffer>;
   usageN = 0;
   nonFinite = 0;
+  /** Turns that do not fit `ints` (worker-protocol.ts TURN_ASIDE): index, turn. */
+  readonly turns: number[] = [];
   /** The string table was started afresh for this batch. */
   readonly reset: boolean;
 
   constructor(bytes: number) {
     spanTable.reset();
     this.reset = table.count >= (input.tableReset ?? 8192);
-    if (this.reset) table.reset();
+    if (this.reset) {
+      table.reset();
+      ruleOfId.fill(0);
+    }
     const cap = (bytes >> 7) + 16;
     this.ts = new Float64Array(cap);
     this.ints = new Int32Array(cap * STRIDE);
@@ -188,15 +214,17 @@ class Batch {
       const o = k * STRIDE;
       const ints = this.ints;
       const view = scanner.view;
-      ints[o] = table.fromBytes(buf, scanner.typeStart, scanner.typeEnd, view);
+      const type = table.fromBytes(buf, scanner.typeStart, scanner.typeEnd, view);
+      ints[o] = type;
       ints[o + 1] = scanner.sidStart < 0 ? -1 : lastSession.id(buf, scanner.sidStart, scanner.sidEnd, view);
-      ints[o + 2] = scanner.turn;
+      ints[o + 2] = this.turn(k, scanner.turn);
       ints[o + 3] = scanner.spanStart < 0 ? -1 : lastSpan.id(buf, scanner.spanStart, scanner.spanEnd, view);
       ints[o + 4] = scanner.hasLabels ? labelId(buf, scanner.labels) : -1;
       ints[o + 5] = line;
-      // the few types whose data the analysis reads, on lines of other writers (no span_id; our
-      // own lines need none of it): their data object only, parsed here
-      if (scanner.dataStart >= 0 && scanner.spanStart < 0 && FULL_DATA_LENGTHS.has(scanner.typeEnd - scanner.typeStart) && FULL_DATA_TYPES.has(buf.toString('latin1', scanner.typeStart, scanner.typeEnd))) {
+      // the few types whose data numbers the analysis reads (worker-protocol.ts numbersRule): their
+      // data object only, parsed here
+      const rule = ruleOf(type, buf, scanner.typeStart, scanner.typeEnd);
+      if (scanner.dataStart >= 0 && (rule === NUMBERS_ALWAYS || (rule === NUMBERS_WITHOUT_SPAN && scanner.spanStart < 0))) {
         try {
           this.addNumbers(k, JSON.parse(buf.toString('utf8', scanner.dataStart, scanner.dataEnd)));
         } catch {
@@ -223,14 +251,23 @@ class Batch {
     const ints = this.ints;
     ints[o] = table.fromString(ev.eventType);
     ints[o + 1] = ev.sessionId === null ? -1 : table.fromString(ev.sessionId);
-    ints[o + 2] = ev.turn ?? -1;
+    ints[o + 2] = this.turn(k, ev.turn ?? -1);
     ints[o + 3] = ev.spanId === undefined ? -1 : spanTable.fromString(ev.spanId);
-    const lk = labelKeyOf(ev.data);
+    const d = ev.data;
+    const lk = labelSetKey(own(d, 'provider'), own(d, 'model'), own(d, 'voice'), own(d, 'transport'));
     ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
     ints[o + 5] = line;
-    if (ev.spanId === undefined && FULL_DATA_TYPES.has(ev.eventType)) this.addNumbers(k, ev.data);
+    const rule = numbersRule(ev.eventType);
+    if (rule === NUMBERS_ALWAYS || (rule === NUMBERS_WITHOUT_SPAN && ev.spanId === undefined)) this.addNumbers(k, ev.data);
     else if (USAGE_TYPES.has(ev.eventType)) this.addUsageOf(k, ev.data);
     if (ev.nonFinite) this.nonFinite++;
+  }
+
+  /** Event `k`'s turn for `ints` (-1: none): one that does not fit an Int32, or -0, goes to `turns`. */
+  private turn(k: number, t: number): number {
+    if (t <= MAX_INT_TURN && !(t === 0 && 1 / t < 0)) return t;
+    this.turns.push(k, t);
+    return TURN_ASIDE;
   }
 
   /** The next entry of `usage` (its offset), its figures NaN. */
@@ -265,15 +302,22 @@ class Batch {
     });
   }
 
-  /** The numbers the analysis reads of event `k`'s data (see DATA_NUMBERS). */
+  /** The numbers the analysis reads of event `k`'s data, with their kinds (worker-protocol.ts DATA_NUMBERS). */
   private addNumbers(k: number, data: unknown): void {
     this.nums = room(this.nums, (this.numsN + 1) * NUM_STRIDE);
-    let o = this.numsN++ * NUM_STRIDE;
+    const o = this.numsN++ * NUM_STRIDE;
     const nums = this.nums;
-    nums[o++] = k;
-    for (const key of DATA_NUMBERS) nums[o++] = asNumber(own(data, key));
+    nums[o] = k;
     const metrics = own(data, 'metrics');
-    for (const key of METRICS_NUMBERS) nums[o++] = asNumber(own(metrics, key));
+    let kinds = 0;
+    // DATA_NUMBERS, then METRICS_NUMBERS: one entry each (no closure per line)
+    for (let j = 0; j < DATA_NUMBERS.length + METRICS_NUMBERS.length; j++) {
+      const v = j < DATA_NUMBERS.length ? own(data, DATA_NUMBERS[j]!) : own(metrics, METRICS_NUMBERS[j - DATA_NUMBERS.length]!);
+      const kind = kindOf(v);
+      kinds += kind * 2 ** (KIND_BITS * j);
+      nums[o + 2 + j] = kind === KIND_NUMBER ? (v as number) : 0;
+    }
+    nums[o + 1] = kinds;
   }
 
   async post(bytes: number): Promise<void> {
@@ -295,6 +339,7 @@ class Batch {
       numsN: this.numsN,
       usage: this.usage,
       usageN: this.usageN,
+      turns: this.turns,
       nonFinite: this.nonFinite,
       bytes,
       marked: markedBytes,

@@ -11,7 +11,7 @@ import type { LinePrefilter } from './line-prefilter.js';
 import { CandidateLines } from './candidate-lines.js';
 import { ParseWorkerPool, type ParseWorker } from './parse-worker-pool.js';
 import { isBlank, parseLine, type FileEvent, type UsageFigures } from './parse-line.js';
-import { DATA_NUMBERS, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_STRIDE, type WorkerMessage } from './worker-protocol.js';
+import { DATA_NUMBERS, KIND_BITS, labelsOfKey, METRICS_NUMBERS, NUM_STRIDE, STRIDE, USAGE_STRIDE, valueOfKind, type WorkerMessage } from './worker-protocol.js';
 
 type BatchMessage = Extract<WorkerMessage, { kind: 'batch' }>;
 
@@ -54,8 +54,8 @@ export interface ReadOptions {
   afterChunk?: () => Promise<void> | void;
   /**
    * Parse in worker threads (kept from file to file: parse-worker-pool.ts) and hand over only what the metrics
-   * need: `data` then holds just provider/model/voice/transport (the whole `data` for the
-   * FULL_DATA_TYPES of worker-protocol.ts). Same malformed-line rule.
+   * need: `data` then holds just provider/model/voice/transport (and the numbers of the types
+   * numbersRule() of worker-protocol.ts names). Same malformed-line rule, the same values.
    * Used by summary, anomalies and report; leaves the main thread to the derivation.
    */
   compact?: boolean;
@@ -197,6 +197,8 @@ class WorkerCursor extends Cursor {
    */
   private readonly numberedAt: (Record<string, unknown> | undefined)[] = [];
   private readonly figuresAt: (UsageFigures | undefined)[] = [];
+  /** The same for the turns that crossed aside (worker-protocol.ts TURN_ASIDE). */
+  private readonly turnsAt: (number | undefined)[] = [];
   private static readonly labelCache = new Map<string, Record<string, unknown>>();
 
   constructor(file: SourceFile, index: number, opts: ReadOptions, stats: ReadStats, private readonly pool: ParseWorkerPool) {
@@ -228,12 +230,9 @@ class WorkerCursor extends Cursor {
   private static labels(key: string): Record<string, unknown> {
     let d = WorkerCursor.labelCache.get(key);
     if (d === undefined) {
-      const [provider, model, voice, transport] = key.split('\u0000');
-      d = {};
-      if (provider) d.provider = provider;
-      if (model) d.model = model;
-      if (voice) d.voice = voice;
-      if (transport) d.transport = transport;
+      // one object per label set; a file of ever new label sets must not keep them all
+      if (WorkerCursor.labelCache.size >= 8192) WorkerCursor.labelCache.clear();
+      d = labelsOfKey(key);
       WorkerCursor.labelCache.set(key, d);
     }
     return d;
@@ -285,9 +284,11 @@ class WorkerCursor extends Cursor {
     // usage figures get theirs from arrays filled first.
     const numbered = WorkerCursor.numbered(pw, m, empty, roomFor(this.numberedAt, m.n));
     const figures = WorkerCursor.figures(m, roomFor(this.figuresAt, m.n));
-    const out = WorkerCursor.events(pw, m, numbered, figures, empty, this.index, lineOffset);
+    const turns = WorkerCursor.turnsAside(m, roomFor(this.turnsAt, m.n));
+    const out = WorkerCursor.events(pw, m, numbered, figures, turns, empty, this.index, lineOffset);
     clearAt(numbered, m.nums, m.numsN, NUM_STRIDE);
     clearAt(figures, m.usage, m.usageN, USAGE_STRIDE);
+    for (let j = 0; j < m.turns.length; j += 2) turns[m.turns[j]!] = undefined;
     this.stats.events += m.n;
     this.stats.markedBytes += m.marked;
     this.stats.nonFiniteLines += m.nonFinite;
@@ -304,6 +305,7 @@ class WorkerCursor extends Cursor {
     m: BatchMessage,
     numbered: readonly (Record<string, unknown> | undefined)[],
     figures: readonly (UsageFigures | undefined)[],
+    turns: readonly (number | undefined)[],
     empty: Record<string, unknown>,
     file: number,
     lineOffset: number,
@@ -324,7 +326,8 @@ class WorkerCursor extends Cursor {
         data,
         traceId: undefined,
         spanId: span < 0 ? undefined : spans[span],
-        turn: turn < 0 ? undefined : turn,
+        // -1: none; TURN_ASIDE: from `turns` (undefined for every other index)
+        turn: turn >= 0 ? turn : turns[k],
         file,
         line: lineOffset + ints[o + 5]!,
         raw: undefined,
@@ -367,19 +370,29 @@ class WorkerCursor extends Cursor {
       let o = j * NUM_STRIDE;
       const k = nums[o++]!;
       const data: Record<string, unknown> = { ...WorkerCursor.labelsAt(pw, ints[k * STRIDE + 4]!, empty) };
+      const kinds = nums[o++]!;
+      let b = 0; // the key's place in `kinds`
       for (const key of DATA_NUMBERS) {
+        const kind = (kinds >>> (KIND_BITS * b++)) & 7;
         const v = nums[o++]!;
-        // a boolean crossed as +-Infinity, so `success: 0` stays the number it was
-        if (!Number.isNaN(v)) data[key] = v === Number.POSITIVE_INFINITY ? true : v === Number.NEGATIVE_INFINITY ? false : v;
+        if (kind !== 0) data[key] = valueOfKind(kind, v);
       }
-      let metrics: Record<string, number> | undefined;
+      let metrics: Record<string, unknown> | undefined;
       for (const key of METRICS_NUMBERS) {
+        const kind = (kinds >>> (KIND_BITS * b++)) & 7;
         const v = nums[o++]!;
-        if (!Number.isNaN(v)) (metrics ??= {})[key] = v;
+        if (kind !== 0) (metrics ??= {})[key] = valueOfKind(kind, v);
       }
       if (metrics !== undefined) data.metrics = metrics;
       out[k] = data;
     }
+    return out;
+  }
+
+  /** The turns that crossed aside (TURN_ASIDE), by the event's index in the batch. */
+  private static turnsAside(m: BatchMessage, out: (number | undefined)[]): (number | undefined)[] {
+    const t = m.turns;
+    for (let j = 0; j < t.length; j += 2) out[t[j]!] = t[j + 1];
     return out;
   }
 
