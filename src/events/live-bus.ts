@@ -12,3 +12,20 @@ import type { EventRecord } from './record.js';
  * exactly once. (Identity, not position: at its event limit the SDK shifts the oldest out.)
  */
 export const liveEvents = new ListenerSet<[span: Span, record: EventRecord, spanEvent: object | undefined]>();
+
+/**
+ * Spans the instrumentation made up when the app's tracer could not start one (core.ts
+ * startSpan): no provider's processor knows them, so a sink writes their events from the bus
+ * alone (what was logged is not lost because the tracer failed). Only the failure path adds
+ * to it; a sink asks only about spans that are not its provider's.
+ */
+const standIns = new WeakSet<Span>();
+
+export function markStandIn(span: Span): Span {
+  standIns.add(span);
+  return span;
+}
+
+export function isStandIn(span: Span): boolean {
+  return standIns.has(span);
+}

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { context, trace, TraceFlags, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { eventAttributes } from '../events/attributes-codec.js';
-import { liveEvents } from '../events/live-bus.js';
+import { liveEvents, markStandIn } from '../events/live-bus.js';
 import { prepareData, prepareOwnData, type RedactMode } from '../events/sanitize.js';
 import type { EventRecord } from '../events/record.js';
 import type { MetricsDeriver } from '../metrics/derive.js';
@@ -206,8 +206,8 @@ export function endSpan(core: Core, node: SpanNode): number {
 
 /**
  * The tracer's span (the app may bring its own tracer), or, when it throws, a non-recording
- * span (reported): the app's call goes on and its events still reach the live metrics, but not
- * a trace nor the JSONL file (the sink writes the spans the tracer gave).
+ * stand-in (reported): the app's call goes on and its events still reach the live metrics and
+ * the JSONL file (the sink writes a stand-in's events from the live bus), not a trace.
  */
 export function startSpan(core: Core, name: string, options: SpanOptions, ctx?: Context): Span {
   try {
@@ -215,7 +215,7 @@ export function startSpan(core: Core, name: string, options: SpanOptions, ctx?: 
   } catch (err) {
     internalError(core, err);
     // ids of its own: the live derivation pairs an operation's events by span id
-    return trace.wrapSpanContext({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.NONE });
+    return markStandIn(trace.wrapSpanContext({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.NONE }));
   }
 }
 

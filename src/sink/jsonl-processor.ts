@@ -3,7 +3,7 @@ import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetr
 import type { RedactMode } from '../events/sanitize.js';
 import { resolveConfig, type EventLogOptions } from '../config.js';
 import { onceEach, type Warn } from '../warn.js';
-import { liveEvents } from '../events/live-bus.js';
+import { isStandIn, liveEvents } from '../events/live-bus.js';
 import type { EventRecord } from '../events/record.js';
 import { JsonlFileWriter } from './jsonl-file-writer.js';
 import { spanEventToRecord } from './span-event-record.js';
@@ -99,7 +99,11 @@ export class JsonlEventProcessor implements SpanProcessor {
 
   private onLiveEvent(span: Span, record: EventRecord, spanEvent: object | undefined): void {
     const state = this.stateOf(span);
-    if (state === undefined) return; // not one of our provider's spans
+    if (state === undefined) {
+      // not one of our provider's spans: written only if it stands in for one the tracer could not start
+      if (isStandIn(span)) this.writer.write(record);
+      return;
+    }
     this.writer.write(record); // an ended span's late event too: too late for the span, not for the file
     if (spanEvent === undefined || state.ended) return;
     // The live event is the span's newest event (emitEvent passes events[length - 1]); its
