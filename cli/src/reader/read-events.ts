@@ -459,8 +459,8 @@ function workersFor(file: SourceFile, parseWorkers: number): number {
 }
 
 /**
- * A pool for a compact read of `files` to come (ReadOptions.pool), with the workers its first
- * file will take already started: a worker's start (its isolate, module load and wasm
+ * A pool for a compact read of `files` to come (ReadOptions.pool), with as many workers already
+ * started as the file that takes the most will take: a worker's start (its isolate, module load and wasm
  * compile: ~40 ms before it can read) then overlaps the caller's own work up to the read
  * (loading the analysis, peeking at the files) instead of following it (issue 14, round 6).
  * The caller closes it if the read never runs; `readEvents` closes it at the read's end.
