@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { WorkerInput, WorkerJob, WorkerMessage } from './worker-protocol.js';
 
@@ -10,6 +11,26 @@ const MAX_IDLE = 4;
 
 /** Young generation of each parse worker, MB: its objects are short-lived, and each isolate's default semi-spaces would add tens of MB to the peak RSS. */
 const WORKER_YOUNG_GEN_MB = 6;
+
+/**
+ * Parse workers compile their hot code in their own thread, not on V8's compiler threads: set once,
+ * before the first worker's isolate is made (V8 gives an isolate its background compiler when it
+ * is made, from this process-wide flag; isolates made before, the main thread's, keep theirs).
+ * Node 20 aborts the whole process (`NodePlatform::ForIsolate ... Assertion failed`) when a
+ * background compile job of a worker that is being torn down asks for the isolate's task runner,
+ * which Node has already unregistered (its teardown unregisters the isolate before V8 stops the
+ * isolate's compiler): seen twice in full runs of the test suite (issue 14 rounds 5 and 6), a
+ * worker ending while V8 compiled for it. Without background compile jobs for workers, that race
+ * has no party.
+ * Measured on the 1M-event file (issue 14, round 6): 5 alternating pairs, total CPU 1.66-1.84 →
+ * 1.61-1.69 s, wall 1.04-1.34 → 1.05-1.09 s (the worker +~0.07, V8's threads −~0.10).
+ */
+let workerCompileSet = false;
+function compileInWorkerThreads(): void {
+  if (workerCompileSet) return;
+  workerCompileSet = true;
+  setFlagsFromString('--no-concurrent-recompilation');
+}
 
 /** One parse worker thread, with the reader's copy of its string table and its message queue. */
 export interface ParseWorker {
@@ -140,6 +161,7 @@ export class ParseWorkerPool {
   }
 
   private spawn(): ParseWorker {
+    compileInWorkerThreads();
     // counted once the thread exists (a constructor that throws started nothing)
     const worker = new Worker(new URL('./parse-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } });
     this.spawned++;
