@@ -1,4 +1,4 @@
-import { type MetricSample, SEGMENT_NAMES, SERIES_NAMES, type SeriesName } from 'voicemode-events/metrics';
+import { type MetricSample, type SampleLabels, SEGMENT_NAMES, SERIES_NAMES, type SeriesName } from 'voicemode-events/metrics';
 import { distribution, type Distribution } from './quantiles.js';
 import { EXACT_SAMPLES, LABEL_KEYS, NO_LABEL, RELATIVE_ERROR, type LabelKey } from './store-options.js';
 import { SketchedSeries } from './sketched-series.js';
@@ -165,7 +165,8 @@ export class MetricColumn {
   seconds = new Growable((n) => new Float64Array(n));
   startUs: Growable<Float64Array> | undefined;
   session: Growable<Uint32Array> | undefined;
-  turn: Growable<Int32Array> | undefined;
+  /** Doubles, not 32-bit integers: a line's turn is any non-negative integer (exact to 2^53), which an Int32Array wrapped above 2^31 - 1. */
+  turn: Growable<Float64Array> | undefined;
   readonly labels = new Map<LabelKey, Growable<Uint32Array>>();
   readonly labelKeys: readonly LabelKey[];
   /**
@@ -183,7 +184,7 @@ export class MetricColumn {
     if (cols.details) {
       this.startUs = new Growable((n) => new Float64Array(n));
       this.session = new Growable((n) => new Uint32Array(n));
-      this.turn = new Growable((n) => new Int32Array(n));
+      this.turn = new Growable((n) => new Float64Array(n));
     }
     this.labelKeys = [...new Set<LabelKey>(['provider', ...(cols.labels ?? [])])];
     for (const k of this.labelKeys) this.labels.set(k, new Growable((n) => new Uint32Array(n), true));
@@ -275,22 +276,27 @@ export class SampleStore {
   }
 
   add(s: MetricSample): void {
-    const c = this.metrics.get(s.metric)!;
+    this.addFields(s.metric, s.seconds, s.startUs, s.sessionId, s.turn, s.labels);
+  }
+
+  /** A sample given as its fields (the deriver's SampleSink: no object per sample). */
+  addFields(metric: SeriesName, seconds: number, startUs: number, sessionId: string | null, turn: number, labels: SampleLabels): void {
+    const c = this.metrics.get(metric)!;
     const i = c.n++;
-    if (c.sketch === undefined && i >= this.exactSamples) this.toSketch(s.metric, c);
+    if (c.sketch === undefined && i >= this.exactSamples) this.toSketch(metric, c);
     if (c.sketch) {
-      this.addSketched(s, c, i);
+      this.addSketched(metric, seconds, startUs, sessionId, turn, labels, c, i);
       return;
     }
-    c.seconds.set(i, s.seconds);
+    c.seconds.set(i, seconds);
     if (c.startUs) {
-      c.startUs.set(i, s.startUs);
-      c.session!.set(i, this.sessions.id(s.sessionId ?? ''));
-      c.turn!.set(i, s.turn);
+      c.startUs.set(i, startUs);
+      c.session!.set(i, this.sessions.id(sessionId ?? ''));
+      c.turn!.set(i, turn);
     }
     const keys = c.labelKeys;
     for (let k = 0; k < keys.length; k++) {
-      const v = s.labels[keys[k]!];
+      const v = labels[keys[k]!];
       let id = 0;
       if (v !== undefined) {
         if (v === c.lastLabel[k]) id = c.lastLabelId[k]!;
@@ -309,19 +315,28 @@ export class SampleStore {
   }
 
   /** A sample of a sketched series. */
-  private addSketched(s: MetricSample, c: MetricColumn, seq: number): void {
+  private addSketched(
+    metric: SeriesName,
+    seconds: number,
+    startUs: number,
+    sessionId: string | null,
+    turn: number,
+    labels: SampleLabels,
+    c: MetricColumn,
+    seq: number,
+  ): void {
     const ids = this.ids;
     for (let k = 0; k < c.labelKeys.length; k++) {
-      const v = s.labels[c.labelKeys[k]!];
+      const v = labels[c.labelKeys[k]!];
       ids[k] = v === undefined ? 0 : this.labelValues.id(v);
     }
-    const kept = c.sketch!.add(s.seconds, ids, seq, s.startUs, s.sessionId ?? '', s.turn);
-    if (s.metric === 'voice_to_voice') {
+    const kept = c.sketch!.add(seconds, ids, seq, startUs, sessionId ?? '', turn);
+    if (metric === 'voice_to_voice') {
       this.reply = kept;
       if (kept) kept.parts = {};
-    } else if (this.reply !== undefined && SEGMENT_SET.has(s.metric)) {
-      this.reply.parts![s.metric] = s.seconds;
-      if (s.metric === LAST_SEGMENT) this.reply = undefined;
+    } else if (this.reply !== undefined && SEGMENT_SET.has(metric)) {
+      this.reply.parts![metric] = seconds;
+      if (metric === LAST_SEGMENT) this.reply = undefined;
     }
   }
 
