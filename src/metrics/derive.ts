@@ -349,8 +349,16 @@ class SessionState {
    * without span ids), then by metric slot.
    */
   readonly open = new Map<string, OpenOp>();
-  /** Entries of `open` without starts, deleted together once there are EMPTY_OPS_SWEEP of them. */
+  /** Entries of `open` without starts, deleted together once there are `sweepAt` of them. */
   emptyOps = 0;
+  /**
+   * 1 until the session's first sweep, EMPTY_OPS_SWEEP after it: the sweep's branch then runs in
+   * a run's first session, before V8 optimises `push` (which inlines it). At 32 from the start,
+   * `push` was optimised before any session had swept, deoptimised at the first sweep and
+   * compiled again (~15-20 ms of compilation per run, and the interpreter meanwhile). When a
+   * sweep runs changes nothing but the Map's size.
+   */
+  private sweepAt = 1;
   /** Slots in the order this session first opened them, and a bit per slot seen; a counter of starts added (OpenStart.seq). */
   readonly slotOrder: number[] = [];
   usedSlots = 0;
@@ -382,7 +390,7 @@ class SessionState {
     const start = op.starts[slot];
     if (start === undefined) return undefined;
     op.starts[slot] = undefined;
-    if (--op.count === 0 && ++this.emptyOps >= EMPTY_OPS_SWEEP) this.sweep();
+    if (--op.count === 0 && ++this.emptyOps >= this.sweepAt) this.sweep();
     return start;
   }
 
@@ -404,6 +412,7 @@ class SessionState {
       }
     }
     this.emptyOps = 0;
+    this.sweepAt = EMPTY_OPS_SWEEP;
   }
 
   /** The operation `key`'s entry, ready for a start (an empty one is reused). */
