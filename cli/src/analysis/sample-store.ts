@@ -31,6 +31,18 @@ export interface StoreColumns {
  */
 export const DETAILED_SERIES: ReadonlySet<SeriesName> = new Set<SeriesName>(OUTLIER_METRICS);
 
+/**
+ * An empty array already of the elements kind that holds objects. `[]` starts as an array of
+ * small integers and changes kind at its first push: optimised code that had only seen that
+ * first push (every column's first chunk) met the second chunk's push (sample 32,768 of a
+ * series, mid-run) on an array of the other kind and was deoptimised (issue 14, round 7).
+ */
+function noChunks<C>(): C[] {
+  const a: C[] = [undefined as C];
+  a.length = 0;
+  return a;
+}
+
 /** Elements per chunk of a Growable (32 Ki: 256 KiB of Float64). */
 const CHUNK_SHIFT = 15;
 const CHUNK = 1 << CHUNK_SHIFT;
@@ -44,7 +56,7 @@ const CHUNK_MASK = CHUNK - 1;
  * into one array of the exact length, kept from then on; `get` and `copy` read the chunks.
  */
 class Growable<T extends Float64Array | Uint32Array | Int32Array> {
-  private chunks: (T | Uint8Array | Uint16Array)[] = [];
+  private chunks: (T | Uint8Array | Uint16Array)[] = noChunks();
   private flat: T | undefined;
   /** Elements written (highest index + 1). */
   private len = 0;
@@ -105,7 +117,7 @@ class Growable<T extends Float64Array | Uint32Array | Int32Array> {
         flat.set(from + CHUNK <= this.len ? chunk : chunk.subarray(0, this.len - from), from);
       }
       this.flat = flat;
-      this.chunks = [];
+      this.chunks = noChunks();
     }
     return this.flat;
   }
