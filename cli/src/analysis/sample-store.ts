@@ -65,8 +65,8 @@ class Growable<T extends Float64Array | Uint32Array | Int32Array> {
   private max: number;
 
   /**
-   * `narrow`: a column of small non-negative integers (label ids) whose chunks start as bytes
-   * and are widened (16, then 32 bits) by the first value that needs it.
+   * `narrow`: a column of small non-negative integers (label ids, turns) whose chunks start as
+   * bytes and are widened (16 bits, then `make`'s type) by the first value that needs it.
    */
   constructor(
     private readonly make: (n: number) => T,
@@ -177,7 +177,10 @@ export class MetricColumn {
   seconds = new Growable((n) => new Float64Array(n));
   startUs: Growable<Float64Array> | undefined;
   session: Growable<Uint32Array> | undefined;
-  /** Doubles, not 32-bit integers: a line's turn is any non-negative integer (exact to 2^53), which an Int32Array wrapped above 2^31 - 1. */
+  /**
+   * Narrow (bytes, widened as values need) up to doubles, not 32-bit integers: a line's turn is
+   * any non-negative integer (exact to 2^53), which an Int32Array wrapped above 2^31 - 1.
+   */
   turn: Growable<Float64Array> | undefined;
   readonly labels = new Map<LabelKey, Growable<Uint32Array>>();
   readonly labelKeys: readonly LabelKey[];
@@ -196,7 +199,7 @@ export class MetricColumn {
     if (cols.details) {
       this.startUs = new Growable((n) => new Float64Array(n));
       this.session = new Growable((n) => new Uint32Array(n));
-      this.turn = new Growable((n) => new Float64Array(n));
+      this.turn = new Growable((n) => new Float64Array(n), true);
     }
     this.labelKeys = [...new Set<LabelKey>(['provider', ...(cols.labels ?? [])])];
     for (const k of this.labelKeys) this.labels.set(k, new Growable((n) => new Uint32Array(n), true));

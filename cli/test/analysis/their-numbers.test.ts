@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TheirNumbers } from '../../src/analysis/their-numbers.js';
-import type { EventRecord } from '../../../src/metrics/derive.js';
+import type { EventRecord } from '../../../src/events/record.js';
 
 /** Their numbers keep our latest sample per metric and session as a record rewritten in place (no object per sample). */
 describe('their numbers: our latest sample per session', () => {
