@@ -8,6 +8,8 @@ import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
 import { viewOf } from './byte-interner.js';
 import { jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import { loadSpecialBytes } from './special-bytes.js';
+import { loadScanStage2 } from './scan-wasm.js';
+import { wasmStage2Off } from '../environment.js';
 import {
   DATA_NUMBERS,
   KIND_BITS,
@@ -69,6 +71,8 @@ if (!isMainThread) {
 const scanner = new LineScanner();
 /** Stage 1 in WebAssembly SIMD, when it loads (else the scanner tests every byte itself: same answers). */
 const special = loadSpecialBytes();
+/** Stage 2 in WebAssembly over stage 1's memory, when it loads (else LineScanner's own JavaScript: same answers). */
+const stage2 = special === undefined || wasmStage2Off() ? undefined : loadScanStage2(special);
 
 /** Bytes marked since the last batch was posted (its `marked`). */
 let markedBytes = 0;
@@ -77,7 +81,7 @@ let markedBytes = 0;
 function mark(buf: Buffer): void {
   if (special === undefined) return;
   const marks = special.index(buf);
-  scanner.useMarks(marks === null ? null : buf, marks);
+  scanner.useMarks(marks === null ? null : buf, marks, stage2 ?? null);
   if (marks !== null) markedBytes += buf.length;
 }
 

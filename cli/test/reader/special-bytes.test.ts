@@ -7,9 +7,11 @@ import fc from 'fast-check';
 import { parseLine } from '../../src/reader/parse-line.js';
 import { LineScanner, SCAN_OK } from '../../src/reader/scan-line.js';
 import { loadSpecialBytes, marksRight, MAX_MARKED_BYTES, SpecialBytes } from '../../src/reader/special-bytes.js';
+import { loadScanStage2, type ScanStage2 } from '../../src/reader/scan-wasm.js';
 import { USAGE_TYPES } from '../../src/reader/worker-protocol.js';
 // the built reader: its parse workers run dist/reader/parse-worker.js with dist/reader/special-bytes.wasm
 import { loadSpecialBytes as loadBuilt } from '../../dist/reader/special-bytes.js';
+import { loadScanStage2 as loadBuiltStage2 } from '../../dist/reader/scan-wasm.js';
 import { readEvents } from '../../dist/reader/read-events.js';
 import { discoverFiles } from '../../dist/reader/discover.js';
 import type { FileEvent } from '../../src/reader/parse-line.js';
@@ -21,12 +23,18 @@ import type { FileEvent } from '../../src/reader/parse-line.js';
  * line at any offset in a buffer, torn or not. Without the module the worker's output is the same.
  */
 const WASM = new URL('../../dist/reader/special-bytes.wasm', import.meta.url);
+const WASM2 = new URL('../../dist/reader/scan-line.wasm', import.meta.url);
 let special: SpecialBytes;
+/** Stage 2 in WebAssembly (scan-wasm.ts), over stage 1's memory. */
+let stage2: ScanStage2;
 
 beforeAll(() => {
   const s = loadSpecialBytes(readFileSync(WASM));
   expect(s, 'the built module loads (WebAssembly SIMD)').toBeDefined();
   special = s!;
+  const s2 = loadScanStage2(special, readFileSync(WASM2));
+  expect(s2, 'the built stage 2 loads').toBeDefined();
+  stage2 = s2!;
 });
 
 /** The marks of `buf` (they always fit here). */
@@ -80,14 +88,20 @@ function outcome(scanner: LineScanner, buf: Buffer, s: number, e: number): unkno
 
 const plain = new LineScanner();
 const marked = new LineScanner();
+const staged = new LineScanner();
 
-/** Scans `buf[s, e)` with and without the marks of the whole buffer: the same answers; an OK line is parseLine's. */
+/**
+ * Scans `buf[s, e)` without the marks of the whole buffer, with them, and with them and stage 2
+ * in WebAssembly (the buffer's copy in the module's memory): the same answers; an OK line is parseLine's.
+ */
 function agree(buf: Buffer, marks: Uint32Array, s: number, e: number): number {
   plain.useMarks(null, null);
   marked.useMarks(buf, marks);
+  staged.useMarks(buf, marks, stage2);
   const want = outcome(plain, buf, s, e);
   const got = outcome(marked, buf, s, e);
   expect(got, buf.toString('utf8', s, e)).toEqual(want);
+  expect(outcome(staged, buf, s, e), buf.toString('utf8', s, e)).toEqual(want);
   if (got[0] === SCAN_OK) {
     const ev = parseLine(buf.toString('utf8', s, e), 0, 1);
     expect(ev).toBeDefined();
@@ -186,8 +200,30 @@ describe('the scanner with stage 1 agrees with the plain scanner and parseLine',
     const a = Buffer.from(OURS);
     const b = Buffer.from(OURS.replace('Hello!', 'Hel"lo'));
     marked.useMarks(a, marksOf(a));
+    staged.useMarks(a, marksOf(a), stage2); // stage 2 holds a's bytes, not b's: not asked for b
     plain.useMarks(null, null);
     expect(outcome(marked, b, 0, b.length)).toEqual(outcome(plain, b, 0, b.length));
+    expect(outcome(staged, b, 0, b.length)).toEqual(outcome(plain, b, 0, b.length));
+  });
+
+  it('stage 2 keeps its results readable when stage 1 grows the memory under it', () => {
+    const s1 = loadSpecialBytes(readFileSync(WASM))!;
+    const s2 = loadScanStage2(s1, readFileSync(WASM2))!;
+    const memory = s1.wasmMemory;
+    const scanner = new LineScanner();
+    const small = Buffer.from(OURS);
+    scanner.useMarks(small, s1.index(small), s2);
+    expect(scanner.scan(small, 0, small.length)).toBe(SCAN_OK);
+    const size = memory.buffer.byteLength;
+    // a buffer larger than the memory holds so far: the memory grows (its old views detach)
+    const big = Buffer.concat([Buffer.from(OURS.replace('Hello!', 'x'.repeat(3 << 19))), Buffer.from('\n'), small]);
+    scanner.useMarks(big, s1.index(big), s2);
+    expect(memory.buffer.byteLength).toBeGreaterThan(size);
+    plain.useMarks(null, null);
+    for (const [s, e] of [[0, big.length - small.length - 1], [big.length - small.length, big.length]] as const) {
+      expect(outcome(scanner, big, s, e)).toEqual(outcome(plain, big, s, e));
+      expect(outcome(scanner, big, s, e)[0]).toBe(SCAN_OK);
+    }
   });
 });
 
@@ -202,6 +238,10 @@ describe('without stage 1', () => {
     expect(loadBuilt()).toBeDefined();
     expect(loadSpecialBytes(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]))).toBeUndefined();
     expect(loadSpecialBytes(Buffer.from('not wasm'))).toBeUndefined();
+    // stage 2 likewise (the scanner then runs its JavaScript)
+    expect(loadBuiltStage2(loadBuilt()!)).toBeDefined();
+    expect(loadScanStage2(special, Buffer.from('not wasm'))).toBeUndefined();
+    expect(loadScanStage2(special, readFileSync(WASM))).toBeUndefined(); // stage 1's module: no `scan`
     process.env['VOICEMODE_EVENTS_WASM'] = 'off';
     expect(loadBuilt()).toBeUndefined();
   });
@@ -279,8 +319,11 @@ describe('without stage 1', () => {
     for (const file of [path, `${path}.gz`]) {
       delete process.env['VOICEMODE_EVENTS_WASM'];
       const withIt = await read(file);
+      process.env['VOICEMODE_EVENTS_WASM'] = 'stage1'; // stage 1 in wasm, stage 2 in JavaScript
+      const stage1Only = await read(file);
       process.env['VOICEMODE_EVENTS_WASM'] = 'off';
       const without = await read(file);
+      expect(stage1Only).toEqual(withIt);
       expect(withIt.skipped.length).toBeGreaterThan(1000);
       expect(withIt.events.length).toBeGreaterThan(5000);
       expect(withIt.events).toContainEqual(expect.arrayContaining(['TTS_START', 'long']));
