@@ -11,8 +11,25 @@
 // Whatever it is unsure of it leaves to the JavaScript: a timestamp it cannot read with the
 // minute JS gave it (R_TS_US NaN), a turn that is not plain digits (R_TURN = -2), the usage
 // numbers of a line whose `data` came before `event_type` (R_USAGE_NOTED = 0).
+//
+// It also keeps a cache of the parse worker's string table (its event types, session ids and
+// label sets, by their bytes, to the id the JavaScript table gave them): a line whose strings are
+// all known gets their ids here, without a JS hash, probe and comparison. It is a cache only: a
+// miss (R_*_ID = -1) goes to the JS table, which then hands the id back (remember*); when the JS
+// table starts afresh, so does the cache (forget); when the cache is full it stops learning.
 
-const BASE: usize = 1024;
+// the cache, below the chunk: hash slots, entries (hash, arena offset, length, id), the arena of
+// their bytes, a scratch key (a label set, as labelSetKey writes it)
+const SLOTS: usize = 16384;
+const SLOT_AT: usize = 1024;
+const MAX_ENTRIES: i32 = 8192;
+const ENTRY_AT: usize = SLOT_AT + SLOTS * 4;
+const ARENA_BYTES: i32 = 262144;
+const ARENA_AT: usize = ENTRY_AT + <usize>MAX_ENTRIES * 16;
+const KEY_AT: usize = ARENA_AT + <usize>ARENA_BYTES;
+const KEY_BYTES: i32 = 4096;
+/** The chunk's first byte (special-bytes.ts CHUNK_AT: checked at load through chunkAt()). */
+const BASE: usize = KEY_AT + <usize>KEY_BYTES;
 
 // result slots (i32 index at address 0): keep in step with scan-wasm.ts
 const R_TS_START = 0;
@@ -33,7 +50,10 @@ const R_DATA_END = 21;
 const R_USAGE_LINE = 22;
 const R_USAGE_NOTED = 23;
 const R_USAGE = 24; // 8 slots
-const R_TS_US: usize = 128; // byte address of the f64
+const R_TS_US: usize = 128; // byte address of the f64 (i32 slots 32, 33)
+const R_TYPE_ID = 34; // the string table's ids from the cache, -1 when not known
+const R_SID_ID = 35;
+const R_LABELS_ID = 36; // -1 also when the line has no labels, -2 when the key does not fit KEY_BYTES
 // the usage types (worker-protocol.ts USAGE_TYPES), written by scan-wasm.ts: entry k at
 // TYPES + 36 k, its length (i32) then its bytes (at most 32)
 const TYPES: usize = 256;
@@ -176,7 +196,111 @@ export function scan(start: i32, e: i32): i32 {
   put(R_USAGE_LINE, usageLine ? 1 : 0);
   put(R_USAGE_NOTED, usageNoted ? 1 : 0);
   store<f64>(R_TS_US, timestamp(get(R_TS_START), get(R_TS_END)));
+  put(R_TYPE_ID, lookup(BASE + <usize>get(R_TYPE_START), get(R_TYPE_END) - get(R_TYPE_START)));
+  put(R_SID_ID, get(R_SID_START) < 0 ? -1 : lookup(BASE + <usize>get(R_SID_START), get(R_SID_END) - get(R_SID_START)));
+  keyLen = -1;
+  if (get(R_HAS_LABELS) == 0) put(R_LABELS_ID, -1);
+  else {
+    keyLen = labelKey();
+    put(R_LABELS_ID, keyLen < 0 ? -2 : lookup(KEY_AT, keyLen));
+  }
   return SCAN_OK;
+}
+
+/** The chunk's address in memory (the JS side checks it agrees). */
+export function chunkAt(): usize {
+  return BASE;
+}
+
+let entries: i32 = 0;
+let arenaLen: i32 = 0;
+/** The length of the last line's label set key at KEY_AT, -1 when it has none. */
+let keyLen: i32 = -1;
+
+/** Empties the cache (the JS table started afresh). Before any chunk the memory may not reach the cache yet: then it holds nothing. */
+export function forget(): void {
+  entries = 0;
+  arenaLen = 0;
+  if ((<usize>memory.size() << 16) >= BASE) memory.fill(SLOT_AT, 0, SLOTS * 4);
+}
+
+/** The chunk's bytes [s, e) have id `id` in the JS table. */
+export function remember(s: i32, e: i32, id: i32): void {
+  insert(BASE + <usize>s, e - s, id);
+}
+
+/** The label set of the last line scanned (its key still at KEY_AT) has id `id`. */
+export function rememberLabels(id: i32): void {
+  if (keyLen >= 0) insert(KEY_AT, keyLen, id);
+}
+
+function insert(p: usize, n: i32, id: i32): void {
+  if (entries >= MAX_ENTRIES || arenaLen + n > ARENA_BYTES || lookup(p, n) >= 0) return;
+  const h = hashOf(p, n);
+  let j = h & <u32>(SLOTS - 1);
+  while (load<i32>(SLOT_AT + (<usize>j << 2)) != 0) j = (j + 1) & <u32>(SLOTS - 1);
+  const k = entries++;
+  const en = ENTRY_AT + (<usize>k << 4);
+  store<u32>(en, h);
+  store<i32>(en, arenaLen, 4);
+  store<i32>(en, n, 8);
+  store<i32>(en, id, 12);
+  memory.copy(ARENA_AT + <usize>arenaLen, p, n);
+  arenaLen += n;
+  store<i32>(SLOT_AT + (<usize>j << 2), k + 1);
+}
+
+/** The id of the `n` bytes at `p`, or -1. */
+function lookup(p: usize, n: i32): i32 {
+  const h = hashOf(p, n);
+  let j = h & <u32>(SLOTS - 1);
+  while (true) {
+    const v = load<i32>(SLOT_AT + (<usize>j << 2));
+    if (v == 0) return -1;
+    const en = ENTRY_AT + (<usize>(v - 1) << 4);
+    if (load<u32>(en) == h && load<i32>(en, 8) == n && same(ARENA_AT + <usize>load<i32>(en, 4), p, n)) return load<i32>(en, 12);
+    j = (j + 1) & <u32>(SLOTS - 1);
+  }
+}
+
+@inline function same(a: usize, b: usize, n: i32): bool {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
+  for (; i < n; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
+  return true;
+}
+
+/** FNV-1a over 4-byte words, then the last bytes one by one. */
+function hashOf(p: usize, n: i32): u32 {
+  let h: u32 = (0x811c9dc5 ^ <u32>n) * 16777619;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) h = (h ^ load<u32>(p + <usize>i)) * 16777619;
+  for (; i < n; i++) h = (h ^ <u32>load<u8>(p + <usize>i)) * 16777619;
+  return h ^ (h >>> 15);
+}
+
+/** The line's label set as labelSetKey writes it (per label `-`, or its length in decimal, `:` and its bytes) at KEY_AT; its length, or -1 when over KEY_BYTES. */
+function labelKey(): i32 {
+  let n = 0;
+  for (let j = 0; j < 8; j += 2) {
+    const s = get(R_LABELS + j);
+    if (s < 0) {
+      if (n + 1 > KEY_BYTES) return -1;
+      store<u8>(KEY_AT + <usize>(n++), 45);
+      continue;
+    }
+    const len = get(R_LABELS + j + 1) - s;
+    if (n + len + 12 > KEY_BYTES) return -1;
+    // the length's digits
+    let digits = 1;
+    for (let v = len; v >= 10; v = v / 10) digits++;
+    for (let v = len, d = digits - 1; d >= 0; d--, v = v / 10) store<u8>(KEY_AT + <usize>(n + d), 48 + (v % 10));
+    n += digits;
+    store<u8>(KEY_AT + <usize>(n++), 58);
+    memory.copy(KEY_AT + <usize>n, BASE + <usize>s, len);
+    n += len;
+  }
+  return n;
 }
 
 function clearLabels(): void {

@@ -1,7 +1,7 @@
 import { parseTimestampFast } from './parse-line.js';
 import { USAGE_TYPES } from './worker-protocol.js';
 import { parseTimestampUs } from 'voicemode-events/internal';
-import { R_DATA_END, R_DATA_START, R_HAS_LABELS, R_LABELS, R_SID_END, R_SID_START, R_SPAN_END, R_SPAN_START, R_TS_END, R_TS_START, R_TS_US, R_TURN, R_TURN_END, R_TURN_START, R_TYPE_END, R_TYPE_START, R_USAGE, R_USAGE_LINE, R_USAGE_NOTED, type ScanStage2 } from './scan-wasm.js';
+import { R_DATA_END, R_DATA_START, R_HAS_LABELS, R_LABELS, R_LABELS_ID, R_SID_END, R_SID_ID, R_SID_START, R_SPAN_END, R_SPAN_START, R_TS_END, R_TS_START, R_TS_US, R_TURN, R_TURN_END, R_TURN_START, R_TYPE_END, R_TYPE_ID, R_TYPE_START, R_USAGE, R_USAGE_LINE, R_USAGE_NOTED, type ScanStage2 } from './scan-wasm.js';
 
 /**
  * A validating JSON scanner over the bytes of one line, for the compact reader (parse-worker.ts).
@@ -77,6 +77,14 @@ export class LineScanner {
   sidEnd = -1;
   /** -1: no usable turn (absent, not a non-negative integer). */
   turn = -1;
+  /**
+   * The parse worker's string table ids of the event type, the session id and the label set, when
+   * stage 2's cache knows them; else -1 (-2: a label set too long for the cache): the worker looks
+   * them up and hands them back (`remember`, `rememberLabels`).
+   */
+  typeId = -1;
+  sidId = -1;
+  labelsId = -1;
   /** -1: no span_id (absent, not a string, or empty). */
   spanStart = -1;
   spanEnd = -1;
@@ -139,6 +147,7 @@ export class LineScanner {
     this.end = end;
     this.marks = buf === this.markedBuf ? this.markedWords : null;
     this.usageInStage2 = false;
+    this.typeId = this.sidId = this.labelsId = -1;
     if (this.marks !== null && this.stage2 !== null) return this.scanStage2(this.stage2, start, end);
     let i = this.ws(start);
     if (i >= end) return SCAN_BLANK;
@@ -233,7 +242,20 @@ export class LineScanner {
     this.dataEnd = o[R_DATA_END]!;
     this.usageLine = o[R_USAGE_LINE] === 1;
     this.usageNoted = this.usageInStage2 = o[R_USAGE_NOTED] === 1;
+    this.typeId = o[R_TYPE_ID]!;
+    this.sidId = o[R_SID_ID]!;
+    this.labelsId = o[R_LABELS_ID]!;
     return SCAN_OK;
+  }
+
+  /** The string table gave the last line's bytes [s, e) id `id`: stage 2's cache learns it (when stage 2 scanned the line). */
+  remember(s: number, e: number, id: number): void {
+    if (this.marks !== null && this.stage2 !== null) this.stage2.remember(s, e, id);
+  }
+
+  /** The last line's label set has id `id` in the string table (as `remember`). */
+  rememberLabels(id: number): void {
+    if (this.marks !== null && this.stage2 !== null && this.labelsId === -1) this.stage2.rememberLabels(id);
   }
 
   private clearLabels(): void {

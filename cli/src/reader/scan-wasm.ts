@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { USAGE_TYPES } from './worker-protocol.js';
-import type { SpecialBytes } from './special-bytes.js';
+import { CHUNK_AT, type SpecialBytes } from './special-bytes.js';
 
 /** The few WebAssembly JS API members used here (the project's TS libs carry no WebAssembly types). */
 interface WasmMemory {
@@ -31,8 +31,13 @@ export const R_DATA_END = 21;
 export const R_USAGE_LINE = 22;
 export const R_USAGE_NOTED = 23;
 export const R_USAGE = 24;
-/** The timestamp: Float64 index 16 (byte 128). */
+/** The timestamp: Float64 index 16 (byte 128; Int32 slots 32 and 33). */
 export const R_TS_US = 16;
+/** The string table's ids of the event type, session id and label set from stage 2's cache; -1: not known (-2: a label set too long for it). */
+export const R_TYPE_ID = 34;
+export const R_SID_ID = 35;
+export const R_LABELS_ID = 36;
+const RESULTS = 40;
 /** The usage types' table (byte address; entry k at TYPES + 36 k: length, then the bytes). */
 const TYPES = 256;
 
@@ -50,6 +55,14 @@ export class ScanStage2 {
   /** Scans the chunk's bytes [start, end): SCAN_OK (results in `res`/`f64`), SCAN_BLANK or SCAN_UNSURE. */
   readonly scan: (start: number, end: number) => number;
   readonly setPrefix: (w0: number, w1: number, w2: number, w3: number, ms: number) => void;
+  /**
+   * The cache of the parse worker's string table (types, sessions, label sets: ids in the results
+   * of a line when known): `remember` the id the table gave the chunk's bytes [start, end) of the
+   * last line, `rememberLabels` its label set's; `forget` all when the table starts afresh.
+   */
+  readonly remember: (start: number, end: number, id: number) => void;
+  readonly rememberLabels: (id: number) => void;
+  readonly forget: () => void;
   private readonly marksAt: (ptr: number) => void;
   private readonly memory: WasmMemory;
   /** Views of the results (remade when the memory grows: growing detaches them). */
@@ -60,8 +73,12 @@ export class ScanStage2 {
     this.scan = exports['scan'] as ScanStage2['scan'];
     this.setPrefix = exports['setPrefix'] as ScanStage2['setPrefix'];
     this.marksAt = exports['useMarks'] as (ptr: number) => void;
+    this.remember = exports['remember'] as ScanStage2['remember'];
+    this.rememberLabels = exports['rememberLabels'] as ScanStage2['rememberLabels'];
+    this.forget = exports['forget'] as ScanStage2['forget'];
+    if ((exports['chunkAt'] as () => number)() !== CHUNK_AT) throw new Error('stage 2 expects the chunk elsewhere');
     this.memory = memory;
-    this.res = new Int32Array(memory.buffer, 0, 32);
+    this.res = new Int32Array(memory.buffer, 0, RESULTS);
     this.f64 = new Float64Array(memory.buffer, 0, 17);
     // the usage types, from the one list the protocol keeps
     const mem = new Uint8Array(memory.buffer);
@@ -80,7 +97,7 @@ export class ScanStage2 {
   useMarks(marks: Uint32Array): void {
     this.marksAt(marks.byteOffset);
     if (this.res.buffer !== this.memory.buffer) {
-      this.res = new Int32Array(this.memory.buffer, 0, 32);
+      this.res = new Int32Array(this.memory.buffer, 0, RESULTS);
       this.f64 = new Float64Array(this.memory.buffer, 0, 17);
     }
   }

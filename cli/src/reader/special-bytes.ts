@@ -37,10 +37,11 @@ const WebAssembly = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAsse
 export const MAX_MARKED_BYTES = 2 << 20;
 
 /**
- * The chunk is copied into the module's memory at this address: the bytes below it hold stage 2's
- * results and tables (scan-wasm.ts, cli/assembly/scan-line.ts), which scans the same copy.
+ * The chunk is copied into the module's memory at this address: the bytes below it (453 KiB) hold
+ * stage 2's results and its cache of the string table (scan-wasm.ts, cli/assembly/scan-line.ts,
+ * which scans the same copy and checks this address at load).
  */
-export const CHUNK_AT = 1024;
+export const CHUNK_AT = 463872;
 
 export class SpecialBytes {
   private readonly memory: WasmMemory;
