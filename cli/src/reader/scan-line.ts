@@ -136,7 +136,7 @@ export class LineScanner {
   useMarks(buf: Uint8Array | null, marks: Uint32Array | null, stage2: ScanStage2 | null = null): void {
     this.markedBuf = buf;
     this.markedWords = marks;
-    this.stage2 = marks === null ? null : stage2;
+    this.stage2 = marks === null || stage2?.failed === true ? null : stage2;
     this.stage2?.useMarks(marks!);
   }
 
@@ -204,7 +204,15 @@ export class LineScanner {
 
   /** `scan` by stage 2 (the line is in its memory): its results read back, what it left worked out here. */
   private scanStage2(w: ScanStage2, start: number, end: number): number {
-    const r = w.scan(start, end);
+    let r: number;
+    try {
+      r = w.scan(start, end);
+    } catch {
+      // a trap (a defect of the module, none known): this line and every later one by the JS scan
+      w.failed = true;
+      this.stage2 = null;
+      return this.scan(this.buf, start, end);
+    }
     if (r !== SCAN_OK) return r;
     const o = w.res;
     let ts = w.f64[R_TS_US]!;

@@ -65,6 +65,8 @@ export class ScanStage2 {
   readonly forget: () => void;
   private readonly marksAt: (ptr: number) => void;
   private readonly memory: WasmMemory;
+  /** The module trapped once: not used again (LineScanner scans in JS; the worker's output is the same). */
+  failed = false;
   /** Views of the results (remade when the memory grows: growing detaches them). */
   res: Int32Array;
   f64: Float64Array;

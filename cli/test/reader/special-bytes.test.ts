@@ -242,6 +242,26 @@ describe('the scanner with stage 1 agrees with the plain scanner and parseLine',
     expect(ids(scan(OURS))).toEqual([-1, -1, -1]);
   });
 
+  it('a stage 2 that traps is not used again: the line and the later ones are scanned by the JS', () => {
+    const s1 = loadSpecialBytes(readFileSync(WASM))!;
+    const real = loadScanStage2(s1, readFileSync(WASM2))!;
+    const broken = Object.create(real) as ScanStage2;
+    let calls = 0;
+    (broken as { scan: ScanStage2['scan'] }).scan = (): number => {
+      calls++;
+      throw new Error('RuntimeError: unreachable');
+    };
+    const scanner = new LineScanner();
+    plain.useMarks(null, null);
+    for (const line of [OURS, ODD[1]!, OURS]) {
+      const buf = Buffer.from(line);
+      scanner.useMarks(buf, s1.index(buf), broken);
+      expect(outcome(scanner, buf, 0, buf.length)).toEqual(outcome(plain, buf, 0, buf.length));
+    }
+    expect(calls).toBe(1);
+    expect(broken.failed).toBe(true);
+  });
+
   it('stage 2 keeps its results readable when stage 1 grows the memory under it', () => {
     const s1 = loadSpecialBytes(readFileSync(WASM))!;
     const s2 = loadScanStage2(s1, readFileSync(WASM2))!;
