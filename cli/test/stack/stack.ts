@@ -57,7 +57,26 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** A part that failed to start because another process took one of its ports first. */
+const PORT_TAKEN = /address already in use|bind: /i;
+
+/**
+ * Starts the parts on free loopback ports. freePort() releases each port before the parts bind
+ * it, so another test process (vitest runs files in parallel forks) can take one in between:
+ * a start that failed on a taken port is retried on new ports (twice at most), any other
+ * failure is thrown at once with the parts' logs.
+ */
 export async function startStack(...parts: Part[]): Promise<Stack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(parts);
+    } catch (err) {
+      if (attempt >= 3 || !PORT_TAKEN.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startStackOnce(parts: Part[]): Promise<Stack> {
   const state = tempDir('vme-stack-');
   const ports = {
     VOICEMODE_STACK_OTLP_GRPC_PORT: await freePort(),
