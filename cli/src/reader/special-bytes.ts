@@ -62,8 +62,9 @@ export class SpecialBytes {
    * The marks of `buf`: bit (i & 31) of word (i >> 5) is set when byte i is special. Bytes from
    * buf.length up to the next multiple of 32 (at least one) are marked too, so a search for the
    * next mark always ends inside the array. The array is a view of the module's memory: valid
-   * until the next call (and so is the copy of `buf` at CHUNK_AT that stage 2 scans). Null when `buf` is over MAX_MARKED_BYTES or the memory cannot grow to
-   * hold it (the scanner then tests every byte of it itself).
+   * until the next call (and so is the copy of `buf` at CHUNK_AT that stage 2 scans). Null when
+   * `buf` is over MAX_MARKED_BYTES or the memory cannot grow to hold it (the scanner then tests
+   * every byte of it itself).
    */
   index(buf: Uint8Array): Uint32Array | null {
     const n = buf.length;
