@@ -136,8 +136,7 @@ export class LineScanner {
   useMarks(buf: Uint8Array | null, marks: Uint32Array | null, stage2: ScanStage2 | null = null): void {
     this.markedBuf = buf;
     this.markedWords = marks;
-    this.stage2 = marks === null || stage2?.failed === true ? null : stage2;
-    this.stage2?.useMarks(marks!);
+    this.stage2 = marks === null || stage2 === null || stage2.failed || !stage2.useMarks(marks) ? null : stage2;
   }
 
   /** Scans `buf[start, end)` (one line, without its `\n`). */

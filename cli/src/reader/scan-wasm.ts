@@ -87,7 +87,8 @@ export class ScanStage2 {
     const dv = new DataView(memory.buffer);
     let k = 0;
     for (const t of USAGE_TYPES) {
-      if (t.length > 32 || k >= 20) throw new Error('usage type table full');
+      // a length is a bit of a 32-bit mask in the module (lengths 0-31)
+      if (t.length >= 32 || k >= 20) throw new Error('usage type table full');
       dv.setInt32(TYPES + 36 * k, t.length, true);
       mem.set(Buffer.from(t, 'latin1'), TYPES + 36 * k + 4);
       k++;
@@ -95,13 +96,20 @@ export class ScanStage2 {
     (exports['setUsageTypes'] as (n: number) => void)(k);
   }
 
-  /** The chunk now in memory has its marks at `marks` (a view of the memory, SpecialBytes.index). */
-  useMarks(marks: Uint32Array): void {
+  /**
+   * The chunk now in memory has its marks at `marks` (a view of this module's memory,
+   * SpecialBytes.index). False, and nothing changed, when `marks` is a view of other memory
+   * (marks of another stage 1): stage 2 would read them at a wrong address, so the caller scans
+   * in JavaScript.
+   */
+  useMarks(marks: Uint32Array): boolean {
+    if (marks.buffer !== this.memory.buffer) return false;
     this.marksAt(marks.byteOffset);
     if (this.res.buffer !== this.memory.buffer) {
       this.res = new Int32Array(this.memory.buffer, 0, RESULTS);
       this.f64 = new Float64Array(this.memory.buffer, 0, 17);
     }
+    return true;
   }
 }
 

@@ -242,6 +242,58 @@ describe('the scanner with stage 1 agrees with the plain scanner and parseLine',
     expect(ids(scan(OURS))).toEqual([-1, -1, -1]);
   });
 
+  it('stage 2 stops learning when its cache is full, and still answers (known ids, misses)', () => {
+    const s1 = loadSpecialBytes(readFileSync(WASM))!;
+    const s2 = loadScanStage2(s1, readFileSync(WASM2))!;
+    const scanner = new LineScanner();
+    const sid = (n: number): LineScanner => {
+      const line = `{"timestamp":"2026-01-05T09:00:00.003405Z","event_type":"X","session_id":"s${n}","data":{}}`;
+      const buf = Buffer.from(line);
+      scanner.useMarks(buf, s1.index(buf), s2);
+      expect(scanner.scan(buf, 0, buf.length)).toBe(SCAN_OK);
+      return scanner;
+    };
+    // more distinct ids than the cache has entries (8,192), fewer than its hash slots (16,384):
+    // without the entry limit, entries past it are written over the bytes of the first ones
+    // (and past 16,384 an insert's probe would never end: a hang, not a failure, so not tested)
+    const N = 9_000;
+    for (let n = 0; n < N; n++) {
+      const sc = sid(n);
+      sc.remember(sc.sidStart, sc.sidEnd, n);
+    }
+    expect(sid(0).sidId).toBe(0);
+    expect(sid(8_000).sidId).toBe(8_000);
+    // past the limit: not learnt, looked up in the JS table
+    expect(sid(N - 1).sidId).toBe(-1);
+    expect(sid(N + 5).sidId).toBe(-1);
+    // forgetting makes room again
+    s2.forget();
+    const sc = sid(N + 5);
+    sc.remember(sc.sidStart, sc.sidEnd, 3);
+    expect(sid(N + 5).sidId).toBe(3);
+  });
+
+  it("marks of another stage 1's memory are not given to stage 2: the line is scanned by the JS, with the same answers", () => {
+    const other = loadSpecialBytes(readFileSync(WASM))!;
+    const buf = Buffer.from('x\n' + OURS);
+    const foreign = other.index(buf)!;
+    const staged = new LineScanner();
+    staged.useMarks(buf, foreign, stage2);
+    const plain = new LineScanner();
+    plain.useMarks(null, null);
+    expect(staged.scan(buf, 2, buf.length)).toBe(SCAN_OK);
+    plain.scan(buf, 2, buf.length);
+    expect([staged.timestampUs, staged.typeStart, staged.sidStart, staged.turn, staged.spanStart]).toEqual([
+      plain.timestampUs,
+      plain.typeStart,
+      plain.sidStart,
+      plain.turn,
+      plain.spanStart,
+    ]);
+    // the JS scanner took it: stage 2 answered no cached ids
+    expect(staged.typeId).toBe(-1);
+  });
+
   it('a stage 2 that traps is not used again: the line and the later ones are scanned by the JS', () => {
     const s1 = loadSpecialBytes(readFileSync(WASM))!;
     const real = loadScanStage2(s1, readFileSync(WASM2))!;
