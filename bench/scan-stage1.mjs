@@ -1,13 +1,15 @@
 // Profiling aid (not part of `npm run bench`): the parse worker's byte scanner alone over a
 // file, read in the worker's 1 MiB chunks, with and without stage 1 (WebAssembly SIMD marks of
-// the special string bytes, cli/src/reader/special-bytes.ts), alternating, in one thread.
-// Prints ms and CPU ms per pass; checks both passes give the same answers.
+// the special string bytes, cli/src/reader/special-bytes.ts), and with stage 2 in WebAssembly too
+// (cli/src/reader/scan-wasm.ts; its string-table cache not used here), alternating, in one thread.
+// Prints ms and CPU ms per pass; checks the passes give the same answers.
 // Usage (after `npm run build`): node bench/scan-stage1.mjs FILE [rounds]
 import { readFileSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
 import { performance } from 'node:perf_hooks';
 import { LineScanner, SCAN_OK } from '../cli/dist/reader/scan-line.js';
 import { loadSpecialBytes } from '../cli/dist/reader/special-bytes.js';
+import { loadScanStage2 } from '../cli/dist/reader/scan-wasm.js';
 
 const file = process.argv[2];
 const rounds = Number(process.argv[3] ?? 3);
@@ -24,13 +26,15 @@ for (let p = 0; p < all.length; ) {
 }
 const special = loadSpecialBytes();
 if (!special) throw new Error('stage 1 did not load');
+const stage2 = loadScanStage2(special);
+if (!stage2) throw new Error('stage 2 did not load');
 const scanner = new LineScanner();
 
-function pass(marked) {
+function pass(marked, wasm2 = false) {
   let ok = 0;
   let sum = 0;
   for (const buf of chunks) {
-    if (marked) scanner.useMarks(buf, special.index(buf)); // always fits here (1 MiB chunks)
+    if (marked) scanner.useMarks(buf, special.index(buf), wasm2 ? stage2 : null); // always fits here (1 MiB chunks)
     else scanner.useMarks(null, null);
     for (let p = 0; p < buf.length; ) {
       let nl = buf.indexOf(10, p);
@@ -66,7 +70,8 @@ if (process.env.SCAN_ONLY === 'marked') {
 for (let k = 0; k < rounds; k++) {
   const plain = time(() => pass(false));
   const marked = time(() => pass(true));
+  const both = time(() => pass(true, true));
   const idx = time(indexOnly);
-  if (plain.r !== marked.r) throw new Error(`answers differ: ${plain.r} vs ${marked.r}`);
-  console.log(`round ${k + 1}: plain ${fmt(plain)}, with stage 1 ${fmt(marked)} (of which stage 1 alone ${fmt(idx)}), ${(marked.ms / plain.ms).toFixed(2)}x`);
+  if (plain.r !== marked.r || plain.r !== both.r) throw new Error(`answers differ: ${plain.r} vs ${marked.r} vs ${both.r}`);
+  console.log(`round ${k + 1}: plain ${fmt(plain)}, with stage 1 ${fmt(marked)} (of which stage 1 alone ${fmt(idx)}), ${(marked.ms / plain.ms).toFixed(2)}x; stages 1 and 2 in wasm ${fmt(both)}, ${(both.ms / plain.ms).toFixed(2)}x`);
 }

@@ -9,7 +9,7 @@ import { type Env, processEnv } from 'voicemode-events/internal';
  * | CI | set: no progress line on stderr |
  * | NO_COLOR | set and not empty: no colour in tables (https://no-color.org) |
  * | VOICEMODE_PRICES | path of the price table when `--prices` is not given (summary, report, demo) |
- * | VOICEMODE_EVENTS_WASM | `off` (any case): the parse workers do not use their WebAssembly stage 1 (reader/special-bytes.ts); same output, for comparisons |
+ * | VOICEMODE_EVENTS_WASM | `off` (any case): the parse workers use no WebAssembly (neither stage 1, reader/special-bytes.ts, nor stage 2, reader/scan-wasm.ts); `stage1`: stage 1 only; same output, for comparisons |
  * | NODE_OPTIONS | Node's own: read (not parsed) by heap-growth.ts, which leaves V8 heap flags given there alone |
  */
 export function isCi(env: Env = processEnv()): boolean {
@@ -28,6 +28,12 @@ export function pricesPath(env: Env = processEnv()): string | undefined {
 /** VOICEMODE_EVENTS_WASM=off: the parse workers' scanner without its WebAssembly stage 1. */
 export function wasmOff(env: Env = processEnv()): boolean {
   return env.VOICEMODE_EVENTS_WASM?.trim().toLowerCase() === 'off';
+}
+
+/** VOICEMODE_EVENTS_WASM=stage1 (or off): the parse workers' scanner without its WebAssembly stage 2. */
+export function wasmStage2Off(env: Env = processEnv()): boolean {
+  const v = env.VOICEMODE_EVENTS_WASM?.trim().toLowerCase();
+  return v === 'off' || v === 'stage1';
 }
 
 /** NODE_OPTIONS as Node was given it (heap-growth.ts: a V8 heap flag there is the user's choice). */

@@ -8,6 +8,8 @@ import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
 import { viewOf } from './byte-interner.js';
 import { jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import { loadSpecialBytes } from './special-bytes.js';
+import { loadScanStage2 } from './scan-wasm.js';
+import { wasmStage2Off } from '../environment.js';
 import {
   DATA_NUMBERS,
   KIND_BITS,
@@ -69,6 +71,8 @@ if (!isMainThread) {
 const scanner = new LineScanner();
 /** Stage 1 in WebAssembly SIMD, when it loads (else the scanner tests every byte itself: same answers). */
 const special = loadSpecialBytes();
+/** Stage 2 in WebAssembly over stage 1's memory, when it loads (else LineScanner's own JavaScript: same answers). */
+const stage2 = special === undefined || wasmStage2Off() ? undefined : loadScanStage2(special);
 
 /** Bytes marked since the last batch was posted (its `marked`). */
 let markedBytes = 0;
@@ -77,7 +81,7 @@ let markedBytes = 0;
 function mark(buf: Buffer): void {
   if (special === undefined) return;
   const marks = special.index(buf);
-  scanner.useMarks(marks === null ? null : buf, marks);
+  scanner.useMarks(marks === null ? null : buf, marks, stage2 ?? null);
   if (marks !== null) markedBytes += buf.length;
 }
 
@@ -178,6 +182,7 @@ class Batch {
     if (this.reset) {
       table.reset();
       ruleOfId.fill(0);
+      stage2?.forget(); // its cache of the table's ids
     }
     const cap = (bytes >> 7) + 16;
     this.ts = new Float64Array(cap);
@@ -214,12 +219,31 @@ class Batch {
       const o = k * STRIDE;
       const ints = this.ints;
       const view = scanner.view;
-      const type = table.fromBytes(buf, scanner.typeStart, scanner.typeEnd, view);
+      // ids from stage 2's cache of `table` when it knows them, else looked up here and handed back
+      let type = scanner.typeId;
+      if (type < 0) {
+        type = table.fromBytes(buf, scanner.typeStart, scanner.typeEnd, view);
+        scanner.remember(scanner.typeStart, scanner.typeEnd, type);
+      }
       ints[o] = type;
-      ints[o + 1] = scanner.sidStart < 0 ? -1 : lastSession.id(buf, scanner.sidStart, scanner.sidEnd, view);
+      let sid = scanner.sidId;
+      if (scanner.sidStart < 0) sid = -1;
+      else if (sid < 0) {
+        sid = lastSession.id(buf, scanner.sidStart, scanner.sidEnd, view);
+        scanner.remember(scanner.sidStart, scanner.sidEnd, sid);
+      }
+      ints[o + 1] = sid;
       ints[o + 2] = this.turn(k, scanner.turn);
       ints[o + 3] = scanner.spanStart < 0 ? -1 : lastSpan.id(buf, scanner.spanStart, scanner.spanEnd, view);
-      ints[o + 4] = scanner.hasLabels ? labelId(buf, scanner.labels) : -1;
+      let labels = -1;
+      if (scanner.hasLabels) {
+        labels = scanner.labelsId;
+        if (labels < 0) {
+          labels = labelId(buf, scanner.labels);
+          scanner.rememberLabels(labels);
+        }
+      }
+      ints[o + 4] = labels;
       ints[o + 5] = line;
       // the few types whose data numbers the analysis reads (worker-protocol.ts numbersRule): their
       // data object only, parsed here

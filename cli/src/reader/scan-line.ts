@@ -1,6 +1,7 @@
 import { parseTimestampFast } from './parse-line.js';
 import { USAGE_TYPES } from './worker-protocol.js';
 import { parseTimestampUs } from 'voicemode-events/internal';
+import { R_DATA_END, R_DATA_START, R_HAS_LABELS, R_LABELS, R_LABELS_ID, R_SID_END, R_SID_ID, R_SID_START, R_SPAN_END, R_SPAN_START, R_TS_END, R_TS_START, R_TS_US, R_TURN, R_TURN_END, R_TURN_START, R_TYPE_END, R_TYPE_ID, R_TYPE_START, R_USAGE, R_USAGE_LINE, R_USAGE_NOTED, type ScanStage2 } from './scan-wasm.js';
 
 /**
  * A validating JSON scanner over the bytes of one line, for the compact reader (parse-worker.ts).
@@ -21,7 +22,9 @@ import { parseTimestampUs } from 'voicemode-events/internal';
  *
  * Given stage 1's marks of the buffer (`useMarks`, special-bytes.ts: WebAssembly SIMD), string
  * content is skipped from one marked byte to the next instead of byte by byte; the answers are
- * the same (test/reader/special-bytes.test.ts).
+ * the same (test/reader/special-bytes.test.ts). Given stage 2 too (scan-wasm.ts: this very scan
+ * ported to WebAssembly, over stage 1's copy of the buffer), the lines of the marked buffer are
+ * scanned there and only the results are read back here; the answers are again the same.
  */
 export const SCAN_OK = 0;
 export const SCAN_BLANK = 1;
@@ -58,6 +61,12 @@ export class LineScanner {
   private marks: Uint32Array | null = null;
   private markedBuf: Uint8Array | null = null;
   private markedWords: Uint32Array | null = null;
+  /** Stage 2 in WebAssembly, for the lines of markedBuf (its copy is in the module's memory), or null. */
+  private stage2: ScanStage2 | null = null;
+  /** The last SCAN_OK line was scanned by stage 2 and its usage numbers were noted there. */
+  private usageInStage2 = false;
+  /** Stage 2 has been given this scanner's minute (prefix0..3, prefixMs). */
+  private prefixGiven = false;
 
   // results of the last SCAN_OK (byte offsets into the scanned buffer; string contents without quotes)
   timestampUs = 0;
@@ -68,6 +77,14 @@ export class LineScanner {
   sidEnd = -1;
   /** -1: no usable turn (absent, not a non-negative integer). */
   turn = -1;
+  /**
+   * The parse worker's string table ids of the event type, the session id and the label set, when
+   * stage 2's cache knows them; else -1 (-2: a label set too long for the cache): the worker looks
+   * them up and hands them back (`remember`, `rememberLabels`).
+   */
+  typeId = -1;
+  sidId = -1;
+  labelsId = -1;
   /** -1: no span_id (absent, not a string, or empty). */
   spanStart = -1;
   spanEnd = -1;
@@ -116,9 +133,10 @@ export class LineScanner {
    * plain string bytes with them, until the next call (`buf`'s bytes must not change meanwhile).
    * Lines of any other buffer are scanned byte by byte.
    */
-  useMarks(buf: Uint8Array | null, marks: Uint32Array | null): void {
+  useMarks(buf: Uint8Array | null, marks: Uint32Array | null, stage2: ScanStage2 | null = null): void {
     this.markedBuf = buf;
     this.markedWords = marks;
+    this.stage2 = marks === null || stage2 === null || stage2.failed || !stage2.useMarks(marks) ? null : stage2;
   }
 
   /** Scans `buf[start, end)` (one line, without its `\n`). */
@@ -127,6 +145,9 @@ export class LineScanner {
     this.buf = buf;
     this.end = end;
     this.marks = buf === this.markedBuf ? this.markedWords : null;
+    this.usageInStage2 = false;
+    this.typeId = this.sidId = this.labelsId = -1;
+    if (this.marks !== null && this.stage2 !== null) return this.scanStage2(this.stage2, start, end);
     let i = this.ws(start);
     if (i >= end) return SCAN_BLANK;
     if (buf[i] !== 123 /* { */) return SCAN_UNSURE;
@@ -178,6 +199,70 @@ export class LineScanner {
     if (Number.isNaN(ts)) return SCAN_UNSURE;
     this.timestampUs = ts;
     return SCAN_OK;
+  }
+
+  /** `scan` by stage 2 (the line is in its memory): its results read back, what it left worked out here. */
+  private scanStage2(w: ScanStage2, start: number, end: number): number {
+    let r: number;
+    try {
+      r = w.scan(start, end);
+    } catch {
+      // a trap (a defect of the module, none known): this line and every later one by the JS scan
+      w.failed = true;
+      this.stage2 = null;
+      return this.scan(this.buf, start, end);
+    }
+    if (r !== SCAN_OK) return r;
+    const o = w.res;
+    let ts = w.f64[R_TS_US]!;
+    if (Number.isNaN(ts)) {
+      // a minute stage 2 was not given, or an odd form: read here (and the minute passed on)
+      ts = this.timestamp(o[R_TS_START]!, o[R_TS_END]!);
+      if (Number.isNaN(ts)) return SCAN_UNSURE;
+      if (!this.prefixGiven && this.prefixValid) {
+        w.setPrefix(this.prefix0, this.prefix1, this.prefix2, this.prefix3, this.prefixMs);
+        this.prefixGiven = true;
+      }
+    }
+    this.timestampUs = ts;
+    this.typeStart = o[R_TYPE_START]!;
+    this.typeEnd = o[R_TYPE_END]!;
+    this.sidStart = o[R_SID_START]!;
+    this.sidEnd = o[R_SID_END]!;
+    this.spanStart = o[R_SPAN_START]!;
+    this.spanEnd = o[R_SPAN_END]!;
+    let turn = o[R_TURN]!;
+    if (turn === -2) {
+      // not plain digits: read as parseLine reads it
+      this.turnStart = o[R_TURN_START]!;
+      this.turnEnd = o[R_TURN_END]!;
+      turn = this.turnValue();
+    }
+    this.turn = turn;
+    this.hasLabels = o[R_HAS_LABELS] === 1;
+    if (this.hasLabels) {
+      const l = this.labels;
+      for (let j = 0; j < 8; j++) l[j] = o[R_LABELS + j]!;
+      this.labelsSet = true;
+    } else this.clearLabels();
+    this.dataStart = o[R_DATA_START]!;
+    this.dataEnd = o[R_DATA_END]!;
+    this.usageLine = o[R_USAGE_LINE] === 1;
+    this.usageNoted = this.usageInStage2 = o[R_USAGE_NOTED] === 1;
+    this.typeId = o[R_TYPE_ID]!;
+    this.sidId = o[R_SID_ID]!;
+    this.labelsId = o[R_LABELS_ID]!;
+    return SCAN_OK;
+  }
+
+  /** The string table gave the last line's bytes [s, e) id `id`: stage 2's cache learns it (when stage 2 scanned the line). */
+  remember(s: number, e: number, id: number): void {
+    if (this.marks !== null && this.stage2 !== null) this.stage2.remember(s, e, id);
+  }
+
+  /** The last line's label set has id `id` in the string table (as `remember`). */
+  rememberLabels(id: number): void {
+    if (this.marks !== null && this.stage2 !== null && this.labelsId === -1) this.stage2.rememberLabels(id);
   }
 
   private clearLabels(): void {
@@ -339,7 +424,11 @@ export class LineScanner {
    */
   usageNumbers(): boolean {
     const u = this.usage;
-    if (!this.usageNoted) {
+    if (this.usageInStage2) {
+      const o = this.stage2!.res;
+      for (let j = 0; j < 8; j++) u[j] = o[R_USAGE + j]!;
+      this.usageInStage2 = false;
+    } else if (!this.usageNoted) {
       this.clearUsage();
       if (this.dataStart < 0) return false;
       const buf = this.buf;
@@ -532,6 +621,7 @@ export class LineScanner {
       this.prefix3 = w3;
       this.prefixValid = true;
       this.prefixMs = full / 1000;
+      this.prefixGiven = false;
     }
     if (e - s === 27 && buf[s + 19] === 46 && buf[s + 26] === 90) {
       // our writer's form, `...:SS.ffffffZ`: two and six digits at fixed places, no loop

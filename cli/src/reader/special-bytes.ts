@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { wasmOff } from '../environment.js';
 
 /** The few WebAssembly JS API members used here (the project's TS libs carry no WebAssembly types: they live in lib.dom). */
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
@@ -36,10 +36,21 @@ const WebAssembly = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAsse
  */
 export const MAX_MARKED_BYTES = 2 << 20;
 
+/**
+ * The chunk is copied into the module's memory at this address: the bytes below it (453 KiB) hold
+ * stage 2's results and its cache of the string table (scan-wasm.ts, cli/assembly/scan-line.ts,
+ * which scans the same copy and checks this address at load).
+ */
+export const CHUNK_AT = 463872;
+
 export class SpecialBytes {
   private readonly memory: WasmMemory;
   private readonly classify: (src: number, n: number, out: number) => void;
   private bytes: Uint8Array;
+  /** The module's memory (stage 2 imports it: scan-wasm.ts). */
+  get wasmMemory(): WasmMemory {
+    return this.memory;
+  }
 
   constructor(instance: WasmInstance) {
     this.memory = instance.exports['memory'] as WasmMemory;
@@ -51,14 +62,15 @@ export class SpecialBytes {
    * The marks of `buf`: bit (i & 31) of word (i >> 5) is set when byte i is special. Bytes from
    * buf.length up to the next multiple of 32 (at least one) are marked too, so a search for the
    * next mark always ends inside the array. The array is a view of the module's memory: valid
-   * until the next call. Null when `buf` is over MAX_MARKED_BYTES or the memory cannot grow to
-   * hold it (the scanner then tests every byte of it itself).
+   * until the next call (and so is the copy of `buf` at CHUNK_AT that stage 2 scans). Null when
+   * `buf` is over MAX_MARKED_BYTES or the memory cannot grow to hold it (the scanner then tests
+   * every byte of it itself).
    */
   index(buf: Uint8Array): Uint32Array | null {
     const n = buf.length;
     if (n > MAX_MARKED_BYTES) return null;
     const padded = (n + 32) & ~31; // room for at least one marked padding byte
-    const need = padded + (padded >>> 3);
+    const need = CHUNK_AT + padded + (padded >>> 3);
     if (need > this.bytes.length) {
       try {
         this.memory.grow(Math.ceil((need - this.bytes.length) / 65536));
@@ -68,10 +80,10 @@ export class SpecialBytes {
       this.bytes = new Uint8Array(this.memory.buffer); // growing detaches the old view
     }
     const mem = this.bytes;
-    mem.set(buf, 0);
-    mem.fill(0, n, padded); // 0 is a control byte: marked
-    this.classify(0, padded, padded);
-    return new Uint32Array(this.memory.buffer, padded, padded >>> 5);
+    mem.set(buf, CHUNK_AT);
+    mem.fill(0, CHUNK_AT + n, CHUNK_AT + padded); // 0 is a control byte: marked
+    this.classify(CHUNK_AT, padded, CHUNK_AT + padded);
+    return new Uint32Array(this.memory.buffer, CHUNK_AT + padded, padded >>> 5);
   }
 }
 

@@ -7,9 +7,11 @@ import fc from 'fast-check';
 import { parseLine } from '../../src/reader/parse-line.js';
 import { LineScanner, SCAN_OK } from '../../src/reader/scan-line.js';
 import { loadSpecialBytes, marksRight, MAX_MARKED_BYTES, SpecialBytes } from '../../src/reader/special-bytes.js';
+import { loadScanStage2, type ScanStage2 } from '../../src/reader/scan-wasm.js';
 import { USAGE_TYPES } from '../../src/reader/worker-protocol.js';
 // the built reader: its parse workers run dist/reader/parse-worker.js with dist/reader/special-bytes.wasm
 import { loadSpecialBytes as loadBuilt } from '../../dist/reader/special-bytes.js';
+import { loadScanStage2 as loadBuiltStage2 } from '../../dist/reader/scan-wasm.js';
 import { readEvents } from '../../dist/reader/read-events.js';
 import { discoverFiles } from '../../dist/reader/discover.js';
 import type { FileEvent } from '../../src/reader/parse-line.js';
@@ -21,12 +23,18 @@ import type { FileEvent } from '../../src/reader/parse-line.js';
  * line at any offset in a buffer, torn or not. Without the module the worker's output is the same.
  */
 const WASM = new URL('../../dist/reader/special-bytes.wasm', import.meta.url);
+const WASM2 = new URL('../../dist/reader/scan-line.wasm', import.meta.url);
 let special: SpecialBytes;
+/** Stage 2 in WebAssembly (scan-wasm.ts), over stage 1's memory. */
+let stage2: ScanStage2;
 
 beforeAll(() => {
   const s = loadSpecialBytes(readFileSync(WASM));
   expect(s, 'the built module loads (WebAssembly SIMD)').toBeDefined();
   special = s!;
+  const s2 = loadScanStage2(special, readFileSync(WASM2));
+  expect(s2, 'the built stage 2 loads').toBeDefined();
+  stage2 = s2!;
 });
 
 /** The marks of `buf` (they always fit here). */
@@ -80,14 +88,20 @@ function outcome(scanner: LineScanner, buf: Buffer, s: number, e: number): unkno
 
 const plain = new LineScanner();
 const marked = new LineScanner();
+const staged = new LineScanner();
 
-/** Scans `buf[s, e)` with and without the marks of the whole buffer: the same answers; an OK line is parseLine's. */
+/**
+ * Scans `buf[s, e)` without the marks of the whole buffer, with them, and with them and stage 2
+ * in WebAssembly (the buffer's copy in the module's memory): the same answers; an OK line is parseLine's.
+ */
 function agree(buf: Buffer, marks: Uint32Array, s: number, e: number): number {
   plain.useMarks(null, null);
   marked.useMarks(buf, marks);
+  staged.useMarks(buf, marks, stage2);
   const want = outcome(plain, buf, s, e);
   const got = outcome(marked, buf, s, e);
   expect(got, buf.toString('utf8', s, e)).toEqual(want);
+  expect(outcome(staged, buf, s, e), buf.toString('utf8', s, e)).toEqual(want);
   if (got[0] === SCAN_OK) {
     const ev = parseLine(buf.toString('utf8', s, e), 0, 1);
     expect(ev).toBeDefined();
@@ -186,8 +200,138 @@ describe('the scanner with stage 1 agrees with the plain scanner and parseLine',
     const a = Buffer.from(OURS);
     const b = Buffer.from(OURS.replace('Hello!', 'Hel"lo'));
     marked.useMarks(a, marksOf(a));
+    staged.useMarks(a, marksOf(a), stage2); // stage 2 holds a's bytes, not b's: not asked for b
     plain.useMarks(null, null);
     expect(outcome(marked, b, 0, b.length)).toEqual(outcome(plain, b, 0, b.length));
+    expect(outcome(staged, b, 0, b.length)).toEqual(outcome(plain, b, 0, b.length));
+  });
+
+  it('stage 2 knows the string table ids it was given, for the same bytes only, until it forgets them', () => {
+    const s1 = loadSpecialBytes(readFileSync(WASM))!;
+    const s2 = loadScanStage2(s1, readFileSync(WASM2))!;
+    const scanner = new LineScanner();
+    const scan = (line: string): LineScanner => {
+      const buf = Buffer.from('x\n' + line); // another place in the chunk each time
+      scanner.useMarks(buf, s1.index(buf), s2);
+      expect(scanner.scan(buf, 2, buf.length)).toBe(SCAN_OK);
+      return scanner;
+    };
+    const ids = (sc: LineScanner): number[] => [sc.typeId, sc.sidId, sc.labelsId];
+    let sc = scan(OURS);
+    expect(ids(sc)).toEqual([-1, -1, -1]);
+    sc.remember(sc.typeStart, sc.typeEnd, 7);
+    sc.remember(sc.sidStart, sc.sidEnd, 9);
+    sc.rememberLabels(11);
+    expect(ids(scan(' ' + OURS))).toEqual([7, 9, 11]);
+    // other bytes: not known (a label set is known by every label's bytes and its place)
+    expect(ids(scan(OURS.replace('"TTS_START"', '"TTS_STARX"').replace('conv_1767600001_040806', 'conv_1767600001_040807')))).toEqual([-1, -1, 11]);
+    expect(ids(scan(OURS.replace('"model":"tts-1"', '"model":"tts-2"')))[2]).toBe(-1);
+    expect(ids(scan(OURS.replace('"openai","model":"tts-1"', '"openait","model":"ts-1"')))[2]).toBe(-1);
+    expect(ids(scan(OURS.replace('"voice":"alloy"', '"voice":null')))[2]).toBe(-1);
+    expect(ids(scan(OURS.replace('"voice":"alloy"', '"transport":"alloy"')))[2]).toBe(-1);
+    // a line without labels or session
+    expect(ids(scan('{"timestamp":"2026-01-05T09:00:00.003405Z","event_type":"TTS_START","data":{}}'))).toEqual([7, -1, -1]);
+    // the JS table started afresh: so does the cache
+    s2.forget();
+    expect(ids(scan(OURS))).toEqual([-1, -1, -1]);
+    // a line scanned by the JavaScript (no marks) teaches the cache nothing
+    const buf = Buffer.from(OURS);
+    scanner.useMarks(null, null);
+    scanner.scan(buf, 0, buf.length);
+    scanner.remember(scanner.typeStart, scanner.typeEnd, 5);
+    expect(ids(scan(OURS))).toEqual([-1, -1, -1]);
+  });
+
+  it('stage 2 stops learning when its cache is full, and still answers (known ids, misses)', () => {
+    const s1 = loadSpecialBytes(readFileSync(WASM))!;
+    const s2 = loadScanStage2(s1, readFileSync(WASM2))!;
+    const scanner = new LineScanner();
+    const sid = (n: number): LineScanner => {
+      const line = `{"timestamp":"2026-01-05T09:00:00.003405Z","event_type":"X","session_id":"s${n}","data":{}}`;
+      const buf = Buffer.from(line);
+      scanner.useMarks(buf, s1.index(buf), s2);
+      expect(scanner.scan(buf, 0, buf.length)).toBe(SCAN_OK);
+      return scanner;
+    };
+    // more distinct ids than the cache has entries (8,192), fewer than its hash slots (16,384):
+    // without the entry limit, entries past it are written over the bytes of the first ones
+    // (and past 16,384 an insert's probe would never end: a hang, not a failure, so not tested)
+    const N = 9_000;
+    for (let n = 0; n < N; n++) {
+      const sc = sid(n);
+      sc.remember(sc.sidStart, sc.sidEnd, n);
+    }
+    expect(sid(0).sidId).toBe(0);
+    expect(sid(8_000).sidId).toBe(8_000);
+    // past the limit: not learnt, looked up in the JS table
+    expect(sid(N - 1).sidId).toBe(-1);
+    expect(sid(N + 5).sidId).toBe(-1);
+    // forgetting makes room again
+    s2.forget();
+    const sc = sid(N + 5);
+    sc.remember(sc.sidStart, sc.sidEnd, 3);
+    expect(sid(N + 5).sidId).toBe(3);
+  });
+
+  it("marks of another stage 1's memory are not given to stage 2: the line is scanned by the JS, with the same answers", () => {
+    const other = loadSpecialBytes(readFileSync(WASM))!;
+    const buf = Buffer.from('x\n' + OURS);
+    const foreign = other.index(buf)!;
+    const staged = new LineScanner();
+    staged.useMarks(buf, foreign, stage2);
+    const plain = new LineScanner();
+    plain.useMarks(null, null);
+    expect(staged.scan(buf, 2, buf.length)).toBe(SCAN_OK);
+    plain.scan(buf, 2, buf.length);
+    expect([staged.timestampUs, staged.typeStart, staged.sidStart, staged.turn, staged.spanStart]).toEqual([
+      plain.timestampUs,
+      plain.typeStart,
+      plain.sidStart,
+      plain.turn,
+      plain.spanStart,
+    ]);
+    // the JS scanner took it: stage 2 answered no cached ids
+    expect(staged.typeId).toBe(-1);
+  });
+
+  it('a stage 2 that traps is not used again: the line and the later ones are scanned by the JS', () => {
+    const s1 = loadSpecialBytes(readFileSync(WASM))!;
+    const real = loadScanStage2(s1, readFileSync(WASM2))!;
+    const broken = Object.create(real) as ScanStage2;
+    let calls = 0;
+    (broken as { scan: ScanStage2['scan'] }).scan = (): number => {
+      calls++;
+      throw new Error('RuntimeError: unreachable');
+    };
+    const scanner = new LineScanner();
+    plain.useMarks(null, null);
+    for (const line of [OURS, ODD[1]!, OURS]) {
+      const buf = Buffer.from(line);
+      scanner.useMarks(buf, s1.index(buf), broken);
+      expect(outcome(scanner, buf, 0, buf.length)).toEqual(outcome(plain, buf, 0, buf.length));
+    }
+    expect(calls).toBe(1);
+    expect(broken.failed).toBe(true);
+  });
+
+  it('stage 2 keeps its results readable when stage 1 grows the memory under it', () => {
+    const s1 = loadSpecialBytes(readFileSync(WASM))!;
+    const s2 = loadScanStage2(s1, readFileSync(WASM2))!;
+    const memory = s1.wasmMemory;
+    const scanner = new LineScanner();
+    const small = Buffer.from(OURS);
+    scanner.useMarks(small, s1.index(small), s2);
+    expect(scanner.scan(small, 0, small.length)).toBe(SCAN_OK);
+    const size = memory.buffer.byteLength;
+    // a buffer larger than the memory holds so far: the memory grows (its old views detach)
+    const big = Buffer.concat([Buffer.from(OURS.replace('Hello!', 'x'.repeat(3 << 19))), Buffer.from('\n'), small]);
+    scanner.useMarks(big, s1.index(big), s2);
+    expect(memory.buffer.byteLength).toBeGreaterThan(size);
+    plain.useMarks(null, null);
+    for (const [s, e] of [[0, big.length - small.length - 1], [big.length - small.length, big.length]] as const) {
+      expect(outcome(scanner, big, s, e)).toEqual(outcome(plain, big, s, e));
+      expect(outcome(scanner, big, s, e)[0]).toBe(SCAN_OK);
+    }
   });
 });
 
@@ -202,6 +346,10 @@ describe('without stage 1', () => {
     expect(loadBuilt()).toBeDefined();
     expect(loadSpecialBytes(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]))).toBeUndefined();
     expect(loadSpecialBytes(Buffer.from('not wasm'))).toBeUndefined();
+    // stage 2 likewise (the scanner then runs its JavaScript)
+    expect(loadBuiltStage2(loadBuilt()!)).toBeDefined();
+    expect(loadScanStage2(special, Buffer.from('not wasm'))).toBeUndefined();
+    expect(loadScanStage2(special, readFileSync(WASM))).toBeUndefined(); // stage 1's module: no `scan`
     process.env['VOICEMODE_EVENTS_WASM'] = 'off';
     expect(loadBuilt()).toBeUndefined();
   });
@@ -209,9 +357,11 @@ describe('without stage 1', () => {
   it('a buffer the module memory cannot grow to hold gets no marks (its lines are scanned byte by byte)', () => {
     const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => unknown; Instance: new (m: unknown) => { exports: Record<string, unknown> }; Module: new (b: Uint8Array) => unknown } }).WebAssembly;
     const real = new wasm.Instance(new wasm.Module(readFileSync(WASM)));
-    const small = new SpecialBytes({ exports: { memory: new wasm.Memory({ initial: 1, maximum: 1 }), classify: real.exports['classify'] } });
+    (real.exports['memory'] as { grow(pages: number): number }).grow(15); // classify works in its own memory: room for the small buffer there
+    // 1 MiB at most: the chunk's place (after stage 2's cache) and a small buffer fit, a large one not
+    const small = new SpecialBytes({ exports: { memory: new wasm.Memory({ initial: 1, maximum: 16 }), classify: real.exports['classify'] } });
     expect(small.index(Buffer.alloc(1000, 97))).not.toBeNull();
-    expect(small.index(Buffer.alloc(100_000, 97))).toBeNull();
+    expect(small.index(Buffer.alloc(1_000_000, 97))).toBeNull();
   });
 
   it('a buffer over MAX_MARKED_BYTES (one long line grown past the chunk) gets no marks, and the memory does not grow for it', () => {
@@ -279,8 +429,11 @@ describe('without stage 1', () => {
     for (const file of [path, `${path}.gz`]) {
       delete process.env['VOICEMODE_EVENTS_WASM'];
       const withIt = await read(file);
+      process.env['VOICEMODE_EVENTS_WASM'] = 'stage1'; // stage 1 in wasm, stage 2 in JavaScript
+      const stage1Only = await read(file);
       process.env['VOICEMODE_EVENTS_WASM'] = 'off';
       const without = await read(file);
+      expect(stage1Only).toEqual(withIt);
       expect(withIt.skipped.length).toBeGreaterThan(1000);
       expect(withIt.events.length).toBeGreaterThan(5000);
       expect(withIt.events).toContainEqual(expect.arrayContaining(['TTS_START', 'long']));
