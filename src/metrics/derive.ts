@@ -349,8 +349,16 @@ class SessionState {
    * without span ids), then by metric slot.
    */
   readonly open = new Map<string, OpenOp>();
-  /** Entries of `open` without starts, deleted together once there are EMPTY_OPS_SWEEP of them. */
+  /** Entries of `open` without starts, deleted together once there are `sweepAt` of them. */
   emptyOps = 0;
+  /**
+   * 1 until the session's first sweep, EMPTY_OPS_SWEEP after it: the sweep's branch then runs in
+   * a run's first session, before V8 optimises `push` (which inlines it). At 32 from the start,
+   * `push` was optimised before any session had swept, deoptimised at the first sweep and
+   * compiled again (~15-20 ms of compilation per run, and the interpreter meanwhile). When a
+   * sweep runs changes nothing but the Map's size.
+   */
+  private sweepAt = 1;
   /** Slots in the order this session first opened them, and a bit per slot seen; a counter of starts added (OpenStart.seq). */
   readonly slotOrder: number[] = [];
   usedSlots = 0;
@@ -382,7 +390,7 @@ class SessionState {
     const start = op.starts[slot];
     if (start === undefined) return undefined;
     op.starts[slot] = undefined;
-    if (--op.count === 0 && ++this.emptyOps >= EMPTY_OPS_SWEEP) this.sweep();
+    if (--op.count === 0 && ++this.emptyOps >= this.sweepAt) this.sweep();
     return start;
   }
 
@@ -404,6 +412,7 @@ class SessionState {
       }
     }
     this.emptyOps = 0;
+    this.sweepAt = EMPTY_OPS_SWEEP;
   }
 
   /** The operation `key`'s entry, ready for a start (an empty one is reused). */
@@ -434,6 +443,44 @@ export interface DerivationTotals {
 }
 
 export type SampleListener = (sample: MetricSample) => void;
+
+/**
+ * A sample handed over as its fields, with no object per sample: for a consumer that keeps
+ * samples in columns (the CLI's sample store). `seconds` is `(endUs - startUs) / 1e6`; the
+ * rest are MetricSample's fields. A MetricsDeriver takes either this or a SampleListener.
+ */
+export interface SampleSink {
+  sample(
+    metric: SeriesName,
+    seconds: number,
+    startUs: number,
+    endUs: number,
+    sessionId: string | null,
+    turn: number,
+    traceId: string | undefined,
+    spanId: string | undefined,
+    labels: SampleLabels,
+  ): void;
+}
+
+/** A SampleListener behind the SampleSink interface: one MetricSample object per sample, as before. */
+class ObjectSamples implements SampleSink {
+  constructor(private readonly listener: SampleListener) {}
+
+  sample(
+    metric: SeriesName,
+    seconds: number,
+    startUs: number,
+    endUs: number,
+    sessionId: string | null,
+    turn: number,
+    traceId: string | undefined,
+    spanId: string | undefined,
+    labels: SampleLabels,
+  ): void {
+    this.listener({ metric, seconds, sessionId, turn, startUs, endUs, traceId, spanId, labels });
+  }
+}
 export type IncompleteListener = (metric: MetricName, start: { readonly us: number; readonly turn: number; readonly sessionId: string | null }) => void;
 
 /** Shared by every start without labels (most of them): never mutated, one allocation less per event. */
@@ -466,11 +513,20 @@ export class MetricsDeriver {
   private readonly conversations = new Map<string, ReplyState>();
   readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0, unanswered: 0, retried: 0, noSpeechRecordings: 0 };
 
+  /** Where samples go (a SampleListener is wrapped: one object per sample). */
+  private readonly sink: SampleSink;
+
+  /**
+   * `onSample`: a listener given one MetricSample object per sample, or a SampleSink given each
+   * sample's fields (no object per sample: a consumer that keeps columns allocates nothing).
+   */
   constructor(
-    private readonly onSample: SampleListener,
+    onSample: SampleListener | SampleSink,
     /** Told of each start counted incomplete (the anomalies list them). */
     private readonly onIncomplete?: IncompleteListener,
-  ) {}
+  ) {
+    this.sink = typeof onSample === 'function' ? new ObjectSamples(onSample) : onSample;
+  }
 
   /** Number of sessions with state held (open sessions). */
   get openSessions(): number {
@@ -578,7 +634,7 @@ export class MetricsDeriver {
       if (rs.pendingResponse) {
         const start = rs.pendingResponse;
         rs.pendingResponse = undefined;
-        this.emit('response_time', openStart(start.us, start.turn, start.sessionId, labels ?? labelsOf(ev.data), start.traceId, start.spanId, 0), ev, turn);
+        this.emitFrom('response_time', start.us, start.traceId, start.spanId, labels ?? labelsOf(ev.data), ev, turn);
       }
     } else if (type === 'SPEECH_START') {
       st.vad = true;
@@ -595,8 +651,7 @@ export class MetricsDeriver {
       const cut = st.recentTts.get(key);
       const ttsUs = cut?.us ?? st.ttsStartUs;
       if (Number.isFinite(ttsUs) && st.speechStartUs >= ttsUs) {
-        const start = openStart(st.speechStartUs, turn, ev.sessionId, cut?.labels ?? st.ttsLabels, ev.traceId, ev.spanId, 0);
-        this.emit('barge_in_stop', start, ev, turn);
+        this.emitFrom('barge_in_stop', st.speechStartUs, ev.traceId, ev.spanId, cut?.labels ?? st.ttsLabels, ev, turn);
       } else this.unpaired('barge_in_stop', openStart(ev.timestampUs, turn, ev.sessionId, NO_LABELS, undefined, undefined, 0)); // no SPEECH_START during the TTS
     } else if (type === 'STT_NO_SPEECH') {
       if (!st.vadSilent) rs.noSpeech = true; // a VAD-silent recording is counted already, and replaced nothing
@@ -738,52 +793,36 @@ export class MetricsDeriver {
     const m4 = Math.max(m3, tts.startUs);
     const m5 = Math.max(m4, heardUs);
     const ttsLabels = withTtsLabels(st.ttsLabels, tts.labels);
-    const base = { sessionId, turn: reply.turn, traceId: reply.traceId, spanId: reply.spanId };
-    this.sample('voice_to_voice', m0, m5, base, ttsLabels);
-    this.sample('endpointing', m0, m1, base, reply.recordingLabels);
-    this.sample('stt', m1, m2, base, reply.sttLabels);
-    this.sample('llm', m2, m3, base, reply.llmLabels);
-    this.sample('tts_wait', m3, m4, base, ttsLabels);
-    this.sample('tts_first_audio', m4, m5, base, ttsLabels);
-  }
-
-  private sample(
-    metric: SeriesName,
-    startUs: number,
-    endUs: number,
-    at: { sessionId: string | null; turn: number; traceId: string | undefined; spanId: string | undefined },
-    labels: SampleLabels,
-  ): void {
-    this.onSample({
-      metric,
-      seconds: (endUs - startUs) / 1e6,
-      sessionId: at.sessionId,
-      turn: at.turn,
-      startUs,
-      endUs,
-      traceId: at.traceId,
-      spanId: at.spanId,
-      labels,
-    });
+    const sink = this.sink;
+    const { turn, traceId, spanId } = reply;
+    sink.sample('voice_to_voice', (m5 - m0) / 1e6, m0, m5, sessionId, turn, traceId, spanId, ttsLabels);
+    sink.sample('endpointing', (m1 - m0) / 1e6, m0, m1, sessionId, turn, traceId, spanId, reply.recordingLabels);
+    sink.sample('stt', (m2 - m1) / 1e6, m1, m2, sessionId, turn, traceId, spanId, reply.sttLabels);
+    sink.sample('llm', (m3 - m2) / 1e6, m2, m3, sessionId, turn, traceId, spanId, reply.llmLabels);
+    sink.sample('tts_wait', (m4 - m3) / 1e6, m3, m4, sessionId, turn, traceId, spanId, ttsLabels);
+    sink.sample('tts_first_audio', (m5 - m4) / 1e6, m4, m5, sessionId, turn, traceId, spanId, ttsLabels);
   }
 
   private emit(metric: MetricName, start: OpenStart, end: EventRecord, turn: number): void {
-    const micros = end.timestampUs - start.us;
+    this.emitFrom(metric, start.us, start.traceId, start.spanId, start.labels, end, turn);
+  }
+
+  /** A pair's sample from its start's fields (no start object needed for the reply model's pairs). */
+  private emitFrom(
+    metric: MetricName,
+    startUs: number,
+    startTraceId: string | undefined,
+    startSpanId: string | undefined,
+    labels: SampleLabels,
+    end: EventRecord,
+    turn: number,
+  ): void {
+    const micros = end.timestampUs - startUs;
     if (micros < 0) {
       this.totals.backwards[metric]++;
       return;
     }
-    this.onSample({
-      metric,
-      seconds: micros / 1e6,
-      sessionId: end.sessionId,
-      turn,
-      startUs: start.us,
-      endUs: end.timestampUs,
-      traceId: end.traceId ?? start.traceId,
-      spanId: start.spanId ?? end.spanId,
-      labels: start.labels,
-    });
+    this.sink.sample(metric, micros / 1e6, startUs, end.timestampUs, end.sessionId, turn, end.traceId ?? startTraceId, startSpanId ?? end.spanId, labels);
   }
 
   private closeOnError(st: SessionState, metrics: readonly MetricName[], spanId: string | undefined): void {

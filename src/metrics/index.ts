@@ -20,6 +20,8 @@ export type {
   MetricSample,
   MetricStats,
   SampleLabels,
+  SampleListener,
+  SampleSink,
   SegmentName,
   SeriesName,
 } from './derive.js';

@@ -1,5 +1,16 @@
 import { kindOfErrorEvent, putData } from 'voicemode-events/internal';
-import { type DerivationTotals, METRIC_NAMES, type MetricName, MetricsDeriver, SEGMENT_NAMES, type SegmentName, zeroCounts } from 'voicemode-events/metrics';
+import {
+  type DerivationTotals,
+  METRIC_NAMES,
+  type MetricName,
+  MetricsDeriver,
+  type SampleLabels,
+  type SampleSink,
+  SEGMENT_NAMES,
+  type SegmentName,
+  type SeriesName,
+  zeroCounts,
+} from 'voicemode-events/metrics';
 import { ChurnMap } from '../reader/churn-map.js';
 import type { FileEvent } from '../reader/parse-line.js';
 import { withCapacity } from '../reader/typed-arrays.js';
@@ -223,6 +234,32 @@ export class LastInFile {
   }
 }
 
+/**
+ * The deriver's samples, as fields, into the sample store's columns and their numbers: no
+ * MetricSample object per sample (~0.86 samples per event; docs/performance.md, round 7).
+ */
+class AnalyzerSamples implements SampleSink {
+  constructor(
+    private readonly store: SampleStore,
+    private readonly theirs: TheirNumbers,
+  ) {}
+
+  sample(
+    metric: SeriesName,
+    seconds: number,
+    startUs: number,
+    endUs: number,
+    sessionId: string | null,
+    turn: number,
+    _traceId: string | undefined,
+    _spanId: string | undefined,
+    labels: SampleLabels,
+  ): void {
+    this.store.addFields(metric, seconds, startUs, sessionId, turn, labels);
+    this.theirs.sample(metric, seconds, endUs, sessionId);
+  }
+}
+
 export class Analyzer {
   readonly store: SampleStore;
   private readonly deriver: MetricsDeriver;
@@ -254,10 +291,7 @@ export class Analyzer {
     this.usage = new UsageCounter(opts.prices);
     this.theirs = new TheirNumbers(opts.exactSamples);
     this.deriver = new MetricsDeriver(
-      (s) => {
-        this.store.add(s);
-        this.theirs.sample(s);
-      },
+      new AnalyzerSamples(this.store, this.theirs),
       opts.details === true
         ? (metric, start) => {
             if (this.unpairedList.length < MAX_LISTED) this.unpairedList.push({ metric, sessionId: start.sessionId, turn: start.turn, us: start.us });

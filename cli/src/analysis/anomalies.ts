@@ -134,15 +134,7 @@ type OutlierColumn = ReturnType<SampleStore['column']>;
 
 /** The rule's threshold per provider id with at least OUTLIER_MIN_GROUP samples; each group is appended to `groups`. */
 function providerThresholds(store: SampleStore, metric: MetricName, values: { get(i: number): number }, prov: ArrayLike<number>, n: number, groups: OutlierGroup[]): Map<number, OutlierGroup> {
-  // values per provider, in typed arrays (no per-sample objects)
-  const sizes = new Map<number, number>();
-  for (let i = 0; i < n; i++) sizes.set(prov[i]!, (sizes.get(prov[i]!) ?? 0) + 1);
-  const byProvider = new Map<number, { vals: Float64Array; fill: number }>();
-  for (const [p, size] of sizes) byProvider.set(p, { vals: new Float64Array(size), fill: 0 });
-  for (let i = 0; i < n; i++) {
-    const g = byProvider.get(prov[i]!)!;
-    g.vals[g.fill++] = values.get(i);
-  }
+  const byProvider = valuesByProvider(values, prov, n);
   const thresholds = new Map<number, OutlierGroup>();
   for (const [p, g] of byProvider) {
     if (g.vals.length < OUTLIER_MIN_GROUP) continue;
@@ -155,6 +147,33 @@ function providerThresholds(store: SampleStore, metric: MetricName, values: { ge
     thresholds.set(p, group);
   }
   return thresholds;
+}
+
+/**
+ * The values per provider, in typed arrays (no per-sample objects). Each pass over the samples
+ * is a function of its own: V8 compiles a long loop on the spot (OSR), and code after it in the
+ * same function had no feedback yet, which deoptimised providerThresholds 5-8 times a run
+ * (issue 14, round 7).
+ */
+function valuesByProvider(values: { get(i: number): number }, prov: ArrayLike<number>, n: number): Map<number, { vals: Float64Array; fill: number }> {
+  const byProvider = new Map<number, { vals: Float64Array; fill: number }>();
+  for (const [p, size] of providerSizes(prov, n)) byProvider.set(p, { vals: new Float64Array(size), fill: 0 });
+  fillByProvider(byProvider, values, prov, n);
+  return byProvider;
+}
+
+/** Samples per provider id. */
+function providerSizes(prov: ArrayLike<number>, n: number): Map<number, number> {
+  const sizes = new Map<number, number>();
+  for (let i = 0; i < n; i++) sizes.set(prov[i]!, (sizes.get(prov[i]!) ?? 0) + 1);
+  return sizes;
+}
+
+function fillByProvider(byProvider: Map<number, { vals: Float64Array; fill: number }>, values: { get(i: number): number }, prov: ArrayLike<number>, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const g = byProvider.get(prov[i]!)!;
+    g.vals[g.fill++] = values.get(i);
+  }
 }
 
 /** How many samples are above their provider's threshold; each is appended to `list` when given. */

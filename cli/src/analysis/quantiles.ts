@@ -29,13 +29,19 @@ export const EMPTY_DISTRIBUTION: Readonly<Distribution> = {
   p99: null,
 };
 
+/** The values' sum, in their order (a function of its own: see deviationsTo). */
+function sumOf(values: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
+  return sum;
+}
+
 /** Statistics of `values`, which is sorted in place (a Float64Array sorts numerically). */
 export function distribution(values: Float64Array): Distribution {
   const n = values.length;
   if (n === 0) return { ...EMPTY_DISTRIBUTION };
   sortValues(values);
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += values[i]!;
+  const sum = sumOf(values);
   const q = (p: number): number => quantileSorted(values as unknown as number[], p) as number;
   return { count: n, mean: sum / n, min: values[0]!, max: values[n - 1]!, p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99) };
 }
@@ -65,30 +71,42 @@ export function medianDeviation(sorted: Float64Array, m: number): number {
     if (sorted[mid]! < m) lo = mid + 1;
     else hi = mid;
   }
-  let a = lo - 1;
-  let b = lo;
   const h = (n - 1) * 0.5;
   const i0 = Math.floor(h);
+  const v0 = deviationsTo(sorted, m, lo - 1, lo, i0);
+  // d3-array's quantileSorted between the two ranks (quantile.js: value0 + (value1 - value0) * (i - i0))
+  return v0 + (nextDeviation[0]! - v0) * (h - i0);
+}
+
+/** The deviation after the one deviationsTo returns (rank i0 + 1). */
+const nextDeviation = new Float64Array(1);
+
+/**
+ * Walks the deviations from `m` in increasing order as a merge of the two runs (left of `b`
+ * downwards from `a`, from `b` upwards): returns the one at rank `i0`, and leaves the next in
+ * `nextDeviation`. A function of its own: V8 compiles the long walk on the spot (OSR), and code
+ * after it in the same function had no feedback yet, which deoptimised it (issue 14, round 7).
+ */
+function deviationsTo(sorted: Float64Array, m: number, a: number, b: number, i0: number): number {
+  const n = sorted.length;
   let v0 = 0;
   let v1 = 0;
   for (let r = 0; r <= i0 + 1; r++) {
+    // both sides read every step (a side past its end counts as Infinity and is never taken): the
+    // reads at the ends ran only in the walk's last steps, after V8 had compiled it, and deoptimised it
+    const da = a >= 0 ? Math.abs(sorted[a]! - m) : Number.POSITIVE_INFINITY;
+    const db = b < n ? Math.abs(sorted[b]! - m) : Number.POSITIVE_INFINITY;
     let d: number;
-    if (b >= n) d = Math.abs(sorted[a--]! - m);
-    else if (a < 0) d = Math.abs(sorted[b++]! - m);
-    else {
-      const da = Math.abs(sorted[a]! - m);
-      const db = Math.abs(sorted[b]! - m);
-      if (da <= db) {
-        d = da;
-        a--;
-      } else {
-        d = db;
-        b++;
-      }
+    if (a >= 0 && (b >= n || da <= db)) {
+      d = da;
+      a--;
+    } else {
+      d = db;
+      b++;
     }
     if (r === i0) v0 = d;
     else if (r === i0 + 1) v1 = d;
   }
-  // d3-array's quantileSorted between the two ranks (quantile.js: value0 + (value1 - value0) * (i - i0))
-  return v0 + (v1 - v0) * (h - i0);
+  nextDeviation[0] = v1;
+  return v0;
 }

@@ -1,4 +1,4 @@
-import { type MetricSample, SEGMENT_NAMES, SERIES_NAMES, type SeriesName } from 'voicemode-events/metrics';
+import { type MetricSample, type SampleLabels, SEGMENT_NAMES, SERIES_NAMES, type SeriesName } from 'voicemode-events/metrics';
 import { distribution, type Distribution } from './quantiles.js';
 import { EXACT_SAMPLES, LABEL_KEYS, NO_LABEL, RELATIVE_ERROR, type LabelKey } from './store-options.js';
 import { SketchedSeries } from './sketched-series.js';
@@ -31,6 +31,18 @@ export interface StoreColumns {
  */
 export const DETAILED_SERIES: ReadonlySet<SeriesName> = new Set<SeriesName>(OUTLIER_METRICS);
 
+/**
+ * An empty array already of the elements kind that holds objects. `[]` starts as an array of
+ * small integers and changes kind at its first push: optimised code that had only seen that
+ * first push (every column's first chunk) met the second chunk's push (sample 32,768 of a
+ * series, mid-run) on an array of the other kind and was deoptimised (issue 14, round 7).
+ */
+function noChunks<C>(): C[] {
+  const a: C[] = [undefined as C];
+  a.length = 0;
+  return a;
+}
+
 /** Elements per chunk of a Growable (32 Ki: 256 KiB of Float64). */
 const CHUNK_SHIFT = 15;
 const CHUNK = 1 << CHUNK_SHIFT;
@@ -44,7 +56,7 @@ const CHUNK_MASK = CHUNK - 1;
  * into one array of the exact length, kept from then on; `get` and `copy` read the chunks.
  */
 class Growable<T extends Float64Array | Uint32Array | Int32Array> {
-  private chunks: (T | Uint8Array | Uint16Array)[] = [];
+  private chunks: (T | Uint8Array | Uint16Array)[] = noChunks();
   private flat: T | undefined;
   /** Elements written (highest index + 1). */
   private len = 0;
@@ -53,8 +65,8 @@ class Growable<T extends Float64Array | Uint32Array | Int32Array> {
   private max: number;
 
   /**
-   * `narrow`: a column of small non-negative integers (label ids) whose chunks start as bytes
-   * and are widened (16, then 32 bits) by the first value that needs it.
+   * `narrow`: a column of small non-negative integers (label ids, turns) whose chunks start as
+   * bytes and are widened (16 bits, then `make`'s type) by the first value that needs it.
    */
   constructor(
     private readonly make: (n: number) => T,
@@ -105,7 +117,7 @@ class Growable<T extends Float64Array | Uint32Array | Int32Array> {
         flat.set(from + CHUNK <= this.len ? chunk : chunk.subarray(0, this.len - from), from);
       }
       this.flat = flat;
-      this.chunks = [];
+      this.chunks = noChunks();
     }
     return this.flat;
   }
@@ -165,7 +177,11 @@ export class MetricColumn {
   seconds = new Growable((n) => new Float64Array(n));
   startUs: Growable<Float64Array> | undefined;
   session: Growable<Uint32Array> | undefined;
-  turn: Growable<Int32Array> | undefined;
+  /**
+   * Narrow (bytes, widened as values need) up to doubles, not 32-bit integers: a line's turn is
+   * any non-negative integer (exact to 2^53), which an Int32Array wrapped above 2^31 - 1.
+   */
+  turn: Growable<Float64Array> | undefined;
   readonly labels = new Map<LabelKey, Growable<Uint32Array>>();
   readonly labelKeys: readonly LabelKey[];
   /**
@@ -183,7 +199,7 @@ export class MetricColumn {
     if (cols.details) {
       this.startUs = new Growable((n) => new Float64Array(n));
       this.session = new Growable((n) => new Uint32Array(n));
-      this.turn = new Growable((n) => new Int32Array(n));
+      this.turn = new Growable((n) => new Float64Array(n), true);
     }
     this.labelKeys = [...new Set<LabelKey>(['provider', ...(cols.labels ?? [])])];
     for (const k of this.labelKeys) this.labels.set(k, new Growable((n) => new Uint32Array(n), true));
@@ -275,22 +291,27 @@ export class SampleStore {
   }
 
   add(s: MetricSample): void {
-    const c = this.metrics.get(s.metric)!;
+    this.addFields(s.metric, s.seconds, s.startUs, s.sessionId, s.turn, s.labels);
+  }
+
+  /** A sample given as its fields (the deriver's SampleSink: no object per sample). */
+  addFields(metric: SeriesName, seconds: number, startUs: number, sessionId: string | null, turn: number, labels: SampleLabels): void {
+    const c = this.metrics.get(metric)!;
     const i = c.n++;
-    if (c.sketch === undefined && i >= this.exactSamples) this.toSketch(s.metric, c);
+    if (c.sketch === undefined && i >= this.exactSamples) this.toSketch(metric, c);
     if (c.sketch) {
-      this.addSketched(s, c, i);
+      this.addSketched(metric, seconds, startUs, sessionId, turn, labels, c, i);
       return;
     }
-    c.seconds.set(i, s.seconds);
+    c.seconds.set(i, seconds);
     if (c.startUs) {
-      c.startUs.set(i, s.startUs);
-      c.session!.set(i, this.sessions.id(s.sessionId ?? ''));
-      c.turn!.set(i, s.turn);
+      c.startUs.set(i, startUs);
+      c.session!.set(i, this.sessions.id(sessionId ?? ''));
+      c.turn!.set(i, turn);
     }
     const keys = c.labelKeys;
     for (let k = 0; k < keys.length; k++) {
-      const v = s.labels[keys[k]!];
+      const v = labels[keys[k]!];
       let id = 0;
       if (v !== undefined) {
         if (v === c.lastLabel[k]) id = c.lastLabelId[k]!;
@@ -309,19 +330,28 @@ export class SampleStore {
   }
 
   /** A sample of a sketched series. */
-  private addSketched(s: MetricSample, c: MetricColumn, seq: number): void {
+  private addSketched(
+    metric: SeriesName,
+    seconds: number,
+    startUs: number,
+    sessionId: string | null,
+    turn: number,
+    labels: SampleLabels,
+    c: MetricColumn,
+    seq: number,
+  ): void {
     const ids = this.ids;
     for (let k = 0; k < c.labelKeys.length; k++) {
-      const v = s.labels[c.labelKeys[k]!];
+      const v = labels[c.labelKeys[k]!];
       ids[k] = v === undefined ? 0 : this.labelValues.id(v);
     }
-    const kept = c.sketch!.add(s.seconds, ids, seq, s.startUs, s.sessionId ?? '', s.turn);
-    if (s.metric === 'voice_to_voice') {
+    const kept = c.sketch!.add(seconds, ids, seq, startUs, sessionId ?? '', turn);
+    if (metric === 'voice_to_voice') {
       this.reply = kept;
       if (kept) kept.parts = {};
-    } else if (this.reply !== undefined && SEGMENT_SET.has(s.metric)) {
-      this.reply.parts![s.metric] = s.seconds;
-      if (s.metric === LAST_SEGMENT) this.reply = undefined;
+    } else if (this.reply !== undefined && SEGMENT_SET.has(metric)) {
+      this.reply.parts![metric] = seconds;
+      if (metric === LAST_SEGMENT) this.reply = undefined;
     }
   }
 

@@ -74,16 +74,33 @@ export function sortValues(values: Float64Array): Float64Array {
  * place; false (nothing to move) when every key has the same digit there.
  */
 function digitOffsets(count: Uint32Array, keys: Uint32Array, shift: number, n: number): boolean {
+  countDigits(count, keys, shift, n);
+  if (count[(keys[0]! >>> shift) & 0xffff] === n) return false;
+  firstPlaces(count);
+  return true;
+}
+
+/*
+ * Each loop of the sorts is a function of its own: V8 compiles a long loop on the spot (OSR), and
+ * a function compiled during its first loop had no feedback yet for the loops after it, so it was
+ * thrown away and compiled again when it reached them (sortMicros 7 compilations a run,
+ * digitOffsets 9 deoptimisations; issue 14, round 7).
+ */
+
+/** Counts the 16-bit digit at `shift` of the first `n` keys. */
+function countDigits(count: Uint32Array, keys: Uint32Array, shift: number, n: number): void {
   count.fill(0);
   for (let i = 0; i < n; i++) count[(keys[i]! >>> shift) & 0xffff]!++;
-  if (count[(keys[0]! >>> shift) & 0xffff] === n) return false;
+}
+
+/** Turns digit counts into each digit's first place. */
+function firstPlaces(count: Uint32Array): void {
   let sum = 0;
   for (let b = 0; b < BUCKETS; b++) {
     const c = count[b]!;
     count[b] = sum;
     sum += c;
   }
-  return true;
 }
 
 /** Microsecond counts above this do not fit the 32-bit keys (71 minutes). */
@@ -98,28 +115,51 @@ const MAX_MICROS = 0xffffffff;
 function sortMicros(values: Float64Array): boolean {
   const n = values.length;
   let keys = new Uint32Array(n);
-  let all = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    const k = Math.round(v * 1e6);
-    // NaN and negatives fail the range; -0 passes the quotient check (-0 / 1e6 === -0) but would come back as 0
-    if (!(k >= 0 && k <= MAX_MICROS) || k / 1e6 !== v || (v === 0 && 1 / v < 0)) return false;
-    keys[i] = k;
-    all |= k;
-  }
+  const all = microKeys(values, keys);
+  if (Number.isNaN(all)) return false;
   let tmp = new Uint32Array(n);
   const count = new Uint32Array(BUCKETS);
   // two 16-bit digits; the high one is skipped when every count is below 65,536 µs
   for (let shift = 0; shift < 32 && all >>> shift !== 0; shift += 16) {
     if (!digitOffsets(count, keys, shift, n)) continue; // one digit for all: the order stays
-    for (let i = 0; i < n; i++) {
-      const k = keys[i]!;
-      tmp[count[(k >>> shift) & 0xffff]!++] = k;
-    }
+    scatterKeys(count, keys, tmp, shift, n);
     const t = keys;
     keys = tmp;
     tmp = t;
   }
-  for (let i = 0; i < n; i++) values[i] = keys[i]! / 1e6;
+  fromMicros(values, keys, n);
   return true;
+}
+
+/**
+ * Each value's microsecond count into `keys`; returns every count OR-ed together (as an int32:
+ * read it with `>>>`), or NaN when a value is not `count / 1e6` for a count in [0, MAX_MICROS]
+ * (or is -0). Nothing is computed after the loop (code there had no feedback when V8 compiled
+ * the loop on the spot).
+ */
+function microKeys(values: Float64Array, keys: Uint32Array): number {
+  let all = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const k = Math.round(v * 1e6);
+    // NaN and negatives fail the range; -0 passes the quotient check (-0 / 1e6 === -0) but would come
+    // back as 0 (Object.is, not 1 / v < 0: a division first met mid-run had no feedback and deoptimised)
+    if (!(k >= 0 && k <= MAX_MICROS) || k / 1e6 !== v || (v === 0 && Object.is(v, -0))) return Number.NaN;
+    keys[i] = k;
+    all |= k;
+  }
+  return all;
+}
+
+/** Stable scatter of the keys by their digit at `shift` (equal digits keep the previous pass's order). */
+function scatterKeys(count: Uint32Array, keys: Uint32Array, out: Uint32Array, shift: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    out[count[(k >>> shift) & 0xffff]!++] = k;
+  }
+}
+
+/** The sorted counts back to seconds: each is the value it came from, bit for bit. */
+function fromMicros(values: Float64Array, keys: Uint32Array, n: number): void {
+  for (let i = 0; i < n; i++) values[i] = keys[i]! / 1e6;
 }

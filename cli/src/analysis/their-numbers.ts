@@ -1,5 +1,5 @@
 import type { EventRecord } from 'voicemode-events';
-import type { MetricName, MetricSample, SeriesName } from 'voicemode-events/metrics';
+import type { MetricName, SeriesName } from 'voicemode-events/metrics';
 import { medianSorted } from './quantiles.js';
 import { DIFF_LIMIT_MS } from './thresholds.js';
 import { QuantileSketch } from './quantile-sketch.js';
@@ -99,20 +99,34 @@ class Side {
   }
 }
 
+/** Our sample's value and end, as TheirNumbers keeps it. */
+interface Ours {
+  seconds: number;
+  endUs: number;
+}
+
 export class TheirNumbers {
   constructor(private readonly exactSamples = EXACT_SAMPLES) {}
 
-  /** Our latest sample per metric and session, waiting for the event that carries theirs. */
-  private readonly latest = new Map<MetricName, Map<string | null, MetricSample>>();
+  /**
+   * Our latest sample per metric and session (its value and end), waiting for the event that
+   * carries theirs. The deriver hands samples as fields (no object per sample): a session's
+   * entry is a record rewritten in place.
+   */
+  private readonly latest = new Map<MetricName, Map<string | null, Ours>>();
   private readonly sides = new Map<string, Side>();
 
   /** A sample the deriver produced. */
-  sample(s: MetricSample): void {
-    if (!COMPARED.has(s.metric)) return;
-    const metric = s.metric as MetricName;
-    let m = this.latest.get(metric);
-    if (m === undefined) this.latest.set(metric, (m = new Map()));
-    m.set(s.sessionId, s);
+  sample(metric: SeriesName, seconds: number, endUs: number, sessionId: string | null): void {
+    if (!COMPARED.has(metric)) return;
+    let m = this.latest.get(metric as MetricName);
+    if (m === undefined) this.latest.set(metric as MetricName, (m = new Map()));
+    const ours = m.get(sessionId);
+    if (ours === undefined) m.set(sessionId, { seconds, endUs });
+    else {
+      ours.seconds = seconds;
+      ours.endUs = endUs;
+    }
   }
 
   /** An event, after the deriver has seen it. */
