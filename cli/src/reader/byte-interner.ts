@@ -95,15 +95,19 @@ export class ByteInterner {
     return k;
   }
 
-  /** Entry `k` (of length `len`) holds `buf[s, s + len)`: compared a word at a time, the last bytes one by one. */
+  /** Entry `k` (of length `len`) holds `buf[s, s + len)`: compared a word at a time. */
   private same(k: number, buf: Uint8Array, s: number, len: number, view: DataView): boolean {
     const arena = this.arenaView;
     const o = this.offs[k]!;
-    let i = 0;
-    for (; i + 4 <= len; i += 4) if (arena.getInt32(o + i, true) !== view.getInt32(s + i, true)) return false;
-    const a = this.arena;
-    for (; i < len; i++) if (a[o + i] !== buf[s + i]) return false;
-    return true;
+    if (len < 4) {
+      const a = this.arena;
+      for (let i = 0; i < len; i++) if (a[o + i] !== buf[s + i]) return false;
+      return true;
+    }
+    // the last word overlaps the one before when len is not a multiple of 4: no byte loop for
+    // the rest, whose first use came after TurboFan had compiled this without its feedback (a deopt)
+    for (let i = 0; i + 4 < len; i += 4) if (arena.getInt32(o + i, true) !== view.getInt32(s + i, true)) return false;
+    return arena.getInt32(o + len - 4, true) === view.getInt32(s + len - 4, true);
   }
 
   private rehash(): void {
