@@ -90,9 +90,9 @@ function mark(buf: Buffer): void {
  * table holds TABLE_RESET strings; it is then started afresh at the next batch (flagged `reset`),
  * so neither this table nor the reader's copy grows with the number of sessions in the file.
  */
-const table = new StringTable(12);
+const table = new StringTable(9); // small: its first growth comes early (ByteInterner.id)
 /** Span ids: per batch. */
-const spanTable = new StringTable(13);
+const spanTable = new StringTable(9);
 const lastSession = new LastLookup(table);
 const lastSpan = new LastLookup(spanTable);
 /** A label set's bytes (worker-protocol.ts labelSetKey), for the table lookup. */
