@@ -27,7 +27,7 @@ const TYPES: Record<Exclude<keyof typeof ENTRIES, './internal'>, string[]> = {
     'TtsStreamOptions', 'Turn', 'TurnMetrics', 'VoiceEventsOptions', 'VoiceLoopEventType', 'Warn',
   ],
   './sdk': ['BatchOptions', 'ExitHookActions', 'ExportOptions', 'ExportPipeline', 'JsonlFileWriterOptions', 'MetricsOptions', 'OtlpOptions', 'PrometheusOptions', 'Telemetry', 'TelemetryOptions'],
-  './metrics': ['DerivationTotals', 'MetricCounts', 'MetricName', 'MetricSample', 'MetricStats', 'SampleLabels', 'SampleListener', 'SampleSink', 'SegmentName', 'SeriesName'],
+  './metrics': ['DerivationTotals', 'IncompleteListener', 'MetricCounts', 'MetricName', 'MetricSample', 'MetricStats', 'SampleLabels', 'SampleListener', 'SampleSink', 'SegmentName', 'SeriesName'],
 };
 
 /** Names in an entry's `export { ... }` / `export type { ... }` statements, split into values and types. */

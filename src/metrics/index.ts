@@ -15,6 +15,7 @@ export {
 } from './derive.js';
 export type {
   DerivationTotals,
+  IncompleteListener,
   MetricCounts,
   MetricName,
   MetricSample,

@@ -77,7 +77,8 @@ class Growable<T extends Float64Array | Uint32Array | Int32Array> {
   }
 
   set(i: number, v: number): void {
-    if (v > this.max) this.widen(v);
+    // a value the chunks cannot hold exactly (too large, negative, fractional) widens them
+    if (!(v <= this.max && v >= 0 && Math.floor(v) === v)) this.widen(v);
     if (i >= this.len) this.len = i + 1;
     if (this.flat !== undefined) {
       if (i < this.flat.length) {
@@ -92,7 +93,8 @@ class Growable<T extends Float64Array | Uint32Array | Int32Array> {
   }
 
   private widen(v: number): void {
-    if (v <= 0xffff) {
+    if (this.max === Number.POSITIVE_INFINITY) return; // already `make`'s type
+    if (v >= 0 && v <= 0xffff && Math.floor(v) === v) {
       this.makeChunk = (n) => new Uint16Array(n);
       this.max = 0xffff;
     } else {

@@ -105,6 +105,17 @@ describe('SampleStore columns in chunks', () => {
     expect(Array.from(col.label('provider')!)).toEqual(want2.map(prov));
   });
 
+  it('the turn column keeps every number exactly: small, 16-bit, negative, fractional, beyond 32 bits', () => {
+    const store = new SampleStore({ details: true });
+    // a narrow (byte) column first, then values it cannot hold: each widens it, samples already in it kept
+    const turns = [0, 3, 255, 256, 70_000, -1, 1.5, 2 ** 40 + 3, 7, -0.25];
+    turns.forEach((t, i) => store.addFields('ttfa', i, 1_000 + i, 's', t, {}));
+    expect(Array.from(store.column('ttfa').turn!.copy(turns.length))).toEqual(turns);
+    const neg = new SampleStore({ details: true });
+    [4, -1, 2].forEach((t, i) => neg.addFields('ttfa', i, 1_000 + i, 's', t, {}));
+    expect(Array.from(neg.column('ttfa').turn!.copy(3))).toEqual([4, -1, 2]);
+  });
+
   it('label ids widen from bytes to 16 and 32 bits as the number of label values grows', () => {
     const store = new SampleStore();
     const n = 70_000 * 2;
