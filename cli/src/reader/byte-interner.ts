@@ -11,14 +11,19 @@ export class ByteInterner {
   private arenaView: DataView = new DataView(this.arena.buffer);
   private arenaLen = 0;
   private slots: Int32Array;
-  private offs: Int32Array = new Int32Array(256);
-  private lens: Int32Array = new Int32Array(256);
-  private hashes: Int32Array = new Int32Array(256);
+  // entries' columns: room for slots.length / 2 entries (the table's largest load)
+  private offs: Int32Array;
+  private lens: Int32Array;
+  private hashes: Int32Array;
   /** Number of entries; ids are 0..size-1 in order of first sight. */
   size = 0;
 
-  constructor(slotBits = 10) {
+  /** `slotBits` >= 1: 2^slotBits slots to start with, doubled with the entries' room. */
+  constructor(slotBits = 9) {
     this.slots = new Int32Array(1 << slotBits);
+    this.offs = new Int32Array(1 << (slotBits - 1));
+    this.lens = new Int32Array(1 << (slotBits - 1));
+    this.hashes = new Int32Array(1 << (slotBits - 1));
     // each is replaced as it grows: stored a second time on purpose (see ChurnMap's constructor)
     this.arena = this.arena.slice();
     this.arenaView = new DataView(this.arena.buffer);
@@ -70,11 +75,6 @@ export class ByteInterner {
     }
     // new entry
     const k = this.size++;
-    if (k === this.offs.length) {
-      this.offs = grow(this.offs);
-      this.lens = grow(this.lens);
-      this.hashes = grow(this.hashes);
-    }
     if (this.arenaLen + len > this.arena.length) {
       const a = new Uint8Array(Math.max(this.arena.length * 2, this.arenaLen + len));
       a.set(this.arena.subarray(0, this.arenaLen));
@@ -91,22 +91,33 @@ export class ByteInterner {
     this.hashes[k] = h;
     this.arenaLen += len;
     slots[j] = k + 1;
-    if (this.size * 2 > slots.length) this.rehash();
+    // one rare path for both the columns' growth and the rehash: the growth came early in a
+    // file, before TurboFan compiled this, but the first rehash (on its own path then) came later
+    // and deoptimised it for want of feedback
+    if (this.size === this.offs.length) this.grow();
     return k;
   }
 
-  /** Entry `k` (of length `len`) holds `buf[s, s + len)`: compared a word at a time, the last bytes one by one. */
+  /** Entry `k` (of length `len`) holds `buf[s, s + len)`: compared a word at a time. */
   private same(k: number, buf: Uint8Array, s: number, len: number, view: DataView): boolean {
     const arena = this.arenaView;
     const o = this.offs[k]!;
-    let i = 0;
-    for (; i + 4 <= len; i += 4) if (arena.getInt32(o + i, true) !== view.getInt32(s + i, true)) return false;
-    const a = this.arena;
-    for (; i < len; i++) if (a[o + i] !== buf[s + i]) return false;
-    return true;
+    if (len < 4) {
+      const a = this.arena;
+      for (let i = 0; i < len; i++) if (a[o + i] !== buf[s + i]) return false;
+      return true;
+    }
+    // the last word overlaps the one before when len is not a multiple of 4: no byte loop for
+    // the rest, whose first use came after TurboFan had compiled this without its feedback (a deopt)
+    for (let i = 0; i + 4 < len; i += 4) if (arena.getInt32(o + i, true) !== view.getInt32(s + i, true)) return false;
+    return arena.getInt32(o + len - 4, true) === view.getInt32(s + len - 4, true);
   }
 
-  private rehash(): void {
+  /** Room for twice the entries, twice the slots (the load stays at most a half). */
+  private grow(): void {
+    this.offs = withCapacity(this.offs, this.offs.length * 2);
+    this.lens = withCapacity(this.lens, this.lens.length * 2);
+    this.hashes = withCapacity(this.hashes, this.hashes.length * 2);
     const slots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
     for (let k = 0; k < this.size; k++) {
@@ -121,8 +132,4 @@ export class ByteInterner {
 /** A DataView over the bytes of `buf`, index for index. */
 export function viewOf(buf: Uint8Array): DataView {
   return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-}
-
-function grow(a: Int32Array): Int32Array {
-  return withCapacity(a, a.length * 2);
 }

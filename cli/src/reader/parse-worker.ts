@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { isMainThread, parentPort } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
-import { LastLookup, StringTable } from './string-table.js';
+import { emptyStrings, LastLookup, StringTable } from './string-table.js';
 import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
 import { viewOf } from './byte-interner.js';
 import { jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
@@ -90,9 +90,9 @@ function mark(buf: Buffer): void {
  * table holds TABLE_RESET strings; it is then started afresh at the next batch (flagged `reset`),
  * so neither this table nor the reader's copy grows with the number of sessions in the file.
  */
-const table = new StringTable(12);
+const table = new StringTable(9); // small: its first growth comes early (ByteInterner.id)
 /** Span ids: per batch. */
-const spanTable = new StringTable(13);
+const spanTable = new StringTable(9);
 const lastSession = new LastLookup(table);
 const lastSpan = new LastLookup(spanTable);
 /** A label set's bytes (worker-protocol.ts labelSetKey), for the table lookup. */
@@ -369,7 +369,7 @@ class Batch {
       marked: markedBytes,
     };
     markedBytes = 0;
-    table.out = [];
+    table.out = emptyStrings();
     port.postMessage(msg, [this.ts.buffer as ArrayBuffer, this.ints.buffer as ArrayBuffer, this.nums.buffer as ArrayBuffer, this.usage.buffer as ArrayBuffer]);
   }
 }
@@ -406,7 +406,7 @@ async function readChunks(): Promise<void> {
       let p: number; // buffer index of the current line start
       if (from === 0) p = 0;
       else {
-        const nl = buf.indexOf(10);
+        const nl = buf.indexOf(10, 0); // an offset always: Node's indexOf, called with one elsewhere, deoptimised on undefined
         p = nl < 0 ? buf.length : nl + 1;
       }
       let limit = to - readFrom; // lines must start before this buffer index
@@ -453,7 +453,7 @@ async function nextLineStart(fh: FileHandle, pos: number, size: number): Promise
   while (pos < size) {
     const n = Math.min(scratch.length, size - pos);
     await readFully(fh, scratch.subarray(0, n), pos);
-    const i = scratch.indexOf(10);
+    const i = scratch.indexOf(10, 0);
     if (i >= 0 && i < n) return pos + i + 1;
     pos += n;
   }
@@ -492,7 +492,7 @@ async function readGzip(): Promise<void> {
   let sentBytes = 0;
   for await (const chunk of s) {
     const c = chunk as Buffer;
-    const first = c.indexOf(10);
+    const first = c.indexOf(10, 0);
     if (first < 0) {
       if (!skipping) {
         carry.push(c);

@@ -12,7 +12,7 @@ export class StringTable {
   private scratch = Buffer.allocUnsafe(256);
   private scratchView = viewOf(this.scratch);
   count = 0;
-  out: string[] = [];
+  out: string[] = emptyStrings();
   /** Bumped by reset(): a LastLookup of an earlier generation is stale. */
   generation = 0;
 
@@ -25,7 +25,7 @@ export class StringTable {
     this.bytes.clear();
     this.others.clear();
     this.count = 0;
-    this.out = [];
+    this.out = emptyStrings();
   }
 
   /** The id of `buf[s, e)`; `view` a DataView over the same bytes (ByteInterner.id). */
@@ -66,6 +66,18 @@ export class StringTable {
 }
 
 /**
+ * An empty string array whose elements are already of the kind strings need: a `[]` starts as
+ * an array of small integers, and the first push of a string changes its map, which deoptimised
+ * the code that had only seen the other map (StringTable.fromBytes inlined in the worker's
+ * `line`) after every reset.
+ */
+export function emptyStrings(): string[] {
+  const a = [''];
+  a.pop();
+  return a;
+}
+
+/**
  * The last string of one field (session id, span id) looked up in a table, by its place in the
  * chunk's buffer. Consecutive lines often repeat it (two thirds of the lines carry the session
  * id of the line before, a third its span id): comparing the bytes in place then replaces the
@@ -88,10 +100,16 @@ export class LastLookup {
     const len = e - s;
     if (len === this.len && buf === this.buf && this.generation === this.table.generation) {
       const p = this.s;
-      let j = 0;
-      for (; j + 4 <= len; j += 4) if (view.getInt32(p + j, true) !== view.getInt32(s + j, true)) break;
-      if (j + 4 > len) while (j < len && buf[p + j] === buf[s + j]) j++;
-      if (j === len) return this.gid;
+      // the last 4 bytes as one word, overlapping the words before (not a byte loop for the
+      // rest: the first length that is not a multiple of 4 reached it only once TurboFan had
+      // compiled this without feedback for it, and deoptimised it); bytes only below 4 bytes
+      let same = true;
+      if (len >= 4) {
+        let j = 0;
+        for (; j + 4 < len; j += 4) if (view.getInt32(p + j, true) !== view.getInt32(s + j, true)) break;
+        same = j + 4 >= len && view.getInt32(p + len - 4, true) === view.getInt32(s + len - 4, true);
+      } else for (let j = 0; j < len; j++) if (buf[p + j] !== buf[s + j]) same = false;
+      if (same) return this.gid;
     }
     const gid = this.table.fromBytes(buf, s, e, view);
     this.buf = buf;

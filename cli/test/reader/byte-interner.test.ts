@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { ByteInterner } from '../../src/reader/byte-interner.js';
 
 /**
- * The interner hashes and compares 4 bytes at a time (DataView words) and the last bytes one by
- * one: whatever the strings' lengths and places in their buffers, equal bytes must get one id and
+ * The interner hashes and compares 4 bytes at a time (DataView words; the last word overlaps the
+ * one before, bytes one by one only below 4 bytes): whatever the strings' lengths and places in their buffers, equal bytes must get one id and
  * different bytes different ids, in order of first sight (a Map of the strings is the reference).
  */
 describe('ByteInterner', () => {
