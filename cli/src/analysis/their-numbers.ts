@@ -103,16 +103,7 @@ class Side {
 interface Ours {
   seconds: number;
   endUs: number;
-  /** Used or its session ended: stands for no sample (until the session's next one) and is deleted by the next sweep. */
-  gone: boolean;
 }
-
-/**
- * Records gone before they are deleted together. Deleting each at once made a Map that goes from
- * one entry to none (the CLI analyses one session at a time) allocate a new table each time, for
- * every compared metric at every SESSION_END (issue 14, round 8).
- */
-const SWEEP_GONE = 64;
 
 export class TheirNumbers {
   constructor(private readonly exactSamples = EXACT_SAMPLES) {}
@@ -124,8 +115,6 @@ export class TheirNumbers {
    */
   private readonly latest = new Map<MetricName, Map<string | null, Ours>>();
   private readonly sides = new Map<string, Side>();
-  /** Records marked gone since the last sweep. */
-  private gone = 0;
 
   /** A sample the deriver produced. */
   sample(metric: SeriesName, seconds: number, endUs: number, sessionId: string | null): void {
@@ -133,29 +122,17 @@ export class TheirNumbers {
     let m = this.latest.get(metric as MetricName);
     if (m === undefined) this.latest.set(metric as MetricName, (m = new Map()));
     const ours = m.get(sessionId);
-    if (ours === undefined) m.set(sessionId, { seconds, endUs, gone: false });
+    if (ours === undefined) m.set(sessionId, { seconds, endUs });
     else {
       ours.seconds = seconds;
       ours.endUs = endUs;
-      ours.gone = false;
     }
-  }
-
-  /** Marks a record gone; every SWEEP_GONE marks, the gone records are deleted. */
-  private markGone(ours: Ours): void {
-    ours.gone = true;
-    if (++this.gone < SWEEP_GONE) return;
-    this.gone = 0;
-    for (const m of this.latest.values()) for (const [sid, o] of m) if (o.gone) m.delete(sid);
   }
 
   /** An event, after the deriver has seen it. */
   event(ev: EventRecord): void {
     if (ev.eventType === 'SESSION_END') {
-      for (const m of this.latest.values()) {
-        const ours = m.get(ev.sessionId);
-        if (ours !== undefined && !ours.gone) this.markGone(ours);
-      }
+      for (const m of this.latest.values()) m.delete(ev.sessionId);
       return;
     }
     // lines with span_id are ours: the numbers in them are ours too, nothing to compare with
@@ -166,8 +143,8 @@ export class TheirNumbers {
       const theirs = theirValue(ev.data, e);
       if (theirs === undefined) return;
       const ours = this.latest.get(e.metric)?.get(ev.sessionId);
-      if (ours === undefined || ours.gone || ours.endUs > ev.timestampUs) return;
-      this.markGone(ours);
+      if (ours === undefined || ours.endUs > ev.timestampUs) return;
+      this.latest.get(e.metric)!.delete(ev.sessionId);
       let side = this.sides.get(e.key);
       if (side === undefined) this.sides.set(e.key, (side = new Side(this.exactSamples)));
       const oursMs = ours.seconds * 1000;

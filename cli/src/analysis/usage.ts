@@ -131,16 +131,6 @@ export class UsageCounter {
    * and that usage, with its LLM_START's model, belongs to the same session.
    */
   private readonly ended = new Map<string, SessionUsage>();
-  /**
-   * The ids in `ended`, oldest first (a ring of ENDED_WINDOW + 1): the oldest is taken from
-   * here, not with `ended.entries().next()`, which walks over every entry deleted before it
-   * (a Map keeps deleted entries in place until it rehashes: up to half its table per call).
-   */
-  private readonly endedOrder: (string | undefined)[] = new Array<string | undefined>(ENDED_WINDOW + 1).fill(undefined);
-  private endedFirst = 0;
-  /** The session of the last usage event and its entry (most follow an event of the same session). */
-  private lastSid: string | undefined;
-  private lastSession: SessionUsage | undefined;
 
   /** `onSession`: each session's usage when it ends (the demo's table). */
   constructor(
@@ -189,12 +179,8 @@ export class UsageCounter {
 
   private session(sid: string | null): SessionUsage {
     if (sid === null) return this.noSession;
-    // a session keeps its entry from its first event until it leaves `ended` (settle)
-    if (sid === this.lastSid) return this.lastSession!;
     let s = this.sessions.get(sid) ?? this.ended.get(sid);
     if (s === undefined) this.sessions.set(sid, (s = UsageCounter.newSession()));
-    this.lastSid = sid;
-    this.lastSession = s;
     return s;
   }
 
@@ -294,17 +280,10 @@ export class UsageCounter {
     if (s === undefined) return;
     this.sessions.delete(sid);
     this.onSession?.(sid, s);
-    // `sid` is not in `ended` (an ended session's events find it there and never reach `sessions`)
-    const order = this.endedOrder;
-    order[(this.endedFirst + this.ended.size) % order.length] = sid;
     this.ended.set(sid, s);
     if (this.ended.size > ENDED_WINDOW) {
-      const oldest = order[this.endedFirst]!;
-      order[this.endedFirst] = undefined;
-      this.endedFirst = (this.endedFirst + 1) % order.length;
-      const usage = this.ended.get(oldest)!;
+      const [oldest, usage] = this.ended.entries().next().value as [string, SessionUsage];
       this.ended.delete(oldest);
-      if (oldest === this.lastSid) this.lastSid = this.lastSession = undefined;
       this.settle(usage);
     }
   }
@@ -321,9 +300,6 @@ export class UsageCounter {
     for (const [sid] of [...this.sessions.entries()]) this.endSession(sid);
     for (const s of this.ended.values()) this.settle(s);
     this.ended.clear();
-    this.endedOrder.fill(undefined);
-    this.endedFirst = 0;
-    this.lastSid = this.lastSession = undefined;
   }
 
   private sorted(): ModelUsage[] {
