@@ -203,7 +203,7 @@ for (const role of ROLES.values()) {
 /**
  * An operation's starts before any: one entry per slot, so that a new operation's array is a
  * copy of this one at its final size (an empty array grown by its first store at a slot got a
- * backing store of ~17 entries, twice the size; round 8).
+ * backing store of ~17 entries, twice the size; issue 14, round 8).
  */
 const NO_STARTS: (OpenStart | undefined)[] = new Array<OpenStart | undefined>(SLOT_METRIC.length).fill(undefined);
 /** The slots of each kind's metrics (what its span can leave open). */
@@ -212,8 +212,6 @@ const KIND_SLOTS = Object.fromEntries(Object.entries(KIND_METRICS).map(([kind, m
 for (const type of ['SPEECH_START', 'SPEECH_END', 'TTS_INTERRUPTED', 'SESSION_END', 'STT_NO_SPEECH']) roleOf(type);
 
 const TTS_START = OPERATION_KINDS.tts.metrics[0].start;
-/** The metric TTS_START starts (its slot's labels memo). */
-const TTS_METRIC: MetricName = OPERATION_KINDS.tts.metrics[0].name;
 
 /** TTS operations a pending reply keeps as candidates (the oldest is forgotten first). */
 const MAX_CANDIDATES = 8;
@@ -303,18 +301,15 @@ interface OpenOp {
  */
 class RecentTts {
   private readonly keys: (string | undefined)[] = new Array<string | undefined>(MAX_CANDIDATES).fill(undefined);
-  /**
-   * Each entry's start time and labels in columns of their own: no `{ us, labels }` object per
-   * TTS operation (round 8). Read through `us(place)` / `labels(place)` after `placeOf`.
-   */
-  private readonly startUs: number[] = new Array<number>(MAX_CANDIDATES).fill(Number.NaN); // doubles from the start (elements kind)
-  private readonly labelsAt: SampleLabels[] = new Array<SampleLabels>(MAX_CANDIDATES).fill(NO_LABELS);
+  private readonly values: ({ us: number; labels: SampleLabels } | undefined)[] = new Array<{ us: number; labels: SampleLabels } | undefined>(
+    MAX_CANDIDATES,
+  ).fill(undefined);
   /** The oldest entry's place, and how many there are. */
   private first = 0;
   private size = 0;
 
   /** The ring place of `key` (newest first), or -1. */
-  placeOf(key: string): number {
+  private placeOf(key: string): number {
     for (let n = this.size - 1; n >= 0; n--) {
       const i = (this.first + n) % MAX_CANDIDATES;
       if (this.keys[i] === key) return i;
@@ -322,17 +317,16 @@ class RecentTts {
     return -1;
   }
 
-  /** The start time of the entry at `place` (from placeOf, >= 0). */
-  us(place: number): number {
-    return this.startUs[place]!;
+  get(key: string): { us: number; labels: SampleLabels } | undefined {
+    const i = this.placeOf(key);
+    return i < 0 ? undefined : this.values[i];
   }
 
-  /** The labels of the entry at `place` (from placeOf, >= 0). */
-  labels(place: number): SampleLabels {
-    return this.labelsAt[place]!;
+  has(key: string): boolean {
+    return this.placeOf(key) >= 0;
   }
 
-  set(key: string, us: number, labels: SampleLabels): void {
+  set(key: string, value: { us: number; labels: SampleLabels }): void {
     const at = this.placeOf(key);
     if (at >= 0) {
       // Close the gap: the entries after it move one place towards the oldest (rare: a TTS_START again on one span).
@@ -340,8 +334,7 @@ class RecentTts {
       for (let n = (at - this.first + MAX_CANDIDATES) % MAX_CANDIDATES; n < this.size - 1; n++) {
         const next = (i + 1) % MAX_CANDIDATES;
         this.keys[i] = this.keys[next];
-        this.startUs[i] = this.startUs[next]!;
-        this.labelsAt[i] = this.labelsAt[next]!;
+        this.values[i] = this.values[next];
         i = next;
       }
       this.size--;
@@ -351,8 +344,7 @@ class RecentTts {
     }
     const i = (this.first + this.size) % MAX_CANDIDATES;
     this.keys[i] = key;
-    this.startUs[i] = us;
-    this.labelsAt[i] = labels;
+    this.values[i] = value;
     this.size++;
   }
 }
@@ -363,9 +355,6 @@ class SessionState {
    * without span ids), then by metric slot.
    */
   readonly open = new Map<string, OpenOp>();
-  /** The span key last looked up in `open` and its entry then (see opOf). */
-  private lastKey: string | undefined;
-  private lastOp: OpenOp | undefined;
   /** Entries of `open` without starts, deleted together once there are `sweepAt` of them. */
   emptyOps = 0;
   /**
@@ -385,7 +374,7 @@ class SessionState {
   /** Turn assigned by rule, for lines that carry none. */
   ruleTurn = 0;
   /** Labels of the latest TTS_START: playback events carry none, their samples take these. */
-  ttsLabels: SampleLabels = NO_LABELS;
+  ttsLabels: SampleLabels = {};
   /** The latest TTS operations' starts and labels by span key (at most MAX_CANDIDATES): a barge-in or playback takes its own operation's. */
   readonly recentTts = new RecentTts();
   lastUs = Number.NEGATIVE_INFINITY;
@@ -432,20 +421,6 @@ class SessionState {
     this.sweepAt = EMPTY_OPS_SWEEP;
   }
 
-  /**
-   * The operation `key`'s entry, if any. An operation's events mostly follow each other: the
-   * last one looked up is kept at hand (one string compare instead of a Map lookup). A swept
-   * entry (count -1) stands for none: every reader treats it as absent (take finds no start,
-   * opFor makes a new one).
-   */
-  opOf(key: string): OpenOp | undefined {
-    if (key === this.lastKey) return this.lastOp;
-    const op = this.open.get(key);
-    this.lastKey = key;
-    this.lastOp = op;
-    return op;
-  }
-
   /** The operation `key`'s entry, ready for a start (an empty one is reused). */
   opFor(op: OpenOp | undefined, key: string): OpenOp {
     if (op !== undefined && op.count === 0) {
@@ -454,8 +429,6 @@ class SessionState {
     }
     const created: OpenOp = { starts: NO_STARTS.slice(), count: 0 };
     this.open.set(key, created);
-    this.lastKey = key;
-    this.lastOp = created;
     return created;
   }
 }
@@ -519,44 +492,20 @@ export type IncompleteListener = (metric: MetricName, start: { readonly us: numb
 /** Shared by every start without labels (most of them): never mutated, one allocation less per event. */
 const NO_LABELS: SampleLabels = Object.freeze({});
 
-/**
- * The labels of the last start of one metric slot, with the values they were made from: the
- * next start with the same values gets the same (never mutated) object, not a new one. Starts
- * of one metric mostly repeat the provider, model and voice of the one before (round 8).
- */
-class LabelMemo {
-  provider: string | undefined;
-  model: string | undefined;
-  voice: string | undefined;
-  transport: string | undefined;
-  labels: SampleLabels | undefined;
-}
-
-function labelsOf(data: Record<string, unknown>, memo: LabelMemo): SampleLabels {
+function labelsOf(data: Record<string, unknown>): SampleLabels {
   const { provider, model, voice, transport } = data;
   if (provider === undefined && model === undefined && voice === undefined && transport === undefined) return NO_LABELS;
-  const p = typeof provider === 'string' ? provider : undefined;
-  const m = typeof model === 'string' ? model : undefined;
-  const v = typeof voice === 'string' ? voice : undefined;
-  const t = typeof transport === 'string' ? transport : undefined;
-  if (memo.labels !== undefined && p === memo.provider && m === memo.model && v === memo.voice && t === memo.transport) return memo.labels;
   const labels: SampleLabels = {};
-  if (p !== undefined) labels.provider = p;
-  if (m !== undefined) labels.model = m;
-  if (v !== undefined) labels.voice = v;
-  if (t !== undefined) labels.transport = t;
-  memo.provider = p;
-  memo.model = m;
-  memo.voice = v;
-  memo.transport = t;
-  memo.labels = labels;
+  if (typeof provider === 'string') labels.provider = provider;
+  if (typeof model === 'string') labels.model = model;
+  if (typeof voice === 'string') labels.voice = voice;
+  if (typeof transport === 'string') labels.transport = transport;
   return labels;
 }
 
 /** Playback events carry no labels of their own: they take the latest TTS_START's (their own win). */
 function withTtsLabels(tts: SampleLabels, own: SampleLabels): SampleLabels {
-  // own === tts: a reply heard through the latest TTS operation (most): the merge would copy it
-  return own === NO_LABELS || own === tts ? tts : { ...tts, ...own };
+  return own === NO_LABELS ? tts : { ...tts, ...own };
 }
 
 /**
@@ -566,11 +515,6 @@ function withTtsLabels(tts: SampleLabels, own: SampleLabels): SampleLabels {
  */
 export class MetricsDeriver {
   private readonly sessions = new Map<string | null, SessionState>();
-  /** The labels last made for each metric slot's starts (labelsOf). */
-  private readonly labelMemos: LabelMemo[] = SLOT_METRIC.map(() => new LabelMemo());
-  /** The session of the last push and its state (undefined after its end: endSession). */
-  private lastSid: string | null | undefined;
-  private lastState: SessionState | undefined;
   /** Reply state per conversation key (events that carry one); closed by finish(). */
   private readonly conversations = new Map<string, ReplyState>();
   readonly totals: DerivationTotals = { incomplete: zeroCounts(), backwards: zeroCounts(), timestampsBackwards: 0, unanswered: 0, retried: 0, noSpeechRecordings: 0 };
@@ -608,17 +552,12 @@ export class MetricsDeriver {
 
   push(ev: EventRecord): void {
     const type = ev.eventType;
-    const sid = ev.sessionId;
-    // Most events continue the session of the one before (the CLI pushes a session at a time):
-    // its state is kept at hand instead of a Map lookup per event.
-    let st = sid === this.lastSid ? this.lastState : this.sessions.get(sid);
+    let st = this.sessions.get(ev.sessionId);
     if (st === undefined) {
       if (type === 'SESSION_END') return;
       st = new SessionState();
-      this.sessions.set(sid, st);
+      this.sessions.set(ev.sessionId, st);
     }
-    this.lastSid = sid;
-    this.lastState = st;
     if (ev.timestampUs < st.lastUs) this.totals.timestampsBackwards++;
     else st.lastUs = ev.timestampUs;
 
@@ -643,7 +582,7 @@ export class MetricsDeriver {
     const turn = ev.turn ?? st.ruleTurn;
     const key = ev.spanId || '';
 
-    let op = st.opOf(key);
+    let op = st.open.get(key);
     for (const slot of role.withdrawSlots) st.take(op, key, slot);
     let labels: SampleLabels | undefined;
     const startSlots = role.startSlots;
@@ -654,14 +593,11 @@ export class MetricsDeriver {
       const replaced = op.starts[slot];
       if (replaced !== undefined && !LATEST_START_WINS.has(metric)) this.unpaired(metric, replaced); // a newer start replaces it
       if (labels === undefined) {
-        labels = labelsOf(ev.data, this.labelMemos[slot]!);
+        labels = labelsOf(ev.data);
         if (type === TTS_START) {
           st.ttsLabels = labels;
-          st.recentTts.set(key, ev.timestampUs, labels);
-        } else if (type === 'TTS_PLAYBACK_START') {
-          const at = st.recentTts.placeOf(key);
-          labels = withTtsLabels(at >= 0 ? st.recentTts.labels(at) : st.ttsLabels, labels);
-        }
+          st.recentTts.set(key, { us: ev.timestampUs, labels });
+        } else if (type === 'TTS_PLAYBACK_START') labels = withTtsLabels(st.recentTts.get(key)?.labels ?? st.ttsLabels, labels);
       }
       let seq: number;
       if (replaced === undefined) {
@@ -704,7 +640,7 @@ export class MetricsDeriver {
       if (rs.pendingResponse) {
         const start = rs.pendingResponse;
         rs.pendingResponse = undefined;
-        this.emitFrom('response_time', start.us, start.traceId, start.spanId, labels ?? labelsOf(ev.data, this.labelMemos[SLOT.get(TTS_METRIC)!]!), ev, turn);
+        this.emitFrom('response_time', start.us, start.traceId, start.spanId, labels ?? labelsOf(ev.data), ev, turn);
       }
     } else if (type === 'SPEECH_START') {
       st.vad = true;
@@ -718,10 +654,10 @@ export class MetricsDeriver {
     } else if (type === 'TTS_INTERRUPTED') {
       // barge_in_stop: from the user starting to speak while the assistant did, to the assistant stopping.
       // The operation cut short is the one the event is on (with span ids), else the latest TTS.
-      const cut = st.recentTts.placeOf(key);
-      const ttsUs = cut >= 0 ? st.recentTts.us(cut) : st.ttsStartUs;
+      const cut = st.recentTts.get(key);
+      const ttsUs = cut?.us ?? st.ttsStartUs;
       if (Number.isFinite(ttsUs) && st.speechStartUs >= ttsUs) {
-        this.emitFrom('barge_in_stop', st.speechStartUs, ev.traceId, ev.spanId, cut >= 0 ? st.recentTts.labels(cut) : st.ttsLabels, ev, turn);
+        this.emitFrom('barge_in_stop', st.speechStartUs, ev.traceId, ev.spanId, cut?.labels ?? st.ttsLabels, ev, turn);
       } else this.unpaired('barge_in_stop', openStart(ev.timestampUs, turn, ev.sessionId, NO_LABELS, undefined, undefined, 0)); // no SPEECH_START during the TTS
     } else if (type === 'STT_NO_SPEECH') {
       if (!st.vadSilent) rs.noSpeech = true; // a VAD-silent recording is counted already, and replaced nothing
@@ -837,7 +773,7 @@ export class MetricsDeriver {
     // it belongs to the latest TTS operation started since the utterance.
     const tts =
       candidate(reply.tts, key) ??
-      ((ev.eventType === 'TTS_PLAYBACK_START' || ev.eventType === 'TTS_PLAYBACK_END') && key !== '' && st.recentTts.placeOf(key) < 0 ? reply.tts[reply.tts.length - 1] : undefined);
+      ((ev.eventType === 'TTS_PLAYBACK_START' || ev.eventType === 'TTS_PLAYBACK_END') && key !== '' && !st.recentTts.has(key) ? reply.tts[reply.tts.length - 1] : undefined);
     if (tts === undefined) return;
     const type = ev.eventType;
     if (type === 'TTS_FIRST_AUDIO') tts.firstAudioUs ??= us;
@@ -937,7 +873,6 @@ export class MetricsDeriver {
     }
     this.endReplies(st.replies);
     this.sessions.delete(id);
-    if (this.lastState === st) this.lastState = this.lastSid = undefined;
   }
 
   /** The conversation ended: a reply still awaited is unanswered; one begun but never heard is incomplete. */
