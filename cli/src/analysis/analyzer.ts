@@ -30,6 +30,7 @@ import { EMPTY_DISTRIBUTION, type Distribution } from './quantiles.js';
 import { NO_LABEL, quantileMode, SampleStore, type LabelKey, type QuantileMode } from './sample-store.js';
 import { TheirNumbers, type TheirComparison } from './their-numbers.js';
 import { TurnAssigner } from './turns.js';
+import { TypeNames } from './type-names.js';
 import type { PriceTable } from './prices.js';
 import { UsageCounter, type CostJson, type UsageJson } from './usage.js';
 
@@ -163,7 +164,9 @@ export class LastInFile {
     this.eNextOwn[n] = this.sHead[s]!;
     this.sHead[s] = n;
     this.sSize[s]!++;
-    const first = this.byKey.get(key);
+    // `head` is still the chain's first entry: clear() above only unlinks this session's entries,
+    // and `key` had none (the walk found none, or it was full and just cleared)
+    const first = e === NIL ? head : this.byKey.get(key);
     this.eNextSame[n] = first ?? NIL;
     this.byKey.set(key, n);
     return undefined;
@@ -267,7 +270,8 @@ export class Analyzer {
   private errors = 0;
   private firstUs = Number.POSITIVE_INFINITY;
   private lastUs = Number.NEGATIVE_INFINITY;
-  private readonly eventTypes = new Map<string, number>();
+  /** Per event type: its count and error stage (one Map lookup per event: EventType). */
+  private readonly eventTypes = new Map<string, EventType>();
   /** Every session seen (a compact exact set: analysis/id-set.ts). */
   private readonly sessionIds = new IdSet();
   private readonly turnState = new ChurnMap<string, TurnAssigner>();
@@ -280,6 +284,7 @@ export class Analyzer {
   private readonly unpairedList: UnpairedStart[] = [];
   /** Last timestamp per session and span in file order (backwards detection). */
   private readonly lastInFile = new LastInFile();
+  private readonly typeNames = new TypeNames();
   private backwards = 0;
   /** Steps with the file index (resolved to a path in finish(): the file list is complete by then). */
   private readonly backwardsSteps: (Omit<BackwardsStep, 'file'> & { file: number })[] = [];
@@ -308,6 +313,8 @@ export class Analyzer {
 
   /** Every event in file (merge) order, before sorting: usage and cost; detects timestamps going backwards. */
   observe(ev: FileEvent): void {
+    // first: the sorter keeps this string for the analysis of the session (type-names.ts)
+    ev.eventType = this.typeNames.of(ev.eventType);
     // usage in file order: the compact reader's figures (ev.usage) do not go through the session sorter
     this.usage.push(ev);
     // null-session lines without span id (voicemode's speak-only calls, CONCH_RELEASE, ...) come
@@ -343,7 +350,9 @@ export class Analyzer {
     for (const ev of events) {
       this.events++;
       const type = ev.eventType;
-      this.eventTypes.set(type, (this.eventTypes.get(type) ?? 0) + 1);
+      let et = this.eventTypes.get(type);
+      if (et === undefined) this.eventTypes.set(type, (et = new EventType(type)));
+      et.count++;
       if (ev.timestampUs < this.firstUs) this.firstUs = ev.timestampUs;
       if (ev.timestampUs > this.lastUs) this.lastUs = ev.timestampUs;
       const sid = ev.sessionId;
@@ -362,7 +371,7 @@ export class Analyzer {
           ta = undefined;
         }
       }
-      const stage = errorStage(ev);
+      const stage = et.toolEnd ? errorStage(ev) : et.stage;
       if (stage !== undefined) {
         this.errors++;
         this.errorsByStage.set(stage, (this.errorsByStage.get(stage) ?? 0) + 1);
@@ -401,7 +410,7 @@ export class Analyzer {
     const usage = this.usage.usage();
     const out = findOutliers(this.store, this.opts.details === true);
     const eventTypes: Record<string, number> = {};
-    for (const [k, v] of [...this.eventTypes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) putData(eventTypes, k, v);
+    for (const [k, v] of [...this.eventTypes].map(([k, et]) => [k, et.count] as const).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) putData(eventTypes, k, v);
     return {
       events: this.events,
       sessions: this.sessionIds.size,
@@ -439,13 +448,34 @@ export class Analyzer {
 }
 
 
+/**
+ * What the analyzer keeps per event type: its count, and its error stage worked out once
+ * (errorStage tests the type's name; only TOOL_REQUEST_END also depends on the event's data).
+ */
+class EventType {
+  count = 0;
+  readonly stage: string | undefined;
+  /** TOOL_REQUEST_END: an error or not by its `success` (errorStage per event). */
+  readonly toolEnd: boolean;
+
+  constructor(type: string) {
+    this.toolEnd = type === 'TOOL_REQUEST_END';
+    this.stage = this.toolEnd ? undefined : errorStageOfType(type);
+  }
+}
+
+/** The error stage of an event type whose events are all errors or all not (every type but TOOL_REQUEST_END). */
+function errorStageOfType(type: string): string | undefined {
+  if (type.endsWith('_ERROR')) return kindOfErrorEvent(type) ?? 'other'; // the stage of the kind table, as the live voice.errors counter
+  return type === 'TOOL_CANCELLED' ? 'tool' : undefined;
+}
+
 /** The stage an error event belongs to; undefined for events that are no error. */
 export function errorStage(ev: FileEvent): string | undefined {
   const type = ev.eventType;
-  if (type.endsWith('_ERROR')) return kindOfErrorEvent(type) ?? 'other'; // the stage of the kind table, as the live voice.errors counter
   // voicemode's tool calls: a failed call ends with success false, a cancelled one logs TOOL_CANCELLED
-  if (type === 'TOOL_CANCELLED' || (type === 'TOOL_REQUEST_END' && ev.data.success === false)) return 'tool';
-  return undefined;
+  if (type === 'TOOL_REQUEST_END') return ev.data.success === false ? 'tool' : undefined;
+  return errorStageOfType(type);
 }
 
 export { zeroCounts };

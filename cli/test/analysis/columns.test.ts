@@ -63,6 +63,15 @@ describe('LastInFile (backwards detection state in columns)', () => {
     }
     for (const [sid, key, us] of seq) expect(got.check(sid, key, us)).toBe(want.check(sid, key, us));
   });
+
+  it('a full session seeing a key it holds again (shared with another session) forgets its keys and keeps the other\'s', () => {
+    const got = new LastInFile();
+    const want = new ReferenceLastInFile();
+    const seq: [string | null, string, number][] = [['b', 'k0', 100], ['b', 'k1', 100]];
+    for (let i = 0; i < MAX_SPAN_KEYS; i++) seq.push(['a', `k${i}`, 100]); // 'a' is full; its k0 is first in k0's chain
+    seq.push(['a', 'k0', 200], ['b', 'k0', 50], ['b', 'k0', 150], ['a', 'k1', 300], ['a', 'k0', 100], ['b', 'k1', 60], ['c', 'k0', 1], ['b', 'k0', 120]);
+    for (const [sid, key, us] of seq) expect(got.check(sid, key, us)).toBe(want.check(sid, key, us));
+  });
 });
 
 describe('SampleStore columns in chunks', () => {

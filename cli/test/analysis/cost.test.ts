@@ -204,3 +204,28 @@ describe('price table validation', () => {
     expect(table.byProvider.get('openai')?.get('tts-1')?.per_1m_characters).toBeGreaterThan(0);
   });
 });
+
+/**
+ * Ended sessions stay open to late usage for a window of 1,024 sessions, oldest leaving first
+ * (issue 14, round 8: the oldest is kept in a ring, and the last session looked up is kept at hand).
+ */
+describe('usage: the window of ended sessions', () => {
+  const prices = () => parsePriceTable(TABLE, 'table.json');
+  const tts = (sid: string, characters: number): EventRecord => ev(sid, 'TTS_START', { provider: 'openai', model: 'tts-1', characters });
+
+  it('settles the oldest ended session first; a late operation of a session still in the window joins it, one past it counts apart', () => {
+    const u = new UsageCounter(prices());
+    // 1,024 sessions with usage, then X: X is the session looked up last
+    for (let i = 0; i < 1024; i++) u.push(tts(`s${i}`, 1000));
+    u.push(tts('X', 2000));
+    u.push(ev('X', 'SESSION_END')); // X ends first: the oldest of the window
+    for (let i = 0; i < 1024; i++) u.push(ev(`s${i}`, 'SESSION_END')); // X leaves the window, settled at 2,000 characters
+    u.push(tts('X', 4000)); // X again: past the window, a session of its own
+    u.push(tts('s1023', 1000)); // still in the window: s1023's own entry
+    const per = u.cost()!.per_session;
+    // 1,024 sessions (s1023 at 2,000 characters), X at 2,000, X again at 4,000: 1,026 sessions
+    expect(per.count).toBe(1026);
+    expect(per.total).toBeCloseTo(((1023 * 1000 + 2000 + 2000 + 4000) * 15) / 1e6, 12);
+    expect(per.max).toBeCloseTo((4000 * 15) / 1e6, 12);
+  });
+});
