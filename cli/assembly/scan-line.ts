@@ -17,6 +17,10 @@
 // all known gets their ids here, without a JS hash, probe and comparison. It is a cache only: a
 // miss (R_*_ID = -1) goes to the JS table, which then hands the id back (remember*); when the JS
 // table starts afresh, so does the cache (forget); when the cache is full it stops learning.
+//
+// And it writes the parse worker's batch rows itself (`rows`, at the end of this file): one call
+// for a run of the chunk's lines, a row for each line it can finish alone, stopping before the
+// first it cannot (the JS finishes that one from the results at 0 and calls again).
 
 // the cache, below the chunk: hash slots, entries (hash, arena offset, length, id), the arena of
 // their bytes, a scratch key (a label set, as labelSetKey writes it)

@@ -53,6 +53,10 @@ function own(from: unknown, key: string): unknown {
  *
  * A worker reads one file at a time and then waits for the next (parse-worker-pool.ts): its
  * module load, wasm compile and V8's optimised code serve every file of the run.
+ *
+ * With stage 2 in WebAssembly, most rows are not written here: the module scans a run of lines
+ * and writes the row of each line it can finish alone (Batch.runLines); this code finishes the
+ * lines it stops at (new strings, numbers to parse, odd forms) as before, from its results.
  */
 /** The file being read now (its job). */
 let input: WorkerInput;

@@ -62,6 +62,11 @@ const TYPES = 256;
  * what the module leaves to JavaScript (a timestamp of a minute it has not been given, a turn that
  * is not plain digits, usage numbers of a `data` that came before `event_type`) LineScanner works
  * out itself, so its answers are the plain scanner's (test/reader/special-bytes.test.ts).
+ *
+ * It also writes the parse worker's batch rows itself (`rows`, issue 14 round 8): for a run of
+ * the chunk's lines, one call, the rows of the lines it can finish alone in a region the worker
+ * copies in bulk (parse-worker.ts Batch.runLines); the batch's span ids are then kept in its
+ * memory too (span-ids.ts). test/reader/batch-rows.test.ts checks the batches are the same.
  */
 export class ScanStage2 {
   /** Scans the chunk's bytes [start, end): SCAN_OK (results in `res`/`f64`), SCAN_BLANK or SCAN_UNSURE. */

@@ -27,9 +27,12 @@ class ModeWorker {
   private failed: ((e: Error) => void) | undefined;
   private batches: unknown[] = [];
   private gz = false;
+  /** `trapped` messages (fixtures/trapping-rows-worker.mjs). */
+  traps = 0;
 
-  constructor(mode: Mode) {
-    this.worker = new Worker(new URL('../../dist/reader/parse-worker.js', import.meta.url), { env: { ...process.env, VOICEMODE_EVENTS_WASM: mode } });
+  constructor(mode: Mode, trapAt?: number) {
+    const script = trapAt === undefined ? new URL('../../dist/reader/parse-worker.js', import.meta.url) : new URL('./fixtures/trapping-rows-worker.mjs', import.meta.url);
+    this.worker = new Worker(script, { env: { ...process.env, VOICEMODE_EVENTS_WASM: mode }, workerData: { trapAt } });
     this.worker.on('message', (m: Record<string, unknown> & { kind: string; n: number; ts: Float64Array; ints: Int32Array; nums: Float64Array; numsN: number; usage: Float64Array; usageN: number }) => {
       if (m.kind === 'batch') {
         // the used part of each column; a gzip batch's compressed bytes depend on timing
@@ -41,7 +44,8 @@ class ModeWorker {
           rest: [m['reset'], m['fresh'], m['spans'], m['lines'], m['skipped'], m['long'], m['turns'], m['nonFinite'], this.gz ? null : m['bytes']],
         });
         this.worker.postMessage('ack');
-      } else if (m.kind === 'end') {
+      } else if (m.kind === 'trapped') this.traps++;
+      else if (m.kind === 'end') {
         const done = this.pending!;
         this.pending = undefined;
         done(this.batches);
@@ -191,4 +195,28 @@ describe('stage 2 writing the batch rows', () => {
     expect((batches[0]!.rest[2] as string[]).length).toBe(batches[0]!.ts.length); // a span id per line
     await sameInEveryMode(bytes, { chunkBytes: 1 << 20, maxLineBytes: 1 << 20, tableReset: 16 });
   }, 120_000);
+
+  it('a trap in `rows` (after it wrote rows and took span ids) leaves the batches as they are without stage 2', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      lines.push(`{"timestamp":"2026-01-05T09:00:0${i % 10}.${String(i).padStart(6, '0')}Z","event_type":"TTS_START","session_id":"s${i % 7}","data":{"characters":${i}},"span_id":"sp${i % 300}"}`);
+      if (i % 40 === 0) lines.push(`{"timestamp":"2026-01-05T09:00:00.000001Z","event_type":"NEW_${i}","session_id":"s1","span_id":"sp${i + 7}"}`);
+    }
+    const path = join(dir, 'trap.jsonl');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const input = { path, gz: false, size: readFileSync(path).length, chunkBytes: 64 * 1024, maxLineBytes: 1 << 20 };
+    // fresh workers on both sides (a worker's string table carries over from file to file)
+    const off = new ModeWorker('off');
+    const want = await off.read(input);
+    await off.stop();
+    for (const trapAt of [1, 5, 40]) {
+      const w = new ModeWorker('on', trapAt);
+      try {
+        expect(await w.read(input), `trap at call ${trapAt}`).toEqual(want);
+        expect(w.traps).toBe(1);
+      } finally {
+        await w.stop();
+      }
+    }
+  }, 60_000);
 });
