@@ -2,6 +2,7 @@ import type { Analysis, AnalyzerOptions } from './analysis/analyzer.js';
 import type { EventFilter } from './analysis/filter.js';
 import { discoverInputs, readFiles, type InputOptions, type RunInput } from './input.js';
 import { boundHeapGrowth, capYoungGeneration } from './heap-growth.js';
+import { takeEarlyParseWorkers } from './reader/early-parse-worker.js';
 
 /**
  * Read → (file order) backwards detection → per-session sort → analysis. The reader and the
@@ -18,15 +19,16 @@ export async function analyzeInputs(
   filter: EventFilter,
   aopts: Omit<AnalyzerOptions, 'files'>,
 ): Promise<RunInput & { analysis: Analysis }> {
-  const found = await discoverInputs(paths);
-  // process-wide V8 flags: set before any worker's isolate configures its heap
-  boundHeapGrowth();
-  const { defaultParseWorkers, startParseWorkers } = await import('./reader/read-events.js');
-  // decided once for the run: the workers started now are the ones the read takes
-  const parseWorkers = defaultParseWorkers();
-  let pool: ReturnType<typeof startParseWorkers> | undefined;
+  // the worker main.ts started as the process started, if it did (closed below if never read)
+  let pool = takeEarlyParseWorkers();
   try {
-    pool = startParseWorkers(found, parseWorkers);
+    const found = await discoverInputs(paths);
+    // process-wide V8 flags: set before any worker's isolate configures its heap
+    boundHeapGrowth();
+    const { defaultParseWorkers, startParseWorkers } = await import('./reader/read-events.js');
+    // decided once for the run: the workers started now are the ones the read takes
+    const parseWorkers = defaultParseWorkers();
+    pool = startParseWorkers(found, parseWorkers, pool);
     const [{ Analyzer }, { SessionSorter }] = await Promise.all([import('./analysis/analyzer.js'), import('./reader/session-sorter.js')]);
     const files: string[] = [];
     const analyzer = new Analyzer({ ...aopts, files });

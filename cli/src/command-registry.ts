@@ -14,6 +14,11 @@ export interface CommandEntry {
   readonly term: string;
   readonly description: string;
   readonly load: () => Promise<Command>;
+  /**
+   * It reads whole logs through the parse workers (analyze-run.ts): main.ts starts the first
+   * worker as the process starts (reader/early-parse-worker.ts).
+   */
+  readonly parsesInWorkers?: true;
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
@@ -28,6 +33,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     term: 'summary [options] [paths...]',
     description: 'Metric statistics (count, mean, min, p50, p90, p95, p99, max) plus sessions, turns, errors and incomplete pairs',
     load: async () => (await import('./commands/summary.js')).summaryCommand(),
+    parsesInWorkers: true,
   },
   {
     name: 'timeline',
@@ -58,12 +64,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     term: 'report [options] [paths...]',
     description: 'Write one self-contained HTML report: histograms, daily percentiles, breakdown by provider/model, slowest turns, barge-in, usage and cost, anomalies',
     load: async () => (await import('./commands/report.js')).reportCommand(),
+    parsesInWorkers: true,
   },
   {
     name: 'anomalies',
     term: 'anomalies [options] [paths...]',
     description: 'Turns far slower than the norm for their provider (median + 3.5 x scaled MAD), unpaired starts, timestamps going backwards, error bursts',
     load: async () => (await import('./commands/anomalies.js')).anomaliesCommand(),
+    parsesInWorkers: true,
   },
 ];
 
@@ -72,6 +80,13 @@ export const COMMANDS: readonly CommandEntry[] = [
  * options (`-h`, `--help`, `-V`, `--version`, which take no value), or the word after `help`.
  * Undefined for the program's own help, its version, or nothing at all.
  */
+/** The program's or a command's help is asked for: the command does not run. */
+export function helpAsked(args: readonly string[]): boolean {
+  const cut = args.indexOf('--');
+  const opts = cut >= 0 ? args.slice(0, cut) : args;
+  return opts.includes('-h') || opts.includes('--help') || commandToRun(args) === undefined || opts.filter((a) => !a.startsWith('-'))[0] === 'help';
+}
+
 export function commandToRun(args: readonly string[]): string | undefined {
   const cut = args.indexOf('--');
   const words = (cut >= 0 ? args.slice(0, cut) : args).filter((a) => !a.startsWith('-'));

@@ -1,6 +1,6 @@
 import { Help } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, commandToRun } from '../src/command-registry.js';
+import { COMMANDS, commandToRun, helpAsked } from '../src/command-registry.js';
 
 /**
  * `voicemode-events --help` lists the commands from the registry without loading them (start-up
@@ -28,5 +28,14 @@ describe('command registry', () => {
     expect(commandToRun(['help', 'query'])).toBe('query');
     expect(commandToRun(['help'])).toBeUndefined();
     expect(commandToRun(['--', 'summary'])).toBeUndefined();
+  });
+
+  it('tells a command line that asks for help (the command does not run) from one that runs', () => {
+    for (const help of [[], ['--help'], ['-V'], ['help'], ['help', 'summary'], ['summary', '--help'], ['summary', 'logs', '-h'], ['--', 'summary']]) {
+      expect(helpAsked(help), help.join(' ')).toBe(true);
+    }
+    for (const runs of [['summary'], ['summary', '--json', 'logs'], ['summary', 'logs', '--', '--help'], ['report', '-o', 'r.html', 'logs']]) {
+      expect(helpAsked(runs), runs.join(' ')).toBe(false);
+    }
   });
 });

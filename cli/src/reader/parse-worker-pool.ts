@@ -89,6 +89,7 @@ export class ParseWorkerPool {
       pw = this.spawn();
       this.workers.push(pw);
     }
+    pw.worker.ref(); // prestarted unreferenced (early-parse-worker.ts): the read waits for it now
     pw.job = ++this.jobs;
     pw.idle = false;
     pw.attached = true;
@@ -101,10 +102,13 @@ export class ParseWorkerPool {
    * each loads its modules and compiles its wasm while the caller gets on with its own start.
    * `start` gives them out first; `close` terminates them whether they were used or not.
    */
-  prestart(n: number): void {
+  prestart(n: number, opts: { unref?: boolean } = {}): void {
     for (let i = 0; i < n; i++) {
       try {
-        this.workers.push(this.spawn());
+        const pw = this.spawn();
+        // not keeping the process alive until a read takes it (early-parse-worker.ts)
+        if (opts.unref === true) pw.worker.unref();
+        this.workers.push(pw);
       } catch {
         // best effort (a thread limit: EAGAIN): the read's own start meets the error again and
         // reports it for its file, as without the early start
@@ -133,6 +137,11 @@ export class ParseWorkerPool {
     const m = pw.queue.shift();
     if (m) return Promise.resolve(m);
     return new Promise((r) => (pw.waiting = r));
+  }
+
+  /** Workers held now, idle or not (prestarted ones included). */
+  get size(): number {
+    return this.workers.length;
   }
 
   /** Terminates every worker (the end of the read). */

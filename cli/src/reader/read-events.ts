@@ -463,12 +463,13 @@ function workersFor(file: SourceFile, parseWorkers: number): number {
  * started as the file that takes the most will take: a worker's start (its isolate, module load and wasm
  * compile: ~40 ms before it can read) then overlaps the caller's own work up to the read
  * (loading the analysis, peeking at the files) instead of following it (issue 14, round 6).
- * The caller closes it if the read never runs; `readEvents` closes it at the read's end.
+ * `pool` may hold workers already (one started as the process started: early-parse-worker.ts);
+ * only those missing are started. The caller closes it if the read never runs; `readEvents`
+ * closes it at the read's end.
  */
-export function startParseWorkers(files: readonly SourceFile[], parseWorkers: number): ParseWorkerPool {
-  const pool = new ParseWorkerPool();
+export function startParseWorkers(files: readonly SourceFile[], parseWorkers: number, pool = new ParseWorkerPool()): ParseWorkerPool {
   // the most any one file takes (a folder of years of files: no spread of them all as arguments)
-  pool.prestart(files.reduce((n, f) => Math.max(n, workersFor(f, parseWorkers)), 0));
+  pool.prestart(files.reduce((n, f) => Math.max(n, workersFor(f, parseWorkers)), 0) - pool.size);
   return pool;
 }
 

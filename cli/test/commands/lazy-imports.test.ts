@@ -67,4 +67,46 @@ describe('lazy imports', () => {
     expect(loaded.some((u) => u.endsWith('/reader/parse-worker.js'))).toBe(true); // worker threads' loads are seen too
     expect(loaded.workers, 'the counter sees the parse worker').toBe(1);
   });
+
+  it('a log given on the command line: its parse worker starts before the command loads, and is the one the read uses', () => {
+    const dir = logFolder();
+    const loaded = modulesLoaded(['summary', '--json', dir]);
+    const worker = loaded.findIndex((u) => u.endsWith('/reader/parse-worker.js'));
+    const command = loaded.findIndex((u) => u.endsWith('/commands/summary.js'));
+    expect(worker, 'the worker loaded its module').toBeGreaterThanOrEqual(0);
+    expect(command).toBeGreaterThanOrEqual(0);
+    // started by early-start.js: its module is asked for before the command's (the load hook sees both in order)
+    const early = loaded.findIndex((u) => u.endsWith('/reader/early-parse-worker.js'));
+    expect(early, 'early-parse-worker.js loaded').toBeGreaterThanOrEqual(0);
+    expect(early).toBeLessThan(command);
+    expect(loaded.workers, 'one thread: the early one was read with, not a second').toBe(1);
+  });
+
+  it('a command that stops before reading does not wait for the worker started early', () => {
+    const dir = logFolder();
+    // an invalid option value: a usage error after the early start, before any read
+    const r = spawnSync(process.execPath, [BIN, 'summary', '--by', 'nonsense', dir], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.signal, 'the process did not end by itself: the early worker kept it alive').toBeNull();
+    expect(r.status).toBe(2);
+    expect(modulesLoaded(['summary', '--by', 'nonsense', dir]).workers, 'it had started').toBe(1);
+  });
+
+  it('help, other commands and folders without logs start no worker early', () => {
+    const dir = logFolder();
+    expect(modulesLoaded(['summary', '--help', dir]).workers).toBe(0);
+    expect(modulesLoaded(['help', 'summary', dir]).workers).toBe(0);
+    expect(modulesLoaded(['timeline', '--session', 's1', dir]).workers).toBe(0);
+    const other = mkdtempSync(join(tmpdir(), 'vme-no-logs-'));
+    writeFileSync(join(other, 'notes.txt'), 'not a log\n');
+    expect(modulesLoaded(['summary', other]).workers).toBe(0);
+  });
 });
+
+function logFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vme-early-'));
+  writeFileSync(
+    join(dir, 'voicemode_events_2026-01-05.jsonl'),
+    `${JSON.stringify({ timestamp: '2026-01-05T09:00:00.000001Z', event_type: 'SESSION_START', session_id: 's1', data: {} })}\n`,
+  );
+  return dir;
+}
