@@ -16,10 +16,27 @@ const fs = require('node:fs');
 const { isMainThread } = require('node:worker_threads');
 
 const MARKS = `/tmp/thread-cpu-${process.pid}.tids`;
+/** CPU seconds (utime + stime) in a /proc stat line. */
+function cpuOf(stat) {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime, in clock ticks (100 per second on Linux)
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
 if (!isMainThread) {
   try {
     const tid = fs.readlinkSync('/proc/thread-self').split('/').pop();
     fs.appendFileSync(MARKS, `${tid}\n`);
+    // the worker notes its own CPU too (every 20 ms and at its exit): the main thread's samples
+    // come late while it is busy, and a worker that ended between two of them lost its tail
+    const own = () => {
+      try {
+        fs.writeFileSync(`${MARKS}.${tid}`, String(cpuOf(fs.readFileSync('/proc/thread-self/stat', 'latin1'))));
+      } catch {
+        // ending
+      }
+    };
+    setInterval(own, 20).unref();
+    process.on('exit', own);
   } catch {
     // not Linux: nothing to mark
   }
@@ -34,10 +51,7 @@ if (!isMainThread) {
     }
     for (const t of tasks) {
       try {
-        const s = fs.readFileSync(`/proc/self/task/${t}/stat`, 'latin1');
-        const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-        // utime and stime, in clock ticks (100 per second on Linux)
-        seen.set(t, (Number(f[11]) + Number(f[12])) / 100);
+        seen.set(t, cpuOf(fs.readFileSync(`/proc/self/task/${t}/stat`, 'latin1')));
       } catch {
         // the thread ended between the listing and the read: its last sample stands
       }
@@ -55,7 +69,16 @@ if (!isMainThread) {
       // no worker started
     }
     const main = seen.get(String(process.pid)) ?? 0;
-    const w = workers.map((t) => seen.get(t) ?? 0);
+    const w = workers.map((t) => {
+      let noted = 0;
+      try {
+        noted = Number(fs.readFileSync(`${MARKS}.${t}`, 'latin1')) || 0;
+        fs.rmSync(`${MARKS}.${t}`, { force: true });
+      } catch {
+        // none noted
+      }
+      return Math.max(seen.get(t) ?? 0, noted);
+    });
     let other = 0;
     for (const [t, cpu] of seen) if (t !== String(process.pid) && !workers.includes(t)) other += cpu;
     const total = main + other + w.reduce((a, b) => a + b, 0);

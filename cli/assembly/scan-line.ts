@@ -17,6 +17,10 @@
 // all known gets their ids here, without a JS hash, probe and comparison. It is a cache only: a
 // miss (R_*_ID = -1) goes to the JS table, which then hands the id back (remember*); when the JS
 // table starts afresh, so does the cache (forget); when the cache is full it stops learning.
+//
+// And it writes the parse worker's batch rows itself (`rows`, at the end of this file): one call
+// for a run of the chunk's lines, a row for each line it can finish alone, stopping before the
+// first it cannot (the JS finishes that one from the results at 0 and calls again).
 
 // the cache, below the chunk: hash slots, entries (hash, arena offset, length, id), the arena of
 // their bytes, a scratch key (a label set, as labelSetKey writes it)
@@ -28,8 +32,31 @@ const ARENA_BYTES: i32 = 262144;
 const ARENA_AT: usize = ENTRY_AT + <usize>MAX_ENTRIES * 16;
 const KEY_AT: usize = ARENA_AT + <usize>ARENA_BYTES;
 const KEY_BYTES: i32 = 4096;
+// the batch rows the module writes itself (`rows`), below the cache: the batch's span ids
+// (hash slots, entries (hash, arena offset, length, id), their bytes, a scratch key for the JS's
+// lookups), each row's ts (f64) and ints (ROW_INTS i32, the batch's `ints` layout), the usage
+// entries (USAGE_F64 f64 each, the batch's `usage` layout), the byte ranges of the spans new in
+// the last call, and numbersRule() of each event type by its table id (0: not known)
+const SPAN_SLOTS: usize = 16384;
+const SPAN_SLOT_AT: usize = KEY_AT + <usize>KEY_BYTES;
+const MAX_SPANS: i32 = 8192;
+const SPAN_ENTRY_AT: usize = SPAN_SLOT_AT + SPAN_SLOTS * 4;
+const SPAN_ARENA_BYTES: i32 = 131072;
+const SPAN_ARENA_AT: usize = SPAN_ENTRY_AT + <usize>MAX_SPANS * 16;
+const SPAN_KEY_AT: usize = SPAN_ARENA_AT + <usize>SPAN_ARENA_BYTES;
+const SPAN_KEY_BYTES: i32 = 4096;
+const ROWS_MAX: i32 = 8192;
+const ROW_INTS: i32 = 6; // worker-protocol.ts STRIDE (checked at load)
+const ROWS_TS_AT: usize = SPAN_KEY_AT + <usize>SPAN_KEY_BYTES;
+const ROWS_INTS_AT: usize = ROWS_TS_AT + <usize>ROWS_MAX * 8;
+const USAGE_MAX: i32 = 2048;
+const USAGE_F64: i32 = 5; // worker-protocol.ts USAGE_STRIDE (checked at load)
+const USAGE_AT: usize = ROWS_INTS_AT + <usize>(ROWS_MAX * ROW_INTS) * 4;
+const NEW_SPANS_AT: usize = USAGE_AT + <usize>(USAGE_MAX * USAGE_F64) * 8;
+const RULES_MAX: i32 = 16384;
+const RULES_AT: usize = NEW_SPANS_AT + <usize>ROWS_MAX * 8;
 /** The chunk's first byte (special-bytes.ts CHUNK_AT: checked at load through chunkAt()). */
-const BASE: usize = KEY_AT + <usize>KEY_BYTES;
+const BASE: usize = RULES_AT + <usize>RULES_MAX;
 
 // result slots (i32 index at address 0): keep in step with scan-wasm.ts
 const R_TS_START = 0;
@@ -54,6 +81,21 @@ const R_TS_US: usize = 128; // byte address of the f64 (i32 slots 32, 33)
 const R_TYPE_ID = 34; // the string table's ids from the cache, -1 when not known
 const R_SID_ID = 35;
 const R_LABELS_ID = 36; // -1 also when the line has no labels, -2 when the key does not fit KEY_BYTES
+// what the last `rows` call did: rows written, lines passed (blank ones too; not the line it
+// stopped at), why it stopped, that line's end (STOP_SCANNED), usage entries written, new spans
+const R_ROWS = 37;
+const R_LINES = 38;
+const R_STOP = 39;
+const R_STOP_END = 40;
+const R_USAGE_ROWS = 41;
+const R_NEW_SPANS = 42;
+const STOP_DONE = 0; // no line left that starts before `limit`
+const STOP_SCANNED = 1; // a line scanned SCAN_OK that the JS finishes (its results are at 0)
+const STOP_JS = 2; // a line the JS takes from the start (SCAN_UNSURE, no newline in the chunk, over the bound)
+const STOP_FULL = 3; // the rows or usage region is full: the JS copies them out and calls again
+// worker-protocol.ts numbersRule()
+const NUMBERS_NONE: u8 = 1;
+const NUMBERS_WITHOUT_SPAN: u8 = 3;
 // the usage types (worker-protocol.ts USAGE_TYPES), written by scan-wasm.ts: entry k at
 // TYPES + 36 k, its length (i32) then its bytes (at most 32)
 const TYPES: usize = 256;
@@ -217,11 +259,14 @@ let arenaLen: i32 = 0;
 /** The length of the last line's label set key at KEY_AT, -1 when it has none. */
 let keyLen: i32 = -1;
 
-/** Empties the cache (the JS table started afresh). Before any chunk the memory may not reach the cache yet: then it holds nothing. */
+/** Empties the cache and the types' rules (the JS table started afresh). Before any chunk the memory may not reach the cache yet: then it holds nothing. */
 export function forget(): void {
   entries = 0;
   arenaLen = 0;
-  if ((<usize>memory.size() << 16) >= BASE) memory.fill(SLOT_AT, 0, SLOTS * 4);
+  if ((<usize>memory.size() << 16) >= BASE) {
+    memory.fill(SLOT_AT, 0, SLOTS * 4);
+    memory.fill(RULES_AT, 0, <usize>RULES_MAX);
+  }
 }
 
 /** The chunk's bytes [s, e) have id `id` in the JS table. */
@@ -235,32 +280,50 @@ export function rememberLabels(id: i32): void {
 }
 
 function insert(p: usize, n: i32, id: i32): void {
-  if (entries >= MAX_ENTRIES || arenaLen + n > ARENA_BYTES || lookup(p, n) >= 0) return;
+  if (entries >= MAX_ENTRIES || arenaLen + n > ARENA_BYTES) return;
   const h = hashOf(p, n);
-  let j = h & <u32>(SLOTS - 1);
-  while (load<i32>(SLOT_AT + (<usize>j << 2)) != 0) j = (j + 1) & <u32>(SLOTS - 1);
-  const k = entries++;
-  const en = ENTRY_AT + (<usize>k << 4);
-  store<u32>(en, h);
-  store<i32>(en, arenaLen, 4);
-  store<i32>(en, n, 8);
-  store<i32>(en, id, 12);
-  memory.copy(ARENA_AT + <usize>arenaLen, p, n);
+  if (find(SLOT_AT, SLOTS, ENTRY_AT, ARENA_AT, p, n, h) >= 0) return;
+  add(SLOT_AT, ENTRY_AT, ARENA_AT, entries++, arenaLen, p, n, h, id);
   arenaLen += n;
-  store<i32>(SLOT_AT + (<usize>j << 2), k + 1);
 }
 
 /** The id of the `n` bytes at `p`, or -1. */
 function lookup(p: usize, n: i32): i32 {
-  const h = hashOf(p, n);
-  let j = h & <u32>(SLOTS - 1);
+  return find(SLOT_AT, SLOTS, ENTRY_AT, ARENA_AT, p, n, hashOf(p, n));
+}
+
+/** The empty slot the last find() ended at (its index). */
+let freeSlot: u32 = 0;
+
+/**
+ * The id of the `n` bytes at `p` (hash `h`) in the table of `slots` slots at slotAt (each an
+ * entry's number + 1, 0: empty), entries at entryAt (hash, arena offset, length, id) and bytes at
+ * arenaAt; -1 when absent (freeSlot: where it goes). The cache and the batch's span ids are two.
+ */
+function find(slotAt: usize, slots: usize, entryAt: usize, arenaAt: usize, p: usize, n: i32, h: u32): i32 {
+  const mask = <u32>(slots - 1);
+  let j = h & mask;
   while (true) {
-    const v = load<i32>(SLOT_AT + (<usize>j << 2));
-    if (v == 0) return -1;
-    const en = ENTRY_AT + (<usize>(v - 1) << 4);
-    if (load<u32>(en) == h && load<i32>(en, 8) == n && same(ARENA_AT + <usize>load<i32>(en, 4), p, n)) return load<i32>(en, 12);
-    j = (j + 1) & <u32>(SLOTS - 1);
+    const v = load<i32>(slotAt + (<usize>j << 2));
+    if (v == 0) {
+      freeSlot = j;
+      return -1;
+    }
+    const en = entryAt + (<usize>(v - 1) << 4);
+    if (load<u32>(en) == h && load<i32>(en, 8) == n && same(arenaAt + <usize>load<i32>(en, 4), p, n)) return load<i32>(en, 12);
+    j = (j + 1) & mask;
   }
+}
+
+/** Entry `k` for the `n` bytes at `p` (hash `h`, id `id`), its bytes at arena offset `off`, in the slot the last find() left free. */
+function add(slotAt: usize, entryAt: usize, arenaAt: usize, k: i32, off: i32, p: usize, n: i32, h: u32, id: i32): void {
+  const en = entryAt + (<usize>k << 4);
+  store<u32>(en, h);
+  store<i32>(en, off, 4);
+  store<i32>(en, n, 8);
+  store<i32>(en, id, 12);
+  memory.copy(arenaAt + <usize>off, p, n);
+  store<i32>(slotAt + (<usize>freeSlot << 2), k + 1);
 }
 
 @inline function same(a: usize, b: usize, n: i32): bool {
@@ -701,4 +764,257 @@ function usageSlot(ks: i32, klen: i32): i32 {
     default:
       return -1;
   }
+}
+
+// ---- the batch rows (`rows`): the lines of a run of the chunk that the module finishes alone ----
+
+/** Where the JS finds the rows, usage entries, new spans and the span key (scan-wasm.ts reads them at load), and their sizes. */
+export function layout(k: i32): i32 {
+  switch (k) {
+    case 0: return <i32>ROWS_TS_AT;
+    case 1: return <i32>ROWS_INTS_AT;
+    case 2: return ROWS_MAX;
+    case 3: return ROW_INTS;
+    case 4: return <i32>USAGE_AT;
+    case 5: return USAGE_MAX;
+    case 6: return USAGE_F64;
+    case 7: return <i32>NEW_SPANS_AT;
+    case 8: return <i32>SPAN_KEY_AT;
+    case 9: return SPAN_KEY_BYTES;
+    default: return -1;
+  }
+}
+
+/** numbersRule() of the event type whose table id is `id` (kept until `forget`). */
+export function setRule(id: i32, rule: i32): void {
+  if (<u32>id < <u32>RULES_MAX) store<u8>(RULES_AT + <usize>id, <u8>rule);
+}
+
+// the batch's span ids: ids in order of first sight, shared with the JS (spanNext); the module is
+// the one table of the batch while rows are on (the JS's lookups come here too: spanAt, spanKey)
+let spanCount: i32 = 0;
+let spanEntries: i32 = 0;
+let spanArena: i32 = 0;
+/** The last spanId() gave a new id. */
+let spanWasNew: bool = false;
+
+/** A new batch: no span ids yet. */
+export function spanReset(): void {
+  spanCount = 0;
+  spanEntries = 0;
+  spanArena = 0;
+  memory.fill(SPAN_SLOT_AT, 0, SPAN_SLOTS * 4);
+}
+
+/** The span id of the chunk's bytes [s, e), a new one when first seen; -1: the JS keeps it (too long, or the table full). */
+export function spanAt(s: i32, e: i32): i32 {
+  return spanId(BASE + <usize>s, e - s);
+}
+
+/** The same for the `n` bytes the JS wrote at the span key (layout 8). */
+export function spanKey(n: i32): i32 {
+  return spanId(SPAN_KEY_AT, n);
+}
+
+/** A new id for a span the JS keeps itself (not ASCII, too long, or the table full). */
+export function spanNext(): i32 {
+  return spanCount++;
+}
+
+function spanId(p: usize, n: i32): i32 {
+  spanWasNew = false;
+  if (n > SPAN_KEY_BYTES) return -1;
+  const h = hashOf(p, n);
+  const found = find(SPAN_SLOT_AT, SPAN_SLOTS, SPAN_ENTRY_AT, SPAN_ARENA_AT, p, n, h);
+  if (found >= 0) return found;
+  if (spanEntries >= MAX_SPANS || spanArena + n > SPAN_ARENA_BYTES) return -1;
+  const id = spanCount++;
+  add(SPAN_SLOT_AT, SPAN_ENTRY_AT, SPAN_ARENA_AT, spanEntries++, spanArena, p, n, h, id);
+  spanArena += n;
+  spanWasNew = true;
+  return id;
+}
+
+/** The first `\n` in the chunk's bytes [p, n), or -1. */
+function newline(p: i32, n: i32): i32 {
+  const nl = i8x16.splat(10);
+  let i = p;
+  while (i + 16 <= n) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(BASE + <usize>i), nl));
+    if (m != 0) return i + <i32>ctz(m);
+    i += 16;
+  }
+  for (; i < n; i++) if (at(i) == 10) return i;
+  return -1;
+}
+
+let usageRows: i32 = 0;
+let newSpans: i32 = 0;
+let numberOk: bool = false;
+// the usage figures of the line being finished
+let fig0: f64 = 0;
+let fig1: f64 = 0;
+let fig2: f64 = 0;
+let fig3: f64 = 0;
+
+/**
+ * The rows of the lines that start in the chunk's bytes [p, limit), split as the parse worker's
+ * readChunks does (a line ends at its `\n`; blank lines and CR as the scan takes them), written
+ * from row `row0` of the rows region on (the event's index in the batch is k0 + row; its line
+ * line0 + 1 + lines passed), for as long as each line is one it can finish alone: scanned
+ * SCAN_OK, a timestamp of a minute it was given, a plain turn, the ids of its type, session and
+ * labels in the cache, a type whose rule asks for no numbers, usage figures of the plain form
+ * (jsonNumber's fast path), a span id of at most SPAN_KEY_BYTES with room in the batch's table.
+ * It stops before the first line it cannot (R_STOP says why: the JS takes that line exactly as
+ * before and calls again), when the rows or usage region is full, or at `limit`. Returns the
+ * position of the line it stopped at (>= limit: none left).
+ */
+export function rows(p: i32, limit: i32, n: i32, maxLine: i32, line0: i32, row0: i32, k0: i32): i32 {
+  let r = row0;
+  let lines = 0;
+  let stop = STOP_DONE;
+  let stopEnd = -1;
+  usageRows = 0;
+  newSpans = 0;
+  while (p < limit) {
+    if (r >= ROWS_MAX || usageRows >= USAGE_MAX) {
+      stop = STOP_FULL;
+      break;
+    }
+    const e = newline(p, n);
+    if (e < 0 || e - p > maxLine) {
+      stop = STOP_JS;
+      break;
+    }
+    const s = scan(p, e);
+    if (s == SCAN_BLANK) {
+      lines++;
+      p = e + 1;
+      continue;
+    }
+    if (s != SCAN_OK) {
+      stop = STOP_JS;
+      break;
+    }
+    if (!finish(r, line0 + lines + 1, k0 + r)) {
+      stop = STOP_SCANNED;
+      stopEnd = e;
+      break;
+    }
+    r++;
+    lines++;
+    p = e + 1;
+  }
+  put(R_ROWS, r - row0);
+  put(R_LINES, lines);
+  put(R_STOP, stop);
+  put(R_STOP_END, stopEnd);
+  put(R_USAGE_ROWS, usageRows);
+  put(R_NEW_SPANS, newSpans);
+  return p;
+}
+
+/** The row of the line just scanned (results at 0), as the parse worker's Batch.line writes it; false (nothing written or learnt) when the JS must finish it. */
+function finish(r: i32, line: i32, k: i32): bool {
+  const ts = load<f64>(R_TS_US);
+  if (isNaN(ts)) return false;
+  const type = get(R_TYPE_ID);
+  if (type < 0 || type >= RULES_MAX) return false;
+  const rule = load<u8>(RULES_AT + <usize>type);
+  // numbers parsed from data: the JS (JSON.parse); a rule not known yet: the JS works it out
+  if (rule != NUMBERS_NONE && !(rule == NUMBERS_WITHOUT_SPAN && get(R_SPAN_START) >= 0)) return false;
+  let sid = -1;
+  if (get(R_SID_START) >= 0) {
+    sid = get(R_SID_ID);
+    if (sid < 0) return false;
+  }
+  const turn = get(R_TURN);
+  if (turn == -2) return false;
+  let labels = -1;
+  if (get(R_HAS_LABELS) == 1) {
+    labels = get(R_LABELS_ID);
+    if (labels < 0) return false;
+  }
+  let usage = false;
+  if (get(R_USAGE_LINE) == 1) {
+    if (get(R_USAGE_NOTED) == 0) return false;
+    fig0 = figure(0);
+    fig1 = figure(2);
+    fig2 = figure(4);
+    fig3 = figure(6);
+    if (!numberOk) return false;
+    usage = get(R_USAGE) >= 0 || get(R_USAGE + 2) >= 0 || get(R_USAGE + 4) >= 0 || get(R_USAGE + 6) >= 0;
+  }
+  // the last check that can fail, and the first that changes anything: the span id
+  let span = -1;
+  const ss = get(R_SPAN_START);
+  if (ss >= 0) {
+    const se = get(R_SPAN_END);
+    span = spanId(BASE + <usize>ss, se - ss);
+    if (span < 0) return false;
+    if (spanWasNew) {
+      const at = NEW_SPANS_AT + (<usize>newSpans << 3);
+      store<i32>(at, ss);
+      store<i32>(at, se, 4);
+      newSpans++;
+    }
+  }
+  store<f64>(ROWS_TS_AT + (<usize>r << 3), ts);
+  const o = ROWS_INTS_AT + <usize>(r * ROW_INTS) * 4;
+  store<i32>(o, type);
+  store<i32>(o, sid, 4);
+  store<i32>(o, turn, 8);
+  store<i32>(o, span, 12);
+  store<i32>(o, labels, 16);
+  store<i32>(o, line, 20);
+  if (usage) {
+    const u = USAGE_AT + <usize>(usageRows * USAGE_F64) * 8;
+    store<f64>(u, <f64>k);
+    store<f64>(u, fig0, 8);
+    store<f64>(u, fig1, 16);
+    store<f64>(u, fig2, 24);
+    store<f64>(u, fig3, 32);
+    usageRows++;
+  }
+  return true;
+}
+
+/** The usage figure in slots R_USAGE + j, j + 1 (NaN when absent); numberOk false when it is not of jsonNumber's fast form. */
+function figure(j: i32): f64 {
+  if (j == 0) numberOk = true;
+  const s = get(R_USAGE + j);
+  if (s < 0) return NaN;
+  const v = plainNumber(s, get(R_USAGE + j + 1));
+  if (isNaN(v)) numberOk = false;
+  return v;
+}
+
+/**
+ * jsonNumber's fast path (scan-line.ts) for the chunk's bytes [s, e), which the scan validated
+ * as a JSON number: digits with at most one `.`, at most 15 significant digits, read as an exact
+ * integer and divided once by an exact power of ten (the same IEEE operations as there); NaN for
+ * any other form (a sign, an exponent, more digits), which the JS reads with Number().
+ */
+function plainNumber(s: i32, e: i32): f64 {
+  if (e - s > 16) return NaN;
+  let v: f64 = 0;
+  let digits = 0;
+  let point = -1;
+  let i = s;
+  for (; i < e; i++) {
+    const c = at(i);
+    if (c == 46 && point < 0 && i > s) point = digits;
+    else if (c >= 48 && c <= 57) {
+      v = v * 10 + <f64>(c - 48);
+      digits++;
+    } else break;
+  }
+  if (i != e || digits > 15 || point == digits) return NaN;
+  return point < 0 ? v : v / pow10(digits - point);
+}
+
+function pow10(k: i32): f64 {
+  let p: f64 = 1;
+  for (let j = 0; j < k; j++) p *= 10;
+  return p;
 }

@@ -4,7 +4,8 @@
 //   toolchain needed).
 // - Stage 2, AssemblyScript (assembly/scan-line.ts, outside tsc's and vitest's view), to
 //   dist/reader/scan-line.wasm by the `assemblyscript` npm package's compiler (Binaryen compiled
-//   to JS, offline): no runtime (stub), no assertions, no abort import, stage 1's memory imported.
+//   to JS, offline): no runtime (stub), no assertions, no abort import, stage 1's memory imported, SIMD
+//   (the rows' newline search; stage 1 needs SIMD already).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +27,7 @@ try {
 }
 
 const { error, stderr } = await asc.main(
-  [join(root, 'assembly/scan-line.ts'), '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--use', 'abort=', '-o', join(root, 'dist/reader/scan-line.wasm')],
+  [join(root, 'assembly/scan-line.ts'), '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--use', 'abort=', '--enable', 'simd', '-o', join(root, 'dist/reader/scan-line.wasm')],
   {},
 );
 if (error) {

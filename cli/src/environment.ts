@@ -9,7 +9,7 @@ import { type Env, processEnv } from 'voicemode-events/internal';
  * | CI | set: no progress line on stderr |
  * | NO_COLOR | set and not empty: no colour in tables (https://no-color.org) |
  * | VOICEMODE_PRICES | path of the price table when `--prices` is not given (summary, report, demo) |
- * | VOICEMODE_EVENTS_WASM | `off` (any case): the parse workers use no WebAssembly (neither stage 1, reader/special-bytes.ts, nor stage 2, reader/scan-wasm.ts); `stage1`: stage 1 only; same output, for comparisons |
+ * | VOICEMODE_EVENTS_WASM | `off` (any case): the parse workers use no WebAssembly (neither stage 1, reader/special-bytes.ts, nor stage 2, reader/scan-wasm.ts); `stage1`: stage 1 only; `stage2`: both stages, one call per line (the module writes no batch rows); same output, for comparisons |
  * | NODE_OPTIONS | Node's own: read (not parsed) by heap-growth.ts, which leaves V8 heap flags given there alone |
  */
 export function isCi(env: Env = processEnv()): boolean {
@@ -34,6 +34,12 @@ export function wasmOff(env: Env = processEnv()): boolean {
 export function wasmStage2Off(env: Env = processEnv()): boolean {
   const v = env.VOICEMODE_EVENTS_WASM?.trim().toLowerCase();
   return v === 'off' || v === 'stage1';
+}
+
+/** VOICEMODE_EVENTS_WASM=stage2 (or stage1, off): stage 2 scans one line per call and writes no batch rows (reader/parse-worker.ts Batch.runLines). */
+export function wasmRowsOff(env: Env = processEnv()): boolean {
+  const v = env.VOICEMODE_EVENTS_WASM?.trim().toLowerCase();
+  return v === 'off' || v === 'stage1' || v === 'stage2';
 }
 
 /** NODE_OPTIONS as Node was given it (heap-growth.ts: a V8 heap flag there is the user's choice). */

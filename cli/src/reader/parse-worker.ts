@@ -4,12 +4,13 @@ import { isMainThread, parentPort } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { isBlank, parseLine } from './parse-line.js';
 import { emptyStrings, LastLookup, StringTable } from './string-table.js';
+import { SpanIds } from './span-ids.js';
 import { READ_FLAGS, STREAM_READ_FLAGS } from 'voicemode-events/internal';
 import { viewOf } from './byte-interner.js';
 import { jsonNumber, LineScanner, SCAN_BLANK, SCAN_OK } from './scan-line.js';
 import { loadSpecialBytes } from './special-bytes.js';
-import { loadScanStage2 } from './scan-wasm.js';
-import { wasmStage2Off } from '../environment.js';
+import { loadScanStage2, R_LINES, R_NEW_SPANS, R_ROWS, R_STOP, R_STOP_END, R_USAGE_ROWS, STOP_FULL, STOP_JS, STOP_SCANNED, type ScanStage2 } from './scan-wasm.js';
+import { wasmRowsOff, wasmStage2Off } from '../environment.js';
 import {
   DATA_NUMBERS,
   KIND_BITS,
@@ -52,6 +53,10 @@ function own(from: unknown, key: string): unknown {
  *
  * A worker reads one file at a time and then waits for the next (parse-worker-pool.ts): its
  * module load, wasm compile and V8's optimised code serve every file of the run.
+ *
+ * With stage 2 in WebAssembly, most rows are not written here: the module scans a run of lines
+ * and writes the row of each line it can finish alone (Batch.runLines); this code finishes the
+ * lines it stops at (new strings, numbers to parse, odd forms) as before, from its results.
  */
 /** The file being read now (its job). */
 let input: WorkerInput;
@@ -73,6 +78,8 @@ const scanner = new LineScanner();
 const special = loadSpecialBytes();
 /** Stage 2 in WebAssembly over stage 1's memory, when it loads (else LineScanner's own JavaScript: same answers). */
 const stage2 = special === undefined || wasmStage2Off() ? undefined : loadScanStage2(special);
+/** Stage 2 also writes the batch rows of the lines it can finish alone (Batch.runLines); off: one call per line, as in round 7. */
+const rowsWanted = stage2 !== undefined && !wasmRowsOff();
 
 /** Bytes marked since the last batch was posted (its `marked`). */
 let markedBytes = 0;
@@ -82,6 +89,7 @@ function mark(buf: Buffer): void {
   if (special === undefined) return;
   const marks = special.index(buf);
   scanner.useMarks(marks === null ? null : buf, marks, stage2 ?? null);
+  stage2?.refreshViews(); // the memory may have grown: the rows' views with it
   if (marks !== null) markedBytes += buf.length;
 }
 
@@ -91,10 +99,9 @@ function mark(buf: Buffer): void {
  * so neither this table nor the reader's copy grows with the number of sessions in the file.
  */
 const table = new StringTable(9); // small: its first growth comes early (ByteInterner.id)
-/** Span ids: per batch. */
-const spanTable = new StringTable(9);
+/** Span ids: per batch (in stage 2's memory while it writes the rows). */
+const spans = new SpanIds();
 const lastSession = new LastLookup(table);
-const lastSpan = new LastLookup(spanTable);
 /** A label set's bytes (worker-protocol.ts labelSetKey), for the table lookup. */
 let labelScratch = Buffer.allocUnsafe(256);
 let labelView = viewOf(labelScratch);
@@ -147,7 +154,10 @@ function ruleOf(id: number, buf: Buffer, s: number, e: number): number {
     ruleOfId = bigger;
   }
   const r = ruleOfId[id]!;
-  return r !== 0 ? r : (ruleOfId[id] = numbersRule(buf.toString('latin1', s, e)));
+  if (r !== 0) return r;
+  const rule = (ruleOfId[id] = numbersRule(buf.toString('latin1', s, e)));
+  stage2?.setRule(id, rule); // the rows stage 2 writes need it
+  return rule;
 }
 
 /** `a`, or a copy twice its size when it has fewer than `need` elements. */
@@ -175,32 +185,133 @@ class Batch {
   readonly turns: number[] = [];
   /** The string table was started afresh for this batch. */
   readonly reset: boolean;
+  /**
+   * Stage 2 writes this batch's rows (runLines) and keeps its span ids: every row, the JS's too,
+   * is then written to stage 2's rows region (a row `n - flushed`) and copied into `ts`/`ints`
+   * in bulk (`flush`) when the region is full and before the batch is posted.
+   */
+  rowsOn: boolean;
+  /** Rows already copied from stage 2's region into `ts`/`ints`. */
+  private flushed = 0;
+  /** The arrays and the index where the last `slot()` goes. */
+  private wTs: Float64Array;
+  private wInts: Int32Array;
+  private wAt = 0;
+  /** Why the last `rows` call stopped, and that line's end (STOP_SCANNED). */
+  private stop = 0;
+  private stopEnd = -1;
 
   constructor(bytes: number) {
-    spanTable.reset();
     this.reset = table.count >= (input.tableReset ?? 8192);
     if (this.reset) {
       table.reset();
       ruleOfId.fill(0);
-      stage2?.forget(); // its cache of the table's ids
+      stage2?.forget(); // its cache of the table's ids and the types' rules
     }
+    this.rowsOn = rowsWanted && !stage2!.failed;
+    spans.reset(this.rowsOn ? stage2! : null);
     const cap = (bytes >> 7) + 16;
     this.ts = new Float64Array(cap);
     this.ints = new Int32Array(cap * STRIDE);
     // about one usage event per KiB of our lines (TTS_START, STT_START, LLM_COMPLETE): rarely grown
     this.usage = new Float64Array(USAGE_STRIDE * ((bytes >> 10) + 64));
+    this.wTs = this.ts;
+    this.wInts = this.ints;
   }
 
+  /** The next event's index in the batch; its row goes to `wTs[wAt]`, `wInts[wAt * STRIDE ...]`. */
   private slot(): number {
-    if (this.n === this.ts.length) {
-      const ts = new Float64Array(this.ts.length * 2);
-      ts.set(this.ts);
-      this.ts = ts;
-      const ints = new Int32Array(this.ints.length * 2);
-      ints.set(this.ints);
-      this.ints = ints;
+    const k = this.n;
+    if (this.rowsOn) {
+      const w = stage2!;
+      if (k - this.flushed === w.rowsMax) this.flush();
+      this.wTs = w.rowsTs;
+      this.wInts = w.rowsInts;
+      this.wAt = k - this.flushed;
+    } else {
+      this.room(k + 1);
+      this.wTs = this.ts;
+      this.wInts = this.ints;
+      this.wAt = k;
     }
-    return this.n++;
+    this.n = k + 1;
+    return k;
+  }
+
+  /** `ts`/`ints` hold at least `rows` rows. */
+  private room(rows: number): void {
+    if (rows <= this.ts.length) return;
+    const cap = Math.max(rows, this.ts.length * 2);
+    const ts = new Float64Array(cap);
+    ts.set(this.ts);
+    this.ts = ts;
+    const ints = new Int32Array(cap * STRIDE);
+    ints.set(this.ints);
+    this.ints = ints;
+  }
+
+  /** The rows in stage 2's region, copied into `ts`/`ints` (rows on). */
+  flush(): void {
+    const m = this.n - this.flushed;
+    if (m === 0) return;
+    const w = stage2!;
+    this.room(this.n);
+    this.ts.set(w.rowsTs.subarray(0, m), this.flushed);
+    this.ints.set(w.rowsInts.subarray(0, m * STRIDE), this.flushed * STRIDE);
+    this.flushed = this.n;
+  }
+
+  /**
+   * The lines that start in `buf[p, limit)` (`buf` is stage 2's chunk: `w`), each ending at its
+   * `\n`: stage 2 writes the rows of those it can finish alone (ScanStage2.rows), the JS finishes
+   * each line it stops at that it scanned (`adopt`: not scanned again), until the limit or a line
+   * the JS takes from the start (SCAN_UNSURE, no `\n` in `buf`, over `maxLine`). Returns that
+   * line's start, or a position >= limit.
+   */
+  runLines(w: ScanStage2, buf: Buffer, p: number, limit: number, maxLine: number): number {
+    for (;;) {
+      p = this.rows(w, buf, p, limit, maxLine);
+      const stop = this.stop;
+      if (stop === STOP_FULL) this.flush();
+      else if (stop === STOP_SCANNED) {
+        const e = this.stopEnd;
+        const line = ++this.lines;
+        this.take(scanner.adopt(buf, p, e), buf, p, e, line);
+        p = e + 1;
+      } else return p; // done, or the JS's line
+      if (p >= limit) return p;
+    }
+  }
+
+  /** One `rows` call: its rows counted, its usage entries and new spans taken. */
+  private rows(w: ScanStage2, buf: Buffer, p: number, limit: number, maxLine: number): number {
+    let q: number;
+    try {
+      q = w.rows(p, limit, buf.length, maxLine, this.lines, this.n - this.flushed, this.flushed);
+    } catch {
+      // a trap (a defect of the module, none known): what this call wrote is dropped, the rows
+      // before it kept, and the rest of the batch (and every later one) goes the JS's way
+      scanner.dropStage2();
+      this.flush();
+      this.rowsOn = false;
+      spans.fallBack();
+      this.stop = STOP_JS;
+      return p;
+    }
+    const res = w.res;
+    this.n += res[R_ROWS]!;
+    this.lines += res[R_LINES]!;
+    const u = res[R_USAGE_ROWS]!;
+    if (u > 0) {
+      this.usage = room(this.usage, (this.usageN + u) * USAGE_STRIDE);
+      this.usage.set(w.usage.subarray(0, u * USAGE_STRIDE), this.usageN * USAGE_STRIDE);
+      this.usageN += u;
+    }
+    const fresh = res[R_NEW_SPANS]!;
+    if (fresh > 0) spans.addNew(buf, w.newSpans, fresh);
+    this.stop = res[R_STOP]!;
+    this.stopEnd = res[R_STOP_END]!;
+    return q;
   }
 
   /** A line over the length bound: counted, never looked at. */
@@ -211,13 +322,17 @@ class Batch {
   /** One line (without its `\n`). */
   line(buf: Buffer, s: number, e: number): void {
     const line = ++this.lines;
-    const r = scanner.scan(buf, s, e);
+    this.take(scanner.scan(buf, s, e), buf, s, e, line);
+  }
+
+  /** Line `line`, `buf[s, e)`, scanned with result `r`. */
+  private take(r: number, buf: Buffer, s: number, e: number, line: number): void {
     if (r === SCAN_BLANK) return;
     if (r === SCAN_OK) {
       const k = this.slot();
-      this.ts[k] = scanner.timestampUs;
-      const o = k * STRIDE;
-      const ints = this.ints;
+      this.wTs[this.wAt] = scanner.timestampUs;
+      const o = this.wAt * STRIDE;
+      const ints = this.wInts;
       const view = scanner.view;
       // ids from stage 2's cache of `table` when it knows them, else looked up here and handed back
       let type = scanner.typeId;
@@ -234,7 +349,7 @@ class Batch {
       }
       ints[o + 1] = sid;
       ints[o + 2] = this.turn(k, scanner.turn);
-      ints[o + 3] = scanner.spanStart < 0 ? -1 : lastSpan.id(buf, scanner.spanStart, scanner.spanEnd, view);
+      ints[o + 3] = scanner.spanStart < 0 ? -1 : spans.ofBytes(buf, scanner.spanStart, scanner.spanEnd, view);
       let labels = -1;
       if (scanner.hasLabels) {
         labels = scanner.labelsId;
@@ -270,13 +385,13 @@ class Batch {
       return;
     }
     const k = this.slot();
-    this.ts[k] = ev.timestampUs;
-    const o = k * STRIDE;
-    const ints = this.ints;
+    this.wTs[this.wAt] = ev.timestampUs;
+    const o = this.wAt * STRIDE;
+    const ints = this.wInts;
     ints[o] = table.fromString(ev.eventType);
     ints[o + 1] = ev.sessionId === null ? -1 : table.fromString(ev.sessionId);
     ints[o + 2] = this.turn(k, ev.turn ?? -1);
-    ints[o + 3] = ev.spanId === undefined ? -1 : spanTable.fromString(ev.spanId);
+    ints[o + 3] = ev.spanId === undefined ? -1 : spans.ofString(ev.spanId);
     const d = ev.data;
     const lk = labelSetKey(own(d, 'provider'), own(d, 'model'), own(d, 'voice'), own(d, 'transport'));
     ints[o + 4] = lk === undefined ? -1 : table.fromString(lk);
@@ -345,6 +460,7 @@ class Batch {
   }
 
   async post(bytes: number): Promise<void> {
+    if (this.rowsOn) this.flush();
     while (credits <= 0) await new Promise<void>((r) => (wake = r));
     credits--;
     const msg: WorkerMessage = {
@@ -355,7 +471,7 @@ class Batch {
       n: this.n,
       reset: this.reset,
       fresh: table.out,
-      spans: spanTable.out,
+      spans: spans.out,
       lines: this.lines,
       skipped: this.skipped,
       long: this.long,
@@ -411,6 +527,11 @@ async function readChunks(): Promise<void> {
       }
       let limit = to - readFrom; // lines must start before this buffer index
       while (p < limit) {
+        const w = batch.rowsOn ? scanner.stage2Of(buf) : null;
+        if (w !== null) {
+          p = batch.runLines(w, buf, p, limit, MAX_LINE);
+          if (p >= limit) break;
+        }
         let nl = buf.indexOf(10, p);
         while (nl < 0 && readFrom + buf.length < size && buf.length - p <= MAX_LINE) {
           // a line longer than the overlap: read on (up to the bound)
@@ -520,6 +641,11 @@ async function readGzip(): Promise<void> {
     skipping = false;
     let p = first + 1;
     while (p <= last) {
+      const w = batch.rowsOn ? scanner.stage2Of(c) : null;
+      if (w !== null) {
+        p = batch.runLines(w, c, p, last + 1, MAX_LINE);
+        if (p > last) break;
+      }
       const nl = c.indexOf(10, p);
       if (nl - p > MAX_LINE) batch.longLine();
       else batch.line(c, p, nl);

@@ -201,6 +201,35 @@ export class LineScanner {
     return SCAN_OK;
   }
 
+  /**
+   * Stage 2, when it scans the lines of `buf` (the buffer last marked, whose copy is in its
+   * memory): the parse worker then has the module write the rows of a run of lines itself
+   * (ScanStage2.rows); else null.
+   */
+  stage2Of(buf: Uint8Array): ScanStage2 | null {
+    return buf === this.markedBuf && this.markedWords !== null ? this.stage2 : null;
+  }
+
+  /** Stage 2 trapped (in `rows`): this scanner scans every later line in JS. */
+  dropStage2(): void {
+    if (this.stage2 !== null) this.stage2.failed = true;
+    this.stage2 = null;
+  }
+
+  /**
+   * The line `buf[start, end)` that stage 2's `rows` stopped at after scanning it SCAN_OK (its
+   * results are still in the module's memory): the same as `scan` of it, without scanning it again.
+   */
+  adopt(buf: Uint8Array, start: number, end: number): number {
+    if (buf !== this.buf) this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.buf = buf;
+    this.end = end;
+    this.marks = this.markedWords;
+    this.usageInStage2 = false;
+    this.typeId = this.sidId = this.labelsId = -1;
+    return this.stage2Results(this.stage2!);
+  }
+
   /** `scan` by stage 2 (the line is in its memory): its results read back, what it left worked out here. */
   private scanStage2(w: ScanStage2, start: number, end: number): number {
     let r: number;
@@ -213,6 +242,11 @@ export class LineScanner {
       return this.scan(this.buf, start, end);
     }
     if (r !== SCAN_OK) return r;
+    return this.stage2Results(w);
+  }
+
+  /** The results of the line stage 2 last scanned SCAN_OK, with what it left worked out here. */
+  private stage2Results(w: ScanStage2): number {
     const o = w.res;
     let ts = w.f64[R_TS_US]!;
     if (Number.isNaN(ts)) {

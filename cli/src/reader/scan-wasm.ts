@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { USAGE_TYPES } from './worker-protocol.js';
+import { STRIDE, USAGE_STRIDE, USAGE_TYPES } from './worker-protocol.js';
 import { CHUNK_AT, type SpecialBytes } from './special-bytes.js';
 
 /** The few WebAssembly JS API members used here (the project's TS libs carry no WebAssembly types). */
@@ -37,7 +37,19 @@ export const R_TS_US = 16;
 export const R_TYPE_ID = 34;
 export const R_SID_ID = 35;
 export const R_LABELS_ID = 36;
-const RESULTS = 40;
+/** What the last `rows` call did (cli/assembly/scan-line.ts `rows`). */
+export const R_ROWS = 37;
+export const R_LINES = 38;
+export const R_STOP = 39;
+export const R_STOP_END = 40;
+export const R_USAGE_ROWS = 41;
+export const R_NEW_SPANS = 42;
+/** `rows` stopped: no line left before the limit; at a line scanned SCAN_OK that the JS finishes; at a line the JS takes from the start; with its regions full. */
+export const STOP_DONE = 0;
+export const STOP_SCANNED = 1;
+export const STOP_JS = 2;
+export const STOP_FULL = 3;
+const RESULTS = 48;
 /** The usage types' table (byte address; entry k at TYPES + 36 k: length, then the bytes). */
 const TYPES = 256;
 
@@ -50,6 +62,11 @@ const TYPES = 256;
  * what the module leaves to JavaScript (a timestamp of a minute it has not been given, a turn that
  * is not plain digits, usage numbers of a `data` that came before `event_type`) LineScanner works
  * out itself, so its answers are the plain scanner's (test/reader/special-bytes.test.ts).
+ *
+ * It also writes the parse worker's batch rows itself (`rows`, issue 14 round 8): for a run of
+ * the chunk's lines, one call, the rows of the lines it can finish alone in a region the worker
+ * copies in bulk (parse-worker.ts Batch.runLines); the batch's span ids are then kept in its
+ * memory too (span-ids.ts). test/reader/batch-rows.test.ts checks the batches are the same.
  */
 export class ScanStage2 {
   /** Scans the chunk's bytes [start, end): SCAN_OK (results in `res`/`f64`), SCAN_BLANK or SCAN_UNSURE. */
@@ -63,6 +80,34 @@ export class ScanStage2 {
   readonly remember: (start: number, end: number, id: number) => void;
   readonly rememberLabels: (id: number) => void;
   readonly forget: () => void;
+  /**
+   * The batch rows (cli/assembly/scan-line.ts `rows`): `rows(p, limit, n, maxLine, line0, row0, k0)`
+   * writes the rows of the lines from chunk position p on that it can finish alone, from row `row0`
+   * of `rowsTs`/`rowsInts` on, and returns where it stopped (R_ROWS, R_LINES, R_STOP, ... in `res`).
+   */
+  readonly rows: (p: number, limit: number, n: number, maxLine: number, line0: number, row0: number, k0: number) => number;
+  /** numbersRule() of the type with table id `id` (forgotten with the cache). */
+  readonly setRule: (id: number, rule: number) => void;
+  /** The batch's span ids, kept by the module while rows are on: a new batch, the chunk's bytes [s, e), the `n` bytes at `spanKeyAt`, a new id for a span kept in JS. -1: kept in JS. */
+  readonly spanReset: () => void;
+  readonly spanAt: (s: number, e: number) => number;
+  readonly spanKey: (n: number) => number;
+  readonly spanNext: () => number;
+  /** Rows per call at most (the regions' size), usage entries per call at most, the span key's address and size. */
+  readonly rowsMax: number;
+  readonly usageMax: number;
+  readonly spanKeyAt: number;
+  readonly spanKeyBytes: number;
+  private readonly rowsTsAt: number;
+  private readonly rowsIntsAt: number;
+  private readonly usageAt: number;
+  private readonly newSpansAt: number;
+  /** Views of the rows region (ts, ints in the batch's layout), the usage entries, the new spans' ranges and all of the memory; remade when the memory grows. */
+  rowsTs!: Float64Array;
+  rowsInts!: Int32Array;
+  usage!: Float64Array;
+  newSpans!: Int32Array;
+  bytes!: Uint8Array;
   private readonly marksAt: (ptr: number) => void;
   private readonly memory: WasmMemory;
   /** The module trapped once: not used again (LineScanner scans in JS; the worker's output is the same). */
@@ -78,10 +123,27 @@ export class ScanStage2 {
     this.remember = exports['remember'] as ScanStage2['remember'];
     this.rememberLabels = exports['rememberLabels'] as ScanStage2['rememberLabels'];
     this.forget = exports['forget'] as ScanStage2['forget'];
+    this.rows = exports['rows'] as ScanStage2['rows'];
+    this.setRule = exports['setRule'] as ScanStage2['setRule'];
+    this.spanReset = exports['spanReset'] as ScanStage2['spanReset'];
+    this.spanAt = exports['spanAt'] as ScanStage2['spanAt'];
+    this.spanKey = exports['spanKey'] as ScanStage2['spanKey'];
+    this.spanNext = exports['spanNext'] as ScanStage2['spanNext'];
     if ((exports['chunkAt'] as () => number)() !== CHUNK_AT) throw new Error('stage 2 expects the chunk elsewhere');
+    const layout = exports['layout'] as (k: number) => number;
+    if (layout(3) !== STRIDE || layout(6) !== USAGE_STRIDE) throw new Error('stage 2 writes rows of another layout');
+    this.rowsTsAt = layout(0);
+    this.rowsIntsAt = layout(1);
+    this.rowsMax = layout(2);
+    this.usageAt = layout(4);
+    this.usageMax = layout(5);
+    this.newSpansAt = layout(7);
+    this.spanKeyAt = layout(8);
+    this.spanKeyBytes = layout(9);
     this.memory = memory;
     this.res = new Int32Array(memory.buffer, 0, RESULTS);
     this.f64 = new Float64Array(memory.buffer, 0, 17);
+    this.refreshViews();
     // the usage types, from the one list the protocol keeps
     const mem = new Uint8Array(memory.buffer);
     const dv = new DataView(memory.buffer);
@@ -105,11 +167,21 @@ export class ScanStage2 {
   useMarks(marks: Uint32Array): boolean {
     if (marks.buffer !== this.memory.buffer) return false;
     this.marksAt(marks.byteOffset);
-    if (this.res.buffer !== this.memory.buffer) {
-      this.res = new Int32Array(this.memory.buffer, 0, RESULTS);
-      this.f64 = new Float64Array(this.memory.buffer, 0, 17);
-    }
+    this.refreshViews();
     return true;
+  }
+
+  /** Remakes the views when the memory has grown (growing detaches them). */
+  refreshViews(): void {
+    const b = this.memory.buffer;
+    if (this.bytes !== undefined && this.bytes.buffer === b) return;
+    this.res = new Int32Array(b, 0, RESULTS);
+    this.f64 = new Float64Array(b, 0, 17);
+    this.rowsTs = new Float64Array(b, this.rowsTsAt, this.rowsMax);
+    this.rowsInts = new Int32Array(b, this.rowsIntsAt, this.rowsMax * STRIDE);
+    this.usage = new Float64Array(b, this.usageAt, this.usageMax * USAGE_STRIDE);
+    this.newSpans = new Int32Array(b, this.newSpansAt, this.rowsMax * 2);
+    this.bytes = new Uint8Array(b);
   }
 }
 
@@ -124,6 +196,7 @@ export function loadScanStage2(special: SpecialBytes, bytes?: Uint8Array): ScanS
   try {
     const code = bytes ?? readFileSync(new URL('./scan-line.wasm', import.meta.url));
     const memory = special.wasmMemory;
+    if (!special.reserve(CHUNK_AT)) return undefined; // its regions below the chunk are used before the first chunk
     const instance = new WebAssembly.Instance(new WebAssembly.Module(code), { env: { memory } });
     return new ScanStage2(instance.exports, memory);
   } catch {

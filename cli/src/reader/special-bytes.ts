@@ -37,11 +37,12 @@ const WebAssembly = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAsse
 export const MAX_MARKED_BYTES = 2 << 20;
 
 /**
- * The chunk is copied into the module's memory at this address: the bytes below it (453 KiB) hold
- * stage 2's results and its cache of the string table (scan-wasm.ts, cli/assembly/scan-line.ts,
- * which scans the same copy and checks this address at load).
+ * The chunk is copied into the module's memory at this address: the bytes below it (1.17 MiB) hold
+ * stage 2's results, its cache of the string table, and the batch rows it writes with its span
+ * table (scan-wasm.ts, cli/assembly/scan-line.ts, which scans the same copy and checks this
+ * address at load).
  */
-export const CHUNK_AT = 463872;
+export const CHUNK_AT = 1221632;
 
 export class SpecialBytes {
   private readonly memory: WasmMemory;
@@ -50,6 +51,18 @@ export class SpecialBytes {
   /** The module's memory (stage 2 imports it: scan-wasm.ts). */
   get wasmMemory(): WasmMemory {
     return this.memory;
+  }
+
+  /** Grows the memory to at least `bytes` (stage 2's regions below the chunk, used before any chunk). False when it cannot. */
+  reserve(bytes: number): boolean {
+    if (bytes <= this.bytes.length) return true;
+    try {
+      this.memory.grow(Math.ceil((bytes - this.bytes.length) / 65536));
+    } catch {
+      return false;
+    }
+    this.bytes = new Uint8Array(this.memory.buffer);
+    return true;
   }
 
   constructor(instance: WasmInstance) {

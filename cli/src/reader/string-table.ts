@@ -1,6 +1,9 @@
 import { ByteInterner, viewOf } from './byte-interner.js';
 import { latin1 } from './scan-line.js';
 
+/** The longest string copied into StringTable's reused scratch buffer (longer ones get a buffer of their own). */
+const SCRATCH_MAX = 4096;
+
 /**
  * Strings by number: ids in order of first sight; `out` gets each new string once. Lookups by
  * bytes (the fast path: no JS string unless new) or by string (the reference path).
@@ -44,10 +47,20 @@ export class StringTable {
     return gid;
   }
 
+  /**
+   * The id of `v`. An ASCII string takes the id its bytes have (`fromBytes`), whatever its
+   * length: a span id over 4,096 characters met once by the scanner and once through `parseLine`
+   * had two ids in one batch (review of issue 14 round 8). Only the scratch buffer is bounded: a
+   * longer string is copied into a buffer of its own, not kept.
+   */
   fromString(v: string): number {
-    let ascii = v.length <= 4096;
+    let ascii = true;
     for (let i = 0; ascii && i < v.length; i++) if (v.charCodeAt(i) > 127) ascii = false;
     if (ascii) {
+      if (v.length > SCRATCH_MAX) {
+        const own = Buffer.from(v, 'latin1');
+        return this.fromBytes(own, 0, own.length, viewOf(own), v);
+      }
       if (this.scratch.length < v.length) {
         this.scratch = Buffer.allocUnsafe(v.length * 2);
         this.scratchView = viewOf(this.scratch);
