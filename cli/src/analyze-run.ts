@@ -19,7 +19,7 @@ export async function analyzeInputs(
   filter: EventFilter,
   aopts: Omit<AnalyzerOptions, 'files'>,
 ): Promise<RunInput & { analysis: Analysis }> {
-  // the worker main.ts started as the process started, if it did (closed below if never read)
+  // the worker early-start.ts started as the process started, if it did (closed below if never read)
   let pool = takeEarlyParseWorkers();
   try {
     const found = await discoverInputs(paths);

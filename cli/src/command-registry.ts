@@ -15,8 +15,8 @@ export interface CommandEntry {
   readonly description: string;
   readonly load: () => Promise<Command>;
   /**
-   * It reads whole logs through the parse workers (analyze-run.ts): main.ts starts the first
-   * worker as the process starts (reader/early-parse-worker.ts).
+   * It reads whole logs through the parse workers (analyze-run.ts): early-start.ts starts the first
+   * worker as the process starts (early-start.ts, reader/early-parse-worker.ts).
    */
   readonly parsesInWorkers?: true;
 }
